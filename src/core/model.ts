@@ -1,0 +1,151 @@
+// The domain model every view reads: traces made of spans, some of which are LLM calls with a
+// conversation, usage and dimensions. It is plain, JSON-serialisable data (no classes, no Maps) so the
+// host can hand it to the webview unchanged. Which source the data came from is recorded, never relied on.
+
+import type { AttrValue, Attributes } from './records';
+
+export type SourceKind = 'otlp' | 'file' | 'appInsights';
+
+/** Where a message was read from, shown next to each message. */
+export type MessageOrigin =
+  | 'attribute' // gen_ai.input.messages / gen_ai.output.messages / gen_ai.system_instructions
+  | 'flattenedAttribute' // gen_ai.prompt.N.* / llm.input_messages.N.* and friends
+  | 'spanEvent' // gen_ai.user.message, gen_ai.choice ... as span events
+  | 'logRecord' // the same events sent as OTLP log records
+  | 'ioValue'; // OpenInference input.value / output.value when nothing richer exists
+
+export type MessagePart =
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'toolCall'; id?: string; name: string; arguments: string }
+  | { type: 'toolResult'; id?: string; name?: string; result: string }
+  | { type: 'media'; modality?: string; mimeType?: string; uri?: string; size?: number }
+  | { type: 'other'; kind: string; value: AttrValue };
+
+export interface Message {
+  role: string;
+  /** 'input' for what was sent to the model, 'output' for what it answered. */
+  direction: 'input' | 'output';
+  parts: MessagePart[];
+  origin: MessageOrigin;
+  /** The attribute, event or log name the message came from, e.g. `gen_ai.input.messages`. */
+  originName: string;
+  name?: string;
+  finishReason?: string;
+  /** Choice index for output messages. */
+  index?: number;
+  /** True when the value it came from was visibly cut (invalid JSON, a known truncation marker). */
+  truncated?: boolean;
+}
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters?: string;
+}
+
+/** Why an LLM call has no message content, so the view can say something useful instead of nothing. */
+export type MissingContentReason =
+  | 'captureDisabled' // the instrumentation did not record content (its capture switch is off)
+  | 'logsNotExported' // the instrumentation sends content as log records; none arrived for this span
+  | 'truncated'; // the content attribute was cut upstream and could not be parsed
+
+export interface LlmCall {
+  /** Which convention family the call was read with (for the "read as" note and tests). */
+  convention: 'genai' | 'openllmetry' | 'openinference';
+  provider?: string;
+  operation?: string;
+  requestModel?: string;
+  responseModel?: string;
+  responseId?: string;
+  messages: Message[];
+  toolDefinitions: ToolDefinition[];
+  usage: Usage;
+  finishReasons: string[];
+  /** Request parameters such as temperature, max_tokens, top_p, stream. */
+  parameters: Record<string, AttrValue>;
+  missingContent?: MissingContentReason;
+  isStreaming?: boolean;
+}
+
+export interface SpanStatus {
+  code: 'unset' | 'ok' | 'error';
+  message?: string;
+}
+
+export interface SpanEventView {
+  name: string;
+  timeMs: number;
+  attributes: Attributes;
+}
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  /** Unix epoch milliseconds (fractional). */
+  startMs: number;
+  durationMs: number;
+  status: SpanStatus;
+  service: string;
+  scope: string;
+  attributes: Attributes;
+  resource: Attributes;
+  events: SpanEventView[];
+  /** Present when the span is an LLM call. */
+  llm?: LlmCall;
+  /** From this span's own attributes; the trace fills the gaps (see TraceSummary). */
+  sessionId?: string;
+  userId?: string;
+  error?: { type?: string; message?: string };
+}
+
+export interface Trace {
+  traceId: string;
+  source: SourceKind;
+  /** Spans ordered by start time. */
+  spans: Span[];
+  summary: TraceSummary;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootSpanId?: string;
+  /** The root span's name, or the earliest span's when the root has not arrived. */
+  name: string;
+  service: string;
+  startMs: number;
+  durationMs: number;
+  spanCount: number;
+  llmCallCount: number;
+  models: string[];
+  usage: Usage;
+  hasError: boolean;
+  sessionId?: string;
+  userId?: string;
+  /** When the store last changed this trace (ms): used for "live" ordering and ages. */
+  updatedMs: number;
+}
+
+export function emptyUsage(): Usage {
+  return {};
+}
+
+/** Sums usages; a field stays undefined unless some input had it. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  const out: Usage = { ...a };
+  for (const k of ['inputTokens', 'outputTokens', 'totalTokens', 'cachedInputTokens', 'reasoningTokens'] as const) {
+    if (b[k] !== undefined) out[k] = (out[k] ?? 0) + (b[k] as number);
+  }
+  return out;
+}

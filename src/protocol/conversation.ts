@@ -1,0 +1,115 @@
+// The typed protocol between the extension host and the conversation webview. Both bundles import this
+// module. Every message is a plain object with a `type` tag; `isWebviewMessage` guards what arrives
+// from the webview, which the host treats as untrusted input.
+
+import type { LlmCall, Span, TraceSummary } from '../core/model';
+
+/** What the panel shows: a whole trace, or a trace with one LLM call in focus. Saved for restore. */
+export interface ConversationTarget {
+  traceId: string;
+  spanId?: string;
+}
+
+export interface DimensionRow {
+  key: string;
+  value: string;
+  /** Where it came from: the span itself, its resource, or inherited from another span of the trace. */
+  from: 'span' | 'resource' | 'trace';
+}
+
+/** One LLM call as the view shows it: the span's facts, the call, and its dimensions ready to list. */
+export interface CallView {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  startMs: number;
+  durationMs: number;
+  status: Span['status'];
+  error?: Span['error'];
+  llm: LlmCall;
+  sessionId?: string;
+  userId?: string;
+  /** Session and user first, then the span's attributes, then the resource's; values as text. */
+  dimensions: DimensionRow[];
+  /** The span's raw attributes as pretty JSON, for the collapsible "raw" section. */
+  rawAttributes: string;
+}
+
+export interface ConversationState {
+  target: ConversationTarget;
+  /** Undefined when the trace is not (or no longer) in the store. */
+  trace?: TraceSummary;
+  /** LLM calls of the trace in start order. */
+  calls: CallView[];
+  /** Spans of the trace that are not LLM calls, for the outline. */
+  otherSpanCount: number;
+  /** When the host built this state (ms). */
+  generatedMs: number;
+}
+
+// ---- host -> webview notifications ----
+
+export interface StateNotification {
+  type: 'state';
+  state: ConversationState;
+}
+
+export interface FocusNotification {
+  type: 'focus';
+  spanId: string;
+}
+
+export type HostMessage = StateNotification | FocusNotification;
+
+// ---- webview -> host commands ----
+
+export interface ReadyCommand {
+  type: 'ready';
+}
+
+export interface OpenLinkCommand {
+  type: 'openLink';
+  href: string;
+}
+
+export interface CopyCommand {
+  type: 'copy';
+  text: string;
+  /** What is being copied, for the confirmation ("Copied arguments"). */
+  what: string;
+}
+
+export interface RevealSpanCommand {
+  type: 'revealSpan';
+  traceId: string;
+  spanId: string;
+}
+
+export type WebviewMessage = ReadyCommand | OpenLinkCommand | CopyCommand | RevealSpanCommand;
+
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return true;
+    case 'openLink':
+      return typeof m.href === 'string';
+    case 'copy':
+      return typeof m.text === 'string' && typeof m.what === 'string';
+    case 'revealSpan':
+      return typeof m.traceId === 'string' && typeof m.spanId === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isHostMessage(value: unknown): value is HostMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (m.type === 'state' && typeof m.state === 'object' && m.state !== null) || (m.type === 'focus' && typeof m.spanId === 'string');
+}
+
+/** The id of the element in the page that carries the initial state as JSON (first paint, no round trip). */
+export const INITIAL_STATE_ELEMENT_ID = 'lti-initial-state';
