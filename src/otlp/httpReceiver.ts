@@ -1,0 +1,407 @@
+// The local OTLP/HTTP receiver apps export to (POST /v1/traces, /v1/logs, /v1/metrics). It follows the
+// OTLP/HTTP specification closely enough that every official exporter is happy (status codes, response
+// bodies in the request's encoding, partial success), and it is defensive because anything on the
+// machine (or the network, when bound wider) can talk to it: sizes are bounded before and after
+// decompression, every refusal is answered and logged once with its reason, and nothing a sender does
+// can stop it serving or touch what was already received.
+
+import * as http from 'node:http';
+import * as zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { scopedLogger, type Logger } from '../core/logger';
+import { decodeOtlp, encodeErrorStatus, encodeExportResponse, OtlpDecodeError, type DecodedRequest, type OtlpEncoding, type OtlpSignal } from './decode';
+
+/** Sent on every answer, so another window's port probe can tell this receiver from anything else. */
+export const RECEIVER_SERVER_HEADER = 'llm-trace-inspector';
+
+export interface ReceiverBatchInfo {
+  signal: OtlpSignal;
+  encoding: OtlpEncoding;
+  /** Body size as received (compressed when it was). */
+  bytes: number;
+  /** `gzip` or `deflate` when the body was compressed. */
+  contentEncoding?: string;
+  remoteAddress?: string;
+}
+
+export interface OtlpHttpReceiverOptions {
+  host: string;
+  /** 0 picks any free port. */
+  port: number;
+  /** Largest body accepted, both as received and after decompression. */
+  maxBodyBytes: number;
+  logger: Logger;
+  /** Called for each trace or log request that carried anything; a throw answers 500. */
+  onBatch(batch: DecodedRequest, info: ReceiverBatchInfo): void | Promise<void>;
+  /** Time allowed for a whole request, headers and body (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Time allowed for the request headers (default 15 s). */
+  headersTimeoutMs?: number;
+}
+
+/** The port is held by another process (or another receiver of ours). */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} on ${host} is already in use`);
+  }
+}
+
+/** Any other reason the receiver could not listen; the message says what to do. */
+export class ReceiverStartError extends Error {
+  override name = 'ReceiverStartError';
+  constructor(
+    message: string,
+    readonly host: string,
+    readonly port: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+const routes: Readonly<Record<string, OtlpSignal>> = {
+  '/v1/traces': 'traces',
+  '/v1/logs': 'logs',
+  '/v1/metrics': 'metrics',
+};
+
+/** Attributes of the receiver's own span (HTTP server semantic conventions plus a few of ours). */
+const SelfSpanKeys = {
+  method: 'http.request.method',
+  path: 'url.path',
+  status: 'http.response.status_code',
+  bodySize: 'http.request.body.size',
+  signal: 'otlp.signal',
+  encoding: 'otlp.encoding',
+  spans: 'otlp.spans',
+  logs: 'otlp.logs',
+  metrics: 'otlp.metrics',
+  rejected: 'otlp.rejected',
+} as const;
+
+const tracer = trace.getTracer('llm-trace-inspector');
+
+/** How much of a refused body is still read (and dropped) so the sender sees the answer, and for how long. */
+const DRAIN_BYTES = 4 * 1024 * 1024;
+const DRAIN_MS = 5_000;
+
+type BodyEncoding = 'identity' | 'gzip' | 'deflate';
+
+interface Refusal {
+  status: number;
+  reason: string;
+  /** Logged at info (someone knocked on the wrong door) rather than warn (an exporter is failing). */
+  quiet?: boolean;
+  headers?: Record<string, string>;
+}
+
+export class OtlpHttpReceiver {
+  private server: http.Server | undefined;
+  private starting: Promise<{ host: string; port: number }> | undefined;
+  private metricsNoted = false;
+  private readonly log: Logger;
+
+  constructor(private readonly options: OtlpHttpReceiverOptions) {
+    this.log = scopedLogger(options.logger, 'receiver');
+  }
+
+  /** Listens; resolves with the host asked for and the port actually bound (useful with port 0). */
+  start(): Promise<{ host: string; port: number }> {
+    if (this.server) return Promise.reject(new Error('the receiver is already started'));
+    const { host, port } = this.options;
+    const server: http.Server = http.createServer((req, res) => this.handle(server, req, res));
+    server.requestTimeout = this.options.requestTimeoutMs ?? 60_000;
+    server.headersTimeout = this.options.headersTimeoutMs ?? 15_000;
+    server.keepAliveTimeout = 5_000;
+    server.maxHeadersCount = 100;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Node answers a malformed request itself when nobody listens here; this adds the Server header.
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nServer: ${RECEIVER_SERVER_HEADER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    });
+    this.server = server;
+    this.starting = new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        if (this.server === server) this.server = undefined;
+        server.close();
+        reject(listenError(err, host, port));
+      };
+      server.once('error', onError);
+      server.listen({ host: host || undefined, port }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.log.error(err));
+        const address = server.address() as AddressInfo;
+        resolve({ host: host || address.address, port: address.port });
+      });
+    });
+    return this.starting;
+  }
+
+  /** Stops listening and closes idle and in-flight connections at once. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await this.starting?.catch(() => undefined);
+    if (!server.listening) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private handle(server: http.Server, req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.setHeader('Server', RECEIVER_SERVER_HEADER);
+    // A client that goes away mid-request must not become an unhandled 'error' event.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const span = tracer.startSpan('otlp receive', {
+      kind: SpanKind.SERVER,
+      attributes: { [SelfSpanKeys.method]: req.method ?? '', [SelfSpanKeys.path]: path.slice(0, 200) },
+    });
+    // Active while the request is handled, so whatever onBatch traces becomes its child.
+    context
+      .with(trace.setSpan(context.active(), span), () => this.process(server, req, res, path, span))
+      .catch((err: unknown) => {
+        // Only a bug gets here; answer if still possible and keep serving.
+        this.log.error(err instanceof Error ? err : String(err));
+        this.refuse(req, res, undefined, { status: 500, reason: 'internal error in the receiver' });
+      })
+      .finally(() => {
+        span.setAttribute(SelfSpanKeys.status, res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+  }
+
+  private async process(server: http.Server, req: http.IncomingMessage, res: http.ServerResponse, path: string, span: Span): Promise<void> {
+    const signal = routes[path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path];
+    const encoding = encodingOf(req.headers['content-type']);
+    if (!signal) {
+      return this.refuse(req, res, encoding, { status: 404, reason: `no OTLP endpoint at ${truncate(path)} (use /v1/traces, /v1/logs or /v1/metrics)`, quiet: true });
+    }
+    if (req.method !== 'POST') {
+      return this.refuse(req, res, encoding, { status: 405, reason: `method ${truncate(req.method ?? '')} is not allowed; OTLP/HTTP uses POST`, quiet: true, headers: { Allow: 'POST' } });
+    }
+    if (!encoding) {
+      const type = req.headers['content-type'];
+      return this.refuse(req, res, undefined, {
+        status: 415,
+        reason: `unsupported content type ${type ? `"${truncate(type)}"` : '(none)'}; use application/x-protobuf or application/json`,
+      });
+    }
+    const bodyEncoding = bodyEncodingOf(req.headers['content-encoding']);
+    if (!bodyEncoding) {
+      return this.refuse(req, res, encoding, {
+        status: 415,
+        reason: `unsupported content encoding "${truncate(String(req.headers['content-encoding']))}"; use gzip, deflate or none`,
+      });
+    }
+    span.setAttributes({ [SelfSpanKeys.signal]: signal, [SelfSpanKeys.encoding]: encoding });
+
+    const max = this.options.maxBodyBytes;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      return this.refuse(req, res, encoding, { status: 413, reason: `body of ${declared} bytes exceeds the limit of ${max} bytes` });
+    }
+    const received = await readBody(req, max);
+    if (received === 'aborted') return; // the sender went away; nobody to answer
+    if (received === 'tooLarge') {
+      return this.refuse(req, res, encoding, { status: 413, reason: `body exceeds the limit of ${max} bytes` });
+    }
+    span.setAttribute(SelfSpanKeys.bodySize, received.length);
+
+    let body: Buffer;
+    try {
+      body = await decompress(received, bodyEncoding, max);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return this.refuse(req, res, encoding, { status: 413, reason: `decompressed body exceeds the limit of ${max} bytes` });
+      }
+      return this.refuse(req, res, encoding, { status: 400, reason: `body is not valid ${bodyEncoding} data` });
+    }
+
+    let batch: DecodedRequest;
+    try {
+      batch = decodeOtlp(signal, body, encoding);
+    } catch (err) {
+      const reason = err instanceof OtlpDecodeError ? err.message : 'the body could not be read';
+      return this.refuse(req, res, encoding, { status: 400, reason });
+    }
+    span.setAttributes({
+      [SelfSpanKeys.spans]: batch.spans.length,
+      [SelfSpanKeys.logs]: batch.logs.length,
+      [SelfSpanKeys.metrics]: batch.metricCount,
+      [SelfSpanKeys.rejected]: batch.rejected,
+    });
+
+    if (signal === 'metrics') {
+      if (!this.metricsNoted) {
+        this.metricsNoted = true;
+        this.log.info('metrics received: they are accepted and counted but not shown (only traces and logs are)');
+      }
+      this.log.debug(`metrics ${encoding}: ${batch.metricCount} metrics accepted`);
+    } else if ((batch.spans.length > 0 || batch.logs.length > 0) && this.server === server) {
+      // (A request that finishes after stop() is answered but not handed on.)
+      const info: ReceiverBatchInfo = { signal, encoding, bytes: received.length };
+      if (bodyEncoding !== 'identity') info.contentEncoding = bodyEncoding;
+      if (req.socket.remoteAddress) info.remoteAddress = req.socket.remoteAddress;
+      try {
+        await this.options.onBatch(batch, info);
+      } catch (err) {
+        this.log.error(err instanceof Error ? err : String(err));
+        return this.refuse(req, res, encoding, { status: 500, reason: 'the receiver could not store this batch' });
+      }
+    }
+
+    let partial: { rejected: number; message: string } | undefined;
+    if (batch.rejected > 0) {
+      const what = signal === 'traces' ? 'span' : signal === 'logs' ? 'log record' : 'item';
+      partial = { rejected: batch.rejected, message: `${batch.rejected} ${what}${batch.rejected === 1 ? '' : 's'} rejected${batch.rejectReason ? `; first: ${batch.rejectReason}` : ''}` };
+      this.log.warn(`accepted ${signal} from ${remote(req)} with ${partial.message}`);
+    }
+    send(res, 200, encoding, encodeExportResponse(signal, encoding, partial));
+  }
+
+  private refuse(req: http.IncomingMessage, res: http.ServerResponse, encoding: OtlpEncoding | undefined, refusal: Refusal): void {
+    const line = `refused ${truncate(req.method ?? '?')} ${truncate((req.url ?? '').split('?')[0] ?? '')} from ${remote(req)}: ${refusal.status} ${refusal.reason}`;
+    if (refusal.status >= 500) this.log.error(line);
+    else if (refusal.quiet) this.log.info(line);
+    else this.log.warn(line);
+    for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
+    if (encoding) send(res, refusal.status, encoding, encodeErrorStatus(encoding, refusal.status, refusal.reason));
+    else send(res, refusal.status, undefined, refusal.reason + '\n');
+    if (!req.complete) discardRest(req);
+  }
+}
+
+function send(res: http.ServerResponse, status: number, encoding: OtlpEncoding | undefined, body: string | Uint8Array): void {
+  if (res.headersSent || res.destroyed || res.writableEnded) return;
+  const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : encoding === 'json' ? 'application/json' : 'text/plain; charset=utf-8';
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * After refusing a request whose body is still arriving, reads and drops a little more of it before
+ * closing: a sender still writing when the connection closes would see a reset instead of the answer.
+ * A body far beyond that, or one that trickles, gets the connection closed.
+ */
+function discardRest(req: http.IncomingMessage): void {
+  let drained = 0;
+  const close = (): void => {
+    if (!req.complete) req.socket.destroy();
+  };
+  const timer = setTimeout(close, DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) close();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/** application/x-protobuf (or application/protobuf) and application/json, parameters ignored. */
+function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+function bodyEncodingOf(header: string | undefined): BodyEncoding | undefined {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return 'identity';
+  if (codings.length > 1) return undefined;
+  if (codings[0] === 'gzip' || codings[0] === 'x-gzip') return 'gzip';
+  if (codings[0] === 'deflate') return 'deflate';
+  return undefined;
+}
+
+/** Reads the body, counting as it goes, and stops keeping it once it passes `max` bytes. */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'tooLarge' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: Buffer | 'tooLarge' | 'aborted'): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        chunks.length = 0;
+        req.pause();
+        finish('tooLarge');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish(Buffer.concat(chunks, size)));
+    req.on('error', () => finish('aborted'));
+    req.on('close', () => finish(req.complete ? Buffer.concat(chunks, size) : 'aborted'));
+  });
+}
+
+/** Inflates with an output cap, so a small gzip bomb is refused after `max` bytes, not after all of it. */
+function decompress(body: Buffer, encoding: BodyEncoding, max: number): Promise<Buffer> {
+  if (encoding === 'identity' || body.length === 0) return Promise.resolve(body);
+  const options: zlib.ZlibOptions = { maxOutputLength: Math.max(1, max) };
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, out: Buffer): void => (err ? reject(err) : resolve(out));
+    if (encoding === 'gzip') zlib.gunzip(body, options, done);
+    // HTTP's "deflate" means zlib-wrapped, but some senders use raw deflate; the header tells them apart.
+    else if (hasZlibHeader(body)) zlib.inflate(body, options, done);
+    else zlib.inflateRaw(body, options, done);
+  });
+}
+
+function hasZlibHeader(b: Buffer): boolean {
+  return b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0;
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host || '*'}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new PortInUseError(host, port);
+    case 'EACCES':
+    case 'EPERM':
+      return new ReceiverStartError(`permission denied to listen on ${where}${port > 0 && port < 1024 ? ' (ports below 1024 need administrator rights; use a higher port)' : ''}`, host, port, err.code);
+    case 'EADDRNOTAVAIL':
+      return new ReceiverStartError(`the address ${host} does not belong to this machine; use 127.0.0.1, localhost or 0.0.0.0`, host, port, err.code);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ReceiverStartError(`the host name ${host} could not be resolved`, host, port, err.code);
+    default:
+      return new ReceiverStartError(`could not listen on ${where}: ${err.message}`, host, port, err.code);
+  }
+}
+
+function remote(req: http.IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function truncate(s: string, max = 100): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
