@@ -19,7 +19,8 @@ export type MessagePart =
   | { type: 'reasoning'; text: string }
   | { type: 'toolCall'; id?: string; name: string; arguments: string }
   | { type: 'toolResult'; id?: string; name?: string; result: string }
-  | { type: 'media'; modality?: string; mimeType?: string; uri?: string; size?: number }
+  /** `size` is in bytes; a data: URI is kept as mimeType + size only. `fileId` names a provider-uploaded file. */
+  | { type: 'media'; modality?: string; mimeType?: string; uri?: string; size?: number; fileId?: string }
   | { type: 'other'; kind: string; value: AttrValue };
 
 export interface Message {

@@ -1,0 +1,295 @@
+// The flattened dialects, where one message is spread over many attributes:
+// OpenLLMetry  gen_ai.prompt.N.role / .content / .tool_calls.M.{id,name,arguments} / .tool_call_id,
+//              gen_ai.completion.N.* (+ finish_reason), llm.request.functions.N.* (tool definitions);
+// OpenInference llm.input_messages.N.message.{role,content,contents.M.message_content.*,tool_calls.M.tool_call.*},
+//              llm.output_messages.N.message.*, llm.tools.N.tool.json_schema.
+// Keys are grouped into small trees in one pass over the span's attributes, so a span with thousands of
+// attributes costs one scan, not one scan per message.
+
+import type { AttrValue, Attributes } from '../records';
+import type { Message, MessagePart, ToolDefinition } from '../model';
+import { GenAi, OpenInference, Traceloop } from './keys';
+import { emptySource, msg, normRole, type MessageSource } from './genaiMessages';
+import { argumentsText, contentParts, textOfContent } from './parts';
+import { asString, isRecord, readStructured, toText } from './values';
+
+/** One level of a dotted key tree; a node may hold a value and children both (colliding keys). */
+export interface KeyNode {
+  value?: AttrValue;
+  children?: Map<string, KeyNode>;
+}
+
+const PREFIXES = [
+  Traceloop.promptPrefix,
+  Traceloop.completionPrefix,
+  Traceloop.functionsPrefix,
+  OpenInference.inputMessagesPrefix,
+  OpenInference.outputMessagesPrefix,
+  OpenInference.toolsPrefix,
+] as const;
+
+export type FlattenedGroups = Partial<Record<(typeof PREFIXES)[number], KeyNode>>;
+
+/** Splits the flattened keys of `attrs` by prefix into trees; one pass over the keys. */
+export function groupFlattened(attrs: Attributes): FlattenedGroups {
+  const groups: FlattenedGroups = {};
+  for (const key in attrs) {
+    // Cheap first-letter test: almost every key of a span starts with neither 'g' nor 'l'.
+    const c = key.charCodeAt(0);
+    if (c !== 0x67 && c !== 0x6c) continue;
+    for (const prefix of PREFIXES) {
+      if (key.length > prefix.length && key.startsWith(prefix)) {
+        const root = (groups[prefix] ??= {});
+        insert(root, key.slice(prefix.length).split('.'), attrs[key] as AttrValue);
+        break;
+      }
+    }
+  }
+  return groups;
+}
+
+function insert(root: KeyNode, path: string[], value: AttrValue): void {
+  let node = root;
+  for (const seg of path) {
+    node.children ??= new Map();
+    let next = node.children.get(seg);
+    if (!next) node.children.set(seg, (next = {}));
+    node = next;
+  }
+  node.value = value;
+}
+
+function child(node: KeyNode | undefined, path: string): KeyNode | undefined {
+  let n = node;
+  for (const seg of path.split('.')) {
+    n = n?.children?.get(seg);
+    if (!n) return undefined;
+  }
+  return n;
+}
+
+function val(node: KeyNode | undefined, path: string): AttrValue | undefined {
+  return child(node, path)?.value;
+}
+
+function str(node: KeyNode | undefined, path: string): string | undefined {
+  return asString(val(node, path));
+}
+
+/** Children with numeric keys, in numeric order. */
+function indexed(node: KeyNode | undefined): { index: number; node: KeyNode }[] {
+  if (!node?.children) return [];
+  const out: { index: number; node: KeyNode }[] = [];
+  for (const [k, n] of node.children) if (/^\d+$/.test(k)) out.push({ index: Number(k), node: n });
+  return out.sort((a, b) => a.index - b.index);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// OpenLLMetry
+
+export function openLlmetrySource(groups: FlattenedGroups): MessageSource {
+  const out = emptySource();
+  const promptName = `${GenAi.prompt}.N`;
+  for (const { node } of indexed(groups[Traceloop.promptPrefix])) {
+    const m = openLlmetryMessage(node, 'input', promptName);
+    if (m) out.input.push(m);
+  }
+  const completionName = `${GenAi.completion}.N`;
+  for (const { index, node } of indexed(groups[Traceloop.completionPrefix])) {
+    const m = openLlmetryMessage(node, 'output', completionName);
+    const finish = str(node, 'finish_reason');
+    if (finish) out.finishReasons.push(finish);
+    if (!m) continue;
+    m.index = index;
+    if (finish) m.finishReason = finish;
+    out.output.push(m);
+  }
+  return out;
+}
+
+function openLlmetryMessage(node: KeyNode, direction: Message['direction'], originName: string): Message | undefined {
+  const role = normRole(val(node, 'role')) ?? (direction === 'input' ? 'user' : 'assistant');
+  let content = val(node, 'content');
+  // Older OpenLLMetry (0.22) wrote JSON.stringify(null) for an assistant turn that only called tools
+  // (and dropped the calls themselves): the text "null" is that artifact, not something anyone said.
+  if (content === 'null') content = undefined;
+  const parts: MessagePart[] = [];
+  if (role === 'tool') {
+    const id = str(node, 'tool_call_id');
+    if (content !== undefined || id !== undefined) {
+      const part: MessagePart = { type: 'toolResult', result: content === undefined || content === null ? '' : textOfContent(content) };
+      if (id !== undefined) part.id = id;
+      parts.push(part);
+    }
+  } else {
+    parts.push(...flattenedContent(content));
+    for (const { node: call } of indexed(child(node, 'tool_calls'))) {
+      parts.push(toolCall(str(call, 'id'), str(call, 'name'), val(call, 'arguments')));
+    }
+    const fn = child(node, 'function_call');
+    if (fn) parts.push(toolCall(undefined, str(fn, 'name'), val(fn, 'arguments')));
+  }
+  if (parts.length === 0) return undefined;
+  return msg(role, direction, parts, { origin: 'flattenedAttribute', originName });
+}
+
+/**
+ * OpenLLMetry writes array content (multimodal, or provider content blocks) as JSON text. It is read as
+ * parts only when every element looks like a content part, so a user who typed "[1, 2]" still sees text.
+ */
+function flattenedContent(content: AttrValue | undefined): MessagePart[] {
+  if (typeof content === 'string') {
+    const t = content.trimStart();
+    if (t.startsWith('[')) {
+      const s = readStructured(t);
+      if (s?.complete && Array.isArray(s.value) && s.value.length > 0 && s.value.every((p) => isRecord(p) && typeof p.type === 'string')) {
+        return contentParts(s.value);
+      }
+    }
+    return content.length ? [{ type: 'text', text: content }] : [];
+  }
+  return contentParts(content);
+}
+
+function toolCall(id: string | undefined, name: string | undefined, args: unknown): MessagePart {
+  const part: MessagePart = { type: 'toolCall', name: name ?? '', arguments: argumentsText(args) };
+  if (id !== undefined) part.id = id;
+  return part;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// OpenInference
+
+export function openInferenceSource(groups: FlattenedGroups): MessageSource {
+  const out = emptySource();
+  const inputName = `${OpenInference.inputMessagesPrefix}N`;
+  for (const { node } of indexed(groups[OpenInference.inputMessagesPrefix])) {
+    const m = openInferenceMessage(child(node, 'message'), 'input', inputName);
+    if (m) out.input.push(m);
+  }
+  const outputName = `${OpenInference.outputMessagesPrefix}N`;
+  for (const { index, node } of indexed(groups[OpenInference.outputMessagesPrefix])) {
+    const m = openInferenceMessage(child(node, 'message'), 'output', outputName);
+    if (!m) continue;
+    m.index = index;
+    out.output.push(m);
+  }
+  return out;
+}
+
+function openInferenceMessage(node: KeyNode | undefined, direction: Message['direction'], originName: string): Message | undefined {
+  if (!node) return undefined;
+  const role = normRole(val(node, 'role')) ?? (direction === 'input' ? 'user' : 'assistant');
+  const parts: MessagePart[] = [];
+  const content = val(node, 'content');
+  if (role === 'tool') {
+    const id = str(node, 'tool_call_id');
+    const text = content !== undefined && content !== null ? textOfContent(content) : contentsText(child(node, 'contents'));
+    if (text !== undefined || id !== undefined) {
+      const part: MessagePart = { type: 'toolResult', result: text ?? '' };
+      if (id !== undefined) part.id = id;
+      const name = str(node, 'name');
+      if (name !== undefined) part.name = name;
+      parts.push(part);
+    }
+  } else {
+    if (content !== undefined && content !== null) parts.push(...contentParts(content));
+    for (const { node: c } of indexed(child(node, 'contents'))) {
+      const part = openInferenceContent(child(c, 'message_content'));
+      if (part) parts.push(part);
+    }
+    for (const { node: c } of indexed(child(node, 'tool_calls'))) {
+      const call = child(c, 'tool_call');
+      parts.push(toolCall(str(call, 'id'), str(call, 'function.name'), val(call, 'function.arguments')));
+    }
+    const fnName = str(node, 'function_call_name');
+    if (fnName) parts.push(toolCall(undefined, fnName, val(node, 'function_call_arguments_json')));
+  }
+  if (parts.length === 0) return undefined;
+  const m = msg(role, direction, parts, { origin: 'flattenedAttribute', originName });
+  const name = str(node, 'name');
+  if (name && role !== 'tool') m.name = name;
+  return m;
+}
+
+function contentsText(contents: KeyNode | undefined): string | undefined {
+  const texts = indexed(contents)
+    .map(({ node }) => str(node, 'message_content.text'))
+    .filter((t): t is string => t !== undefined);
+  return texts.length ? texts.join('') : undefined;
+}
+
+function openInferenceContent(node: KeyNode | undefined): MessagePart | undefined {
+  if (!node) return undefined;
+  const type = str(node, 'type') ?? 'text';
+  const text = val(node, 'text');
+  switch (type) {
+    case 'text':
+      return { type: 'text', text: text === undefined || text === null ? '' : toText(text) };
+    case 'reasoning':
+      return { type: 'reasoning', text: text === undefined || text === null ? '' : toText(text) };
+    case 'image': {
+      const url = str(node, 'image.image.url');
+      return contentParts([{ type: 'image_url', image_url: { url } }])[0];
+    }
+    case 'audio': {
+      const part: MessagePart = { type: 'media', modality: 'audio' };
+      const url = str(node, 'audio.audio.url');
+      const mime = str(node, 'audio.audio.mime_type');
+      if (url && !url.startsWith('data:')) part.uri = url;
+      if (mime) part.mimeType = mime;
+      return part;
+    }
+    default: {
+      const value: Record<string, AttrValue> = {};
+      for (const [k, n] of node.children ?? []) if (n.value !== undefined) value[k] = n.value;
+      return { type: 'other', kind: type, value };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tool definitions
+
+/** gen_ai.tool.definitions, then OpenLLMetry llm.request.functions.N.*, then OpenInference llm.tools.N.tool.*. */
+export function toolDefinitions(attrs: Attributes, groups: FlattenedGroups): ToolDefinition[] {
+  const semconv = attrs[GenAi.toolDefinitions];
+  if (semconv !== undefined && semconv !== null) {
+    const s = readStructured(semconv);
+    if (s && Array.isArray(s.value)) {
+      const defs = s.value.map(definitionFrom).filter((d): d is ToolDefinition => d !== undefined);
+      if (defs.length) return defs;
+    }
+  }
+  const fromFunctions = indexed(groups[Traceloop.functionsPrefix])
+    // 0.22 wrote the parameters schema under `arguments`.
+    .map(({ node }) => definition(str(node, 'name'), str(node, 'description'), val(node, 'parameters') ?? val(node, 'arguments')))
+    .filter((d): d is ToolDefinition => d !== undefined);
+  if (fromFunctions.length) return fromFunctions;
+  return indexed(groups[OpenInference.toolsPrefix])
+    .map(({ node }) => {
+      const schema = val(node, 'tool.json_schema');
+      if (schema !== undefined) {
+        const s = readStructured(schema);
+        const d = s ? definitionFrom(s.value) : undefined;
+        if (d) return d;
+      }
+      return definition(str(node, 'tool.name'), str(node, 'tool.description'), val(node, 'tool.parameters'));
+    })
+    .filter((d): d is ToolDefinition => d !== undefined);
+}
+
+/** A definition in either the convention's flat shape or OpenAI's {type, function: {...}} shape. */
+function definitionFrom(v: unknown): ToolDefinition | undefined {
+  if (!isRecord(v)) return undefined;
+  const fn = isRecord(v.function) ? v.function : v;
+  return definition(asString(fn.name), asString(fn.description), fn.parameters ?? fn.input_schema);
+}
+
+function definition(name: string | undefined, description: string | undefined, parameters: unknown): ToolDefinition | undefined {
+  if (!name) return undefined;
+  const d: ToolDefinition = { name };
+  if (description) d.description = description;
+  if (parameters !== undefined && parameters !== null) d.parameters = toText(parameters);
+  return d;
+}

@@ -1,0 +1,336 @@
+// Messages from the OpenTelemetry GenAI generations: the structured JSON attributes
+// (gen_ai.input.messages / gen_ai.output.messages / gen_ai.system_instructions), the per-message events
+// (gen_ai.user.message, gen_ai.choice ...) sent as span events or as log records, the one-event form
+// (gen_ai.client.inference.operation.details) and the oldest gen_ai.content.prompt/completion events.
+// Each reader returns a MessageSource; normalize.ts picks the richest source per side.
+
+import type { Attributes } from '../records';
+import type { Message, MessageOrigin, MessagePart } from '../model';
+import { GenAi, GenAiEvents } from './keys';
+import { contentParts, structuredParts, textOfContent, toolCallParts } from './parts';
+import { asInt, asString, isRecord, readStructured } from './values';
+
+/** What one form of content yielded for one call. */
+export interface MessageSource {
+  /** System instructions first, then the input messages in the order they were sent. */
+  input: Message[];
+  /** Output messages, ordered by choice index. */
+  output: Message[];
+  /** Finish reasons seen in the messages (used when no attribute reports them). */
+  finishReasons: string[];
+  /** A content value was present but nothing could be read from it (cut before the first message). */
+  unreadable: boolean;
+}
+
+export function emptySource(): MessageSource {
+  return { input: [], output: [], finishReasons: [], unreadable: false };
+}
+
+type Direction = Message['direction'];
+
+interface Ctx {
+  origin: MessageOrigin;
+  originName: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Structured attributes (current conventions)
+
+/**
+ * Reads the three structured content attributes from `attrs` (a span's attributes, or an
+ * operation-details event's). `originName` defaults to the attribute's own key.
+ */
+export function structuredSource(attrs: Readonly<Record<string, unknown>>, origin: MessageOrigin, originName?: string): MessageSource {
+  const out = emptySource();
+  const system = attrs[GenAi.systemInstructions];
+  if (system !== undefined && system !== null) {
+    const r = systemInstructions(system, { origin, originName: originName ?? GenAi.systemInstructions });
+    out.input.push(...r.messages);
+    out.unreadable ||= r.unreadable;
+  }
+  const input = attrs[GenAi.inputMessages];
+  if (input !== undefined && input !== null) {
+    const r = structuredMessages(input, 'input', { origin, originName: originName ?? GenAi.inputMessages });
+    out.input.push(...r.messages);
+    out.unreadable ||= r.unreadable;
+  }
+  const output = attrs[GenAi.outputMessages];
+  if (output !== undefined && output !== null) {
+    const r = structuredMessages(output, 'output', { origin, originName: originName ?? GenAi.outputMessages });
+    out.output.push(...sortByIndex(r.messages));
+    out.unreadable ||= r.unreadable;
+  }
+  collectFinishReasons(out);
+  return out;
+}
+
+interface ReadMessages {
+  messages: Message[];
+  unreadable: boolean;
+}
+
+function structuredMessages(value: unknown, direction: Direction, ctx: Ctx): ReadMessages {
+  if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
+    // Not JSON at all: someone put the plain text there. Show it rather than call it unreadable.
+    const parts: MessagePart[] = value ? [{ type: 'text', text: value }] : [];
+    return { messages: parts.length ? [msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)] : [], unreadable: false };
+  }
+  const s = readStructured(value);
+  if (!s) return { messages: [], unreadable: true };
+  const list = messageList(s.value);
+  const messages: Message[] = [];
+  list.forEach((m, i) => {
+    const message = structuredMessage(m, direction, ctx, i);
+    if (message) messages.push(message);
+  });
+  return finishRead(messages, s.complete);
+}
+
+function structuredMessage(m: unknown, direction: Direction, ctx: Ctx, position: number): Message | undefined {
+  if (!isRecord(m)) {
+    const parts = structuredParts(m);
+    return parts.length ? msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx) : undefined;
+  }
+  // Some emitters write provider-style messages ({role, content, tool_calls}) under the structured keys.
+  const parts = m.parts !== undefined ? structuredParts(m.parts) : [...contentParts(m.content), ...toolCallParts(m.tool_calls)];
+  const role = normRole(m.role) ?? (direction === 'input' ? 'user' : 'assistant');
+  const message = msg(role, direction, parts, ctx);
+  const name = asString(m.name);
+  if (name) message.name = name;
+  const finish = asString(m.finish_reason);
+  if (finish) message.finishReason = finish;
+  if (direction === 'output') message.index = asInt(m.index) ?? position;
+  // A message with no parts still carries its finish reason (a choice whose content capture was off).
+  return message;
+}
+
+function systemInstructions(value: unknown, ctx: Ctx): ReadMessages {
+  if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
+    return { messages: value ? [msg('system', 'input', [{ type: 'text', text: value }], ctx)] : [], unreadable: false };
+  }
+  const s = readStructured(value);
+  if (!s) return { messages: [], unreadable: true };
+  const list = Array.isArray(s.value) ? s.value : [s.value];
+  // Either a list of parts (the convention) or, from some emitters, a list of system messages.
+  if (list.some((x) => isRecord(x) && (x.parts !== undefined || x.role !== undefined))) {
+    const messages = list.map((m, i) => structuredMessage(m, 'input', ctx, i)).filter((m): m is Message => m !== undefined);
+    for (const m of messages) if (!m.role) m.role = 'system';
+    return finishRead(messages, s.complete);
+  }
+  const parts = structuredParts(list);
+  return finishRead(parts.length ? [msg('system', 'input', parts, ctx)] : [], s.complete);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Events (span events and log records)
+
+/** A content-carrying event, whichever way it travelled. */
+export interface ContentEvent {
+  name: string;
+  /** The event body: a log record's body, or a span event's JSON payload / its attributes. */
+  body: unknown;
+  /** False when the body was JSON text that was cut. */
+  bodyComplete: boolean;
+  attributes: Attributes;
+  origin: 'spanEvent' | 'logRecord';
+}
+
+const EVENT_ROLES: Readonly<Record<string, string>> = {
+  [GenAiEvents.systemMessage]: 'system',
+  [GenAiEvents.userMessage]: 'user',
+  [GenAiEvents.assistantMessage]: 'assistant',
+  [GenAiEvents.toolMessage]: 'tool',
+};
+
+/** True for the event names this module reads messages from. */
+export function isContentEventName(name: string | undefined): boolean {
+  if (!name) return false;
+  return (
+    name in EVENT_ROLES ||
+    name === GenAiEvents.choice ||
+    name === GenAiEvents.operationDetails ||
+    name === GenAiEvents.contentPrompt ||
+    name === GenAiEvents.contentCompletion
+  );
+}
+
+/** Messages from events of one origin, in the order they were emitted. */
+export function eventSource(events: readonly ContentEvent[]): MessageSource {
+  const out = emptySource();
+  const outputs: Message[] = [];
+  for (const e of events) {
+    const ctx: Ctx = { origin: e.origin, originName: e.name };
+    const role = EVENT_ROLES[e.name];
+    if (role !== undefined) {
+      const m = providerMessage(e.body, role, 'input', ctx, true);
+      if (m) {
+        if (!e.bodyComplete) m.truncated = true;
+        out.input.push(m);
+      } else if (!e.bodyComplete) out.unreadable = true;
+      continue;
+    }
+    switch (e.name) {
+      case GenAiEvents.choice: {
+        const m = choiceMessage(e.body, ctx, outputs.length);
+        if (m) {
+          if (!e.bodyComplete) m.truncated = true;
+          outputs.push(m);
+        } else if (!e.bodyComplete) out.unreadable = true;
+        break;
+      }
+      case GenAiEvents.operationDetails: {
+        // The messages travel as event attributes; a logs bridge may have put them in a map body instead.
+        const attrs: Record<string, unknown> = { ...(isRecord(e.body) ? e.body : {}), ...e.attributes };
+        const s = structuredSource(attrs, e.origin, e.name);
+        out.input.push(...s.input);
+        outputs.push(...s.output);
+        out.unreadable ||= s.unreadable;
+        break;
+      }
+      case GenAiEvents.contentPrompt: {
+        const r = providerMessageList(e.attributes[GenAi.prompt] ?? bodyOrUndefined(e), 'input', ctx);
+        out.input.push(...r.messages);
+        out.unreadable ||= r.unreadable;
+        break;
+      }
+      case GenAiEvents.contentCompletion: {
+        const r = providerMessageList(e.attributes[GenAi.completion] ?? bodyOrUndefined(e), 'output', ctx);
+        outputs.push(...r.messages);
+        out.unreadable ||= r.unreadable;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  out.output = sortByIndex(outputs);
+  collectFinishReasons(out);
+  return out;
+}
+
+function bodyOrUndefined(e: ContentEvent): unknown {
+  return e.body === undefined || e.body === null ? undefined : e.body;
+}
+
+function choiceMessage(body: unknown, ctx: Ctx, position: number): Message | undefined {
+  if (!isRecord(body)) {
+    const parts = contentParts(body);
+    return parts.length ? Object.assign(msg('assistant', 'output', parts, ctx), { index: position }) : undefined;
+  }
+  const inner = isRecord(body.message) ? body.message : body;
+  const m = providerMessage(inner, 'assistant', 'output', ctx, false) ?? msg('assistant', 'output', [], ctx);
+  const finish = asString(body.finish_reason);
+  if (finish) m.finishReason = finish;
+  m.index = asInt(body.index) ?? position;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Provider-style messages ({role, content, tool_calls, tool_call_id}), shared with the flattened forms
+
+/**
+ * One provider-style message. `role` is the default (or, with `forceRole`, the role the event name
+ * says: log records carry no role of their own). Returns undefined when the message has no content.
+ */
+export function providerMessage(body: unknown, role: string, direction: Direction, ctx: Ctx, forceRole: boolean): Message | undefined {
+  if (!isRecord(body)) {
+    if (role === 'tool') {
+      if (body === undefined || body === null) return undefined;
+      return msg('tool', direction, [{ type: 'toolResult', result: textOfContent(body) }], ctx);
+    }
+    const parts = contentParts(body);
+    return parts.length ? msg(role, direction, parts, ctx) : undefined;
+  }
+  const r = forceRole ? role : normRole(body.role) ?? role;
+  const parts: MessagePart[] = [];
+  if (r === 'tool') {
+    const id = asString(body.id) ?? asString(body.tool_call_id);
+    if (body.content !== undefined || id !== undefined) {
+      const part: MessagePart = { type: 'toolResult', result: body.content === undefined || body.content === null ? '' : textOfContent(body.content) };
+      if (id !== undefined) part.id = id;
+      const name = asString(body.name);
+      if (name !== undefined) part.name = name;
+      parts.push(part);
+    }
+  } else {
+    parts.push(...contentParts(body.content));
+    // Azure AI Inference spells the choice's tool calls the SDK's way, `toolCalls`.
+    parts.push(...toolCallParts(body.tool_calls ?? body.toolCalls));
+    if (isRecord(body.function_call)) parts.push(...toolCallParts([body.function_call]));
+  }
+  if (parts.length === 0) return undefined;
+  const m = msg(r, direction, parts, ctx);
+  const name = asString(body.name);
+  if (name && r !== 'tool') m.name = name;
+  return m;
+}
+
+/**
+ * A JSON list of provider-style messages or choices (the deprecated gen_ai.prompt / gen_ai.completion
+ * attributes and content events, OpenInference input.value). Plain text becomes one message.
+ */
+export function providerMessageList(value: unknown, direction: Direction, ctx: Ctx): ReadMessages {
+  if (value === undefined || value === null) return { messages: [], unreadable: false };
+  const s = readStructured(value, true);
+  if (!s) return { messages: [], unreadable: true };
+  if (typeof s.value === 'string') {
+    return { messages: s.value ? [msg(direction === 'input' ? 'user' : 'assistant', direction, [{ type: 'text', text: s.value }], ctx)] : [], unreadable: !s.complete };
+  }
+  const list = messageList(s.value);
+  const messages: Message[] = [];
+  list.forEach((item, i) => {
+    const m =
+      isRecord(item) && (isRecord(item.message) || item.finish_reason !== undefined)
+        ? choiceMessage(item, ctx, i)
+        : providerMessage(item, direction === 'input' ? 'user' : 'assistant', direction, ctx, false);
+    if (m) {
+      if (direction === 'output' && m.index === undefined) m.index = i;
+      messages.push(m);
+    }
+  });
+  return finishRead(direction === 'output' ? sortByIndex(messages) : messages, s.complete);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// helpers
+
+function messageList(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (isRecord(v)) {
+    if (Array.isArray(v.messages)) return v.messages;
+    if (Array.isArray(v.choices)) return v.choices;
+    return [v];
+  }
+  return v === undefined || v === null ? [] : [v];
+}
+
+function finishRead(messages: Message[], complete: boolean): ReadMessages {
+  if (complete) return { messages, unreadable: false };
+  // The message the cut went through may have lost all its parts: the one before it then ends the list.
+  while (messages.length && messages[messages.length - 1]!.parts.length === 0) messages.pop();
+  const last = messages[messages.length - 1];
+  if (last) last.truncated = true;
+  return { messages, unreadable: messages.length === 0 };
+}
+
+export function msg(role: string, direction: Direction, parts: MessagePart[], ctx: Ctx): Message {
+  return { role, direction, parts, origin: ctx.origin, originName: ctx.originName };
+}
+
+/** Roles in lower case: Semantic Kernel and some SDKs send "Assistant", "User". */
+export function normRole(v: unknown): string | undefined {
+  const s = asString(v);
+  return s === undefined ? undefined : s.toLowerCase();
+}
+
+/** Stable sort by choice index; messages without one keep their place after indexed ones. */
+export function sortByIndex(messages: Message[]): Message[] {
+  return messages
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => (a.m.index ?? Number.MAX_SAFE_INTEGER) - (b.m.index ?? Number.MAX_SAFE_INTEGER) || a.i - b.i)
+    .map(({ m }) => m);
+}
+
+function collectFinishReasons(s: MessageSource): void {
+  for (const m of s.output) if (m.finishReason) s.finishReasons.push(m.finishReason);
+}

@@ -1,0 +1,475 @@
+// The GenAI normaliser: turns a raw span (and the log records correlated with it) into the domain Span,
+// with an LlmCall when the span is a model call, and builds a trace's summary. It reads every generation
+// of the conventions; where several forms carry the content of one call it takes, for the input side and
+// the output side separately, the first form that has messages, in this order of richness:
+//   structured attributes > log records > span events > OpenLLMetry flattened > OpenInference flattened
+//   > deprecated gen_ai.prompt/gen_ai.completion JSON attributes > OpenInference input.value/output.value,
+// so a message is never shown twice. Nothing here throws: a bad value costs that value, not the span.
+//
+// Decisions worth knowing:
+// - Embedding calls get an `llm` (operation "embeddings") so their model and tokens count and show, but
+//   no messages and no `missingContent`: they are not conversations.
+// - `convention` names the family the call's attributes belong to: OpenInference markers, else
+//   OpenLLMetry-only markers (llm.request.type, flattened gen_ai.prompt.N ...), else 'genai'. Traceloop's
+//   SDK from 0.27 on writes the current structured attributes, so its calls read as 'genai'.
+// - Trace usage sums LLM-call spans only, and skips an LLM-call span that has an LLM-call descendant:
+//   frameworks (LangChain under OpenLLMetry, agent spans) repeat their children's usage on the parent.
+
+import type { Normalizer } from '../store';
+import type { LlmCall, Message, MissingContentReason, Span, SpanEventView, TraceSummary, Usage } from '../model';
+import { addUsage } from '../model';
+import type { Attributes, LogRecordData, SpanEventRecord, SpanRecord } from '../records';
+import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
+import { eventSource, isContentEventName, providerMessageList, structuredSource, type ContentEvent, type MessageSource } from './genaiMessages';
+import { groupFlattened, openInferenceSource, openLlmetrySource, toolDefinitions, type FlattenedGroups } from './flattened';
+import { Errors, GenAi, GenAiEvents, LogEmittingScopePrefixes, OpenInference, Operations, Resource, Traceloop } from './keys';
+import { hasUsage, readFinishReasons, readModelFacts, readParameters, readStreaming, readUsage } from './usage';
+import { asString, firstPresent, nanosToMs, readStructured } from './values';
+
+export interface NormalizeOptions {
+  /** Attribute names that hold a session id, tried before the conventions' own names. */
+  sessionAttributes?: readonly string[];
+  /** Attribute names that hold a user id, tried before the conventions' own names. */
+  userAttributes?: readonly string[];
+}
+
+export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
+  const keys = dimensionKeys(options.sessionAttributes, options.userAttributes);
+  return {
+    span: (record, logs) => normalizeSpan(record, logs, keys),
+    trace: (traceId, spans, updatedMs) => summarizeTrace(traceId, spans, updatedMs),
+  };
+}
+
+/** The `event.name` attribute, for log records whose event name did not travel in the dedicated field. */
+const EVENT_NAME_ATTRIBUTE = 'event.name';
+const UNKNOWN_SERVICE = 'unknown_service';
+
+const SPAN_KINDS: readonly Span['kind'][] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+// ---------------------------------------------------------------------------------------------------
+// Spans
+
+function normalizeSpan(record: SpanRecord, logs: readonly LogRecordData[], keys: DimensionKeys): Span {
+  const attributes = record.attributes ?? {};
+  const resource = record.resource ?? {};
+  const startMs = nanosToMs(record.startTimeUnixNano);
+  const endMs = nanosToMs(record.endTimeUnixNano);
+  const span: Span = {
+    traceId: record.traceId.toLowerCase(),
+    spanId: record.spanId.toLowerCase(),
+    name: record.name || '(unnamed)',
+    kind: SPAN_KINDS[record.kind] ?? 'unspecified',
+    startMs,
+    durationMs: endMs > startMs ? endMs - startMs : 0,
+    status: statusOf(record.status),
+    service: asString(resource[Resource.serviceName]) ?? UNKNOWN_SERVICE,
+    scope: record.scope?.name ?? '',
+    attributes,
+    resource,
+    events: (record.events ?? []).map(eventView),
+  };
+  if (record.parentSpanId) span.parentSpanId = record.parentSpanId.toLowerCase();
+  const sessionId = safe(() => readDimension(attributes, resource, keys.session), undefined);
+  if (sessionId !== undefined) span.sessionId = sessionId;
+  const userId = safe(() => readDimension(attributes, resource, keys.user), undefined);
+  if (userId !== undefined) span.userId = userId;
+  const error = safe(() => readError(record, span.status, logs), undefined);
+  if (error) span.error = error;
+  const llm = safe(() => readLlmCall(record, logs), undefined);
+  if (llm) span.llm = llm;
+  return span;
+}
+
+function statusOf(status: SpanRecord['status'] | undefined): Span['status'] {
+  const code = status?.code === 2 ? 'error' : status?.code === 1 ? 'ok' : 'unset';
+  const out: Span['status'] = { code };
+  if (status?.message) out.message = status.message;
+  return out;
+}
+
+function eventView(e: SpanEventRecord): SpanEventView {
+  return { name: e.name, timeMs: nanosToMs(e.timeUnixNano), attributes: e.attributes ?? {} };
+}
+
+/** Set when the span failed: status error or `error.type`; exception events and logs fill in the details. */
+function readError(record: SpanRecord, status: Span['status'], logs: readonly LogRecordData[]): Span['error'] | undefined {
+  const errorType = meaningful(record.attributes[Errors.errorType]);
+  if (status.code !== 'error' && errorType === undefined) return undefined;
+  const out: NonNullable<Span['error']> = {};
+  let exception: Attributes | undefined = record.events?.find((e) => e.name === Errors.exceptionEvent)?.attributes;
+  if (!exception) exception = logs.find((l) => eventNameOf(l) === GenAiEvents.operationException)?.attributes;
+  const httpStatus = asString(firstPresent(record.attributes, Errors.httpStatusCode));
+  const type = errorType ?? meaningful(exception?.[Errors.exceptionType]) ?? httpStatus;
+  if (type !== undefined) out.type = type;
+  const message = meaningful(status.message) ?? meaningful(exception?.[Errors.exceptionMessage]);
+  if (message !== undefined) out.message = message;
+  return out;
+}
+
+/**
+ * A string that says something: JavaScript instrumentations sometimes stringify what they could not read
+ * (Azure's sets the status message "[object Object]" and error.type "undefined").
+ */
+function meaningful(v: unknown): string | undefined {
+  const s = asString(v);
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  return t === '' || t === 'undefined' || t === 'null' || t === '[object Object]' ? undefined : t;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// LLM calls
+
+type CallKind = 'llm' | 'embedding';
+
+function readLlmCall(record: SpanRecord, logs: readonly LogRecordData[]): LlmCall | undefined {
+  const attrs = record.attributes;
+  const groups = groupFlattened(attrs);
+  const kind = classify(attrs, groups);
+  if (!kind) return undefined;
+  const facts = readModelFacts(attrs);
+  const call: LlmCall = {
+    convention: conventionOf(attrs, groups),
+    messages: [],
+    toolDefinitions: [],
+    usage: readUsage(attrs),
+    finishReasons: readFinishReasons(attrs),
+    parameters: safe(() => readParameters(attrs), {}),
+    ...facts,
+  };
+  if (kind === 'embedding' && !call.operation) call.operation = Operations.embedding[0];
+  const streaming = safe(() => readStreaming(attrs), undefined);
+  if (streaming !== undefined) call.isStreaming = streaming;
+  if (kind === 'embedding') return call;
+
+  call.toolDefinitions = safe(() => toolDefinitions(attrs, groups), []);
+  const content = selectMessages(record, logs, groups);
+  call.messages = content.messages;
+  if (call.finishReasons.length === 0) call.finishReasons = content.finishReasons;
+  assignFinishReasons(call);
+  if (call.messages.length === 0) call.missingContent = missingReason(record, logs, content.unreadable);
+  return call;
+}
+
+/**
+ * OpenInference and some others report finish reasons for the span only; when there is one per output
+ * message and no message has its own, they are given to the messages in choice order.
+ */
+function assignFinishReasons(call: LlmCall): void {
+  const outputs = call.messages.filter((m) => m.direction === 'output');
+  if (outputs.length === 0 || outputs.length !== call.finishReasons.length || outputs.some((m) => m.finishReason)) return;
+  outputs.forEach((m, i) => (m.finishReason = call.finishReasons[i]));
+}
+
+function classify(attrs: Attributes, groups: FlattenedGroups): CallKind | undefined {
+  const op = asString(attrs[GenAi.operationName])?.toLowerCase();
+  if (op !== undefined) {
+    if ((Operations.llm as readonly string[]).includes(op)) return 'llm';
+    if ((Operations.embedding as readonly string[]).includes(op)) return 'embedding';
+    if ((Operations.tool as readonly string[]).includes(op) || (Operations.agent as readonly string[]).includes(op)) return undefined;
+  }
+  const oiKind = asString(attrs[OpenInference.spanKind])?.toUpperCase();
+  if (oiKind !== undefined) {
+    if (oiKind === 'LLM') return 'llm';
+    if (oiKind === 'EMBEDDING') return 'embedding';
+    // CHAIN, AGENT, TOOL ... often repeat their children's model and usage: they are not calls.
+    return undefined;
+  }
+  const requestType = asString(attrs[Traceloop.requestType])?.toLowerCase();
+  if (requestType !== undefined) {
+    if (requestType === 'chat' || requestType === 'completion') return 'llm';
+    if (requestType.startsWith('embedding')) return 'embedding';
+  }
+  // Workflow, task, agent and tool spans of OpenLLMetry carry aggregates, never a call of their own.
+  if (attrs[Traceloop.spanKind] !== undefined) return undefined;
+  if (
+    attrs[GenAi.inputMessages] !== undefined ||
+    attrs[GenAi.outputMessages] !== undefined ||
+    groups[Traceloop.promptPrefix] ||
+    groups[Traceloop.completionPrefix] ||
+    groups[OpenInference.inputMessagesPrefix] ||
+    groups[OpenInference.outputMessagesPrefix]
+  ) {
+    return 'llm';
+  }
+  const model = attrs[GenAi.requestModel] ?? attrs[GenAi.responseModel] ?? attrs[OpenInference.modelName];
+  if (model !== undefined && hasUsage(readUsage(attrs))) return 'llm';
+  return undefined;
+}
+
+function conventionOf(attrs: Attributes, groups: FlattenedGroups): LlmCall['convention'] {
+  if (attrs[OpenInference.spanKind] !== undefined || groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix]) {
+    return 'openinference';
+  }
+  if (
+    attrs[Traceloop.requestType] !== undefined ||
+    attrs[Traceloop.isStreaming] !== undefined ||
+    groups[Traceloop.promptPrefix] ||
+    groups[Traceloop.completionPrefix] ||
+    groups[Traceloop.functionsPrefix]
+  ) {
+    return 'openllmetry';
+  }
+  return 'genai';
+}
+
+interface SelectedContent {
+  messages: Message[];
+  finishReasons: string[];
+  unreadable: boolean;
+}
+
+/**
+ * Sources are computed lazily in order of richness; the input side and the output side each take the
+ * first source that has messages for them.
+ */
+function selectMessages(record: SpanRecord, logs: readonly LogRecordData[], groups: FlattenedGroups): SelectedContent {
+  const attrs = record.attributes;
+  const sources: (() => MessageSource | undefined)[] = [
+    () => (hasAny(attrs, STRUCTURED_KEYS) ? structuredSource(attrs, 'attribute') : undefined),
+    () => (logs.length ? eventSource(logEvents(logs)) : undefined),
+    () => (record.events?.length ? eventSource(spanEvents(record.events)) : undefined),
+    () => (groups[Traceloop.promptPrefix] || groups[Traceloop.completionPrefix] ? openLlmetrySource(groups) : undefined),
+    () => (groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix] ? openInferenceSource(groups) : undefined),
+    () => legacyAttributeSource(attrs),
+    () => ioValueSource(attrs),
+  ];
+  let input: Message[] | undefined;
+  let output: Message[] | undefined;
+  let finishReasons: string[] | undefined;
+  let anyFinishReasons: string[] | undefined;
+  let unreadable = false;
+  for (const load of sources) {
+    const s = safe(load, undefined);
+    if (!s) continue;
+    unreadable ||= s.unreadable;
+    const inputs = nonEmpty(s.input);
+    const outputs = nonEmpty(s.output);
+    if (!input && inputs.length) input = inputs;
+    if (!output && outputs.length) {
+      output = outputs;
+      finishReasons = s.finishReasons;
+    }
+    // A choice whose content was not captured still tells why the model stopped.
+    if (!anyFinishReasons && s.finishReasons.length) anyFinishReasons = s.finishReasons;
+    if (input && output) break;
+  }
+  return {
+    messages: [...(input ?? []), ...(output ?? [])],
+    finishReasons: finishReasons?.length ? finishReasons : anyFinishReasons ?? [],
+    unreadable,
+  };
+}
+
+const STRUCTURED_KEYS = [GenAi.inputMessages, GenAi.outputMessages, GenAi.systemInstructions] as const;
+
+function hasAny(attrs: Attributes, keys: readonly string[]): boolean {
+  return keys.some((k) => attrs[k] !== undefined && attrs[k] !== null);
+}
+
+function nonEmpty(messages: Message[]): Message[] {
+  return messages.some((m) => m.parts.length === 0) ? messages.filter((m) => m.parts.length > 0) : messages;
+}
+
+function eventNameOf(log: LogRecordData): string | undefined {
+  return log.eventName || asString(log.attributes?.[EVENT_NAME_ATTRIBUTE]);
+}
+
+function logEvents(logs: readonly LogRecordData[]): ContentEvent[] {
+  const out: ContentEvent[] = [];
+  for (const log of logs) {
+    const name = eventNameOf(log);
+    if (!isContentEventName(name)) continue;
+    const body = readBody(log.body);
+    out.push({ name: name!, body: body.value, bodyComplete: body.complete, attributes: log.attributes ?? {}, origin: 'logRecord' });
+  }
+  return out;
+}
+
+function spanEvents(events: readonly SpanEventRecord[]): ContentEvent[] {
+  const out: ContentEvent[] = [];
+  for (const e of events) {
+    if (!isContentEventName(e.name)) continue;
+    const attrs = e.attributes ?? {};
+    // Azure AI Inference and Semantic Kernel put the event body as JSON into gen_ai.event.content; others
+    // spread it over the event's attributes.
+    const packed = attrs[GenAi.eventContent];
+    const body = packed !== undefined ? readBody(packed) : { value: unpackedBody(attrs), complete: true };
+    out.push({ name: e.name, body: body.value, bodyComplete: body.complete, attributes: attrs, origin: 'spanEvent' });
+  }
+  return out;
+}
+
+/** Span-event attributes as an event body; nested fields that could only travel as JSON text are parsed. */
+function unpackedBody(attrs: Attributes): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...attrs };
+  for (const k of ['tool_calls', 'message']) {
+    const v = body[k];
+    if (typeof v === 'string') {
+      const s = readStructured(v);
+      if (s) body[k] = s.value;
+    }
+  }
+  return body;
+}
+
+function readBody(body: unknown): { value: unknown; complete: boolean } {
+  if (typeof body === 'string') {
+    const s = readStructured(body, true);
+    return s ?? { value: body, complete: false };
+  }
+  return { value: body, complete: true };
+}
+
+/** The deprecated whole-conversation JSON attributes gen_ai.prompt / gen_ai.completion. */
+function legacyAttributeSource(attrs: Attributes): MessageSource | undefined {
+  const prompt = attrs[GenAi.prompt];
+  const completion = attrs[GenAi.completion];
+  if ((prompt === undefined || prompt === null) && (completion === undefined || completion === null)) return undefined;
+  const p = providerMessageList(prompt, 'input', { origin: 'attribute', originName: GenAi.prompt });
+  const c = providerMessageList(completion, 'output', { origin: 'attribute', originName: GenAi.completion });
+  return {
+    input: p.messages,
+    output: c.messages,
+    finishReasons: c.messages.map((m) => m.finishReason).filter((r): r is string => !!r),
+    unreadable: p.unreadable || c.unreadable,
+  };
+}
+
+/**
+ * OpenInference input.value / output.value: a request or response body (JSON with messages or choices)
+ * or plain text. Only reached when no richer form had messages.
+ */
+function ioValueSource(attrs: Attributes): MessageSource | undefined {
+  const input = attrs[OpenInference.inputValue];
+  const output = attrs[OpenInference.outputValue];
+  if ((input === undefined || input === null) && (output === undefined || output === null)) return undefined;
+  const inRead = ioMessages(input, 'input', OpenInference.inputValue);
+  const outRead = ioMessages(output, 'output', OpenInference.outputValue);
+  return {
+    input: inRead,
+    output: outRead,
+    finishReasons: outRead.map((m) => m.finishReason).filter((r): r is string => !!r),
+    unreadable: false,
+  };
+}
+
+function ioMessages(value: unknown, direction: Message['direction'], key: string): Message[] {
+  if (value === undefined || value === null) return [];
+  const ctx = { origin: 'ioValue' as const, originName: key };
+  const r = providerMessageList(value, direction, ctx);
+  const usable = r.messages.filter((m) => m.parts.length > 0);
+  if (usable.length) return usable;
+  // Some other JSON (a chain's inputs): show it as text rather than nothing.
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (!text) return [];
+  return [{ role: direction === 'input' ? 'user' : 'assistant', direction, parts: [{ type: 'text', text }], origin: 'ioValue', originName: key }];
+}
+
+function missingReason(record: SpanRecord, logs: readonly LogRecordData[], unreadable: boolean): MissingContentReason {
+  if (unreadable) return 'truncated';
+  const scope = record.scope?.name ?? '';
+  if (logs.length === 0 && LogEmittingScopePrefixes.some((p) => scope.startsWith(p))) return 'logsNotExported';
+  return 'captureDisabled';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Traces
+
+function summarizeTrace(traceId: string, input: Span[], updatedMs: number): { summary: TraceSummary; spans: Span[] } {
+  // Stable sort: spans that start in the same millisecond keep their arrival order.
+  const spans = input
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
+    .map(({ s }) => s);
+  const byId = new Map<string, Span>();
+  for (const s of spans) byId.set(s.spanId, s);
+
+  let root: Span | undefined;
+  for (const s of spans) {
+    if (!s.parentSpanId || !byId.has(s.parentSpanId)) {
+      root = s;
+      break;
+    }
+  }
+  const first = root ?? spans[0];
+
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  let llmCallCount = 0;
+  let hasError = false;
+  const models: string[] = [];
+  const seenModels = new Set<string>();
+  for (const s of spans) {
+    // A span without a start time (0) would stretch the trace back to 1970.
+    if (s.startMs > 0 || spans.length === 1) {
+      startMs = Math.min(startMs, s.startMs);
+      endMs = Math.max(endMs, s.startMs + s.durationMs);
+    }
+    if (s.status.code === 'error' || s.error) hasError = true;
+    if (s.llm) {
+      llmCallCount++;
+      const model = s.llm.responseModel ?? s.llm.requestModel;
+      if (model && !seenModels.has(model)) {
+        seenModels.add(model);
+        models.push(model);
+      }
+    }
+  }
+  if (!Number.isFinite(startMs)) {
+    startMs = first?.startMs ?? 0;
+    endMs = startMs;
+  }
+
+  const summary: TraceSummary = {
+    traceId,
+    name: first?.name ?? traceId,
+    service: first?.service ?? UNKNOWN_SERVICE,
+    startMs,
+    durationMs: Math.max(0, endMs - startMs),
+    spanCount: spans.length,
+    llmCallCount,
+    models,
+    usage: traceUsage(spans, byId),
+    hasError,
+    updatedMs,
+  };
+  if (root) summary.rootSpanId = root.spanId;
+  const sessionId = first?.sessionId ?? spans.find((s) => s.sessionId !== undefined)?.sessionId;
+  if (sessionId !== undefined) summary.sessionId = sessionId;
+  const userId = first?.userId ?? spans.find((s) => s.userId !== undefined)?.userId;
+  if (userId !== undefined) summary.userId = userId;
+  return { summary, spans };
+}
+
+/**
+ * Sums the usage of LLM-call spans that have no LLM-call descendant. Each LLM call marks its ancestors
+ * once (a walk stops at the first ancestor already marked), so this stays linear in the span count.
+ */
+function traceUsage(spans: readonly Span[], byId: ReadonlyMap<string, Span>): Usage {
+  const hasLlmDescendant = new Set<string>();
+  for (const s of spans) {
+    if (!s.llm) continue;
+    let parentId = s.parentSpanId;
+    while (parentId && !hasLlmDescendant.has(parentId)) {
+      const parent = byId.get(parentId);
+      if (!parent) break;
+      hasLlmDescendant.add(parentId);
+      parentId = parent.parentSpanId;
+    }
+  }
+  let usage: Usage = {};
+  for (const s of spans) if (s.llm && !hasLlmDescendant.has(s.spanId)) usage = addUsage(usage, s.llm.usage);
+  return usage;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
