@@ -34,6 +34,12 @@ export interface CallView {
   dimensions: DimensionRow[];
   /** The span's raw attributes as pretty JSON, for the collapsible "raw" section. */
   rawAttributes: string;
+  /**
+   * How many leading input messages repeat an earlier call of the trace (its input followed by its
+   * answer: the usual chat pattern), so the view can show only what is new and keep the rest one click
+   * away. Absent when nothing repeats.
+   */
+  repeatedInput?: { count: number; fromSpanId: string };
 }
 
 export interface ConversationState {

@@ -1,0 +1,215 @@
+// The browser UI test: installs the packaged .vsix into a real VS Code (code-server), opens the workbench in
+// headless Chromium, sends traces captured from the real instrumentation libraries to the extension's
+// receiver, and works the UI as a user would: open the LLM Traces view, expand a trace, click an LLM call,
+// read the conversation in the webview. Screenshots go to test-results/ (git-ignored).
+// Prints "N passed, N failed".
+import path from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { ROOT, cleanup, ensureTools, freePort, installExtension, launchChromium, logger, makeTempDir, prepareProfile, request, run, sleep, startCodeServer } from './lib/harness.mjs';
+
+const log = logger('ui-test');
+const RESULTS = path.join(ROOT, 'test-results');
+const results = [];
+let page;
+
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✔ ${name}`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✘ ${name}\n    ${String(e.message).split('\n').join('\n    ')}`);
+    const shot = path.join(RESULTS, `ui-failed-${results.length}.png`);
+    await page?.screenshot({ path: shot }).catch(() => {});
+    console.log(`    screenshot: ${path.relative(ROOT, shot)}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Replays captured OTLP requests to the receiver, exactly as the instrumentation's exporter sent them. */
+async function replay(endpoint, entries) {
+  for (const e of entries) {
+    const body = readFileSync(path.join(ROOT, 'test/fixtures', e.file));
+    const headers = { 'Content-Type': e.contentType };
+    if (e.contentEncoding) headers['Content-Encoding'] = e.contentEncoding;
+    const r = await request(`${endpoint}${e.path}`, { method: 'POST', headers, body });
+    if (r.status !== 200) throw new Error(`${e.file}: HTTP ${r.status} ${r.body}`);
+  }
+}
+
+/** The frame that renders the conversation: code-server nests the webview's document two iframes deep. */
+async function conversationFrame(page, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$('#lti-root .lti-call, #lti-root [data-span-id]')) return f;
+      } catch {
+        /* frame navigated away */
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error('the conversation webview did not render');
+}
+
+let exitCode = 1;
+try {
+  ensureTools();
+  mkdirSync(RESULTS, { recursive: true });
+  run(process.execPath, ['scripts/package.mjs']);
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const vsix = path.join(ROOT, 'out', `${pkg.name}-${pkg.version}.vsix`);
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/manifest.json'), 'utf8'));
+
+  const tmp = makeTempDir('lti-ui-');
+  const receiverPort = await freePort();
+  const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort, 'workbench.colorTheme': 'Default Dark Modern' });
+  installExtension(profile, vsix);
+  log('installed', path.basename(vsix));
+  const workspace = path.join(tmp, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  const port = await freePort();
+  await startCodeServer(profile, { port, folder: workspace });
+  const browser = await launchChromium(path.join(tmp, 'chromium'), { viewport: { width: 1500, height: 950 } });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  log('workbench rendered');
+  const endpoint = `http://127.0.0.1:${receiverPort}`;
+
+  await check('the receiver starts with the window and answers OTLP/HTTP', async () => {
+    const end = Date.now() + 30000;
+    for (;;) {
+      const r = await request(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      if (r?.status === 200) return;
+      if (Date.now() > end) throw new Error(`no answer from ${endpoint}`);
+      await sleep(300);
+    }
+  });
+
+  await check('the status bar says where the receiver listens', async () => {
+    const item = page.locator('.statusbar-item', { hasText: 'LLM' }).first();
+    await item.waitFor({ timeout: 10000 });
+    const label = await item.getAttribute('aria-label');
+    assert(label?.includes(endpoint), `status bar label "${label}" does not name ${endpoint}`);
+  });
+
+  await check('the LLM Traces view opens from the activity bar and welcomes with the endpoint', async () => {
+    await page.locator('.activitybar [aria-label^="LLM Traces"]').first().click();
+    await page.getByText('Listening for OpenTelemetry traces').waitFor({ timeout: 15000 });
+    // A wider sidebar, as a user reading token counts would drag it.
+    const sidebar = await page.locator('.part.sidebar').boundingBox();
+    let box;
+    for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+      const b = await sash.boundingBox();
+      if (b && sidebar && Math.abs(b.x + b.width / 2 - (sidebar.x + sidebar.width)) < 6 && b.height > 200) box = b;
+    }
+    if (box) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 200, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+    await page.locator('.title', { hasText: endpoint.replace('http://', '') }).first().waitFor({ timeout: 5000 });
+    await page.screenshot({ path: path.join(RESULTS, 'ui-welcome.png') });
+  });
+
+  // Real captures: the tools conversation from each library, and the failed call.
+  const wanted = manifest.entries.filter((e) => e.encoding === 'protobuf' && ['chat', 'tools', 'error', 'unicode'].includes(e.scenario) && !e.library.includes('legacy'));
+  await replay(endpoint, wanted.filter((e) => e.signal === 'logs'));
+  await replay(endpoint, wanted.filter((e) => e.signal === 'traces'));
+  log(`sent ${wanted.length} captured requests`);
+
+  await check('traces appear in the tree, live, with model and tokens', async () => {
+    const row = page.locator('.monaco-list-row', { hasText: 'gpt-4o-mini-2024-07-18' }).filter({ hasText: ' tok' }).first();
+    await row.waitFor({ timeout: 15000 });
+    const rows = await page.locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row').count();
+    assert(rows >= 4, `expected at least 4 traces in the tree, saw ${rows}`);
+    const text = await row.innerText();
+    assert(/\d+ tok/.test(text), `trace row "${text}" shows no token count`);
+  });
+
+  await check('a failed call is marked in the tree', async () => {
+    const errorRows = await page.locator('.monaco-list-row .codicon-error').count();
+    assert(errorRows >= 1, 'no row carries the error icon');
+  });
+
+  await check('expanding a trace shows its LLM calls with in→out tokens', async () => {
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    // The tool-calling turn of the OpenTelemetry OpenAI instrumentation: 247→21 then 318→44 tokens.
+    const traceRow = tree.locator('.monaco-list-row[aria-level="1"]', { hasText: '630 tok' }).first();
+    await traceRow.waitFor({ timeout: 10000 });
+    const traceId = await traceRow.getAttribute('id');
+    await traceRow.locator('.monaco-tl-twistie').click(); // expand the trace: its root span
+    const rootSpan = tree.locator(`.monaco-list-row[aria-level="2"]`).filter({ hasText: 'handle_turn' });
+    await rootSpan.first().waitFor({ timeout: 5000 });
+    // The root span right below the trace row we expanded.
+    const rows = await tree.locator('.monaco-list-row').all();
+    for (let i = 0; i < rows.length - 1; i++) {
+      if ((await rows[i].getAttribute('id')) === traceId) {
+        await rows[i + 1].locator('.monaco-tl-twistie').click(); // expand it: the LLM calls and the tool
+        break;
+      }
+    }
+    const call = tree.locator('.monaco-list-row', { hasText: '247→21 tok' }).first();
+    await call.waitFor({ timeout: 10000 });
+    await tree.locator('.monaco-list-row', { hasText: '318→44 tok' }).first().waitFor({ timeout: 5000 });
+    await page.screenshot({ path: path.join(RESULTS, 'ui-tree.png') });
+  });
+
+  await check('clicking an LLM call opens its conversation with prompt, answer and tokens', async () => {
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    await tree.locator('.monaco-list-row', { hasText: '247→21 tok' }).first().click();
+    const frame = await conversationFrame(page);
+    await frame.getByText('Lisbon on 2025-06-14 looks sunny').waitFor({ timeout: 10000 });
+    const text = (await frame.locator('#lti-root').innerText()).replace(/\s+/g, ' ');
+    for (const expected of [
+      "We're flying to Lisbon for the weekend of 14 June. What should we not miss?",
+      'Will it rain in Lisbon on Saturday (2025-06-14)?',
+      'get_weather',
+      '"city": "Lisbon"',
+      '247 → 21',
+      '318 → 44',
+      'sess-lisbon-weekend',
+      'user-1042',
+    ]) assert(text.includes(expected), `the conversation does not show "${expected}"`);
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-conversation.png') });
+  });
+
+  await check('Find by Session ID lists the session turns oldest first', async () => {
+    // Take focus back from the webview so the workbench gets the key.
+    await page.locator('.part.sidebar .title-label').first().click();
+    await page.keyboard.press('F1');
+    await page.keyboard.type('LLM Trace Inspector: Find by Session ID');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'Find by Session ID' }).waitFor({ timeout: 10000 });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sess-lisbon-weekend' }).waitFor({ timeout: 10000 });
+    await page.keyboard.type('sess-lisbon-weekend');
+    await page.keyboard.press('Enter');
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    const header = tree.locator('.monaco-list-row', { hasText: 'Session sess-lisbon-weekend' });
+    await header.waitFor({ timeout: 10000 });
+    const text = await header.innerText();
+    assert(/\d+ traces · \d+ LLM calls · [\d.,k]+ tokens/.test(text.replace(/\s+/g, ' ')), `session header "${text}" lacks its totals`);
+    const message = await tree.locator('.message', { hasText: 'oldest turn first' }).count();
+    assert(message === 1, 'the view does not say the session is listed oldest turn first');
+    await page.screenshot({ path: path.join(RESULTS, 'ui-session.png') });
+  });
+
+  await browser.close().catch(() => {});
+  exitCode = results.every((r) => r.ok) ? 0 : 1;
+} catch (e) {
+  console.error('ui-test:', e.stack ?? e.message);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+const passed = results.filter((r) => r.ok).length;
+console.log(`${passed} passed, ${results.length - passed + (exitCode && results.every((r) => r.ok) ? 1 : 0)} failed`);
+process.exit(exitCode);

@@ -1,0 +1,59 @@
+// Typed reader for the extension's settings. It knows which keys need the receiver restarted and
+// which only change how the store or the views behave.
+
+import * as vscode from 'vscode';
+import { CONFIG_SECTION } from './ids';
+
+export interface ReceiverConfig {
+  startOnStartup: boolean;
+  host: string;
+  port: number;
+  maxRequestBytes: number;
+}
+
+export interface Config {
+  receiver: ReceiverConfig;
+  maxTraces: number;
+  llmCallsOnly: boolean;
+  sessionAttributes: string[];
+  userAttributes: string[];
+}
+
+export const DEFAULT_PORT = 4318;
+
+export function readConfig(): Config {
+  const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  return {
+    receiver: {
+      startOnStartup: c.get<boolean>('receiver.startOnStartup', true),
+      host: c.get<string>('receiver.host', '127.0.0.1').trim() || '127.0.0.1',
+      port: clampInt(c.get<number>('receiver.port', DEFAULT_PORT), 0, 65535, DEFAULT_PORT),
+      maxRequestBytes: clampInt(c.get<number>('receiver.maxRequestBytes', 20 * 1024 * 1024), 1024, 1024 ** 3, 20 * 1024 * 1024),
+    },
+    maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
+    llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
+    sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
+    userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
+  };
+}
+
+/** Settings whose change needs the receiver to be restarted to take effect. */
+export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['receiver.host', 'receiver.port', 'receiver.maxRequestBytes'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+}
+
+export function affectsNormalisation(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+}
+
+export async function updateSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+function clampInt(v: unknown, min: number, max: number, fallback: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}

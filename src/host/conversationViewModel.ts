@@ -1,0 +1,190 @@
+// Turns a stored Trace into the state the conversation webview renders. Pure, so it is tested without an
+// editor; the panel calls it on every store change for its trace and posts the result.
+
+import type { Message, MessagePart, Span, Trace } from '../core/model';
+import type { AttrValue, Attributes } from '../core/records';
+import type { CallView, ConversationState, ConversationTarget, DimensionRow } from '../protocol/conversation';
+
+/** Row keys of the resolved session and user ids, which head every dimensions table. */
+export const SESSION_DIMENSION_KEY = 'session';
+export const USER_DIMENSION_KEY = 'user';
+
+const MAX_BYTES_SHOWN = 64;
+
+function bytesToHex(bytes: Uint8Array): string {
+  const shown = Array.from(bytes.subarray(0, MAX_BYTES_SHOWN), (b) => b.toString(16).padStart(2, '0')).join('');
+  return bytes.length > MAX_BYTES_SHOWN ? `${shown}… (${bytes.length} bytes)` : shown;
+}
+
+/** JSON.stringify replacer: byte arrays become hex instead of `{"0":1,"1":2,...}`. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? bytesToHex(value) : value;
+}
+
+/** An attribute value as one line of text: strings unchanged, scalars printed, structures as JSON. */
+export function attrValueToString(value: AttrValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return bytesToHex(value);
+  return JSON.stringify(value, jsonReplacer);
+}
+
+/** Pretty JSON of attributes, keys in the order they arrived. */
+export function attributesToJson(attributes: Attributes): string {
+  return JSON.stringify(attributes, jsonReplacer, 2);
+}
+
+function attributeRows(attributes: Attributes, from: DimensionRow['from']): DimensionRow[] {
+  return Object.keys(attributes)
+    .sort((a, b) => a.localeCompare(b))
+    .map((key) => ({ key, value: attrValueToString(attributes[key] as AttrValue), from }));
+}
+
+/** Session and user first (inherited from the trace when the span lacks them), then span, then resource. */
+export function buildDimensions(span: Span, trace: Trace): DimensionRow[] {
+  const rows: DimensionRow[] = [];
+  const sessionId = span.sessionId ?? trace.summary.sessionId;
+  if (sessionId !== undefined) {
+    rows.push({ key: SESSION_DIMENSION_KEY, value: sessionId, from: span.sessionId !== undefined ? 'span' : 'trace' });
+  }
+  const userId = span.userId ?? trace.summary.userId;
+  if (userId !== undefined) {
+    rows.push({ key: USER_DIMENSION_KEY, value: userId, from: span.userId !== undefined ? 'span' : 'trace' });
+  }
+  rows.push(...attributeRows(span.attributes, 'span'));
+  rows.push(...attributeRows(span.resource, 'resource'));
+  return rows;
+}
+
+export function buildCallView(span: Span, trace: Trace): CallView | undefined {
+  if (!span.llm) return undefined;
+  const view: CallView = {
+    spanId: span.spanId,
+    name: span.name,
+    service: span.service,
+    startMs: span.startMs,
+    durationMs: span.durationMs,
+    status: span.status,
+    llm: span.llm,
+    dimensions: buildDimensions(span, trace),
+    rawAttributes: attributesToJson(span.attributes),
+  };
+  if (span.parentSpanId !== undefined) view.parentSpanId = span.parentSpanId;
+  if (span.error !== undefined) view.error = span.error;
+  const sessionId = span.sessionId ?? trace.summary.sessionId;
+  if (sessionId !== undefined) view.sessionId = sessionId;
+  const userId = span.userId ?? trace.summary.userId;
+  if (userId !== undefined) view.userId = userId;
+  return view;
+}
+
+/**
+ * The whole state of a conversation panel. A missing trace (cleared, evicted, never seen) yields a state
+ * without `trace`, which the webview shows as "no longer in the store".
+ */
+export function buildConversationState(trace: Trace | undefined, target: ConversationTarget, nowMs: number): ConversationState {
+  const safeTarget: ConversationTarget = { traceId: target.traceId };
+  if (target.spanId !== undefined) safeTarget.spanId = target.spanId;
+  if (!trace) {
+    return { target: safeTarget, calls: [], otherSpanCount: 0, generatedMs: nowMs };
+  }
+  // Stable sort: calls that start at the same millisecond keep the store's order.
+  const llmSpans = trace.spans
+    .map((span, i) => ({ span, i }))
+    .filter(({ span }) => span.llm !== undefined)
+    .sort((a, b) => a.span.startMs - b.span.startMs || a.i - b.i)
+    .map(({ span }) => span);
+  const calls = llmSpans.map((span) => buildCallView(span, trace)).filter((c): c is CallView => c !== undefined);
+  markRepeatedInput(calls);
+  return {
+    target: safeTarget,
+    trace: trace.summary,
+    calls,
+    otherSpanCount: trace.spans.length - calls.length,
+    generatedMs: nowMs,
+  };
+}
+
+/** How far back a call looks for the call whose conversation it continues; bounds the work on huge traces. */
+const REPEAT_LOOKBACK = 8;
+
+function canonicalJson(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.stringify(JSON.parse(trimmed));
+    } catch {
+      // not JSON after all: compare as text
+    }
+  }
+  return trimmed;
+}
+
+/**
+ * What a part means for "is this the same message again". Ids, origins and reasoning are left out on
+ * purpose: an answer read from a `gen_ai.choice` log record comes back in the next request as an
+ * assistant message with another origin, often without its reasoning, sometimes without the call id.
+ */
+function partKey(part: MessagePart): string | undefined {
+  switch (part.type) {
+    case 'text': {
+      const text = part.text.trim();
+      return text ? `t:${text}` : undefined;
+    }
+    case 'reasoning':
+      return undefined;
+    case 'toolCall':
+      return `c:${part.name}:${canonicalJson(part.arguments)}`;
+    case 'toolResult':
+      return `r:${canonicalJson(part.result)}`;
+    case 'media':
+      return `m:${part.modality ?? ''}:${part.mimeType ?? ''}:${part.uri ?? ''}`;
+    case 'other':
+      return `o:${part.kind}:${attrValueToString(part.value)}`;
+  }
+}
+
+function messageKey(message: Message): string {
+  const keys: string[] = [];
+  for (const part of message.parts) {
+    const key = partKey(part);
+    if (key !== undefined) keys.push(key);
+  }
+  return `${message.role.toLowerCase()}\u0000${keys.join('\u0001')}`;
+}
+
+function commonPrefix(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Marks, on each call, the leading input messages that repeat an earlier call's input and first answer,
+ * so a multi-call trace reads as one conversation instead of the same prompt again and again. Each
+ * message is keyed once and each call compared with at most REPEAT_LOOKBACK earlier ones: linear in the
+ * size of the trace.
+ */
+export function markRepeatedInput(calls: CallView[]): void {
+  const histories: string[][] = [];
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i] as CallView;
+    const inputs = call.llm.messages.filter((m) => m.direction === 'input').map(messageKey);
+    // A call with several choices continues with one of them; the first is the usual one.
+    const answer = call.llm.messages.filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0)).map(messageKey);
+    let best = 0;
+    let bestIndex = -1;
+    for (let j = i - 1; j >= 0 && j >= i - REPEAT_LOOKBACK; j--) {
+      const n = commonPrefix(inputs, histories[j] as string[]);
+      if (n > best) {
+        best = n;
+        bestIndex = j;
+      }
+    }
+    if (best > 0 && bestIndex >= 0) call.repeatedInput = { count: best, fromSpanId: (calls[bestIndex] as CallView).spanId };
+    else delete call.repeatedInput;
+    histories.push([...inputs, ...answer]);
+  }
+}

@@ -1,0 +1,37 @@
+// Every command, view, context key and setting id the host uses, in one place. package.json declares
+// the same ids; an extension test checks that each declared command is registered.
+
+export const EXTENSION_ID = 'llm-trace-inspector.llm-trace-inspector';
+
+export const Commands = {
+  startReceiver: 'llmTraceInspector.startReceiver',
+  stopReceiver: 'llmTraceInspector.stopReceiver',
+  copyEndpoint: 'llmTraceInspector.copyEndpoint',
+  choosePort: 'llmTraceInspector.choosePort',
+  clearTraces: 'llmTraceInspector.clearTraces',
+  showOnlyLlmCalls: 'llmTraceInspector.showOnlyLlmCalls',
+  showAllSpans: 'llmTraceInspector.showAllSpans',
+  openTrace: 'llmTraceInspector.openTrace',
+  findBySession: 'llmTraceInspector.findBySession',
+  clearSessionFilter: 'llmTraceInspector.clearSessionFilter',
+  openConversation: 'llmTraceInspector.openConversation',
+  receiverActions: 'llmTraceInspector.receiverActions',
+  copyId: 'llmTraceInspector.copyId',
+  showLog: 'llmTraceInspector.showLog',
+} as const;
+
+export const Views = {
+  container: 'llmTraceInspector',
+  traces: 'llmTraceInspector.traces',
+  conversationPanel: 'llmTraceInspector.conversation',
+} as const;
+
+export const ContextKeys = {
+  receiverState: 'llmTraceInspector.receiverState',
+  /** The receiver's endpoint while it listens, else ''; the welcome text names the default one. */
+  endpoint: 'llmTraceInspector.endpoint',
+  llmOnly: 'llmTraceInspector.llmOnly',
+  sessionFilter: 'llmTraceInspector.sessionFilter',
+} as const;
+
+export const CONFIG_SECTION = 'llmTraceInspector';

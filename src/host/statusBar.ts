@@ -1,0 +1,65 @@
+// The status bar item: whether the receiver listens, where, and how many LLM calls it has received.
+// Clicking it offers the receiver's actions.
+
+import * as vscode from 'vscode';
+import { Commands } from './ids';
+import type { ReceiverController } from './receiverController';
+
+export class ReceiverStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly receiver: ReceiverController) {
+    this.item = vscode.window.createStatusBarItem('llmTraceInspector.receiver', vscode.StatusBarAlignment.Left, 10);
+    this.item.name = vscode.l10n.t('LLM Trace Inspector Receiver');
+    this.item.command = Commands.receiverActions;
+    this.subscription = receiver.onDidChange(() => this.render());
+    this.render();
+    this.item.show();
+  }
+
+  private render(): void {
+    const s = this.receiver.state;
+    const calls = this.receiver.received.llmCalls;
+    this.item.backgroundColor = undefined;
+    switch (s.state) {
+      case 'listening':
+        this.item.text = `$(radio-tower) ${vscode.l10n.t('LLM {0}', String(calls))}`;
+        this.item.tooltip = vscode.l10n.t(
+          'LLM Trace Inspector is listening on {0} {1}.\n{2} LLM calls received since it started.\nClick for actions.',
+          this.receiver.endpoint ?? '',
+          this.receiver.machineDescription,
+          String(calls),
+        );
+        this.item.accessibilityInformation = { label: vscode.l10n.t('LLM Trace Inspector receiver listening on {0}, {1} LLM calls received', this.receiver.endpoint ?? '', String(calls)) };
+        break;
+      case 'starting':
+        this.item.text = `$(loading~spin) ${vscode.l10n.t('LLM')}`;
+        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector: starting the receiver on {0}:{1}', s.host, String(s.port));
+        this.item.accessibilityInformation = { label: String(this.item.tooltip) };
+        break;
+      case 'portInUse':
+        this.item.text = `$(warning) ${vscode.l10n.t('LLM: port {0} in use', String(s.port))}`;
+        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector could not listen: port {0} is in use by {1}. Click for actions.', String(s.port), s.detail ?? '');
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+        this.item.accessibilityInformation = { label: String(this.item.tooltip) };
+        break;
+      case 'failed':
+        this.item.text = `$(error) ${vscode.l10n.t('LLM: receiver failed')}`;
+        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector receiver failed: {0}. Click for actions.', s.detail ?? '');
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        this.item.accessibilityInformation = { label: String(this.item.tooltip) };
+        break;
+      case 'stopped':
+        this.item.text = `$(circle-slash) ${vscode.l10n.t('LLM')}`;
+        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector: the receiver is stopped. Click to start it.');
+        this.item.accessibilityInformation = { label: String(this.item.tooltip) };
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,185 @@
+// The sidebar tree: a thin provider over the store and the pure tree model. The store owns the data and
+// its (debounced) change events; this class only turns nodes into TreeItems and keeps the view's
+// filters (LLM calls only, one session).
+
+import * as vscode from 'vscode';
+import { formatTokens, totalTokens } from '../core/format';
+import type { TraceStore } from '../core/store';
+import { Commands, ContextKeys } from './ids';
+import type { ReceiverController } from './receiverController';
+import { childNodes, childrenOf, describeSession, describeSpan, describeTrace, parentNode, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
+
+const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
+  error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  llm: new vscode.ThemeIcon('sparkle', new vscode.ThemeColor('charts.purple')),
+  tool: new vscode.ThemeIcon('tools'),
+  agent: new vscode.ThemeIcon('hubot'),
+  trace: new vscode.ThemeIcon('pulse'),
+  span: new vscode.ThemeIcon('symbol-event'),
+  session: new vscode.ThemeIcon('comment-discussion'),
+};
+
+export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private llmOnly: boolean;
+  private sessionFilter: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private view: vscode.TreeView<TreeNode> | undefined;
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly receiver: ReceiverController,
+    options: { llmOnly: boolean },
+  ) {
+    this.llmOnly = options.llmOnly;
+    this.disposables.push(
+      this.changed,
+      store.onDidChange(() => this.refresh()),
+      receiver.onDidChange(() => this.updateMessage()),
+    );
+    void this.updateContext();
+  }
+
+  get options(): { llmOnly: boolean; sessionFilter?: string } {
+    return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter };
+  }
+
+  setLlmOnly(value: boolean): void {
+    this.llmOnly = value;
+    void this.updateContext();
+    this.refresh();
+  }
+
+  /** The view whose message line shows the session filter's totals. */
+  attach(view: vscode.TreeView<TreeNode>): void {
+    this.view = view;
+    // Ages ("2m ago") go stale without new data: refresh them while the view is visible.
+    const tick = (visible: boolean): void => {
+      if (this.ageTimer) clearInterval(this.ageTimer);
+      this.ageTimer = visible ? setInterval(() => this.refresh(), 30_000) : undefined;
+    };
+    tick(view.visible);
+    this.disposables.push(view.onDidChangeVisibility((e) => tick(e.visible)), { dispose: () => tick(false) });
+    this.updateMessage();
+  }
+
+  setSessionFilter(sessionId: string | undefined): void {
+    this.sessionFilter = sessionId;
+    void this.updateContext();
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.updateMessage();
+    this.changed.fire();
+  }
+
+  /** The line above the tree shows a session filter's totals; the title's description, where the receiver listens. */
+  private updateMessage(): void {
+    if (!this.view) return;
+    if (this.sessionFilter !== undefined) {
+      const traces = this.store.findSession(this.sessionFilter);
+      const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+      const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+      this.view.message = vscode.l10n.t(
+        'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
+        this.sessionFilter,
+        String(traces.length),
+        String(calls),
+        formatTokens(tokens),
+      );
+      this.view.description = vscode.l10n.t('session {0}', this.sessionFilter);
+      return;
+    }
+    // A message would hide the welcome content, and a lone view's description is not shown, so the
+    // endpoint goes into the title.
+    this.view.message = undefined;
+    this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
+    const endpoint = this.receiver.endpoint?.replace(/^http:\/\//, '');
+    this.view.title = endpoint ? vscode.l10n.t('Traces · {0}', endpoint) : vscode.l10n.t('Traces');
+  }
+
+  getChildren(element?: TreeNode): TreeNode[] {
+    return element ? childNodes(this.store, element, this.options) : rootNodes(this.store, this.options);
+  }
+
+  getParent(element: TreeNode): TreeNode | undefined {
+    return parentNode(this.store, element, this.options);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const view = this.describe(node);
+    const item = new vscode.TreeItem(view.label, view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = nodeId(node);
+    item.description = view.description;
+    item.iconPath = ICONS[view.icon];
+    item.contextValue = view.contextValue;
+    item.accessibilityInformation = { label: view.ariaLabel };
+    item.tooltip = tooltip(view.tooltip);
+    if (node.kind === 'session') {
+      item.command = { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
+    } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
+      const args = node.kind === 'trace' ? { traceId: node.traceId } : { traceId: node.traceId, spanId: node.spanId };
+      item.command = { command: Commands.openConversation, title: vscode.l10n.t('Open Conversation'), arguments: [args] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private describe(node: TreeNode): NodeView {
+    switch (node.kind) {
+      case 'session':
+        return describeSession(node.sessionId, this.store.findSession(node.sessionId));
+      case 'trace': {
+        const trace = this.store.getTrace(node.traceId);
+        if (!trace) return missing(node.traceId);
+        return describeTrace(trace.summary, Date.now());
+      }
+      case 'span': {
+        const trace = this.store.getTrace(node.traceId);
+        const span = trace?.spans.find((s) => s.spanId === node.spanId);
+        if (!trace || !span) return missing(node.spanId);
+        const hasChildren = !this.llmOnly && childrenOf(trace, span.spanId).length > 0;
+        return describeSpan(span, hasChildren);
+      }
+    }
+  }
+
+  private async updateContext(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', ContextKeys.llmOnly, this.llmOnly);
+    await vscode.commands.executeCommand('setContext', ContextKeys.sessionFilter, this.sessionFilter !== undefined);
+  }
+}
+
+export function nodeId(node: TreeNode): string {
+  switch (node.kind) {
+    case 'session':
+      return `session:${node.sessionId}`;
+    case 'trace':
+      return `trace:${node.traceId}`;
+    case 'span':
+      return `span:${node.traceId}:${node.spanId}`;
+  }
+}
+
+function tooltip(lines: string[]): vscode.MarkdownString {
+  // Values come from the traced app: escape them, never let them become links or HTML.
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  lines.forEach((line, i) => {
+    if (i === 0) md.appendMarkdown('**').appendText(line).appendMarkdown('**');
+    else md.appendText(line);
+    md.appendMarkdown('  \n');
+  });
+  return md;
+}
+
+function missing(id: string): NodeView {
+  return { label: id, description: vscode.l10n.t('no longer in the store'), tooltip: [id], icon: 'span', contextValue: 'missing', collapsible: false, ariaLabel: id };
+}

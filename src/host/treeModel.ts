@@ -1,0 +1,204 @@
+// The sidebar's model, kept free of the VS Code API so it can be tested in milliseconds: which nodes a
+// level has, and how each node reads (label, description, tooltip, icon). traceTree.ts turns these
+// plain descriptions into TreeItems in one place.
+
+import { formatAge, formatDuration, formatInOut, formatTokens, totalTokens } from '../core/format';
+import type { Span, Trace, TraceSummary } from '../core/model';
+
+export type TreeNode =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'trace'; traceId: string }
+  | { kind: 'span'; traceId: string; spanId: string };
+
+export type NodeIcon = 'error' | 'llm' | 'tool' | 'agent' | 'trace' | 'span' | 'session';
+
+export interface NodeView {
+  label: string;
+  description: string;
+  /** Markdown-free lines; the provider renders them as a tooltip. */
+  tooltip: string[];
+  icon: NodeIcon;
+  contextValue: string;
+  collapsible: boolean;
+  /** Screen-reader text: says in words what the icons and arrows say. */
+  ariaLabel: string;
+}
+
+export interface TreeModelSource {
+  list(): TraceSummary[];
+  getTrace(traceId: string): Trace | undefined;
+  findSession(sessionId: string): TraceSummary[];
+}
+
+export interface TreeOptions {
+  llmOnly: boolean;
+  sessionFilter?: string;
+}
+
+export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNode[] {
+  if (options.sessionFilter !== undefined) {
+    const traces = source.findSession(options.sessionFilter).filter((t) => !options.llmOnly || t.llmCallCount > 0);
+    return [{ kind: 'session', sessionId: options.sessionFilter }, ...traces.map((t) => traceNode(t.traceId))];
+  }
+  return source
+    .list()
+    .filter((t) => !options.llmOnly || t.llmCallCount > 0)
+    .map((t) => traceNode(t.traceId));
+}
+
+export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {
+  if (node.kind === 'session') return [];
+  const trace = source.getTrace(node.traceId);
+  if (!trace) return [];
+  if (options.llmOnly) {
+    // A flat list of the trace's LLM calls in time order: the nesting rarely matters when only calls show.
+    return node.kind === 'trace' ? trace.spans.filter((s) => s.llm).map((s) => spanNode(s)) : [];
+  }
+  const parentId = node.kind === 'trace' ? undefined : node.spanId;
+  return childrenOf(trace, parentId).map((s) => spanNode(s));
+}
+
+export function parentNode(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode | undefined {
+  if (node.kind !== 'span') return undefined;
+  if (options.llmOnly) return traceNode(node.traceId);
+  const trace = source.getTrace(node.traceId);
+  const span = trace?.spans.find((s) => s.spanId === node.spanId);
+  if (!trace || !span?.parentSpanId || !trace.spans.some((s) => s.spanId === span.parentSpanId)) return traceNode(node.traceId);
+  return { kind: 'span', traceId: node.traceId, spanId: span.parentSpanId };
+}
+
+/** Spans whose parent is `parentId`; with no parent id, the roots (no parent, or a parent not received). */
+export function childrenOf(trace: Trace, parentId: string | undefined): Span[] {
+  return childIndex(trace).get(parentId ?? ROOT) ?? [];
+}
+
+const ROOT = '';
+// A built Trace is immutable (the store builds a new one when it changes), so its parent -> children
+// index is computed once per version; expanding a large trace stays linear.
+const childIndexes = new WeakMap<Trace, Map<string, Span[]>>();
+
+function childIndex(trace: Trace): Map<string, Span[]> {
+  let index = childIndexes.get(trace);
+  if (index) return index;
+  index = new Map();
+  const ids = new Set(trace.spans.map((s) => s.spanId));
+  for (const span of trace.spans) {
+    const key = span.parentSpanId && ids.has(span.parentSpanId) ? span.parentSpanId : ROOT;
+    const list = index.get(key);
+    if (list) list.push(span);
+    else index.set(key, [span]);
+  }
+  childIndexes.set(trace, index);
+  return index;
+}
+
+export function describeSession(sessionId: string, traces: TraceSummary[]): NodeView {
+  const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+  const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+  const users = [...new Set(traces.map((t) => t.userId).filter((u): u is string => !!u))];
+  const description = `${traces.length} ${plural(traces.length, 'trace')} · ${calls} ${plural(calls, 'LLM call')} · ${formatTokens(tokens)} tokens`;
+  return {
+    label: `Session ${sessionId}`,
+    description,
+    tooltip: [
+      `Session ${sessionId}`,
+      `${traces.length} ${plural(traces.length, 'trace')}, oldest turn first`,
+      `${calls} ${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
+      ...(users.length ? [`User: ${users.join(', ')}`] : []),
+    ],
+    icon: 'session',
+    contextValue: 'session',
+    collapsible: false,
+    ariaLabel: `Session ${sessionId}: ${description}`,
+  };
+}
+
+export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
+  const tokens = totalTokens(t.usage);
+  const parts = [t.service];
+  if (t.models.length) parts.push(t.models.join(', '));
+  if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs));
+  const tooltip = [
+    t.name,
+    `Service: ${t.service}`,
+    `Trace ID: ${t.traceId}`,
+    `Started: ${new Date(t.startMs).toISOString()}  (${formatDuration(t.durationMs)})`,
+    `${t.spanCount} ${plural(t.spanCount, 'span')}, ${t.llmCallCount} ${plural(t.llmCallCount, 'LLM call')}`,
+  ];
+  if (t.models.length) tooltip.push(`Models: ${t.models.join(', ')}`);
+  if (tokens !== undefined) tooltip.push(`Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)`);
+  if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);
+  if (t.userId) tooltip.push(`User: ${t.userId}`);
+  if (t.hasError) tooltip.push('A span in this trace failed');
+  return {
+    label: t.name,
+    description: parts.join(' · '),
+    tooltip,
+    icon: t.hasError ? 'error' : t.llmCallCount > 0 ? 'llm' : 'trace',
+    contextValue: t.hasError ? 'trace.error' : 'trace',
+    collapsible: t.spanCount > 0,
+    ariaLabel: `Trace ${t.name}${t.hasError ? ', failed' : ''}, ${parts.join(', ')}`,
+  };
+}
+
+export function describeSpan(span: Span, hasChildren: boolean): NodeView {
+  const role = spanRole(span);
+  const failed = span.status.code === 'error';
+  const parts: string[] = [];
+  if (span.llm) {
+    const u = span.llm.usage;
+    // A call that failed before the model answered has no usage: say nothing rather than "?→?".
+    if (u.inputTokens !== undefined || u.outputTokens !== undefined) parts.push(`${formatInOut(u.inputTokens, u.outputTokens)} tok`);
+    else if (failed) parts.push('failed');
+  }
+  parts.push(formatDuration(span.durationMs));
+  const tooltip = [span.name, `Span ID: ${span.spanId}`, `Trace ID: ${span.traceId}`, `Service: ${span.service}`, `Duration: ${formatDuration(span.durationMs)}`];
+  if (span.llm) {
+    const l = span.llm;
+    const model = l.responseModel ?? l.requestModel;
+    if (model) tooltip.push(`Model: ${model}${l.provider ? ` (${l.provider})` : ''}`);
+    tooltip.push(`Tokens: ${formatInOut(l.usage.inputTokens, l.usage.outputTokens)}${l.usage.cachedInputTokens ? `, ${l.usage.cachedInputTokens} cached` : ''}`);
+    if (l.finishReasons.length) tooltip.push(`Finish: ${l.finishReasons.join(', ')}`);
+  }
+  if (span.sessionId) tooltip.push(`Session: ${span.sessionId}`);
+  if (failed) tooltip.push(`Error: ${span.error?.message ?? span.status.message ?? span.error?.type ?? 'failed'}`);
+  const label = span.llm ? llmLabel(span) : span.name;
+  return {
+    label,
+    description: parts.join(' · '),
+    tooltip,
+    icon: failed ? 'error' : role,
+    contextValue: span.llm ? (failed ? 'llmCall.error' : 'llmCall') : failed ? 'span.error' : 'span',
+    collapsible: hasChildren,
+    ariaLabel: `${span.llm ? 'LLM call ' : ''}${label}${failed ? ', failed' : ''}, ${span.llm ? `${span.llm.usage.inputTokens ?? 'unknown'} tokens in, ${span.llm.usage.outputTokens ?? 'unknown'} tokens out, ` : ''}${formatDuration(span.durationMs)}`,
+  };
+}
+
+/** "chat gpt-4o-mini" whatever the instrumentation named the span ("ChatCompletion", "openai.chat"...). */
+function llmLabel(span: Span): string {
+  const l = span.llm!;
+  const model = l.responseModel ?? l.requestModel;
+  if (!model || span.name.includes(model)) return span.name;
+  return `${l.operation ?? span.name} ${model}`;
+}
+
+export function spanRole(span: Span): NodeIcon {
+  if (span.llm) return 'llm';
+  const op = span.attributes['gen_ai.operation.name'];
+  if (op === 'execute_tool' || span.attributes['openinference.span.kind'] === 'TOOL') return 'tool';
+  if (op === 'invoke_agent' || op === 'create_agent' || span.attributes['openinference.span.kind'] === 'AGENT') return 'agent';
+  return 'span';
+}
+
+function traceNode(traceId: string): TreeNode {
+  return { kind: 'trace', traceId };
+}
+
+function spanNode(span: Span): TreeNode {
+  return { kind: 'span', traceId: span.traceId, spanId: span.spanId };
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}

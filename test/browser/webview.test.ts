@@ -1,0 +1,621 @@
+// Renders the conversation webview in Debian's Chromium exactly as the panel would: the bundle built
+// from webview/main.ts, the document from buildWebviewHtml, served from loopback under the same strict
+// CSP (also sent as a header), with acquireVsCodeApi stubbed to record what the view posts. It checks
+// what a user sees, that hostile text stays inert, and the protocol both ways; it saves screenshots to
+// test-results/. Run: node --import tsx --test test/browser/webview.test.ts
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
+import { buildConversationState } from '../../src/host/conversationViewModel';
+import type { ConversationState, ConversationTarget, HostMessage, WebviewMessage } from '../../src/protocol/conversation';
+import type { Trace } from '../../src/core/model';
+import { TraceStore } from '../../src/core/store';
+import { createNormalizer } from '../../src/core/genai/normalize';
+import { fixtureBatch, fixtureEntries } from '../unit/helpers/fixtures';
+import { THEMES, type TestTheme } from './themes';
+import {
+  agentLoopTrace,
+  bigConversationTrace,
+  CHAT,
+  chatTrace,
+  hostileTrace,
+  LONG_TAIL,
+  missingTrace,
+  partsTrace,
+  SESSION_ID,
+  USER_ID,
+  WEATHER_ARGS,
+} from './scenarios';
+import { TRACE_ID } from './traceBuilders';
+
+// Callbacks given to page.evaluate run in the page, where these exist. Declared loosely in this module
+// rather than adding the DOM library to the whole Node program that tsc checks.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const window: any;
+declare const document: any;
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const RESULTS = path.join(ROOT, 'test-results');
+const NONCE = 'dGVzdC1ub25jZS0xMjM0NTY';
+
+interface Recorded {
+  posted: WebviewMessage[];
+  states: unknown[];
+  csp: string[];
+  errors: string[];
+  requests: string[];
+}
+
+interface Harness {
+  browser: Browser;
+  server: http.Server;
+  origin: string;
+  bundleDir: string;
+  pages: Map<string, { state: ConversationState; theme: TestTheme }>;
+}
+
+let harness: Harness | undefined;
+let pageCounter = 0;
+
+function h(): Harness {
+  assert.ok(harness, 'the harness started');
+  return harness;
+}
+
+function stateOf(t: Trace | undefined, target: Partial<ConversationTarget> = {}): ConversationState {
+  return buildConversationState(t, { traceId: t?.traceId ?? TRACE_ID, ...target }, Date.now());
+}
+
+async function waitForChromium(): Promise<void> {
+  // The tools setup may still be installing Chromium when the suite starts.
+  for (let i = 0; i < 120 && !existsSync(CHROMIUM); i++) await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+}
+
+function serve(req: http.IncomingMessage, res: http.ServerResponse, bundleDir: string): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...extra });
+    res.end(body);
+  };
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': [path.join(bundleDir, 'webview.js'), 'text/javascript'],
+    '/media/conversation.css': [path.join(ROOT, 'media/conversation.css'), 'text/css'],
+    '/codicons/codicon.css': [path.join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.css'), 'text/css'],
+    '/codicons/codicon.ttf': [path.join(ROOT, 'node_modules/@vscode/codicons/dist/codicon.ttf'), 'font/ttf'],
+  };
+  const file = files[url.pathname];
+  if (file) return send(200, file[1], readFileSync(file[0]));
+  const theme = /^\/theme\/(dark|light|hc)\.css$/.exec(url.pathname);
+  if (theme) return send(200, 'text/css', THEMES[theme[1] as TestTheme['name']].css);
+  const page = /^\/page\/(\w+)$/.exec(url.pathname);
+  const entry = page ? h().pages.get(page[1] as string) : undefined;
+  if (entry) {
+    const origin = h().origin;
+    const html = buildWebviewHtml({
+      cspSource: origin,
+      nonce: NONCE,
+      scriptUri: `${origin}/dist/webview.js`,
+      styleUris: [`${origin}/theme/${entry.theme.name}.css`, `${origin}/media/conversation.css`],
+      codiconsUri: `${origin}/codicons/codicon.css`,
+      initialState: entry.state,
+      title: 'Conversation',
+    });
+    return send(200, 'text/html; charset=utf-8', html, { 'content-security-policy': buildContentSecurityPolicy(origin, NONCE) });
+  }
+  if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
+  send(404, 'text/plain', 'not found');
+}
+
+before(async () => {
+  await waitForChromium();
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'lti-webview-'));
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'webview/main.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: path.join(bundleDir, 'webview.js'),
+    logLevel: 'warning',
+  });
+  const partial: Partial<Harness> = { bundleDir, pages: new Map() };
+  const server = http.createServer((req, res) => serve(req, res, bundleDir));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  partial.server = server;
+  partial.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = partial as Harness;
+  harness.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  mkdirSync(RESULTS, { recursive: true });
+});
+
+after(async () => {
+  if (!harness) return;
+  try {
+    await harness.browser?.close();
+  } finally {
+    await new Promise<void>((resolve) => harness?.server?.close(() => resolve()) ?? resolve());
+    harness.server?.closeAllConnections();
+    rmSync(harness.bundleDir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Stubs what VS Code's webview host provides and records everything the page does that matters. A string,
+ * not a function: tsx compiles functions with name helpers that do not exist inside the page.
+ */
+function initScript(bodyClass: string): string {
+  return `(() => {
+    const posted = [], states = [], csp = [];
+    window.__posted = posted;
+    window.__states = states;
+    window.__csp = csp;
+    let acquired = false;
+    window.acquireVsCodeApi = function () {
+      if (acquired) throw new Error('acquireVsCodeApi may be called only once');
+      acquired = true;
+      return {
+        postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); },
+        setState(s) { states.push(JSON.parse(JSON.stringify(s))); },
+        getState() { return undefined; },
+      };
+    };
+    document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
+    document.addEventListener('DOMContentLoaded', () => document.body.classList.add(${JSON.stringify(bodyClass)}));
+  })();`;
+}
+
+interface Opened {
+  page: Page;
+  context: BrowserContext;
+  rec: Recorded;
+  posted(): Promise<WebviewMessage[]>;
+  states(): Promise<unknown[]>;
+  send(message: HostMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function open(state: ConversationState, theme: TestTheme['name'] = 'dark', viewport = { width: 1000, height: 900 }): Promise<Opened> {
+  const key = `p${++pageCounter}`;
+  h().pages.set(key, { state, theme: THEMES[theme] });
+  const context = await h().browser.newContext({ viewport, colorScheme: theme === 'light' ? 'light' : 'dark' });
+  const rec: Recorded = { posted: [], states: [], csp: [], errors: [], requests: [] };
+  let closed = false;
+  try {
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') rec.errors.push(m.text());
+    });
+    page.on('pageerror', (e) => rec.errors.push(String(e)));
+    page.on('request', (r) => rec.requests.push(r.url()));
+    await page.addInitScript({ content: initScript(THEMES[theme].bodyClass) });
+    await page.goto(`${h().origin}/page/${key}`);
+    await page.waitForSelector('#lti-root[aria-busy="false"], #lti-root [role="alert"]', { timeout: 15_000 });
+    await page.evaluate('document.fonts.ready.then(() => true)');
+    return {
+      page,
+      context,
+      rec,
+      posted: async () => (await page.evaluate('window.__posted')) as WebviewMessage[],
+      states: async () => (await page.evaluate('window.__states')) as unknown[],
+      // What the host's webview.postMessage does: a message event on the page's window. The message goes
+      // as JSON text so Playwright's serialiser types do not have to follow the whole protocol.
+      send: async (message) => {
+        await page.evaluate((json: string) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message));
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        rec.csp = ((await page.evaluate('window.__csp').catch(() => rec.csp)) as string[]) ?? [];
+        await context.close();
+        h().pages.delete(key);
+      },
+    };
+  } catch (error) {
+    await context.close();
+    // What the page said is usually the reason it never rendered.
+    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(rec.errors)}`);
+  }
+}
+
+/**
+ * Closes the page and fails on any CSP violation, console error or request that left the test server.
+ * Called at the end of a test body (so an earlier failure is not masked); `finally` closes regardless.
+ */
+async function closeClean(o: Opened): Promise<void> {
+  await o.close();
+  assert.deepEqual(o.rec.csp, [], 'no CSP violations');
+  assert.deepEqual(o.rec.errors, [], 'no console errors');
+  const foreign = o.rec.requests.filter((u) => !u.startsWith(h().origin));
+  assert.deepEqual(foreign, [], 'no request left the loopback server');
+}
+
+async function visibleText(page: Page, text: string): Promise<boolean> {
+  return page.getByText(text, { exact: false }).first().isVisible();
+}
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage });
+}
+
+describe('conversation webview in Chromium', () => {
+  it('paints the embedded state at once, posts ready once and saves only the target ids', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const posted = await o.posted();
+      assert.deepEqual(posted, [{ type: 'ready' }]);
+      assert.deepEqual(await o.states(), [{ target: { traceId: TRACE_ID } }]);
+      assert.equal(await o.page.locator('h1').first().textContent(), 'POST /chat');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('shows the header facts, each call with its facts, roles, texts and tool call arguments', async () => {
+    for (const theme of ['dark', 'light', 'hc'] as const) {
+      const o = await open(stateOf(chatTrace()), theme);
+      try {
+        const { page } = o;
+        if (theme === 'dark') {
+          // textContent: labels are upper-cased by CSS only.
+          const header = (await page.locator('.lti-trace-head').textContent() ?? '').replace(/\s+/g, ' ');
+          for (const expected of ['POST /chat', 'weather-bot', 'LLM calls', '3', 'of 5 spans', '422 → 120', '542 total', SESSION_ID, USER_ID, 'error']) {
+            assert.ok(header.includes(expected), `header shows ${expected}: ${header}`);
+          }
+          assert.equal(await page.locator('.lti-call').count(), 3);
+          const first = (await page.locator('.lti-call').nth(0).textContent() ?? '').replace(/\s+/g, ' ');
+          for (const expected of ['#1', 'gpt-4o-mini-2024-07-18', 'requested gpt-4o-mini', 'openai', 'chat', '182 → 24', '206 total', '812 ms', 'tool_calls', 'temperature', '0.2', 'max_tokens', '512', 'get_weather']) {
+            assert.ok(first.includes(expected), `call 1 shows ${expected}`);
+          }
+          const second = (await page.locator('.lti-call').nth(1).textContent() ?? '').replace(/\s+/g, ' ');
+          for (const expected of ['Cached input', '128', 'Reasoning', '32', 'Streaming', 'yes', '1.24 s']) assert.ok(second.includes(expected), `call 2 shows ${expected}`);
+          const failed = page.locator('.lti-call').nth(2);
+          assert.ok(await failed.locator('.lti-callout-error').getByText('Error code: 500 - upstream model overloaded').isVisible());
+          assert.ok(await failed.getByText('InternalServerError').isVisible());
+          // Roles are labelled, and each is told apart by its own class (and colour).
+          const roles = await page.locator('.lti-call').nth(0).locator('.lti-msg .lti-role').allInnerTexts();
+          assert.deepEqual(roles.map((r) => r.trim().toLowerCase()), ['system', 'user', 'assistant']);
+          assert.ok(await page.locator('.lti-msg.lti-role-system').first().isVisible());
+          assert.ok(await visibleText(page, 'from log record gen_ai.user.message'));
+          // Markdown: bold from the system prompt, the answer's table.
+          assert.equal(await page.locator('.lti-role-system strong').first().textContent(), 'Skycast');
+          assert.equal(await page.locator('.lti-call').nth(1).locator('table td.lti-align-right').first().textContent(), '0.4 mm');
+          // Tool call arguments, pretty-printed.
+          const args = await page.locator('.lti-call').nth(0).locator('.lti-tool-call pre').innerText();
+          assert.deepEqual(JSON.parse(args), JSON.parse(WEATHER_ARGS));
+          assert.match(args, /\n {2}"city": "Paris"/);
+        }
+        await shot(page, theme);
+        await closeClean(o);
+      } finally {
+        await o.close();
+      }
+    }
+  });
+
+  it('fits a narrow editor group without horizontal scrolling', async () => {
+    const o = await open(stateOf(chatTrace()), 'dark', { width: 460, height: 900 });
+    try {
+      const { page } = o;
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than the view`);
+      await shot(page, 'narrow', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('shows only what is new in a follow-up call and keeps the full input one click away', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const second = o.page.locator('.lti-call').nth(1);
+      const earlier = second.locator('details.lti-earlier');
+      // System prompt, question and the first call's answer (the tool call) come back as the second call's input.
+      assert.match(await earlier.locator('summary').innerText(), /Earlier conversation: 3 messages already shown in call #1/);
+      // Closed and not even built yet; the new input (the tool result) and the answer are shown.
+      assert.equal(await earlier.locator('.lti-msg').count(), 0);
+      assert.deepEqual(
+        (await second.locator(':scope > .lti-conversation > .lti-msg .lti-role').allInnerTexts()).map((r) => r.trim().toLowerCase()),
+        ['tool', 'assistant'],
+      );
+      await earlier.locator('summary').click();
+      assert.equal(await earlier.locator('.lti-msg').count(), 3);
+      assert.ok(await earlier.getByText('What’s the weather in Paris tomorrow?').isVisible());
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('renders hostile text as inert text: no script, image, frame, SVG or handler, and nothing runs', async () => {
+    const o = await open(stateOf(hostileTrace()));
+    try {
+      const { page } = o;
+      // Open everything that builds lazily so it is checked too.
+      for (const summary of await page.locator('summary').all()) await summary.click();
+      for (const button of await page.locator('.lti-show-all').all()) await button.click();
+      await page.locator('.lti-role-user').first().getByText('raw anchor').waitFor();
+      const report = await page.evaluate(() => {
+        const root = document.getElementById('lti-root');
+        const all: any[] = Array.from(root.querySelectorAll('*'));
+        return {
+          pwned: window.__pwned as unknown,
+          dangerous: root.querySelectorAll('script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio').length,
+          svgOutsideTimeline: all.filter((e) => e.tagName.toLowerCase() === 'svg' && !e.classList.contains('lti-timeline')).length,
+          handlers: all.flatMap((e) => Array.from(e.attributes as any[]).filter((a) => a.name.startsWith('on')).map((a) => `${e.tagName}.${a.name}`)),
+          styles: all.filter((e) => e.hasAttribute('style')).length,
+          hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map((a) => a.getAttribute('href') as string | null),
+          scripts: document.scripts.length as number,
+          text: root.innerText as string,
+        };
+      });
+      assert.equal(report.pwned, undefined);
+      assert.equal(report.dangerous, 0);
+      assert.equal(report.svgOutsideTimeline, 0);
+      assert.deepEqual(report.handlers, []);
+      assert.equal(report.styles, 0);
+      assert.equal(report.scripts, 2, 'only the state element and the bundle');
+      // Linkify may turn a URL inside the raw tag text into a link: still only a web link the host opens.
+      for (const href of report.hrefs) assert.match(href ?? '', /^https:\/\/[a-z.]+(\/|$)/, `only web links stay links: ${href}`);
+      assert.ok(report.hrefs.includes('https://example.com/docs'));
+      assert.ok(report.hrefs.includes('https://example.com/bare'), 'bare URLs are linkified');
+      for (const shown of ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', '<iframe src="https://example.com/frame"', '<svg onload="window.__pwned=1">', 'Image: tracking pixel']) {
+        assert.ok(report.text.includes(shown), `shown as text: ${shown}`);
+      }
+      assert.equal(await page.title(), 'Conversation');
+      await page.waitForTimeout(200);
+      assert.equal(await page.evaluate('window.__pwned'), undefined);
+      await shot(page, 'hostile');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('hands a clicked link to the host and does not navigate', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      const url = page.url();
+      const link = page.getByRole('link', { name: 'full forecast' });
+      await link.click();
+      await link.press('Enter');
+      await link.click({ button: 'middle' });
+      await page.waitForTimeout(300);
+      assert.equal(page.url(), url);
+      assert.equal(o.context.pages().length, 1, 'no new window');
+      const opened = (await o.posted()).filter((m) => m.type === 'openLink');
+      assert.deepEqual(opened, [
+        { type: 'openLink', href: 'https://example.com/forecast' },
+        { type: 'openLink', href: 'https://example.com/forecast' },
+      ]);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('copies through the host: tool arguments, session id, a message, raw attributes', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      const first = page.locator('.lti-call').nth(0);
+      await first.getByRole('button', { name: 'Copy arguments of get_weather' }).click();
+      await page.locator('.lti-trace-head').getByRole('button', { name: 'Copy session id' }).click();
+      await first.getByRole('button', { name: 'Copy user message' }).click();
+      await first.locator('summary', { hasText: 'Raw span attributes' }).click();
+      await first.getByRole('button', { name: 'Copy raw attributes' }).click();
+      const copies = (await o.posted()).filter((m) => m.type === 'copy');
+      assert.deepEqual(copies.slice(0, 3), [
+        { type: 'copy', text: WEATHER_ARGS, what: 'arguments of get_weather' },
+        { type: 'copy', text: SESSION_ID, what: 'session id' },
+        { type: 'copy', text: 'What’s the weather in Paris tomorrow? Should I take an umbrella?', what: 'user message' },
+      ]);
+      assert.equal(copies[3]?.type, 'copy');
+      assert.deepEqual(JSON.parse(copies[3]?.type === 'copy' ? copies[3].text : ''), JSON.parse(JSON.stringify(chatTrace().spans.find((s) => s.spanId === CHAT.first)?.attributes)));
+      assert.doesNotMatch(readFileSync(path.join(h().bundleDir, 'webview.js'), 'utf8'), /navigator\.clipboard/, 'copies go through the host only');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('re-renders on a state notification, keeping the cards that did not change', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      await page.evaluate(() => {
+        for (const el of Array.from(document.querySelectorAll('.lti-call')) as any[]) el.__mark = true;
+      });
+      await page.locator('.lti-call').nth(0).locator('summary', { hasText: 'Dimensions' }).click();
+      const next = stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.', name: 'POST /chat (retried)' }));
+      await o.send({ type: 'state', state: next });
+      await page.getByText('It will be').waitFor();
+      assert.equal(await page.locator('h1').first().textContent(), 'POST /chat (retried)');
+      const marks = await page.evaluate(() => (Array.from(document.querySelectorAll('.lti-call')) as any[]).map((el) => el.__mark === true));
+      assert.deepEqual(marks, [true, false, true], 'only the changed call was rebuilt');
+      assert.equal(await page.locator('.lti-call').nth(0).locator('details.lti-section').nth(1).getAttribute('open'), '', 'an opened section stays open');
+      // A trace that left the store: a clear empty state.
+      await o.send({ type: 'state', state: stateOf(undefined) });
+      await page.getByText('This trace is no longer in the store').waitFor();
+      assert.equal(await page.locator('.lti-call').count(), 0);
+      await shot(page, 'gone');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('highlights and scrolls to the call in focus, from the initial target and from a focus notification', async () => {
+    const o = await open(stateOf(chatTrace(), { spanId: CHAT.failed }), 'dark', { width: 1000, height: 600 });
+    try {
+      const { page } = o;
+      const focused = async (): Promise<string[]> => page.evaluate(() => (Array.from(document.querySelectorAll('.lti-call.lti-call-focus')) as any[]).map((e) => String(e.dataset.spanId)));
+      assert.deepEqual(await focused(), [CHAT.failed]);
+      assert.ok(((await page.evaluate('window.scrollY')) as number) > 0, 'scrolled to the focused call');
+      await o.send({ type: 'focus', spanId: CHAT.first });
+      await page.waitForFunction((id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id, CHAT.first);
+      assert.deepEqual(await focused(), [CHAT.first]);
+      const box = await page.locator('.lti-call-focus').boundingBox();
+      assert.ok(box && box.y >= 0 && box.y < 100, `the focused call is at the top: ${box?.y}`);
+      assert.equal(await page.locator('.lti-call-focus').getAttribute('aria-current'), 'true');
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.first } });
+      // The outline puts a call in focus too, and saves it.
+      await page.locator('.lti-outline-item').nth(1).click();
+      assert.deepEqual(await focused(), [CHAT.second]);
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.second } });
+      await page.locator('.lti-call').nth(1).getByRole('button', { name: 'Show this span in the Traces view' }).click();
+      assert.deepEqual((await o.posted()).at(-1), { type: 'revealSpan', traceId: TRACE_ID, spanId: CHAT.second });
+      await shot(page, 'focus', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('is operable from the keyboard: buttons and folded sections', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate('document.activeElement?.tagName'), 'BUTTON');
+      assert.equal(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`), 'Copy session id');
+      const summary = page.locator('.lti-call').nth(0).locator('summary', { hasText: 'Dimensions' });
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      const rows = page.locator('.lti-call').nth(0).locator('table.lti-dims tbody tr');
+      await rows.first().waitFor();
+      assert.deepEqual(
+        (await rows.nth(0).locator('th, td').allInnerTexts()).map((t) => t.trim()),
+        ['session', SESSION_ID, 'trace'],
+      );
+      assert.deepEqual((await rows.nth(1).locator('th, td').allInnerTexts()).map((t) => t.trim()), ['user', USER_ID, 'trace']);
+      await page.keyboard.press('Enter');
+      assert.equal(await summary.evaluate((s) => (s.parentElement as any).open as boolean), false);
+      const outline = page.locator('.lti-outline-item').nth(2);
+      await outline.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await page.locator('.lti-call-focus').getAttribute('data-span-id'), CHAT.failed);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('renders every kind of part: media as a placeholder, reasoning folded, long text collapsed, truncation noted', async () => {
+    const o = await open(stateOf(partsTrace()));
+    try {
+      const { page } = o;
+      assert.ok(await visibleText(page, 'Not loaded in this view.'));
+      assert.ok(await visibleText(page, 'image/png, 47 KB'));
+      assert.ok(await visibleText(page, 'citation'));
+      assert.ok(await visibleText(page, '東京の写真です'));
+      assert.ok(await visibleText(page, 'from attributes gen_ai.prompt.0'));
+      assert.ok(await visibleText(page, 'This text was cut upstream'));
+      const showAll = page.getByRole('button', { name: /Show all \(10,\d{3} characters\)/ });
+      assert.ok(await showAll.isVisible());
+      assert.equal(await page.getByText(LONG_TAIL).count(), 0, 'the tail is not rendered yet');
+      await shot(page, 'parts');
+      await showAll.click();
+      assert.ok(await page.getByText(LONG_TAIL).isVisible());
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('explains why a call has no messages, naming the switches', async () => {
+    const o = await open(stateOf(missingTrace()), 'light');
+    try {
+      const { page } = o;
+      const cards = page.locator('.lti-call');
+      const capture = await cards.nth(0).innerText();
+      for (const s of ['Message content was not captured', 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true', 'TRACELOOP_TRACE_CONTENT', 'OPENINFERENCE_HIDE_INPUTS', 'OPENINFERENCE_HIDE_OUTPUTS']) {
+        assert.ok(capture.includes(s), `capture off names ${s}`);
+      }
+      assert.match(await cards.nth(0).locator('.lti-switch-match').innerText(), /OpenLLMetry/, 'the call’s own family is first and marked');
+      const logs = await cards.nth(1).innerText();
+      for (const s of ['sent as log records', 'OTEL_LOGS_EXPORTER=otlp', 'LoggerProvider']) assert.ok(logs.includes(s), `logs not exported names ${s}`);
+      assert.match(await cards.nth(2).innerText(), /cut upstream/);
+      assert.match(await cards.nth(3).innerText(), /No messages were recorded/);
+      await shot(page, 'missing');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('renders a 500-message conversation and a 120-call agent loop without freezing', async () => {
+    const started = Date.now();
+    const o = await open(stateOf(bigConversationTrace(500)));
+    try {
+      const { page } = o;
+      const elapsed = Date.now() - started;
+      assert.equal(await page.locator('.lti-msg').count(), 501);
+      await page.locator('.lti-msg').last().scrollIntoViewIfNeeded();
+      assert.ok(await page.getByText('Final answer after 500 messages.').isVisible());
+      assert.ok(elapsed < 8000, `first paint took ${elapsed} ms`);
+      console.log(`# 500 messages painted in ${elapsed} ms`);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+    const loopStarted = Date.now();
+    const loop = await open(stateOf(agentLoopTrace(120)));
+    try {
+      const elapsed = Date.now() - loopStarted;
+      // Each call re-sends the whole conversation (about 14,000 messages in all); only the new ones are built.
+      assert.equal(await loop.page.locator('.lti-call').count(), 120);
+      assert.equal(await loop.page.locator('.lti-msg').count(), 2 + 1 + 119 * 2);
+      assert.ok(elapsed < 8000, `first paint took ${elapsed} ms`);
+      console.log(`# 120-call agent loop painted in ${elapsed} ms`);
+      await closeClean(loop);
+    } finally {
+      await loop.close();
+    }
+  });
+
+  for (const library of ['traceloop', 'otel-openai', 'openinference']) {
+    it(`renders the real ${library} tools fixture through TraceStore and the normaliser`, async () => {
+      const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+      const entries = fixtureEntries({ library, scenario: 'tools', encoding: 'json' }).filter((e) => e.signal !== 'metrics');
+      assert.ok(entries.length > 0, 'the fixture exists');
+      for (const e of entries) store.ingest(fixtureBatch(e), 'otlp');
+      const summary = store.list().find((s) => s.llmCallCount > 0);
+      assert.ok(summary, 'the fixture has a trace with LLM calls');
+      const state = stateOf(store.getTrace(summary.traceId));
+      store.dispose();
+      const o = await open(state, library === 'traceloop' ? 'light' : 'dark');
+      try {
+        const { page } = o;
+        assert.equal(await page.locator('.lti-call').count(), state.calls.length);
+        if (summary.sessionId) assert.ok(await page.locator('.lti-trace-head').getByText(summary.sessionId).isVisible());
+        const toolCalls = state.calls.flatMap((c) => c.llm.messages.flatMap((m) => m.parts.filter((p) => p.type === 'toolCall')));
+        assert.ok(toolCalls.length > 0, 'the tools scenario has a tool call');
+        const firstTool = toolCalls[0];
+        if (firstTool?.type === 'toolCall') {
+          assert.ok(await page.locator('.lti-tool-call .lti-tool-name', { hasText: firstTool.name }).first().isVisible());
+          const shown = await page.locator('.lti-tool-call pre').first().innerText();
+          assert.deepEqual(JSON.parse(shown), JSON.parse(firstTool.arguments));
+        }
+        const last = state.calls.at(-1);
+        if (last?.repeatedInput) assert.ok(await page.getByText(/Earlier conversation: \d+ messages already shown in call #1/).isVisible());
+        await shot(page, `fixture-${library}`);
+        await closeClean(o);
+      } finally {
+        await o.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,185 @@
+// Activation, commands and the receiver, inside a real VS Code extension host: real OTLP exporters from
+// the OpenTelemetry JS SDK send to the extension's receiver, and a taken port is answered without throwing.
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as http from 'node:http';
+import * as vscode from 'vscode';
+import { context as otelContext, trace as otelTrace, SpanKind } from '@opentelemetry/api';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { activateExtension, configure, waitFor } from './util';
+
+describe('activation and commands', () => {
+  it('activates, returns its API and registers every command it declares', async () => {
+    const { api, extension } = await activateExtension();
+    assert.ok(api.activationMs >= 0);
+    const declared: string[] = (extension.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = declared.filter((c) => !registered.has(c));
+    assert.deepEqual(missing, []);
+    for (const c of extension.packageJSON.contributes.commands as { category?: string }[]) assert.equal(c.category, 'LLM Trace Inspector');
+  });
+
+  it('listens on the configured loopback port at startup', async () => {
+    const { api } = await activateExtension();
+    const port = vscode.workspace.getConfiguration('llmTraceInspector').get<number>('receiver.port');
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    assert.equal(api.endpoint, `http://127.0.0.1:${port}`);
+  });
+
+  it('Copy Receiver Endpoint puts the endpoint on the clipboard', async () => {
+    const { api } = await activateExtension();
+    await vscode.commands.executeCommand('llmTraceInspector.copyEndpoint');
+    assert.equal(await vscode.env.clipboard.readText(), api.endpoint);
+  });
+});
+
+describe('receiver with real OpenTelemetry exporters', () => {
+  for (const [name, Exporter] of [
+    ['protobuf (@opentelemetry/exporter-trace-otlp-proto)', ProtoExporter],
+    ['JSON (@opentelemetry/exporter-trace-otlp-http)', JsonExporter],
+  ] as const) {
+    it(`accepts spans sent as ${name} and shows them in the tree`, async () => {
+      const { api } = await activateExtension();
+      await waitFor(() => api.endpoint !== undefined, 'receiver listening');
+      const exporter = new Exporter({ url: `${api.endpoint}/v1/traces` });
+      const provider = new TracerProvider({
+        resource: resourceFromAttributes({ 'service.name': `exporter-test-${name.split(' ')[0]}` }),
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
+      });
+      const tracer = provider.getTracer('extension-test');
+      let traceId = '';
+      tracer.startActiveSpan('handle request', (root) => {
+        traceId = root.spanContext().traceId;
+        const call = tracer.startSpan(
+          'chat gpt-4o-mini',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.system': 'openai',
+              'gen_ai.request.model': 'gpt-4o-mini',
+              'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+              'gen_ai.usage.input_tokens': 42,
+              'gen_ai.usage.output_tokens': 7,
+              'gen_ai.response.finish_reasons': ['stop'],
+            },
+          },
+          otelTrace.setSpan(otelContext.active(), root),
+        );
+        call.end();
+        root.end();
+      });
+      await provider.forceFlush();
+      await provider.shutdown();
+      await waitFor(() => api.trace(traceId)?.spans.length === 2, `trace ${traceId} with two spans in the store`);
+      const t = api.trace(traceId)!;
+      assert.equal(t.summary.name, 'handle request');
+      assert.equal(t.summary.llmCallCount, 1);
+      assert.deepEqual(t.summary.models, ['gpt-4o-mini-2024-07-18']);
+      const items = api.treeSnapshot(3);
+      const item = items.find((i) => i.node.kind === 'trace' && i.node.traceId === traceId);
+      assert.ok(item, 'the trace is a root of the tree');
+      assert.match(item.description, /gpt-4o-mini-2024-07-18/);
+      assert.match(item.description, /49 tok/);
+      const llm = item.children?.[0]?.children?.[0];
+      assert.equal(llm?.contextValue, 'llmCall');
+      assert.match(llm.description, /42→7 tok/);
+    });
+  }
+
+  it('answers a malformed body with 400 and keeps serving', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.endpoint !== undefined, 'receiver listening');
+    const before = api.traces().length;
+    const bad = await post(`${api.endpoint}/v1/traces`, 'application/x-protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+    assert.equal(bad.status, 400);
+    const wrongType = await post(`${api.endpoint}/v1/traces`, 'text/plain', Buffer.from('hello'));
+    assert.equal(wrongType.status, 415);
+    const ok = await post(`${api.endpoint}/v1/traces`, 'application/json', Buffer.from('{"resourceSpans":[]}'));
+    assert.equal(ok.status, 200);
+    assert.equal(api.traces().length, before);
+  });
+});
+
+describe('port already in use', () => {
+  it('reports another OTLP receiver on the port, then recovers when the port is free again', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const original = api.receiverState.port;
+    // A stand-in for another local OTLP tool: answers POST /v1/traces like a receiver does.
+    const other = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.url === '/v1/traces' ? 200 : 404, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const taken = (other.address() as net.AddressInfo).port;
+    try {
+      await configure('receiver.port', taken);
+      await waitFor(() => api.receiverState.state === 'portInUse', 'portInUse state');
+      assert.equal(api.receiverState.port, taken);
+      assert.match(api.receiverState.detail ?? '', /OTLP receiver/i);
+      assert.equal(api.endpoint, undefined);
+    } finally {
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+    await vscode.commands.executeCommand('llmTraceInspector.startReceiver');
+    await waitFor(() => api.receiverState.state === 'listening', 'listening after the port was freed');
+    assert.equal(api.receiverState.port, taken);
+    await configure('receiver.port', original);
+    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+  });
+
+  it('tells a non-OTLP program apart from an OTLP receiver', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const original = api.receiverState.port;
+    const raw = net.createServer((s) => {
+      s.resume(); // a real program reads what it is sent, so it sees the probe hang up
+      s.end('SSH-2.0-OpenSSH_9.2\r\n');
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const taken = (raw.address() as net.AddressInfo).port;
+    try {
+      await configure('receiver.port', taken);
+      await waitFor(() => api.receiverState.state === 'portInUse', 'portInUse state');
+      assert.doesNotMatch(api.receiverState.detail ?? '', /OTLP receiver/i);
+    } finally {
+      await new Promise<void>((r) => raw.close(() => r()));
+      await configure('receiver.port', original);
+      await vscode.commands.executeCommand('llmTraceInspector.startReceiver');
+    }
+    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+  });
+});
+
+describe('stop and start', () => {
+  it('Stop Receiver closes the port and Start Receiver opens it again', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const endpoint = api.endpoint!;
+    await vscode.commands.executeCommand('llmTraceInspector.stopReceiver');
+    assert.equal(api.receiverState.state, 'stopped');
+    await assert.rejects(post(`${endpoint}/v1/traces`, 'application/json', Buffer.from('{}')));
+    await vscode.commands.executeCommand('llmTraceInspector.startReceiver');
+    assert.equal(api.receiverState.state, 'listening');
+    assert.equal((await post(`${endpoint}/v1/traces`, 'application/json', Buffer.from('{}'))).status, 200);
+  });
+});
+
+function post(url: string, contentType: string, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': contentType, 'Content-Length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,160 @@
+// The conversation view model: which calls a panel lists and in what order, how dimensions are ordered
+// and inherited from the trace, and which input messages repeat an earlier call.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildConversationState, buildDimensions, markRepeatedInput, SESSION_DIMENSION_KEY, USER_DIMENSION_KEY } from '../../../src/host/conversationViewModel';
+import type { MessagePart } from '../../../src/core/model';
+import { answer, llm, message, span, spanId, T0, text, trace, TRACE_ID } from '../../browser/traceBuilders';
+
+describe('buildConversationState', () => {
+  it('lists the LLM calls of the trace in start order, stable for equal starts, and counts the other spans', () => {
+    const root = span({ spanId: spanId(1), name: 'agent run', startMs: T0, durationMs: 900 });
+    const late = span({ spanId: spanId(2), parentSpanId: root.spanId, startMs: T0 + 500, llm: llm({ requestModel: 'late' }) });
+    const earlyA = span({ spanId: spanId(3), parentSpanId: root.spanId, startMs: T0 + 100, llm: llm({ requestModel: 'a' }) });
+    const earlyB = span({ spanId: spanId(4), parentSpanId: root.spanId, startMs: T0 + 100, llm: llm({ requestModel: 'b' }) });
+    const tool = span({ spanId: spanId(5), parentSpanId: root.spanId, startMs: T0 + 300, name: 'get_weather' });
+    const t = trace([root, late, earlyA, earlyB, tool]);
+    const state = buildConversationState(t, { traceId: TRACE_ID }, 42);
+    assert.deepEqual(
+      state.calls.map((c) => c.spanId),
+      [earlyA.spanId, earlyB.spanId, late.spanId],
+    );
+    assert.equal(state.otherSpanCount, 2);
+    assert.equal(state.generatedMs, 42);
+    assert.equal(state.trace, t.summary);
+    assert.equal(state.calls[2]?.parentSpanId, root.spanId);
+  });
+
+  it('keeps only ids in the target and yields no trace for a trace the store lost', () => {
+    const state = buildConversationState(undefined, { traceId: TRACE_ID, spanId: spanId(9), extra: 'x' } as never, 1);
+    assert.deepEqual(state, { target: { traceId: TRACE_ID, spanId: spanId(9) }, calls: [], otherSpanCount: 0, generatedMs: 1 });
+  });
+
+  it('carries the span facts, error and raw attributes of each call', () => {
+    const failed = span({
+      llm: llm(),
+      status: { code: 'error', message: '500 Internal Server Error' },
+      error: { type: 'InternalServerError', message: 'boom' },
+      attributes: { 'gen_ai.request.model': 'gpt-4o-mini', bytes: new Uint8Array([1, 255]) },
+    });
+    const [call] = buildConversationState(trace([failed]), { traceId: TRACE_ID }, 1).calls;
+    assert.ok(call);
+    assert.deepEqual(call.status, { code: 'error', message: '500 Internal Server Error' });
+    assert.deepEqual(call.error, { type: 'InternalServerError', message: 'boom' });
+    assert.deepEqual(JSON.parse(call.rawAttributes), { 'gen_ai.request.model': 'gpt-4o-mini', bytes: '01ff' });
+  });
+});
+
+describe('buildDimensions', () => {
+  it('puts session and user first, then span attributes, then resource attributes, each sorted', () => {
+    const s = span({
+      llm: llm(),
+      sessionId: 'sess-1',
+      userId: 'user-1',
+      attributes: { 'z.last': 1, 'a.first': true, obj: { k: [1, 'two'] } },
+      resource: { 'service.name': 'bot', 'host.name': 'box' },
+    });
+    const rows = buildDimensions(s, trace([s]));
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.value, r.from]),
+      [
+        [SESSION_DIMENSION_KEY, 'sess-1', 'span'],
+        [USER_DIMENSION_KEY, 'user-1', 'span'],
+        ['a.first', 'true', 'span'],
+        ['obj', '{"k":[1,"two"]}', 'span'],
+        ['z.last', '1', 'span'],
+        ['host.name', 'box', 'resource'],
+        ['service.name', 'bot', 'resource'],
+      ],
+    );
+  });
+
+  it('inherits session and user from the trace when the call lacks them, and says so', () => {
+    const root = span({ spanId: spanId(1), sessionId: 'sess-root', userId: 'alice' });
+    const call = span({ spanId: spanId(2), parentSpanId: root.spanId, startMs: T0 + 5, llm: llm() });
+    const state = buildConversationState(trace([root, call]), { traceId: TRACE_ID }, 1);
+    const view = state.calls[0];
+    assert.ok(view);
+    assert.equal(view.sessionId, 'sess-root');
+    assert.equal(view.userId, 'alice');
+    assert.deepEqual(view.dimensions.slice(0, 2), [
+      { key: SESSION_DIMENSION_KEY, value: 'sess-root', from: 'trace' },
+      { key: USER_DIMENSION_KEY, value: 'alice', from: 'trace' },
+    ]);
+  });
+
+  it('has no session or user rows when nobody knows them', () => {
+    const s = span({ llm: llm(), attributes: { a: 1 } });
+    const rows = buildDimensions(s, trace([s]));
+    assert.deepEqual(rows.map((r) => r.key), ['a', 'service.name']);
+  });
+});
+
+describe('repeated input', () => {
+  const system = text('system', 'You are a weather bot.');
+  const user = text('user', 'Weather in Paris?');
+  const toolCall: MessagePart = { type: 'toolCall', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+
+  it('marks the messages a follow-up call repeats from the previous call (its input then its answer)', () => {
+    const first = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer([toolCall], { finishReason: 'tool_calls' })] }) });
+    const second = span({
+      spanId: spanId(2),
+      startMs: T0 + 100,
+      llm: llm({
+        messages: [
+          // Read from another origin and with the arguments spaced differently: still the same message.
+          { ...system, origin: 'attribute', originName: 'gen_ai.input.messages' },
+          user,
+          message('assistant', [{ ...toolCall, arguments: '{ "city": "Paris" }' }]),
+          message('tool', [{ type: 'toolResult', id: 'call_1', result: '{"temp":18}' }]),
+          answer('18 °C in Paris.'),
+        ],
+      }),
+    });
+    const state = buildConversationState(trace([first, second]), { traceId: TRACE_ID }, 1);
+    assert.equal(state.calls[0]?.repeatedInput, undefined);
+    assert.deepEqual(state.calls[1]?.repeatedInput, { count: 3, fromSpanId: first.spanId });
+  });
+
+  it('finds the call a conversation continues even when another call ran in between', () => {
+    const a = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer('Sunny.')] }) });
+    const other = span({ spanId: spanId(2), startMs: T0 + 10, llm: llm({ messages: [text('system', 'Summarise.'), text('user', 'x'), answer('y')] }) });
+    const b = span({ spanId: spanId(3), startMs: T0 + 20, llm: llm({ messages: [system, user, message('assistant', [{ type: 'text', text: 'Sunny.' }]), text('user', 'And tomorrow?'), answer('Rain.')] }) });
+    const calls = buildConversationState(trace([a, other, b]), { traceId: TRACE_ID }, 1).calls;
+    assert.equal(calls[1]?.repeatedInput, undefined, 'a different conversation repeats nothing');
+    assert.deepEqual(calls[2]?.repeatedInput, { count: 3, fromSpanId: a.spanId });
+  });
+
+  it('does not mark messages that only look alike (other role or other text)', () => {
+    const a = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer('Sunny.')] }) });
+    const b = span({ spanId: spanId(2), startMs: T0 + 20, llm: llm({ messages: [text('user', 'You are a weather bot.'), user, answer('?')] }) });
+    const calls = buildConversationState(trace([a, b]), { traceId: TRACE_ID }, 1).calls;
+    assert.equal(calls[1]?.repeatedInput, undefined);
+  });
+
+  it('clears a stale mark when the calls are marked again', () => {
+    const a = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, answer('hi')] }) });
+    const calls = buildConversationState(trace([a]), { traceId: TRACE_ID }, 1).calls;
+    const only = calls[0];
+    assert.ok(only);
+    only.repeatedInput = { count: 1, fromSpanId: 'x' };
+    markRepeatedInput(calls);
+    assert.equal(only.repeatedInput, undefined);
+  });
+
+  it('stays linear on a long agent loop', () => {
+    const spans = [];
+    const history = [system, user];
+    for (let i = 0; i < 300; i++) {
+      const reply = answer(`step ${i}`);
+      spans.push(span({ spanId: spanId(i + 1), startMs: T0 + i, llm: llm({ messages: [...history, reply] }) }));
+      history.push(message('assistant', reply.parts), text('user', `continue ${i}`));
+    }
+    const started = performance.now();
+    const calls = buildConversationState(trace(spans), { traceId: TRACE_ID }, 1).calls;
+    const elapsed = performance.now() - started;
+    assert.equal(calls[299]?.repeatedInput?.count, 2 + 2 * 298 + 1);
+    assert.equal(calls[299]?.repeatedInput?.fromSpanId, spanId(299));
+    assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+  });
+});

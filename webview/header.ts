@@ -1,0 +1,124 @@
+// The top of the view: what the trace is (name, service, time, totals, session and user with copy
+// buttons, error badge) and, for traces with several LLM calls, an outline that shows when each call ran
+// and jumps to it. Timeline bars are SVG rectangles: the CSP allows no style attributes.
+
+import type { CallView, ConversationState } from '../src/protocol/conversation';
+import type { TraceSummary } from '../src/core/model';
+import { append, h, icon, iconButton } from './dom';
+import { formatCount, formatDuration, formatTime, formatTokenCount, plural, totalTokens } from './format';
+import { callModel } from './callCard';
+import type { ViewContext } from './messages';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function stat(label: string, value: string, sub?: string): HTMLElement {
+  return h('div', { className: 'lti-stat' }, h('dt', { text: label }), h('dd', {}, value, sub ? h('span', { className: 'lti-stat-sub', text: sub }) : null));
+}
+
+function idChip(label: string, value: string, what: string, ctx: ViewContext): HTMLElement {
+  return h(
+    'span',
+    { className: 'lti-id-chip' },
+    h('span', { className: 'lti-id-label', text: label }),
+    h('code', { className: 'lti-id-value', text: value, attrs: { title: value } }),
+    iconButton('copy', `Copy ${what}`, () => ctx.copy(value, what)),
+  );
+}
+
+export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: ViewContext): HTMLElement {
+  const titleRow = h('div', { className: 'lti-title-row' }, icon('comment-discussion', 'lti-title-icon'), h('h1', { text: trace.name || '(unnamed trace)' }));
+  if (trace.hasError) titleRow.appendChild(h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'error'));
+  const meta = h('p', { className: 'lti-meta' });
+  const metaParts = [trace.service, `started ${formatTime(trace.startMs)}`, trace.models.length > 0 ? trace.models.join(', ') : undefined].filter(
+    (x): x is string => !!x,
+  );
+  metaParts.forEach((part, i) => {
+    if (i > 0) meta.appendChild(h('span', { className: 'lti-sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
+    meta.appendChild(h('span', { text: part }));
+  });
+  const total = totalTokens(trace.usage);
+  const stats = h(
+    'dl',
+    { className: 'lti-stats' },
+    stat('Duration', formatDuration(trace.durationMs)),
+    stat('LLM calls', formatCount(trace.llmCallCount), state.otherSpanCount > 0 ? `of ${formatCount(trace.spanCount)} spans` : undefined),
+    stat('Tokens in → out', `${formatTokenCount(trace.usage.inputTokens)} → ${formatTokenCount(trace.usage.outputTokens)}`, total !== undefined ? `${formatCount(total)} total` : undefined),
+  );
+  if (trace.usage.cachedInputTokens !== undefined) stats.appendChild(stat('Cached input', formatTokenCount(trace.usage.cachedInputTokens)));
+  if (trace.usage.reasoningTokens !== undefined) stats.appendChild(stat('Reasoning', formatTokenCount(trace.usage.reasoningTokens)));
+  const ids = h('div', { className: 'lti-ids' });
+  if (trace.sessionId !== undefined) ids.appendChild(idChip('Session', trace.sessionId, 'session id', ctx));
+  if (trace.userId !== undefined) ids.appendChild(idChip('User', trace.userId, 'user id', ctx));
+  ids.appendChild(idChip('Trace', trace.traceId, 'trace id', ctx));
+  return h('header', { className: 'lti-trace-head' }, titleRow, meta, stats, ids);
+}
+
+function timeline(call: CallView, trace: TraceSummary): SVGSVGElement {
+  const span = Math.max(trace.durationMs, 1);
+  const x = Math.min(1000, Math.max(0, ((call.startMs - trace.startMs) / span) * 1000));
+  const width = Math.max(6, Math.min(1000 - x, (call.durationMs / span) * 1000));
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', 'lti-timeline');
+  svg.setAttribute('viewBox', '0 0 1000 10');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('aria-hidden', 'true');
+  const track = document.createElementNS(SVG_NS, 'rect');
+  track.setAttribute('class', 'lti-timeline-track');
+  for (const [k, v] of [['x', '0'], ['y', '0'], ['width', '1000'], ['height', '10']]) track.setAttribute(k as string, v as string);
+  const bar = document.createElementNS(SVG_NS, 'rect');
+  bar.setAttribute('class', `lti-timeline-bar${call.status.code === 'error' ? ' lti-timeline-error' : ''}`);
+  for (const [k, v] of [['x', x.toFixed(1)], ['y', '0'], ['width', width.toFixed(1)], ['height', '10']]) bar.setAttribute(k as string, v as string);
+  svg.append(track, bar);
+  return svg;
+}
+
+/** A list of the calls with their timing; activating one scrolls to its card and puts it in focus. */
+export function callOutline(calls: readonly CallView[], trace: TraceSummary, onSelect: (spanId: string) => void): HTMLElement {
+  const list = h('ol', { className: 'lti-outline-list' });
+  calls.forEach((call, i) => {
+    const failed = call.status.code === 'error' || call.error !== undefined;
+    const label = `Call ${i + 1}: ${callModel(call)}, ${formatDuration(call.durationMs)}${failed ? ', failed' : ''}`;
+    const button = h(
+      'button',
+      { className: 'lti-outline-item', attrs: { type: 'button', 'aria-label': label, 'data-span-id': call.spanId }, onClick: () => onSelect(call.spanId) },
+      h('span', { className: 'lti-outline-number', text: `#${i + 1}` }),
+      h('span', { className: 'lti-outline-model', text: callModel(call) }),
+      h('span', { className: 'lti-outline-op', text: call.llm.operation ?? '' }),
+      timeline(call, trace),
+      h('span', { className: 'lti-outline-duration', text: formatDuration(call.durationMs) }),
+      h('span', { className: 'lti-outline-tokens', text: `${formatTokenCount(call.llm.usage.inputTokens)} → ${formatTokenCount(call.llm.usage.outputTokens)}` }),
+    );
+    if (failed) button.appendChild(icon('error', 'lti-outline-error'));
+    list.appendChild(h('li', {}, button));
+  });
+  const nav = h('nav', { className: 'lti-outline', attrs: { 'aria-label': 'LLM calls in this trace' } });
+  append(nav, h('h2', { className: 'lti-outline-title', text: plural(calls.length, 'LLM call') }), list);
+  return nav;
+}
+
+/** What the view shows for a trace the store no longer has (cleared, evicted, from an earlier session). */
+export function missingTrace(traceId: string, ctx: ViewContext): HTMLElement {
+  return h(
+    'div',
+    { className: 'lti-empty', attrs: { role: 'status' } },
+    icon('search-stop', 'lti-empty-icon'),
+    h('h1', { text: 'This trace is no longer in the store' }),
+    h('p', {
+      text: 'It was cleared, or evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces). Run the app again to send a new trace, or open an exported OTLP file.',
+    }),
+    h('div', { className: 'lti-ids' }, idChip('Trace', traceId, 'trace id', ctx)),
+  );
+}
+
+/** What the view shows for a trace that has arrived but has no LLM call (yet). */
+export function noCalls(state: ConversationState): HTMLElement {
+  return h(
+    'div',
+    { className: 'lti-empty lti-empty-inline', attrs: { role: 'status' } },
+    icon('info', 'lti-empty-icon'),
+    h('h2', { text: 'No LLM calls in this trace' }),
+    h('p', {
+      text: `${plural(state.otherSpanCount, 'span')} arrived, none with GenAI attributes (gen_ai.*, OpenLLMetry or OpenInference). If the app is still running, the LLM spans may not have been exported yet: they appear here as soon as they arrive.`,
+    }),
+  );
+}
