@@ -180,6 +180,11 @@ try {
     ]) assert(text.includes(expected), `the conversation does not show "${expected}"`);
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-conversation.png') });
+    // The whole turn, from its header: what a click on the trace itself opens.
+    await tree.locator('.monaco-list-row[aria-level="1"]', { hasText: '630 tok' }).first().locator('.label-name').click();
+    await frame.locator('h1', { hasText: 'handle_turn' }).first().waitFor({ timeout: 10000 });
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-trace.png') });
   });
 
   await check('Find by Session ID lists the session turns oldest first', async () => {

@@ -71,6 +71,10 @@ export class ConversationView {
     if (target !== undefined && target !== this.scrolledTo && this.cards.has(target)) {
       this.scrolledTo = target;
       this.scrollTo(target);
+    } else if (target === undefined && this.scrolledTo !== undefined) {
+      // The whole trace was asked for after a single call: start from its header again.
+      this.scrolledTo = undefined;
+      window.scrollTo({ top: 0 });
     }
   }
 
