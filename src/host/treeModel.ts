@@ -115,10 +115,11 @@ export function describeSession(sessionId: string, traces: TraceSummary[]): Node
 
 export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   const tokens = totalTokens(t.usage);
-  const parts = [t.service];
+  // What tells traces apart comes first: a narrow sidebar cuts the end, and one app's traces share a service.
+  const parts: string[] = [];
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
-  parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs));
+  parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
   const tooltip = [
     t.name,
     `Service: ${t.service}`,

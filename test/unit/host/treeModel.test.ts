@@ -1,0 +1,83 @@
+// The sidebar's pure model: which nodes each level has and how each reads, on traces normalised from the
+// real captures (the OpenTelemetry OpenAI instrumentation's tool-calling and failed turns).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TraceStore } from '../../../src/core/store';
+import { createNormalizer } from '../../../src/core/genai/normalize';
+import { childNodes, describeSpan, describeTrace, parentNode, rootNodes, type TreeNode } from '../../../src/host/treeModel';
+import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
+
+function storeWith(scenarios: string[]): TraceStore {
+  const store = new TraceStore({ maxTraces: 100, normalizer: createNormalizer(), debounceMs: 0 });
+  for (const e of fixtureEntries({ library: 'otel-openai', encoding: 'protobuf' })) {
+    if (scenarios.includes(e.scenario) && e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+  }
+  return store;
+}
+
+describe('tree model', () => {
+  it('lists traces newest first and describes a tool-calling turn by model, tokens, duration, age and service', () => {
+    const store = storeWith(['chat', 'tools']);
+    const roots = rootNodes(store, { llmOnly: false });
+    assert.equal(roots.length, 2);
+    const starts = roots.map((n) => store.getTrace((n as { traceId: string }).traceId)!.summary.startMs);
+    assert.deepEqual(starts, [...starts].sort((a, b) => b - a));
+    const tools = store.list().find((t) => t.llmCallCount === 2)!;
+    const view = describeTrace(tools, tools.startMs + 120_000);
+    assert.equal(view.label, 'handle_turn');
+    assert.match(view.description, /^gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/);
+    assert.equal(view.icon, 'llm');
+    assert.ok(view.tooltip.includes(`Trace ID: ${tools.traceId}`));
+    assert.ok(view.tooltip.includes('Session: sess-lisbon-weekend'));
+    assert.ok(view.tooltip.includes('User: user-1042'));
+  });
+
+  it('nests spans under their parents, LLM calls with in→out tokens, and walks back up', () => {
+    const store = storeWith(['tools']);
+    const [traceNode] = rootNodes(store, { llmOnly: false }) as TreeNode[];
+    const [root] = childNodes(store, traceNode!, { llmOnly: false });
+    assert.equal(root!.kind, 'span');
+    const children = childNodes(store, root!, { llmOnly: false });
+    const trace = store.getTrace((traceNode as { traceId: string }).traceId)!;
+    const views = children.map((n) => {
+      const s = trace.spans.find((x) => x.spanId === (n as { spanId: string }).spanId)!;
+      return describeSpan(s, false);
+    });
+    assert.deepEqual(
+      views.filter((v) => v.contextValue === 'llmCall').map((v) => v.description.split(' · ')[0]),
+      ['247→21 tok', '318→44 tok'],
+    );
+    assert.ok(views.some((v) => v.icon === 'tool' && v.label.includes('get_weather')));
+    assert.deepEqual(parentNode(store, children[0]!, { llmOnly: false }), root);
+    assert.deepEqual(parentNode(store, root!, { llmOnly: false }), traceNode);
+  });
+
+  it('with only LLM calls, lists a trace’s calls directly under it and hides traces without one', () => {
+    const store = storeWith(['tools']);
+    const [traceNode] = rootNodes(store, { llmOnly: true });
+    const calls = childNodes(store, traceNode!, { llmOnly: true });
+    assert.equal(calls.length, 2);
+    assert.deepEqual(parentNode(store, calls[1]!, { llmOnly: true }), traceNode);
+  });
+
+  it('marks a failed call and says so instead of unknown tokens', () => {
+    const store = storeWith(['error']);
+    const summary = store.list()[0]!;
+    assert.equal(describeTrace(summary, summary.startMs).contextValue, 'trace.error');
+    const call = store.getTrace(summary.traceId)!.spans.find((s) => s.llm)!;
+    const view = describeSpan(call, false);
+    assert.equal(view.contextValue, 'llmCall.error');
+    assert.equal(view.icon, 'error');
+    assert.match(view.description, /^failed · /);
+    assert.match(view.tooltip.join('\n'), /Error: /);
+  });
+
+  it('heads a session filter with the session, then its turns oldest first', () => {
+    const store = storeWith(['chat', 'tools', 'error']);
+    const nodes = rootNodes(store, { llmOnly: false, sessionFilter: 'sess-lisbon-weekend' });
+    assert.equal(nodes[0]!.kind, 'session');
+    const starts = nodes.slice(1).map((n) => store.getTrace((n as { traceId: string }).traceId)!.summary.startMs);
+    assert.equal(starts.length, 2);
+    assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+  });
+});
