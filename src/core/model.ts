@@ -132,6 +132,8 @@ export interface TraceSummary {
   models: string[];
   usage: Usage;
   hasError: boolean;
+  /** The last user message of the trace's first LLM call with content, on one line and cut short. */
+  preview?: string;
   sessionId?: string;
   userId?: string;
   /** When the store last changed this trace (ms): used for "live" ordering and ages. */

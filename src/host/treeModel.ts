@@ -117,6 +117,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   const tokens = totalTokens(t.usage);
   // What tells traces apart comes first: a narrow sidebar cuts the end, and one app's traces share a service.
   const parts: string[] = [];
+  if (t.preview) parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
@@ -127,6 +128,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     `Started: ${new Date(t.startMs).toISOString()}  (${formatDuration(t.durationMs)})`,
     `${t.spanCount} ${plural(t.spanCount, 'span')}, ${t.llmCallCount} ${plural(t.llmCallCount, 'LLM call')}`,
   ];
+  if (t.preview) tooltip.push(`Asked: ${t.preview}`);
   if (t.models.length) tooltip.push(`Models: ${t.models.join(', ')}`);
   if (tokens !== undefined) tooltip.push(`Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)`);
   if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);

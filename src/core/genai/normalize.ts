@@ -377,6 +377,30 @@ function missingReason(record: SpanRecord, logs: readonly LogRecordData[], unrea
 // ---------------------------------------------------------------------------------------------------
 // Traces
 
+const PREVIEW_CHARS = 160;
+
+/**
+ * What the turn asked: the last user message sent to the first LLM call that carries content, on one line.
+ * Traces of one app usually share a root span name; this is what tells them apart in a list.
+ */
+function askedPreview(spans: readonly Span[]): string | undefined {
+  for (const s of spans) {
+    const messages = s.llm?.messages;
+    if (!messages?.length) continue;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (m.direction !== 'input' || m.role !== 'user') continue;
+      const text = m.parts
+        .map((p) => (p.type === 'text' ? p.text : ''))
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+      if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+    }
+  }
+  return undefined;
+}
+
 function summarizeTrace(traceId: string, input: Span[], updatedMs: number): { summary: TraceSummary; spans: Span[] } {
   // Stable sort: spans that start in the same millisecond keep their arrival order.
   const spans = input
@@ -436,6 +460,8 @@ function summarizeTrace(traceId: string, input: Span[], updatedMs: number): { su
     updatedMs,
   };
   if (root) summary.rootSpanId = root.spanId;
+  const preview = askedPreview(spans);
+  if (preview !== undefined) summary.preview = preview;
   const sessionId = first?.sessionId ?? spans.find((s) => s.sessionId !== undefined)?.sessionId;
   if (sessionId !== undefined) summary.sessionId = sessionId;
   const userId = first?.userId ?? spans.find((s) => s.userId !== undefined)?.userId;

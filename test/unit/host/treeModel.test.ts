@@ -25,7 +25,8 @@ describe('tree model', () => {
     const tools = store.list().find((t) => t.llmCallCount === 2)!;
     const view = describeTrace(tools, tools.startMs + 120_000);
     assert.equal(view.label, 'handle_turn');
-    assert.match(view.description, /^gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/);
+    assert.match(view.description, /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/);
+    assert.ok(view.tooltip.includes('Asked: Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.'));
     assert.equal(view.icon, 'llm');
     assert.ok(view.tooltip.includes(`Trace ID: ${tools.traceId}`));
     assert.ok(view.tooltip.includes('Session: sess-lisbon-weekend'));
