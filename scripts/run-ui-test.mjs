@@ -5,7 +5,8 @@
 // Prints "N passed, N failed".
 import path from 'node:path';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { ROOT, cleanup, ensureTools, freePort, installExtension, launchChromium, logger, makeTempDir, prepareProfile, request, run, sleep, startCodeServer } from './lib/harness.mjs';
+import http from 'node:http';
+import { ROOT, cleanup, ensureTools, freePort, installExtension, launchChromium, logger, makeTempDir, onCleanup, prepareProfile, request, run, sleep, startCodeServer } from './lib/harness.mjs';
 
 const log = logger('ui-test');
 const RESULTS = path.join(ROOT, 'test-results');
@@ -205,6 +206,49 @@ try {
     const message = await tree.locator('.message', { hasText: 'oldest turn first' }).count();
     assert(message === 1, 'the view does not say the session is listed oldest turn first');
     await page.screenshot({ path: path.join(RESULTS, 'ui-session.png') });
+  });
+
+  await check('a port held by another OTLP receiver is named, and "Use Port" moves the receiver', async () => {
+    // A stand-in for another local OTLP tool (the AI Toolkit, Aspire, a Collector) holding a port.
+    const other = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.method === 'POST' ? 200 : 404, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    const taken = await freePort();
+    await new Promise((r) => other.listen(taken, '127.0.0.1', r));
+    onCleanup(() => new Promise((r) => other.close(r)));
+    await page.locator('.part.sidebar .title-label').first().click();
+    await page.keyboard.press('F1');
+    await page.keyboard.type('LLM Trace Inspector: Change Receiver Port');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-title', { hasText: /^LLM Trace Inspector: Receiver Port$/ }).waitFor({ timeout: 10000 });
+    await page.locator('.quick-input-box input').fill(String(taken));
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: `port ${taken}` });
+    await toast.waitFor({ timeout: 15000 });
+    const message = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert(/another OTLP receiver/.test(message), `the notification does not name the holder: "${message}"`);
+    for (const action of ['Choose Port...', 'Retry']) assert(message.includes(action), `no "${action}" action in "${message}"`);
+    const use = toast.getByRole('button', { name: /^Use Port \d+$/ });
+    const label = await use.innerText();
+    const next = Number(/\d+/.exec(label)[0]);
+    const title = await page.locator('.part.sidebar .title-label').first().innerText();
+    assert(!title.includes(String(taken)) && !/\d+\.\d+\.\d+\.\d+:/.test(title), `the view title "${title}" names an endpoint that is not listening`);
+    await sleep(800); // let the toast finish sliding in
+    await page.screenshot({ path: path.join(RESULTS, 'ui-port-in-use.png') });
+    await use.click();
+    const end = Date.now() + 15000;
+    for (;;) {
+      const r = await request(`http://127.0.0.1:${next}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      if (r?.status === 200) break;
+      if (Date.now() > end) throw new Error(`the receiver did not move to port ${next}`);
+      await sleep(300);
+    }
+    const status = await page.locator('.statusbar-item', { hasText: 'LLM' }).first().getAttribute('aria-label');
+    assert(status?.includes(`127.0.0.1:${next}`), `the status bar still says "${status}"`);
   });
 
   await browser.close().catch(() => {});

@@ -112,6 +112,15 @@ export class ReceiverController implements vscode.Disposable {
       this.logger.info(`[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`);
       if (!isLoopback(cfg.host)) {
         this.logger.warn(`[receiver] listening on ${cfg.host}: other machines on the network can send traces to it`);
+        if (interactive) {
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t(
+              'The LLM Trace Inspector receiver listens on {0}:{1}, not only on loopback: any machine that can reach this one can send it traces. Set llmTraceInspector.receiver.host to 127.0.0.1 unless you need that.',
+              cfg.host,
+              String(address.port),
+            ),
+          );
+        }
       }
     } catch (err) {
       if (err instanceof PortInUseError) {

@@ -79,27 +79,27 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** The line above the tree shows a session filter's totals; the title's description, where the receiver listens. */
   private updateMessage(): void {
     if (!this.view) return;
-    if (this.sessionFilter !== undefined) {
-      const traces = this.store.findSession(this.sessionFilter);
-      const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
-      const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
-      this.view.message = vscode.l10n.t(
-        'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
-        this.sessionFilter,
-        String(traces.length),
-        String(calls),
-        formatTokens(tokens),
-      );
-      this.view.description = vscode.l10n.t('session {0}', this.sessionFilter);
-      return;
-    }
-    // A message would hide the welcome content, and a lone view's description is not shown, so the
-    // endpoint goes into the title.
-    this.view.message = undefined;
-    this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
+    // A lone view's description is not shown, so where the receiver listens goes into the title.
     const endpoint = this.receiver.endpoint?.replace(/^http:\/\//, '');
     this.view.title = endpoint ? vscode.l10n.t('Traces · {0}', endpoint) : vscode.l10n.t('Traces');
+    this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
+    if (this.sessionFilter === undefined) {
+      // A message would hide the welcome content of an empty view.
+      this.view.message = undefined;
+      return;
+    }
+    const traces = this.store.findSession(this.sessionFilter);
+    const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+    const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+    this.view.message = vscode.l10n.t(
+      'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
+      this.sessionFilter,
+      String(traces.length),
+      String(calls),
+      formatTokens(tokens),
+    );
   }
+
 
   getChildren(element?: TreeNode): TreeNode[] {
     return element ? childNodes(this.store, element, this.options) : rootNodes(this.store, this.options);
