@@ -5,7 +5,8 @@
 import type { Message } from '../src/core/model';
 import type { CallView } from '../src/protocol/conversation';
 import { append, h, icon, iconButton, lazyDetails, type Child } from './dom';
-import { formatCount, formatDuration, formatOffset, formatTokenCount, formatValue, plural, totalTokens } from './format';
+import { formatCount, formatDuration, totalTokens } from '../src/core/format';
+import { formatOffset, formatTokenCount, formatValue, plural } from './format';
 import { codeBlock } from './markdown';
 import { messageElement, type ViewContext } from './messages';
 import { missingContentElement } from './missingContent';

@@ -1,23 +1,7 @@
-// Formatting of numbers, durations, times and JSON for display. Pure functions, no DOM.
+// Formatting for the conversation view beyond the shared src/core/format.ts (which the sidebar uses too,
+// so durations and counts read the same everywhere): times, offsets, JSON, sizes. Pure, no DOM.
 
-import type { Usage } from '../src/core/model';
-
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-export function formatCount(n: number): string {
-  return integer.format(n);
-}
-
-/** 0.42 ms, 85 ms, 1.24 s, 2 min 05 s. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
-}
+import { formatCount, formatDuration } from '../src/core/format';
 
 /** Local date and time with seconds, e.g. "2025-11-23 14:05:09". */
 export function formatTime(ms: number): string {
@@ -30,12 +14,6 @@ export function formatTime(ms: number): string {
 /** Offset from the trace start, e.g. "+1.20 s". */
 export function formatOffset(ms: number): string {
   return `+${formatDuration(Math.max(0, ms))}`;
-}
-
-export function totalTokens(usage: Usage): number | undefined {
-  if (usage.totalTokens !== undefined) return usage.totalTokens;
-  if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined;
-  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
 }
 
 /** Replaces byte arrays (and their JSON round-trip shape) so values print readably. */

@@ -5,7 +5,8 @@
 import type { CallView, ConversationState } from '../src/protocol/conversation';
 import type { TraceSummary } from '../src/core/model';
 import { append, h, icon, iconButton } from './dom';
-import { formatCount, formatDuration, formatTime, formatTokenCount, plural, totalTokens } from './format';
+import { formatCount, formatDuration, totalTokens } from '../src/core/format';
+import { formatTime, formatTokenCount, plural } from './format';
 import { callModel } from './callCard';
 import type { ViewContext } from './messages';
 
@@ -104,7 +105,7 @@ export function missingTrace(traceId: string, ctx: ViewContext): HTMLElement {
     icon('search-stop', 'lti-empty-icon'),
     h('h1', { text: 'This trace is no longer in the store' }),
     h('p', {
-      text: 'It was cleared, or evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces). Run the app again to send a new trace, or open an exported OTLP file.',
+      text: 'Local traces are kept in memory: this one was cleared, evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces), or received before the window was reloaded. Run the app again to send a new trace.',
     }),
     h('div', { className: 'lti-ids' }, idChip('Trace', traceId, 'trace id', ctx)),
   );

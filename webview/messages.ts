@@ -5,7 +5,8 @@
 
 import type { Message, MessagePart } from '../src/core/model';
 import { append, h, icon, iconButton, lazyDetails } from './dom';
-import { formatBytes, formatCount, prettyJson, prettyJsonText } from './format';
+import { formatCount } from '../src/core/format';
+import { formatBytes, prettyJson, prettyJsonText } from './format';
 import { codeBlock, isExternalHref, LINK_HREF_ATTRIBUTE, renderMarkdown } from './markdown';
 
 /** What rendering needs from its surroundings; copies go through the host, never navigator.clipboard. */
