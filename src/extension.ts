@@ -56,13 +56,13 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   );
 
   if (config.receiver.startOnStartup) {
-    void receiver.start();
+    void receiver.startWithWindow();
   } else {
     // Lazy start: the first time the user looks at the traces, the receiver they expect is there.
     const once = treeView.onDidChangeVisibility((e) => {
       if (!e.visible) return;
       once.dispose();
-      if (receiver.state.state === 'stopped') void receiver.start();
+      if (receiver.state.state === 'stopped') void receiver.startWithWindow();
     });
     context.subscriptions.push(once);
   }

@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger';
 import type { TraceStore } from '../core/store';
 import type { TelemetryBatch } from '../core/records';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
-import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
+import { findFreePort, probeOtlpPort, type PortHolderKind } from '../otlp/portProbe';
 import { readConfig, updateSetting, type ReceiverConfig } from './config';
 import { Commands, ContextKeys } from './ids';
 
@@ -19,6 +19,8 @@ export interface ReceiverState {
   host: string;
   port: number;
   detail?: string;
+  /** Who holds the port, when the state is portInUse and the probe could tell. */
+  holder?: PortHolderKind;
 }
 
 export class ReceiverController implements vscode.Disposable {
@@ -64,7 +66,15 @@ export class ReceiverController implements vscode.Disposable {
 
   /** Starts the receiver. With `interactive`, a taken port is answered with a notification and actions. */
   start(interactive = true): Promise<void> {
-    return this.serialize(() => this.doStart(interactive));
+    return this.serialize(() => this.doStart(interactive ? 'always' : 'never'));
+  }
+
+  /**
+   * The start when a window opens. With several windows open, every window after the first finds the port
+   * held by the first one's receiver: that is expected, so it is said in the status bar, not in a toast.
+   */
+  startWithWindow(): Promise<void> {
+    return this.serialize(() => this.doStart('unlessOtherWindow'));
   }
 
   stop(): Promise<void> {
@@ -76,7 +86,7 @@ export class ReceiverController implements vscode.Disposable {
       // A stopped receiver stays stopped; one that listens, or failed on its old port, tries the new settings.
       const shouldStart = this.current.state !== 'stopped';
       await this.doStop();
-      if (shouldStart) await this.doStart(true);
+      if (shouldStart) await this.doStart('always');
     });
   }
 
@@ -92,7 +102,8 @@ export class ReceiverController implements vscode.Disposable {
     return next;
   }
 
-  private async doStart(interactive: boolean): Promise<void> {
+  private async doStart(notify: 'always' | 'never' | 'unlessOtherWindow'): Promise<void> {
+    const interactive = notify !== 'never';
     if (this.current.state === 'listening') return;
     const cfg = readConfig().receiver;
     this.set({ state: 'starting', host: cfg.host, port: cfg.port });
@@ -126,9 +137,9 @@ export class ReceiverController implements vscode.Disposable {
       if (err instanceof PortInUseError) {
         const holder = await probeOtlpPort(probeHost(cfg.host), cfg.port, 1500).catch(() => undefined);
         const detail = holder?.label ?? vscode.l10n.t('another program');
-        this.set({ state: 'portInUse', host: cfg.host, port: cfg.port, detail });
+        this.set({ state: 'portInUse', host: cfg.host, port: cfg.port, detail, ...(holder ? { holder: holder.kind } : {}) });
         this.logger.warn(`[receiver] port ${cfg.port} on ${cfg.host} is in use by ${detail}`);
-        if (interactive) void this.offerPortChoices(cfg, detail);
+        if (notify === 'always' || (notify === 'unlessOtherWindow' && holder?.kind !== 'llmTraceInspector')) void this.offerPortChoices(cfg, detail);
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
@@ -149,7 +160,7 @@ export class ReceiverController implements vscode.Disposable {
       await receiver.stop();
       this.logger.info('[receiver] stopped');
     }
-    this.set({ ...this.current, state: 'stopped', detail: undefined });
+    this.set({ state: 'stopped', host: this.current.host, port: this.current.port });
   }
 
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {

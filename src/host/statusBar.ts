@@ -39,6 +39,16 @@ export class ReceiverStatusBar implements vscode.Disposable {
         this.item.accessibilityInformation = { label: String(this.item.tooltip) };
         break;
       case 'portInUse':
+        if (s.holder === 'llmTraceInspector') {
+          // Several windows: the first one receives; this is expected, not a warning.
+          this.item.text = `$(radio-tower) ${vscode.l10n.t('LLM: other window')}`;
+          this.item.tooltip = vscode.l10n.t(
+            'Another VS Code window runs the LLM Trace Inspector receiver on port {0}: traces sent there show in that window. Click to receive in this window on another port.',
+            String(s.port),
+          );
+          this.item.accessibilityInformation = { label: String(this.item.tooltip) };
+          break;
+        }
         this.item.text = `$(warning) ${vscode.l10n.t('LLM: port {0} in use', String(s.port))}`;
         this.item.tooltip = vscode.l10n.t('LLM Trace Inspector could not listen: port {0} is in use by {1}. Click for actions.', String(s.port), s.detail ?? '');
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');

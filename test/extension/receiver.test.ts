@@ -9,6 +9,8 @@ import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OtlpHttpReceiver } from '../../src/otlp/httpReceiver';
+import { nullLogger } from '../../src/core/logger';
 import { activateExtension, configure, waitFor } from './util';
 
 describe('activation and commands', () => {
@@ -155,6 +157,27 @@ describe('port already in use', () => {
       await new Promise<void>((r) => raw.close(() => r()));
       await configure('receiver.port', original);
       await vscode.commands.executeCommand('llmTraceInspector.startReceiver');
+    }
+    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+  });
+});
+
+describe('several windows', () => {
+  it('recognises another window’s receiver on the port and says so in the status bar state', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const original = api.receiverState.port;
+    // What another VS Code window runs: this extension's own receiver.
+    const other = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, logger: nullLogger, onBatch: () => undefined });
+    const { port } = await other.start();
+    try {
+      await configure('receiver.port', port);
+      await waitFor(() => api.receiverState.state === 'portInUse', 'portInUse state');
+      assert.equal(api.receiverState.holder, 'llmTraceInspector');
+      assert.match(api.receiverState.detail ?? '', /another VS Code window/);
+    } finally {
+      await other.stop();
+      await configure('receiver.port', original);
     }
     await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
   });
