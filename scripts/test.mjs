@@ -3,7 +3,14 @@
 //   through code-server) -> UI (packaged .vsix in code-server, driven in Chromium, screenshots).
 // `npm test -- unit browser` runs only the named tiers. The real-VS-Code tiers install their tools on first
 // use (scripts/setup-test-tools.sh).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+// From a fresh clone, `npm test` alone is enough: install the locked dependencies first.
+if (!existsSync('node_modules/.bin/tsc')) {
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
 
 const tiers = [
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
