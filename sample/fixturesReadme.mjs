@@ -1,6 +1,6 @@
 // Writes test/fixtures/README.md from what a capture actually did: the library versions from the
 // manifest, and every prompt, answer, id and token count from the mock's own record of the exchanges.
-// Generated rather than typed so the numbers other engineers' tests assert on cannot drift from the
+// Generated rather than typed so the numbers the tests assert on cannot drift from the
 // fixtures. The prose about each library describes what the pinned versions were seen to emit.
 import { APOLOGY, FIXTURE_IDENTITIES, MODELS, SCENARIOS, firstMessages } from './scenarios.mjs';
 import { ERROR_MARKER } from './mockOpenAI.mjs';
