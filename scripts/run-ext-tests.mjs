@@ -37,7 +37,7 @@ try {
   const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort });
   writeFileSync(path.join(workspace, 'README.md'), 'LLM Trace Inspector extension-host test workspace\n');
   const port = await freePort();
-  await startCodeServer(profile, { port, folder: workspace, extraArgs: ['--vscode-option', 'enable-smoke-test-driver'], env: { LTI_TEST_RECEIVER_PORT: String(receiverPort) } });
+  await startCodeServer(profile, { port, folder: workspace, extraArgs: ['--vscode-option', 'enable-smoke-test-driver'] });
   log('code-server up on port', port, '; receiver port', receiverPort);
   const browser = await launchChromium(path.join(tmp, 'chromium'));
   const page = browser.pages()[0] ?? (await browser.newPage());

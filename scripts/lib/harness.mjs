@@ -176,8 +176,6 @@ export function makeTempDir(prefix) {
   return d;
 }
 
-export function keepTempDir(d) { tempDirs.delete(d); }
-
 // ---- code-server --------------------------------------------------------------------------------------
 
 /** A fresh user-data-dir (with settings), extensions dir and empty config file under `dir`. */

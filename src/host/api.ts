@@ -33,8 +33,6 @@ export interface LlmTraceInspectorApi {
   treeSnapshot(depth?: number): TreeItemSnapshot[];
   /** Trace ids with an open conversation panel. */
   openConversations(): string[];
-  /** Emits the store's pending change events now, so the views are up to date. */
-  settled(): void;
 }
 
 export function createApi(deps: { store: TraceStore; receiver: ReceiverController; tree: TraceTreeProvider; panels: ConversationPanels; activationMs: number }): LlmTraceInspectorApi {
@@ -74,7 +72,6 @@ export function createApi(deps: { store: TraceStore; receiver: ReceiverControlle
       return snapshot(tree.getChildren(), depth);
     },
     openConversations: () => panels.openTraceIds,
-    settled: () => store.flush(),
   };
 }
 

@@ -8,6 +8,7 @@ import type { TraceStore } from '../core/store';
 import { isWebviewMessage, type ConversationTarget, type HostMessage } from '../protocol/conversation';
 import { buildConversationState } from './conversationViewModel';
 import { Views } from './ids';
+import { spanOf } from './treeModel';
 import { buildWebviewHtml } from './webviewHtml';
 
 export class ConversationPanels implements vscode.Disposable {
@@ -142,7 +143,7 @@ export class ConversationPanels implements vscode.Disposable {
   private title(target: ConversationTarget): string {
     const trace = this.store.getTrace(target.traceId);
     if (!trace) return vscode.l10n.t('Trace {0}', target.traceId.slice(0, 8));
-    const span = target.spanId ? trace.spans.find((s) => s.spanId === target.spanId) : undefined;
+    const span = target.spanId ? spanOf(trace, target.spanId) : undefined;
     const model = span?.llm?.responseModel ?? span?.llm?.requestModel ?? trace.summary.models[0];
     return model ? `${trace.summary.name} · ${model}` : trace.summary.name;
   }

@@ -29,7 +29,11 @@ export class ReceiverController implements vscode.Disposable {
   private llmCalls = 0;
   private spans = 0;
   private readonly changed = new vscode.EventEmitter<ReceiverState>();
+  /** The state changed: starting, listening, stopped, port in use, failed. */
   readonly onDidChange = this.changed.event;
+  private readonly receivedEmitter = new vscode.EventEmitter<void>();
+  /** Spans arrived (the counts changed); fires per request, so listeners must stay cheap. */
+  readonly onDidReceive = this.receivedEmitter.event;
   private transition: Promise<void> = Promise.resolve();
 
   constructor(
@@ -94,6 +98,7 @@ export class ReceiverController implements vscode.Disposable {
     void this.receiver?.stop();
     this.receiver = undefined;
     this.changed.dispose();
+    this.receivedEmitter.dispose();
   }
 
   private serialize(step: () => Promise<void>): Promise<void> {
@@ -168,7 +173,7 @@ export class ReceiverController implements vscode.Disposable {
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;
     this.logger.info(`[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}`);
-    if (result.llmCalls > 0 || result.spans > 0) this.changed.fire(this.state);
+    if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 
   private async offerPortChoices(cfg: ReceiverConfig, holder: string): Promise<void> {

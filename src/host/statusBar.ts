@@ -7,13 +7,13 @@ import type { ReceiverController } from './receiverController';
 
 export class ReceiverStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly receiver: ReceiverController) {
     this.item = vscode.window.createStatusBarItem('llmTraceInspector.receiver', vscode.StatusBarAlignment.Left, 10);
     this.item.name = vscode.l10n.t('LLM Trace Inspector Receiver');
     this.item.command = Commands.receiverActions;
-    this.subscription = receiver.onDidChange(() => this.render());
+    this.subscriptions = [receiver.onDidChange(() => this.render()), receiver.onDidReceive(() => this.render())];
     this.render();
     this.item.show();
   }
@@ -69,7 +69,7 @@ export class ReceiverStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.item.dispose();
   }
 }

@@ -7,7 +7,7 @@ import { formatTokens, totalTokens } from '../core/format';
 import type { TraceStore } from '../core/store';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
-import { childNodes, childrenOf, describeSession, describeSpan, describeTrace, parentNode, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
+import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, parentNode, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
 
 const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
@@ -142,7 +142,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       }
       case 'span': {
         const trace = this.store.getTrace(node.traceId);
-        const span = trace?.spans.find((s) => s.spanId === node.spanId);
+        const span = trace && spanOf(trace, node.spanId);
         if (!trace || !span) return missing(node.spanId);
         const hasChildren = !this.llmOnly && childrenOf(trace, span.spanId).length > 0;
         return describeSpan(span, hasChildren);

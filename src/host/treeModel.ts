@@ -62,33 +62,39 @@ export function parentNode(source: TreeModelSource, node: TreeNode, options: Tre
   if (node.kind !== 'span') return undefined;
   if (options.llmOnly) return traceNode(node.traceId);
   const trace = source.getTrace(node.traceId);
-  const span = trace?.spans.find((s) => s.spanId === node.spanId);
-  if (!trace || !span?.parentSpanId || !trace.spans.some((s) => s.spanId === span.parentSpanId)) return traceNode(node.traceId);
-  return { kind: 'span', traceId: node.traceId, spanId: span.parentSpanId };
+  const parentId = trace && spanOf(trace, node.spanId)?.parentSpanId;
+  if (!trace || !parentId || !spanOf(trace, parentId)) return traceNode(node.traceId);
+  return { kind: 'span', traceId: node.traceId, spanId: parentId };
 }
 
 /** Spans whose parent is `parentId`; with no parent id, the roots (no parent, or a parent not received). */
 export function childrenOf(trace: Trace, parentId: string | undefined): Span[] {
-  return childIndex(trace).get(parentId ?? ROOT) ?? [];
+  return indexOf(trace).children.get(parentId ?? ROOT) ?? [];
+}
+
+/** A span of the trace by id, without a scan: every tree item and parent lookup goes through here. */
+export function spanOf(trace: Trace, spanId: string): Span | undefined {
+  return indexOf(trace).byId.get(spanId);
 }
 
 const ROOT = '';
-// A built Trace is immutable (the store builds a new one when it changes), so its parent -> children
-// index is computed once per version; expanding a large trace stays linear.
-const childIndexes = new WeakMap<Trace, Map<string, Span[]>>();
+// A built Trace is immutable (the store builds a new one when it changes), so its indexes are computed
+// once per version; expanding a large trace stays linear.
+const indexes = new WeakMap<Trace, { children: Map<string, Span[]>; byId: Map<string, Span> }>();
 
-function childIndex(trace: Trace): Map<string, Span[]> {
-  let index = childIndexes.get(trace);
+function indexOf(trace: Trace): { children: Map<string, Span[]>; byId: Map<string, Span> } {
+  let index = indexes.get(trace);
   if (index) return index;
-  index = new Map();
-  const ids = new Set(trace.spans.map((s) => s.spanId));
+  const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
+  const children = new Map<string, Span[]>();
   for (const span of trace.spans) {
-    const key = span.parentSpanId && ids.has(span.parentSpanId) ? span.parentSpanId : ROOT;
-    const list = index.get(key);
+    const key = span.parentSpanId && byId.has(span.parentSpanId) ? span.parentSpanId : ROOT;
+    const list = children.get(key);
     if (list) list.push(span);
-    else index.set(key, [span]);
+    else children.set(key, [span]);
   }
-  childIndexes.set(trace, index);
+  index = { children, byId };
+  indexes.set(trace, index);
   return index;
 }
 

@@ -528,6 +528,18 @@ class Rejections {
     this.count++;
     this.first ??= reason;
   }
+
+  /** Reads each item into `into`; an item that is invalid on its own is counted, not fatal to the request. */
+  collect<T>(items: readonly unknown[], read: (item: unknown) => T, into: T[]): void {
+    for (const item of items) {
+      try {
+        into.push(read(item));
+      } catch (err) {
+        if (!(err instanceof ItemRejected)) throw err;
+        this.add(err.message);
+      }
+    }
+  }
 }
 
 function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits): DecodedRequest {
@@ -541,14 +553,7 @@ function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits):
       legacyScope: ['instrumentationLibrarySpans', 'instrumentation_library_spans'],
       items: ['spans', 'spans'],
     })) {
-      for (const item of g.items) {
-        try {
-          out.spans.push(spanOf(item, g, lim));
-        } catch (err) {
-          if (!(err instanceof ItemRejected)) throw err;
-          rejections.add(err.message);
-        }
-      }
+      rejections.collect(g.items, (item) => spanOf(item, g, lim), out.spans);
     }
   } else if (signal === 'logs') {
     for (const g of groups(root, lim, {
@@ -557,14 +562,7 @@ function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits):
       legacyScope: ['instrumentationLibraryLogs', 'instrumentation_library_logs'],
       items: ['logRecords', 'log_records'],
     })) {
-      for (const item of g.items) {
-        try {
-          out.logs.push(logOf(item, g, lim));
-        } catch (err) {
-          if (!(err instanceof ItemRejected)) throw err;
-          rejections.add(err.message);
-        }
-      }
+      rejections.collect(g.items, (item) => logOf(item, g, lim), out.logs);
     }
   } else {
     for (const g of groups(root, lim, {
