@@ -330,6 +330,8 @@ describe('conversation webview in Chromium', () => {
         ['tool', 'assistant'],
       );
       await earlier.locator('summary').click();
+      // The earlier messages are built on the toggle event, which the browser fires as a separate task.
+      await earlier.locator('.lti-msg').nth(2).waitFor();
       assert.equal(await earlier.locator('.lti-msg').count(), 3);
       assert.ok(await earlier.getByText('What’s the weather in Paris tomorrow?').isVisible());
       await closeClean(o);
@@ -345,6 +347,8 @@ describe('conversation webview in Chromium', () => {
       // Open everything that builds lazily so it is checked too.
       for (const summary of await page.locator('summary').all()) await summary.click();
       for (const button of await page.locator('.lti-show-all').all()) await button.click();
+      // Folded sections build their content on the toggle event, a task of its own: wait until every open one has.
+      await page.waitForFunction(() => [...document.querySelectorAll('details[open]')].every((d) => d.children.length > 1));
       await page.locator('.lti-role-user').first().getByText('raw anchor').waitFor();
       const report = await page.evaluate(() => {
         const root = document.getElementById('lti-root');
