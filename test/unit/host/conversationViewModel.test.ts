@@ -142,7 +142,7 @@ describe('repeated input', () => {
     assert.equal(only.repeatedInput, undefined);
   });
 
-  it('stays linear on a long agent loop', () => {
+  it('folds the repeated history of a 300-call agent loop into the call before each', () => {
     const spans = [];
     const history = [system, user];
     for (let i = 0; i < 300; i++) {
@@ -150,11 +150,8 @@ describe('repeated input', () => {
       spans.push(span({ spanId: spanId(i + 1), startMs: T0 + i, llm: llm({ messages: [...history, reply] }) }));
       history.push(message('assistant', reply.parts), text('user', `continue ${i}`));
     }
-    const started = performance.now();
     const calls = buildConversationState(trace(spans), { traceId: TRACE_ID }, 1).calls;
-    const elapsed = performance.now() - started;
     assert.equal(calls[299]?.repeatedInput?.count, 2 + 2 * 298 + 1);
     assert.equal(calls[299]?.repeatedInput?.fromSpanId, spanId(299));
-    assert.ok(elapsed < 2000, `took ${elapsed} ms`);
   });
 });

@@ -552,9 +552,8 @@ describe('decodeOtlp: nesting and size limits', () => {
     const scopeSpans = w.uint32((2 << 3) | 2).bytes(span).finish();
     const resourceSpans = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(scopeSpans).finish();
     const request = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(resourceSpans).finish();
-    const started = Date.now();
+    // The reason comes from the pre-scan: protobufjs itself would build all 1.2 million objects first.
     assert.match(decodeError(() => decodeOtlp('traces', request, 'protobuf')).message, /too many items/);
-    assert.ok(Date.now() - started < 2000, 'refused quickly');
   });
 
   it('refuses a JSON body with too many objects, and honours smaller limits', () => {

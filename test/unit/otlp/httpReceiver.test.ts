@@ -286,11 +286,10 @@ describe('OtlpHttpReceiver', () => {
       const { port: bombPort } = await limited.start();
       try {
         assert.ok(bomb.length < 1024 * 1024);
-        const started = Date.now();
         const answer = await send(bombPort, '/v1/traces', { headers: { ...PB, 'content-encoding': 'gzip' }, body: bomb });
         assert.equal(answer.status, 413);
+        // Only the capped inflate says this; inflated whole, the zeros would have failed to decode as 400.
         assert.match(statusOf(answer).message, /decompressed body exceeds the limit/);
-        assert.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms`);
       } finally {
         await limited.stop();
       }
@@ -371,7 +370,9 @@ describe('OtlpHttpReceiver life cycle', () => {
     await again.stop();
   });
 
-  it('stops promptly while a keep-alive connection is idle and a request is in flight', async () => {
+  // Without closing connections itself, stop() would wait out the idle connection's keep-alive (5 s) and the
+  // unfinished request (60 s): the test's timeout sits below both.
+  it('stops promptly while a keep-alive connection is idle and a request is in flight', { timeout: 4_000 }, async () => {
     const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0 });
     const { port } = await receiver.start();
     const agent = new http.Agent({ keepAlive: true });
@@ -393,9 +394,7 @@ describe('OtlpHttpReceiver life cycle', () => {
       });
       inFlight.write('{"resourceSpans":');
       await new Promise((r) => setTimeout(r, 50));
-      const started = Date.now();
       await receiver.stop();
-      assert.ok(Date.now() - started < 1000, `stopped in ${Date.now() - started} ms`);
       assert.equal(await inFlightDone, 'ECONNRESET');
       await assert.rejects(send(port, '/v1/traces', { headers: JSON_TYPE, body: '{}' }), /ECONNREFUSED/);
     } finally {
