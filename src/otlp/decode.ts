@@ -173,25 +173,17 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
     throw new OtlpDecodeError('malformed protobuf message (a number is longer than 10 bytes)');
   };
 
-  const scan = (type: protobuf.Type, end: number, depth: number): void => {
+  const scan = (type: ScanType, end: number, depth: number): void => {
     if (depth > lim.maxNesting) throw new OtlpDecodeError(`messages nested more than ${lim.maxNesting} levels deep`);
     while (pos < end) {
       const tag = varint();
       const fieldNo = Math.floor(tag / 8);
       const wire = tag % 8;
       if (fieldNo === 0) throw new OtlpDecodeError('malformed protobuf message (field number 0)');
-      const field = type.fieldsById[fieldNo];
-      if (field) {
-        const expected = field.resolvedType instanceof protobuf.Type
-          ? WireType.LengthDelimited
-          : field.resolvedType instanceof protobuf.Enum
-            ? WireType.Varint
-            : scalarWireType[field.type];
-        // A repeated scalar may be packed (length-delimited) whatever its type.
-        const packedOk = field.repeated && wire === WireType.LengthDelimited;
-        if (expected !== undefined && wire !== expected && !packedOk) {
-          throw new OtlpDecodeError(`malformed protobuf message (${type.name}.${field.name} has wire type ${wire}, expected ${expected})`);
-        }
+      const field = type.fields.get(fieldNo);
+      // A repeated scalar may be packed (length-delimited) whatever its type.
+      if (field && field.wire !== undefined && wire !== field.wire && !(field.repeated && wire === WireType.LengthDelimited)) {
+        throw new OtlpDecodeError(`malformed protobuf message (${type.name}.${field.name} has wire type ${wire}, expected ${field.wire})`);
       }
       switch (wire) {
         case WireType.Varint:
@@ -207,9 +199,9 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
           const len = varint();
           const subEnd = pos + len;
           if (subEnd > end) throw new OtlpDecodeError('truncated protobuf message (a field runs past the end of its message)');
-          if (field && field.resolvedType instanceof protobuf.Type && !field.map) {
+          if (field?.message) {
             if (++elements > lim.maxElements) throw new OtlpDecodeError(`too many items in one request (more than ${lim.maxElements} messages)`);
-            scan(field.resolvedType, subEnd, depth + 1);
+            scan(field.message, subEnd, depth + 1);
           }
           pos = subEnd;
           break;
@@ -222,7 +214,45 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
     }
   };
 
-  scan(root, buf.length, 0);
+  scan(scanTypeOf(root), buf.length, 0);
+}
+
+/** What the scan needs of a message type, worked out once per type instead of once per field read. */
+interface ScanType {
+  name: string;
+  fields: Map<number, ScanField>;
+}
+
+interface ScanField {
+  name: string;
+  /** The wire type the field's declared type uses; undefined for a type the scan does not check. */
+  wire: number | undefined;
+  repeated: boolean;
+  /** Set for a message field (not a map), which the scan descends into. */
+  message?: ScanType;
+}
+
+const scanTypes = new WeakMap<protobuf.Type, ScanType>();
+
+function scanTypeOf(type: protobuf.Type): ScanType {
+  let out = scanTypes.get(type);
+  if (out) return out;
+  out = { name: type.name, fields: new Map() };
+  // Set before the fields are filled so that recursive types (AnyValue, ArrayValue) end.
+  scanTypes.set(type, out);
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const isMessage = resolved instanceof protobuf.Type;
+    const entry: ScanField = {
+      name: field.name,
+      wire: isMessage ? WireType.LengthDelimited : resolved instanceof protobuf.Enum ? WireType.Varint : scalarWireType[field.type],
+      repeated: field.repeated,
+    };
+    if (isMessage && !field.map) entry.message = scanTypeOf(resolved);
+    out.fields.set(field.id, entry);
+  }
+  return out;
 }
 
 const utf8 = new TextDecoder('utf-8');
