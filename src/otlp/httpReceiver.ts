@@ -193,6 +193,13 @@ export class OtlpHttpReceiver {
     if (req.method !== 'POST') {
       return this.refuse(req, res, encoding, { status: 405, reason: `method ${truncate(req.method ?? '')} is not allowed; OTLP/HTTP uses POST`, quiet: true, headers: { Allow: 'POST' } });
     }
+    // Exporters in apps send no Origin header; browsers send one with every POST. Refusing it keeps web
+    // pages out: a page could otherwise post fake traces to the loopback port, either through a form or,
+    // with DNS rebinding, as a same-origin request that no CORS preflight would have stopped.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      return this.refuse(req, res, encoding, { status: 403, reason: `requests from web pages are refused (Origin: ${truncate(origin)}); send OTLP from an app's exporter` });
+    }
     if (!encoding) {
       const type = req.headers['content-type'];
       return this.refuse(req, res, undefined, {

@@ -226,6 +226,20 @@ describe('OtlpHttpReceiver', () => {
       await assertStillServing();
     });
 
+    it('answers 403 to a request from a web page, which carries an Origin header, and stores nothing', async () => {
+      const before = batches.length;
+      for (const origin of ['http://attacker.example', 'null', 'http://127.0.0.1:4318']) {
+        const answer = await send(port, '/v1/traces', { headers: { ...JSON_TYPE, origin }, body: jsonTraces() });
+        assert.equal(answer.status, 403, origin);
+        assertServerHeader(answer);
+        assert.equal(answer.headers['access-control-allow-origin'], undefined);
+        assert.match(statusOf(answer).message, /requests from web pages are refused/);
+      }
+      assert.equal(batches.length, before);
+      assert.ok(logger.lines.some((l) => l.level === 'warn' && /403 requests from web pages are refused \(Origin: http:\/\/attacker\.example\)/.test(l.message)));
+      await assertStillServing();
+    });
+
     it('answers 415 for other content types and encodings', async () => {
       for (const headers of [{ 'content-type': 'text/plain' }, {}, { 'content-type': 'application/xml' }]) {
         const answer = await send(port, '/v1/traces', { headers, body: jsonTraces() });
