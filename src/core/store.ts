@@ -5,6 +5,7 @@
 // number of traces (least recently updated first, always a whole trace) and tells listeners about changes at most once per
 // debounce interval, so a burst of thousands of spans does not re-render thousands of times.
 
+import { createHash } from 'node:crypto';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 
@@ -45,6 +46,8 @@ export interface IngestResult {
   traces: number;
   /** Spans seen for the first time that are LLM calls. */
   llmCalls: number;
+  /** Log records skipped because the same records had already arrived for their trace (an exporter retry). */
+  repeatedLogs: number;
 }
 
 interface Entry {
@@ -53,6 +56,8 @@ interface Entry {
   records: Map<string, SpanRecord>;
   logsBySpan: Map<string, LogRecordData[]>;
   spans: Map<string, Span>;
+  /** Fingerprints of the log records each batch brought for this trace; see ingest(). */
+  logBatches?: Set<string>;
   updatedMs: number;
   /** The built trace, undefined while dirty. */
   built?: Trace;
@@ -108,21 +113,26 @@ export class TraceStore {
       touched.add(entry.traceId);
     }
     const relog = new Map<Entry, Set<string>>();
-    for (const log of batch.logs) {
-      if (!log.traceId || !log.spanId) {
-        uncorrelated++;
+    let repeated = 0;
+    for (const [traceId, logs] of logsByTrace(batch.logs)) {
+      if (!traceId) {
+        uncorrelated += logs.length;
         continue;
       }
-      const entry = this.entryFor(log.traceId, source, now);
-      const spanId = log.spanId.toLowerCase();
-      const list = entry.logsBySpan.get(spanId);
-      if (list) list.push(log);
-      else entry.logsBySpan.set(spanId, [log]);
-      if (entry.records.has(spanId)) {
-        let set = relog.get(entry);
-        if (!set) relog.set(entry, (set = new Set()));
-        set.add(spanId);
+      // An exporter whose answer timed out sends the same records again although the first attempt was
+      // stored, and each log record is a message: taken twice, the conversation would show it twice.
+      // Spans are keyed by id and so naturally idempotent; log records have no id, so the records one
+      // batch brings for one trace are fingerprinted and a batch seen before for that trace is skipped.
+      // Identical records within one batch are all kept: a history can repeat a message, and a coarse
+      // clock can give both the same timestamp.
+      const entry = this.entryFor(traceId, source, now);
+      const fingerprint = fingerprintOf(logs);
+      if (entry.logBatches?.has(fingerprint)) {
+        repeated += logs.length;
+        continue;
       }
+      (entry.logBatches ??= new Set()).add(fingerprint);
+      for (const log of logs) this.addLog(entry, log, relog);
       touched.add(entry.traceId);
     }
     // A span whose logs arrived after it is normalised again, once per batch.
@@ -146,7 +156,19 @@ export class TraceStore {
     }
     this.evict();
     this.schedule();
-    return { spans: batch.spans.length, logs: batch.logs.length - uncorrelated, uncorrelatedLogs: uncorrelated, traces: touched.size, llmCalls };
+    return { spans: batch.spans.length, logs: batch.logs.length - uncorrelated - repeated, uncorrelatedLogs: uncorrelated, traces: touched.size, llmCalls, repeatedLogs: repeated };
+  }
+
+  private addLog(entry: Entry, log: LogRecordData, relog: Map<Entry, Set<string>>): void {
+    const spanId = log.spanId!.toLowerCase();
+    const list = entry.logsBySpan.get(spanId);
+    if (list) list.push(log);
+    else entry.logsBySpan.set(spanId, [log]);
+    if (entry.records.has(spanId)) {
+      let set = relog.get(entry);
+      if (!set) relog.set(entry, (set = new Set()));
+      set.add(spanId);
+    }
   }
 
   getTrace(traceId: string): Trace | undefined {
@@ -337,4 +359,22 @@ function unindex(map: Map<string, Set<string>>, key: string | undefined, traceId
   if (!set) return;
   set.delete(traceId);
   if (set.size === 0) map.delete(key);
+}
+
+/** Log records grouped by lower-case trace id, in arrival order; records without trace and span id under ''. */
+function logsByTrace(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
+  const out = new Map<string, LogRecordData[]>();
+  for (const log of logs) {
+    const key = log.traceId && log.spanId ? log.traceId.toLowerCase() : '';
+    const list = out.get(key);
+    if (list) list.push(log);
+    else out.set(key, [log]);
+  }
+  return out;
+}
+
+function fingerprintOf(logs: readonly LogRecordData[]): string {
+  const hash = createHash('sha1');
+  for (const log of logs) hash.update(JSON.stringify(log, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value))).update('\n');
+  return hash.digest('base64');
 }

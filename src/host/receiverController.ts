@@ -172,7 +172,7 @@ export class ReceiverController implements vscode.Disposable {
     const result = this.store.ingest(batch, 'otlp');
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;
-    this.logger.info(`[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}`);
+    this.logger.info(`[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}${result.repeatedLogs ? `, ${result.repeatedLogs} logs already received (an exporter retry) skipped` : ''}`);
     if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 

@@ -91,10 +91,33 @@ describe('TraceStore ingest', () => {
     const orphan = log('gen_ai.user.message', { content: 'x' });
     delete orphan.traceId;
     const r = store.ingest(batch(turn(1), [userLog(1), orphan]), 'otlp');
-    assert.deepEqual(r, { spans: 2, logs: 1, uncorrelatedLogs: 1, traces: 1, llmCalls: 1 });
+    assert.deepEqual(r, { spans: 2, logs: 1, uncorrelatedLogs: 1, traces: 1, llmCalls: 1, repeatedLogs: 0 });
     const again = store.ingest(batch(turn(1)), 'otlp');
     assert.equal(again.llmCalls, 0, 'a span sent twice is not a new call');
     assert.equal(store.getTrace(traceId(1))!.spans.length, 2);
+  });
+
+  it('takes log records an exporter sends again (a retry) once, and keeps identical records within one batch', () => {
+    const { store } = makeStore();
+    const messagesOf = (n: number) => store.getTrace(traceId(n))!.spans.find((s) => s.llm)!.llm!.messages;
+    store.ingest(batch(turn(1), [userLog(1)]), 'otlp');
+    // The retry decodes to equal but separate objects, as a second request would.
+    const retry = store.ingest(batch([], [structuredClone(userLog(1))]), 'otlp');
+    assert.equal(retry.repeatedLogs, 1);
+    assert.equal(retry.logs, 0);
+    assert.equal(messagesOf(1).length, 1);
+    // A history that repeats a message, both records stamped alike by a coarse clock: both are kept.
+    const twice = store.ingest(batch(turn(2), [userLog(2), userLog(2)]), 'otlp');
+    assert.equal(twice.repeatedLogs, 0);
+    assert.equal(messagesOf(2).length, 2);
+    // A later batch with new records for the same span is not a retry.
+    const more = store.ingest(batch([], [log('gen_ai.user.message', { content: 'question 1, again' }, { trace: 1, span: 2, offsetMs: 5 })]), 'otlp');
+    assert.equal(more.repeatedLogs, 0);
+    assert.equal(messagesOf(1).length, 2);
+    // Once the trace is cleared, the same records are new again.
+    store.clear();
+    store.ingest(batch(turn(1), [userLog(1)]), 'otlp');
+    assert.equal(messagesOf(1).length, 1);
   });
 
   it('treats trace and span ids case-insensitively', () => {
