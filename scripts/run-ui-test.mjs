@@ -4,7 +4,7 @@
 // read the conversation in the webview. Screenshots go to test-results/ (git-ignored).
 // Prints "N passed, N failed".
 import path from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { ROOT, cleanup, ensureTools, freePort, installExtension, launchChromium, logger, makeTempDir, onCleanup, prepareProfile, request, run, sleep, startCodeServer } from './lib/harness.mjs';
 
@@ -62,6 +62,8 @@ let exitCode = 1;
 try {
   ensureTools();
   mkdirSync(RESULTS, { recursive: true });
+  // Screenshots of failures belong to the run that took them.
+  for (const f of readdirSync(RESULTS)) if (/^ui-failed-\d+\.png$/.test(f)) rmSync(path.join(RESULTS, f));
   run(process.execPath, ['scripts/package.mjs']);
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const vsix = path.join(ROOT, 'out', `${pkg.name}-${pkg.version}.vsix`);
