@@ -190,6 +190,26 @@ try {
     await page.screenshot({ path: path.join(RESULTS, 'ui-trace.png') });
   });
 
+  await check('Pause holds the list still and says how many new traces wait; Resume shows them', async () => {
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    const traceRows = tree.locator('.monaco-list-row[aria-level="1"]');
+    const before = await traceRows.count();
+    await page.locator('.part.sidebar .action-label[aria-label="Pause Live Updates"]:visible').first().click();
+    await tree.locator('.message', { hasText: 'Paused: new traces wait until you resume.' }).waitFor({ timeout: 10000 });
+    await replay(endpoint, manifest.entries.filter((e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'protobuf'));
+    await tree.locator('.message', { hasText: 'Paused: 1 new trace waits. Resume to show it.' }).waitFor({ timeout: 10000 });
+    const held = await traceRows.count();
+    assert(held === before, `the list changed while paused: ${before} rows, then ${held}`);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-paused.png') });
+    await page.locator('.part.sidebar .action-label[aria-label="Resume Live Updates"]:visible').first().click();
+    const end = Date.now() + 10000;
+    while ((await traceRows.count()) !== before + 1) {
+      if (Date.now() > end) throw new Error(`after Resume the tree has ${await traceRows.count()} traces, expected ${before + 1}`);
+      await sleep(200);
+    }
+    assert((await tree.locator('.message', { hasText: 'Paused' }).count()) === 0, 'the pause message stays after Resume');
+  });
+
   await check('Find by Session ID lists the session turns oldest first', async () => {
     // Take focus back from the webview so the workbench gets the key.
     await page.locator('.part.sidebar .title-label').first().click();

@@ -31,6 +31,8 @@ export interface LlmTraceInspectorApi {
   trace(traceId: string): Trace | undefined;
   /** The sidebar as the user sees it now, `depth` levels deep. */
   treeSnapshot(depth?: number): TreeItemSnapshot[];
+  /** The line shown above the tree (pause, session filter), if any. */
+  treeMessage(): string | undefined;
   /** Trace ids with an open conversation panel. */
   openConversations(): string[];
 }
@@ -70,6 +72,10 @@ export function createApi(deps: { store: TraceStore; receiver: ReceiverControlle
     treeSnapshot: (depth = 1) => {
       store.flush();
       return snapshot(tree.getChildren(), depth);
+    },
+    treeMessage: () => {
+      store.flush();
+      return tree.message;
     },
     openConversations: () => panels.openTraceIds,
   };

@@ -44,6 +44,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.receiverActions, () => receiverActions(deps)),
     reg(Commands.copyId, (node?: TreeNode) => copyId(node)),
     reg(Commands.showLog, () => deps.log.show(true)),
+    reg(Commands.pauseLive, () => tree.setPaused(true)),
+    reg(Commands.resumeLive, () => tree.setPaused(false)),
   ];
 
   function copyId(node: TreeNode | undefined): Thenable<void> | undefined {

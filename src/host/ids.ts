@@ -18,6 +18,8 @@ export const Commands = {
   receiverActions: 'llmTraceInspector.receiverActions',
   copyId: 'llmTraceInspector.copyId',
   showLog: 'llmTraceInspector.showLog',
+  pauseLive: 'llmTraceInspector.pauseLive',
+  resumeLive: 'llmTraceInspector.resumeLive',
 } as const;
 
 export const Views = {
@@ -32,6 +34,7 @@ export const ContextKeys = {
   endpoint: 'llmTraceInspector.endpoint',
   llmOnly: 'llmTraceInspector.llmOnly',
   sessionFilter: 'llmTraceInspector.sessionFilter',
+  paused: 'llmTraceInspector.paused',
 } as const;
 
 export const CONFIG_SECTION = 'llmTraceInspector';

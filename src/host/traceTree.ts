@@ -1,13 +1,13 @@
 // The sidebar tree: a thin provider over the store and the pure tree model. The store owns the data and
 // its (debounced) change events; this class only turns nodes into TreeItems and keeps the view's
-// filters (LLM calls only, one session).
+// filters (LLM calls only, one session) and its pause (the list holds still while traces keep arriving).
 
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
-import type { TraceStore } from '../core/store';
+import type { StoreChange, TraceStore } from '../core/store';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
-import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, parentNode, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
+import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, parentNode, pausedRootNodes, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
 
 const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
@@ -24,6 +24,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   private llmOnly: boolean;
   private sessionFilter: string | undefined;
+  /** The top-level nodes shown when live updates were paused; undefined while live. */
+  private held: TreeNode[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private view: vscode.TreeView<TreeNode> | undefined;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
@@ -36,7 +38,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.llmOnly = options.llmOnly;
     this.disposables.push(
       this.changed,
-      store.onDidChange(() => this.refresh()),
+      store.onDidChange((change) => this.onStoreChange(change)),
       receiver.onDidChange(() => this.updateMessage()),
     );
     void this.updateContext();
@@ -46,8 +48,29 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter };
   }
 
+  /** The line above the tree, as the view shows it. */
+  get message(): string | undefined {
+    return this.view?.message;
+  }
+
+  get paused(): boolean {
+    return this.held !== undefined;
+  }
+
+  /**
+   * Paused, the list holds still: the traces shown stay in place (their details still update), new ones
+   * are counted above the tree and appear on resume. The receiver and the store carry on as before.
+   */
+  setPaused(value: boolean): void {
+    if (value === this.paused) return;
+    this.held = value ? rootNodes(this.store, this.options) : undefined;
+    void this.updateContext();
+    this.refresh();
+  }
+
   setLlmOnly(value: boolean): void {
     this.llmOnly = value;
+    this.hold();
     void this.updateContext();
     this.refresh();
   }
@@ -67,7 +90,19 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   setSessionFilter(sessionId: string | undefined): void {
     this.sessionFilter = sessionId;
+    this.hold();
     void this.updateContext();
+    this.refresh();
+  }
+
+  /** A filter the user changes while paused shows its own list at once, and holds that one. */
+  private hold(): void {
+    if (this.held) this.held = rootNodes(this.store, this.options);
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    // Clearing is the user's own act: while paused it empties the held list too.
+    if (change.cleared && this.held) this.held = [];
     this.refresh();
   }
 
@@ -83,26 +118,39 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const endpoint = this.receiver.endpoint?.replace(/^http:\/\//, '');
     this.view.title = endpoint ? vscode.l10n.t('Traces · {0}', endpoint) : vscode.l10n.t('Traces');
     this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
-    if (this.sessionFilter === undefined) {
-      // A message would hide the welcome content of an empty view.
-      this.view.message = undefined;
-      return;
+    const lines: string[] = [];
+    if (this.held) {
+      const { waiting } = pausedRootNodes(this.store, this.options, this.held);
+      lines.push(
+        waiting === 0
+          ? vscode.l10n.t('Paused: new traces wait until you resume.')
+          : waiting === 1
+            ? vscode.l10n.t('Paused: 1 new trace waits. Resume to show it.')
+            : vscode.l10n.t('Paused: {0} new traces wait. Resume to show them.', String(waiting)),
+      );
     }
-    const traces = this.store.findSession(this.sessionFilter);
-    const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
-    const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
-    this.view.message = vscode.l10n.t(
-      'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
-      this.sessionFilter,
-      String(traces.length),
-      String(calls),
-      formatTokens(tokens),
-    );
+    if (this.sessionFilter !== undefined) {
+      const traces = this.store.findSession(this.sessionFilter);
+      const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+      const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+      lines.push(
+        vscode.l10n.t(
+          'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
+          this.sessionFilter,
+          String(traces.length),
+          String(calls),
+          formatTokens(tokens),
+        ),
+      );
+    }
+    // A message would hide the welcome content of an empty view, so there is none while live and unfiltered.
+    this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
 
 
   getChildren(element?: TreeNode): TreeNode[] {
-    return element ? childNodes(this.store, element, this.options) : rootNodes(this.store, this.options);
+    if (element) return childNodes(this.store, element, this.options);
+    return this.held ? pausedRootNodes(this.store, this.options, this.held).roots : rootNodes(this.store, this.options);
   }
 
   getParent(element: TreeNode): TreeNode | undefined {
@@ -153,6 +201,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private async updateContext(): Promise<void> {
     await vscode.commands.executeCommand('setContext', ContextKeys.llmOnly, this.llmOnly);
     await vscode.commands.executeCommand('setContext', ContextKeys.sessionFilter, this.sessionFilter !== undefined);
+    await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
   }
 }
 

@@ -46,6 +46,20 @@ export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNo
     .map((t) => traceNode(t.traceId));
 }
 
+/**
+ * The top level while live updates are paused: the traces shown when the pause began stay, in their
+ * order (less those cleared or evicted since), and the traces that would be listed now but are not
+ * are only counted, so the view can say how many wait.
+ */
+export function pausedRootNodes(source: TreeModelSource, options: TreeOptions, held: readonly TreeNode[]): { roots: TreeNode[]; waiting: number } {
+  const heldTraces = new Set<string>();
+  for (const n of held) if (n.kind === 'trace') heldTraces.add(n.traceId);
+  const roots = held.filter((n) => n.kind !== 'trace' || source.getTrace(n.traceId) !== undefined);
+  let waiting = 0;
+  for (const n of rootNodes(source, options)) if (n.kind === 'trace' && !heldTraces.has(n.traceId)) waiting++;
+  return { roots, waiting };
+}
+
 export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {
   if (node.kind === 'session') return [];
   const trace = source.getTrace(node.traceId);

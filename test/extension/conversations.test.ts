@@ -171,6 +171,24 @@ describe('conversations from real instrumentation libraries', () => {
     }
   });
 
+  it('Pause Live Updates holds the list still and counts the traces that wait; Resume shows them', async () => {
+    const before = api.treeSnapshot(1).map((i) => i.node);
+    assert.ok(before.length > 0);
+    await vscode.commands.executeCommand('llmTraceInspector.pauseLive');
+    try {
+      assert.match(api.treeMessage() ?? '', /^Paused: new traces wait until you resume\.$/);
+      const known = new Set(api.traces().map((t) => t.traceId));
+      await replay((e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'json');
+      await waitFor(() => api.traces().some((t) => !known.has(t.traceId)), 'the new trace in the store');
+      assert.deepEqual(api.treeSnapshot(1).map((i) => i.node), before, 'the list holds still');
+      assert.match(api.treeMessage() ?? '', /^Paused: 1 new trace waits\. Resume to show it\.$/);
+    } finally {
+      await vscode.commands.executeCommand('llmTraceInspector.resumeLive');
+    }
+    assert.equal(api.treeMessage(), undefined);
+    assert.equal(api.treeSnapshot(1).length, before.length + 1);
+  });
+
   it('Clear Local Traces empties the store and the tree', async () => {
     assert.ok(api.traces().length > 0);
     await vscode.commands.executeCommand('llmTraceInspector.clearTraces');

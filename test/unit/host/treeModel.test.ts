@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { childNodes, describeSpan, describeTrace, parentNode, rootNodes, type TreeNode } from '../../../src/host/treeModel';
+import { childNodes, describeSpan, describeTrace, parentNode, pausedRootNodes, rootNodes, type TreeNode } from '../../../src/host/treeModel';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 
 function storeWith(scenarios: string[]): TraceStore {
@@ -31,6 +31,25 @@ describe('tree model', () => {
     assert.ok(view.tooltip.includes(`Trace ID: ${tools.traceId}`));
     assert.ok(view.tooltip.includes('Session: sess-lisbon-weekend'));
     assert.ok(view.tooltip.includes('User: user-1042'));
+  });
+
+  it('while paused, keeps the traces it showed in their order and counts the ones that wait', () => {
+    const store = storeWith(['chat']);
+    const held = rootNodes(store, { llmOnly: false });
+    assert.equal(held.length, 1);
+    for (const scenario of ['tools', 'error']) {
+      for (const e of fixtureEntries({ library: 'otel-openai', scenario, encoding: 'protobuf' })) if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    }
+    const live = rootNodes(store, { llmOnly: false });
+    assert.equal(live.length, 3);
+    const paused = pausedRootNodes(store, { llmOnly: false }, held);
+    assert.deepEqual(paused.roots, held);
+    assert.equal(paused.waiting, 2);
+    // With only LLM calls, a waiting trace without one is not counted: it would not be listed either.
+    assert.equal(pausedRootNodes(store, { llmOnly: true }, held).waiting, rootNodes(store, { llmOnly: true }).length - 1);
+    // A held trace that was cleared goes; nothing waits once the store is empty.
+    store.clear();
+    assert.deepEqual(pausedRootNodes(store, { llmOnly: false }, held), { roots: [], waiting: 0 });
   });
 
   it('nests spans under their parents, LLM calls with in→out tokens, and walks back up', () => {
