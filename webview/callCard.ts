@@ -237,6 +237,7 @@ export function callCard(call: CallView, info: CallCardInfo, ctx: CallCardContex
     ),
     failed ? h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'failed') : null,
     h('span', { className: 'lti-call-latency', attrs: { title: 'Latency' } }, icon('clock'), formatDuration(call.durationMs)),
+    iconButton('copy', 'Copy this call as Markdown', () => ctx.copyMarkdown(call.spanId)),
     iconButton('list-tree', 'Show this span in the Traces view', () => ctx.revealSpan(call.spanId)),
   );
   append(card, head, errorCallout(call), facts(call), parameters(call), conversation(call, info, ctx), toolDefinitions(call, ctx), dimensions(call), rawAttributes(call, ctx));

@@ -29,6 +29,7 @@ function idChip(label: string, value: string, what: string, ctx: ViewContext): H
 export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: ViewContext): HTMLElement {
   const titleRow = h('div', { className: 'lti-title-row' }, icon('comment-discussion', 'lti-title-icon'), h('h1', { text: trace.name || '(unnamed trace)' }));
   if (trace.hasError) titleRow.appendChild(h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'error'));
+  titleRow.appendChild(h('span', { className: 'lti-title-actions' }, iconButton('copy', 'Copy the conversation as Markdown', () => ctx.copyMarkdown())));
   const meta = h('p', { className: 'lti-meta' });
   const metaParts = [trace.service, `started ${formatTime(trace.startMs)}`, trace.models.length > 0 ? trace.models.join(', ') : undefined].filter(
     (x): x is string => !!x,

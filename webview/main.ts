@@ -35,6 +35,7 @@ function start(): void {
 
   const view = new ConversationView(root, {
     copy: (text, what) => host.post({ type: 'copy', text, what }),
+    copyMarkdown: (spanId) => host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
     revealSpan: (spanId) => {
       if (target) host.post({ type: 'revealSpan', traceId: target.traceId, spanId });
     },

@@ -12,6 +12,8 @@ import { codeBlock, isExternalHref, LINK_HREF_ATTRIBUTE, renderMarkdown } from '
 /** What rendering needs from its surroundings; copies go through the host, never navigator.clipboard. */
 export interface ViewContext {
   copy(text: string, what: string): void;
+  /** Asks the host to copy the trace, or one call, as Markdown (the host holds the whole model). */
+  copyMarkdown(spanId?: string): void;
 }
 
 /** Texts longer than this show their beginning and a "Show all" button. */

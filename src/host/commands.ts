@@ -5,7 +5,7 @@ import { formatTokens, totalTokens } from '../core/format';
 import type { TraceSummary } from '../core/model';
 import type { TraceStore } from '../core/store';
 import type { ConversationTarget } from '../protocol/conversation';
-import type { ConversationPanels } from './conversationPanel';
+import { copyAsMarkdown, type ConversationPanels } from './conversationPanel';
 import { updateSetting } from './config';
 import { Commands, Views } from './ids';
 import type { ReceiverController } from './receiverController';
@@ -43,6 +43,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.clearSessionFilter, () => tree.setSessionFilter(undefined)),
     reg(Commands.receiverActions, () => receiverActions(deps)),
     reg(Commands.copyId, (node?: TreeNode) => copyId(node)),
+    reg(Commands.copyMarkdown, (node?: TreeNode) => {
+      if (node?.kind === 'trace') return copyAsMarkdown(store, { traceId: node.traceId });
+      if (node?.kind === 'span') return copyAsMarkdown(store, { traceId: node.traceId, spanId: node.spanId });
+      return undefined;
+    }),
     reg(Commands.showLog, () => deps.log.show(true)),
     reg(Commands.pauseLive, () => tree.setPaused(true)),
     reg(Commands.resumeLive, () => tree.setPaused(false)),

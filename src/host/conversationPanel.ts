@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger';
 import type { TraceStore } from '../core/store';
 import { isWebviewMessage, type ConversationTarget, type HostMessage } from '../protocol/conversation';
 import { buildConversationState } from './conversationViewModel';
+import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
 import { spanOf } from './treeModel';
 import { buildWebviewHtml } from './webviewHtml';
@@ -134,6 +135,11 @@ export class ConversationPanels implements vscode.Disposable {
         await vscode.env.clipboard.writeText(message.text);
         vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', message.what), 2500);
         return;
+      case 'copyMarkdown': {
+        const target = message.spanId === undefined ? { traceId: entry.target.traceId } : { traceId: entry.target.traceId, spanId: message.spanId };
+        await copyAsMarkdown(this.store, target);
+        return;
+      }
       case 'revealSpan':
         this.onRevealSpan(message.traceId, message.spanId);
         return;
@@ -165,4 +171,17 @@ export function safeExternalUri(href: string): vscode.Uri | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Copies a trace, or one call of it (with its whole input), as Markdown; says so, or why not. */
+export async function copyAsMarkdown(store: TraceStore, target: ConversationTarget): Promise<void> {
+  store.flush();
+  const state = buildConversationState(store.getTrace(target.traceId), { traceId: target.traceId }, Date.now());
+  const markdown = conversationMarkdown(state, target.spanId === undefined ? {} : { spanId: target.spanId });
+  if (!markdown) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Trace {0} is no longer in the store, so there is nothing to copy.', target.traceId));
+    return;
+  }
+  await vscode.env.clipboard.writeText(markdown);
+  vscode.window.setStatusBarMessage(target.spanId === undefined ? vscode.l10n.t('Copied the conversation as Markdown') : vscode.l10n.t('Copied the call as Markdown'), 2500);
 }

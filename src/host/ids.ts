@@ -17,6 +17,7 @@ export const Commands = {
   openConversation: 'llmTraceInspector.openConversation',
   receiverActions: 'llmTraceInspector.receiverActions',
   copyId: 'llmTraceInspector.copyId',
+  copyMarkdown: 'llmTraceInspector.copyMarkdown',
   showLog: 'llmTraceInspector.showLog',
   pauseLive: 'llmTraceInspector.pauseLive',
   resumeLive: 'llmTraceInspector.resumeLive',

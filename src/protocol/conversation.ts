@@ -86,13 +86,19 @@ export interface CopyCommand {
   what: string;
 }
 
+/** Copy the conversation as Markdown: one call with its whole input, or the whole trace. */
+export interface CopyMarkdownCommand {
+  type: 'copyMarkdown';
+  spanId?: string;
+}
+
 export interface RevealSpanCommand {
   type: 'revealSpan';
   traceId: string;
   spanId: string;
 }
 
-export type WebviewMessage = ReadyCommand | OpenLinkCommand | CopyCommand | RevealSpanCommand;
+export type WebviewMessage = ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand;
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -104,6 +110,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof m.href === 'string';
     case 'copy':
       return typeof m.text === 'string' && typeof m.what === 'string';
+    case 'copyMarkdown':
+      return m.spanId === undefined || typeof m.spanId === 'string';
     case 'revealSpan':
       return typeof m.traceId === 'string' && typeof m.spanId === 'string';
     default:

@@ -429,6 +429,10 @@ describe('conversation webview in Chromium', () => {
       assert.equal(copies[3]?.type, 'copy');
       assert.deepEqual(JSON.parse(copies[3]?.type === 'copy' ? copies[3].text : ''), JSON.parse(JSON.stringify(chatTrace().spans.find((s) => s.spanId === CHAT.first)?.attributes)));
       assert.doesNotMatch(readFileSync(path.join(h().bundleDir, 'webview.js'), 'utf8'), /navigator\.clipboard/, 'copies go through the host only');
+      // Markdown is written by the host, which has the whole model: the page only asks.
+      await page.locator('.lti-trace-head').getByRole('button', { name: 'Copy the conversation as Markdown' }).click();
+      await page.locator('.lti-call').nth(1).getByRole('button', { name: 'Copy this call as Markdown' }).click();
+      assert.deepEqual((await o.posted()).filter((m) => m.type === 'copyMarkdown'), [{ type: 'copyMarkdown' }, { type: 'copyMarkdown', spanId: CHAT.second }]);
       await closeClean(o);
     } finally {
       await o.close();
@@ -494,6 +498,8 @@ describe('conversation webview in Chromium', () => {
       const { page } = o;
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate('document.activeElement?.tagName'), 'BUTTON');
+      assert.equal(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`), 'Copy the conversation as Markdown');
+      await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`), 'Copy session id');
       const summary = page.locator('.lti-call').nth(0).locator('summary', { hasText: 'Dimensions' });
       await summary.focus();

@@ -154,6 +154,21 @@ describe('conversations from real instrumentation libraries', () => {
     await waitFor(() => api.openConversations().length === 0, 'panels closed');
   });
 
+  it('Copy as Markdown on a tree item puts the trace, or one call with its whole input, on the clipboard', async () => {
+    const summary = api.traces().find((t) => t.name === 'handle_turn' && t.llmCallCount === 2 && t.sessionId === 'sess-lisbon-weekend')!;
+    const trace = api.treeSnapshot(1).find((i) => i.node.kind === 'trace' && i.node.traceId === summary.traceId)!;
+    await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', trace.node);
+    const whole = await vscode.env.clipboard.readText();
+    assert.match(whole, /^# handle_turn\n/);
+    assert.ok(whole.includes('## Call 2:'));
+    assert.ok(whole.includes(`Trace \`${summary.traceId}\``));
+    const second = api.trace(summary.traceId)!.spans.filter((s) => s.llm)[1]!;
+    await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', { kind: 'span', traceId: summary.traceId, spanId: second.spanId });
+    const one = await vscode.env.clipboard.readText();
+    assert.match(one, /^# .+: call 2 of trace handle_turn\n/);
+    assert.ok(one.includes('We’re flying to Lisbon'.replace('’', "'")), 'the whole input, history included');
+  });
+
   it('Show Only LLM Calls lists each trace’s calls directly under it', async () => {
     await vscode.commands.executeCommand('llmTraceInspector.showOnlyLlmCalls');
     try {
