@@ -132,8 +132,7 @@ function fenced(out: string[], text: string): void {
   } catch {
     // not JSON: as it is
   }
-  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
   out.push(`${fence}${lang}`, body, fence, '');
 }
 
@@ -159,10 +158,15 @@ function ids(sessionId: string | undefined, userId: string | undefined, traceId:
 /** An id or name as inline code, with a fence longer than any backticks inside. */
 function code(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const tick = '`'.repeat(longest + 1);
+  const tick = '`'.repeat(longestBacktickRun(flat) + 1);
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
   return `${tick}${pad}${flat}${pad}${tick}`;
+}
+
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  return longest;
 }
 
 /** Text from the traced app inside a line we write: on one line, Markdown's own characters escaped. */
