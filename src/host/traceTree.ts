@@ -7,7 +7,7 @@ import { formatTokens, totalTokens } from '../core/format';
 import type { StoreChange, TraceStore } from '../core/store';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
-import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, parentNode, pausedRootNodes, rootNodes, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
+import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, heldRootNodes, parentNode, rootNodes, waitingTraceCount, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
 
 const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
@@ -120,7 +120,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
     const lines: string[] = [];
     if (this.held) {
-      const { waiting } = pausedRootNodes(this.store, this.options, this.held);
+      // The one full listing per refresh while paused; getChildren only filters the held nodes.
+      const waiting = waitingTraceCount(this.store, this.options, this.held);
       lines.push(
         waiting === 0
           ? vscode.l10n.t('Paused: new traces wait until you resume.')
@@ -150,7 +151,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getChildren(element?: TreeNode): TreeNode[] {
     if (element) return childNodes(this.store, element, this.options);
-    return this.held ? pausedRootNodes(this.store, this.options, this.held).roots : rootNodes(this.store, this.options);
+    return this.held ? heldRootNodes(this.store, this.held) : rootNodes(this.store, this.options);
   }
 
   getParent(element: TreeNode): TreeNode | undefined {

@@ -46,18 +46,22 @@ export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNo
     .map((t) => traceNode(t.traceId));
 }
 
-/**
- * The top level while live updates are paused: the traces shown when the pause began stay, in their
- * order (less those cleared or evicted since), and the traces that would be listed now but are not
- * are only counted, so the view can say how many wait.
- */
-export function pausedRootNodes(source: TreeModelSource, options: TreeOptions, held: readonly TreeNode[]): { roots: TreeNode[]; waiting: number } {
+// While live updates are paused, the top level is the one shown when the pause began, in its order (less
+// the traces cleared or evicted since); the traces that would be listed now but are not are only counted,
+// so the view can say how many wait.
+
+/** The held top level, less the traces cleared or evicted since: cheap, no listing of the store. */
+export function heldRootNodes(source: TreeModelSource, held: readonly TreeNode[]): TreeNode[] {
+  return held.filter((n) => n.kind !== 'trace' || source.getTrace(n.traceId) !== undefined);
+}
+
+/** How many traces would be listed now that the held top level does not show. */
+export function waitingTraceCount(source: TreeModelSource, options: TreeOptions, held: readonly TreeNode[]): number {
   const heldTraces = new Set<string>();
   for (const n of held) if (n.kind === 'trace') heldTraces.add(n.traceId);
-  const roots = held.filter((n) => n.kind !== 'trace' || source.getTrace(n.traceId) !== undefined);
   let waiting = 0;
   for (const n of rootNodes(source, options)) if (n.kind === 'trace' && !heldTraces.has(n.traceId)) waiting++;
-  return { roots, waiting };
+  return waiting;
 }
 
 export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { childNodes, describeSpan, describeTrace, parentNode, pausedRootNodes, rootNodes, type TreeNode } from '../../../src/host/treeModel';
+import { childNodes, describeSpan, describeTrace, heldRootNodes, parentNode, rootNodes, waitingTraceCount, type TreeNode } from '../../../src/host/treeModel';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 
 function storeWith(scenarios: string[]): TraceStore {
@@ -42,14 +42,14 @@ describe('tree model', () => {
     }
     const live = rootNodes(store, { llmOnly: false });
     assert.equal(live.length, 3);
-    const paused = pausedRootNodes(store, { llmOnly: false }, held);
-    assert.deepEqual(paused.roots, held);
-    assert.equal(paused.waiting, 2);
+    assert.deepEqual(heldRootNodes(store, held), held);
+    assert.equal(waitingTraceCount(store, { llmOnly: false }, held), 2);
     // With only LLM calls, a waiting trace without one is not counted: it would not be listed either.
-    assert.equal(pausedRootNodes(store, { llmOnly: true }, held).waiting, rootNodes(store, { llmOnly: true }).length - 1);
+    assert.equal(waitingTraceCount(store, { llmOnly: true }, held), rootNodes(store, { llmOnly: true }).length - 1);
     // A held trace that was cleared goes; nothing waits once the store is empty.
     store.clear();
-    assert.deepEqual(pausedRootNodes(store, { llmOnly: false }, held), { roots: [], waiting: 0 });
+    assert.deepEqual(heldRootNodes(store, held), []);
+    assert.equal(waitingTraceCount(store, { llmOnly: false }, held), 0);
   });
 
   it('nests spans under their parents, LLM calls with in→out tokens, and walks back up', () => {
