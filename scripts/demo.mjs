@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, cleanup, ensureTools, freePort, installExtension, logger, makeTempDir, portFree, prepareProfile, run, startCodeServer, startProcess } from './lib/harness.mjs';
+import { ROOT, cleanNpmEnv, cleanup, ensureTools, freePort, installExtension, logger, makeTempDir, portFree, prepareProfile, run, startCodeServer, startProcess } from './lib/harness.mjs';
 
 const log = logger('demo');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -20,8 +20,11 @@ function hasDesktopCode() {
 }
 
 try {
-  if (!existsSync(path.join(ROOT, 'node_modules/esbuild'))) run(npm, ['ci', '--no-audit', '--no-fund']);
-  if (!existsSync(path.join(ROOT, 'sample/node_modules/openai'))) run(npm, ['ci', '--no-audit', '--no-fund'], { cwd: path.join(ROOT, 'sample') });
+  // Installs run as from a shell, whatever the npm that started this script put in the environment.
+  const env = cleanNpmEnv();
+  const ci = ['ci', '--no-audit', '--no-fund'];
+  if (!existsSync(path.join(ROOT, 'node_modules/esbuild'))) run(npm, ci, { env });
+  if (!existsSync(path.join(ROOT, 'sample/node_modules/openai'))) run(npm, ci, { env, cwd: path.join(ROOT, 'sample') });
 
   // The receiver's port: the OTLP default when it is free, else any free one (the profile's settings say which).
   const receiverPort = (await portFree(4318)) ? 4318 : await freePort();

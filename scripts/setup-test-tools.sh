@@ -15,6 +15,21 @@
 # Works without root when the Debian packages are already installed (apt is then skipped).
 set -euo pipefail
 
+# Run from an npm script (`npm test`, `npm run demo`), this shell inherits the outer npm's environment:
+# npm_config_user_agent names the Node that runs that npm (code-server's postinstall reads the Node
+# version from it and refuses), npm_config_nodedir points at that Node's headers, and PATH starts with
+# the project's node_modules/.bin and npm's node-gyp shim. The nested installs below must see none of it,
+# as when this script is run from a shell.
+for var in $(compgen -e); do
+  case "$var" in npm_*|NPM_*|INIT_CWD|NODE) unset "$var" ;; esac
+done
+clean_path=""
+IFS=: read -r -a path_parts <<< "$PATH"
+for dir in "${path_parts[@]}"; do
+  case "$dir" in */node_modules/.bin|*/node-gyp-bin|"") ;; *) clean_path="${clean_path:+$clean_path:}$dir" ;; esac
+done
+export PATH="$clean_path"
+
 TOOLS=${LTI_TOOLS:-$HOME/.cache/llm-trace-inspector-tools}
 CODE_SERVER_VERSION=4.139.1   # pinned: the test runner relies on its smoke-test driver internals
 NODE_MAJOR=24                 # code-server 4.139's engines.node
@@ -29,7 +44,7 @@ fi
 
 # 1) Debian packages, only when missing.
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""

@@ -1,10 +1,11 @@
 // `npm test`: every tier, in order, each with its own "N passed, N failed" line, then a summary.
 //   typecheck -> unit (node:test) -> build -> browser (webview in Chromium) -> extension host (real VS Code
 //   through code-server) -> UI (packaged .vsix in code-server, driven in Chromium, screenshots).
-// `npm test -- unit browser` runs only the named tiers. The real-VS-Code tiers install their tools on first
-// use (scripts/setup-test-tools.sh).
+// `npm test -- unit browser` runs only the named tiers. Before the tiers that need Chromium or a real
+// VS Code, the "tools" step installs them when missing (scripts/setup-test-tools.sh: a few minutes, once).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { describeTier, parseCounts, totalLine } from './lib/summary.mjs';
 
 // From a fresh clone, `npm test` alone is enough: install the locked dependencies first.
 if (!existsSync('node_modules/.bin/tsc')) {
@@ -16,12 +17,15 @@ const tiers = [
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
   { name: 'unit', cmd: [process.execPath, 'scripts/run-unit-tests.mjs'] },
   { name: 'build', cmd: [process.execPath, 'esbuild.mjs'] },
-  { name: 'browser', cmd: [process.execPath, 'scripts/run-browser-tests.mjs'] },
-  { name: 'extension', cmd: [process.execPath, 'scripts/run-ext-tests.mjs'] },
-  { name: 'ui', cmd: [process.execPath, 'scripts/run-ui-test.mjs'] },
+  { name: 'tools', cmd: ['bash', 'scripts/setup-test-tools.sh'], before: ['browser', 'extension', 'ui'] },
+  { name: 'browser', cmd: [process.execPath, 'scripts/run-browser-tests.mjs'], needs: 'tools' },
+  { name: 'extension', cmd: [process.execPath, 'scripts/run-ext-tests.mjs'], needs: 'tools' },
+  { name: 'ui', cmd: [process.execPath, 'scripts/run-ui-test.mjs'], needs: 'tools' },
 ];
 const wanted = process.argv.slice(2);
-const selected = wanted.length ? tiers.filter((t) => wanted.includes(t.name)) : tiers;
+const selected = wanted.length
+  ? tiers.filter((t) => wanted.includes(t.name) || t.before?.some((n) => wanted.includes(n)))
+  : tiers;
 if (selected.length === 0) {
   console.error(`unknown tier(s) ${wanted.join(', ')}; tiers: ${tiers.map((t) => t.name).join(', ')}`);
   process.exit(2);
@@ -39,12 +43,8 @@ function runTier(tier) {
     child.stdout.on('data', tee(process.stdout));
     child.stderr.on('data', tee(process.stderr));
     child.on('close', (code) => {
-      let passed;
-      let failed;
-      let m;
-      if ((m = /ℹ pass (\d+)[\s\S]*?ℹ fail (\d+)/.exec(text))) [passed, failed] = [Number(m[1]), Number(m[2])];
-      else if ((m = /(\d+) passed, (\d+|unknown) failed\s*$/m.exec(text))) [passed, failed] = [Number(m[1]), m[2] === 'unknown' ? NaN : Number(m[2])];
-      resolve({ name: tier.name, code, passed, failed, seconds: (Date.now() - started) / 1000 });
+      const seconds = (Date.now() - started) / 1000;
+      resolve({ name: tier.name, code: code ?? 1, ...parseCounts(text), seconds });
     });
   });
 }
@@ -52,18 +52,19 @@ function runTier(tier) {
 const results = [];
 for (const tier of selected) {
   console.log(`\n=== ${tier.name} ===`);
-  const r = await runTier(tier);
+  const missing = results.find((r) => r.name === tier.needs && r.code !== 0);
+  const r = missing
+    ? { name: tier.name, code: 1, passed: 0, failed: undefined, seconds: 0, skipped: `${tier.needs} failed` }
+    : await runTier(tier);
   results.push(r);
-  const counts = r.passed !== undefined ? `${r.passed} passed, ${Number.isNaN(r.failed) ? 'unknown' : r.failed} failed` : r.code === 0 ? 'ok' : 'FAILED';
-  console.log(`=== ${tier.name}: ${counts} (${r.seconds.toFixed(1)} s)${r.code === 0 ? '' : `, exit code ${r.code}`}`);
+  const tail = r.code === 0 ? '' : `, exit code ${r.code}`;
+  console.log(`=== ${tier.name}: ${describeTier(r)} (${r.seconds.toFixed(1)} s)${tail}`);
 }
 
 console.log('\nSummary');
 for (const r of results) {
-  const counts = r.passed !== undefined ? `${r.passed} passed, ${Number.isNaN(r.failed) ? 'unknown' : r.failed} failed` : r.code === 0 ? 'ok' : 'failed';
-  console.log(`  ${r.name.padEnd(10)} ${r.code === 0 ? 'PASS' : 'FAIL'}  ${counts}  (${r.seconds.toFixed(1)} s)`);
+  const verdict = r.code === 0 ? 'PASS' : 'FAIL';
+  console.log(`  ${r.name.padEnd(10)} ${verdict}  ${describeTier(r)}  (${r.seconds.toFixed(1)} s)`);
 }
-const total = results.reduce((a, r) => ({ p: a.p + (r.passed ?? 0), f: a.f + (Number.isFinite(r.failed) ? r.failed : 0) }), { p: 0, f: 0 });
-const failedTiers = results.filter((r) => r.code !== 0).length;
-console.log(`${total.p} passed, ${total.f + (total.f === 0 ? failedTiers : 0)} failed`);
-process.exit(failedTiers ? 1 : 0);
+console.log(totalLine(results));
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);

@@ -40,10 +40,26 @@ export function toolsReady() {
     existsSync(path.join(TOOLS, 'cs/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node'));
 }
 
+/**
+ * The environment without what an outer npm adds when it runs a script (npm_config_*, npm_package_*,
+ * INIT_CWD, its node_modules/.bin and node-gyp shims on PATH), so a nested install behaves as from a shell.
+ */
+export function cleanNpmEnv(env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^(npm_|NPM_)/.test(k) || k === 'INIT_CWD' || k === 'NODE') continue;
+    out[k] = v;
+  }
+  const sep = path.delimiter;
+  out.PATH = (env.PATH ?? '').split(sep).filter((d) => d && !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(d)).join(sep);
+  return out;
+}
+
 /** Runs scripts/setup-test-tools.sh when something is missing (a few minutes the first time). */
 export function ensureTools() {
   if (toolsReady()) return;
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts/setup-test-tools.sh')], { stdio: 'inherit', env: { ...process.env, LTI_TOOLS: TOOLS } });
+  const env = { ...cleanNpmEnv(), LTI_TOOLS: TOOLS };
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/setup-test-tools.sh')], { stdio: 'inherit', env });
   if (r.status !== 0 || !toolsReady()) throw new Error('installing the test tools failed (scripts/setup-test-tools.sh)');
 }
 
