@@ -8,7 +8,7 @@
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { ProxyTracerProvider, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { scopedLogger, type Logger } from '../core/logger';
 import { decodeOtlp, encodeErrorStatus, encodeExportResponse, OtlpDecodeError, type DecodedRequest, type OtlpEncoding, type OtlpSignal } from './decode';
 
@@ -38,6 +38,18 @@ export interface OtlpHttpReceiverOptions {
   requestTimeoutMs?: number;
   /** Time allowed for the request headers (default 15 s). */
   headersTimeoutMs?: number;
+  /**
+   * Records a span per request (its status, sizes and counts). Injected, never the process-global
+   * provider: another extension in the same host may register one. Without it, spans go nowhere.
+   */
+  tracer?: Tracer;
+  /** How long stop() lets answers to in-flight requests reach their senders (default 1 s). */
+  stopGraceMs?: number;
+}
+
+/** A tracer that records nothing, for receivers built without one. */
+export function noopTracer(): Tracer {
+  return new ProxyTracerProvider().getTracer('llm-trace-inspector');
 }
 
 /** The port is held by another process (or another receiver of ours). */
@@ -84,8 +96,6 @@ const SelfSpanKeys = {
   rejected: 'otlp.rejected',
 } as const;
 
-const tracer = trace.getTracer('llm-trace-inspector');
-
 /** How much of a refused body is still read (and dropped) so the sender sees the answer, and for how long. */
 const DRAIN_BYTES = 4 * 1024 * 1024;
 const DRAIN_MS = 5_000;
@@ -105,9 +115,13 @@ export class OtlpHttpReceiver {
   private starting: Promise<{ host: string; port: number }> | undefined;
   private metricsNoted = false;
   private readonly log: Logger;
+  private readonly tracer: Tracer;
+  /** Requests not yet answered, with the encoding their answer takes; stop() answers them 503. */
+  private readonly pending = new Map<http.ServerResponse, { req: http.IncomingMessage; encoding: OtlpEncoding | undefined }>();
 
   constructor(private readonly options: OtlpHttpReceiverOptions) {
     this.log = scopedLogger(options.logger, 'receiver');
+    this.tracer = options.tracer ?? noopTracer();
   }
 
   /** Listens; resolves with the host asked for and the port actually bound (useful with port 0). */
@@ -146,16 +160,36 @@ export class OtlpHttpReceiver {
     return this.starting;
   }
 
-  /** Stops listening and closes idle and in-flight connections at once. */
+  /**
+   * Stops listening. Requests not yet answered get 503 with Retry-After, so their exporters send them
+   * again (to this port once it listens again) instead of losing them; nothing that arrives after this
+   * call is handed on. Idle keep-alive connections close at once, the rest after a short grace.
+   */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
     await this.starting?.catch(() => undefined);
     if (!server.listening) return;
+    for (const [res, { req, encoding }] of this.pending) this.refuseStopping(req, res, encoding);
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), this.options.stopGraceMs ?? 1_000);
+      server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
+
+  private refuseStopping(req: http.IncomingMessage, res: http.ServerResponse, encoding: OtlpEncoding | undefined): void {
+    if (res.headersSent || res.writableEnded) return;
+    res.setHeader('Connection', 'close');
+    this.refuse(req, res, encoding, {
+      status: 503,
+      reason: 'the receiver is stopping; send again later',
+      quiet: true,
+      headers: { 'Retry-After': '5' },
     });
   }
 
@@ -165,13 +199,13 @@ export class OtlpHttpReceiver {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const span = tracer.startSpan('otlp receive', {
+    const span = this.tracer.startSpan('otlp receive', {
       kind: SpanKind.SERVER,
       attributes: { [SelfSpanKeys.method]: req.method ?? '', [SelfSpanKeys.path]: path.slice(0, 200) },
     });
-    // Active while the request is handled, so whatever onBatch traces becomes its child.
-    context
-      .with(trace.setSpan(context.active(), span), () => this.process(server, req, res, path, span))
+    this.pending.set(res, { req, encoding: encodingOf(req.headers['content-type']) });
+    res.on('close', () => this.pending.delete(res));
+    this.process(server, req, res, path, span)
       .catch((err: unknown) => {
         // Only a bug gets here; answer if still possible and keep serving.
         this.log.error(err instanceof Error ? err : String(err));
@@ -258,8 +292,10 @@ export class OtlpHttpReceiver {
         this.log.info('metrics received: they are accepted and counted but not shown (only traces and logs are)');
       }
       this.log.debug(`metrics ${encoding}: ${batch.metricCount} metrics accepted`);
-    } else if ((batch.spans.length > 0 || batch.logs.length > 0) && this.server === server) {
-      // (A request that finishes after stop() is answered but not handed on.)
+    } else if (this.server !== server) {
+      // Finished after stop(): not handed on, and the sender is told to send it again.
+      return this.refuseStopping(req, res, encoding);
+    } else if (batch.spans.length > 0 || batch.logs.length > 0) {
       const info: ReceiverBatchInfo = { signal, encoding, bytes: received.length };
       if (bodyEncoding !== 'identity') info.contentEncoding = bodyEncoding;
       if (req.socket.remoteAddress) info.remoteAddress = req.socket.remoteAddress;

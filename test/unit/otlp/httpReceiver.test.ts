@@ -17,10 +17,13 @@ const TRACE = '5b8efff798038103d269b633813fc60c';
 const types = otlpTypes();
 const MAX = 64 * 1024;
 
-// The receiver's own span goes to whatever tracer provider is registered; this test registers one.
+// The receiver's own spans go to the tracer it is given. A provider registered globally (as another
+// extension in the same host might) must receive none of them.
 const selfSpans = new InMemorySpanExporter();
 const selfProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: selfSpans })] });
-trace.setGlobalTracerProvider(selfProvider);
+const globalSpans = new InMemorySpanExporter();
+const globalProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: globalSpans })] });
+trace.setGlobalTracerProvider(globalProvider);
 
 let spanCounter = 0;
 /** A fresh span id each time, so every good batch is told apart from the others. */
@@ -54,6 +57,7 @@ describe('OtlpHttpReceiver', () => {
       port: 0,
       maxBodyBytes: MAX,
       logger,
+      tracer: selfProvider.getTracer('llm-trace-inspector'),
       onBatch: (batch, info) => {
         if (failNext === 'throw') {
           failNext = undefined;
@@ -77,6 +81,8 @@ describe('OtlpHttpReceiver', () => {
   after(async () => {
     await receiver.stop();
     await selfProvider.shutdown();
+    await globalProvider.shutdown();
+    trace.disable();
   });
 
   /** After any refusal: the server still accepts a good request, and nothing handed on earlier changed. */
@@ -200,6 +206,7 @@ describe('OtlpHttpReceiver', () => {
       assert.equal(ok.name, 'otlp receive');
       assert.equal(ok.attributes['url.path'], '/v1/traces');
       assert.equal(typeof ok.attributes['otlp.spans'], 'number');
+      assert.equal(globalSpans.getFinishedSpans().length, 0, 'nothing reaches the global provider');
     });
   });
 
@@ -386,6 +393,8 @@ describe('OtlpHttpReceiver life cycle', () => {
 
   // Without closing connections itself, stop() would wait out the idle connection's keep-alive (5 s) and the
   // unfinished request (60 s): the test's timeout sits below both.
+  // Without closing idle connections itself, stop() would wait out the idle connection's keep-alive (5 s);
+  // a request still arriving is answered at once: the test's timeout sits below the keep-alive.
   it('stops promptly while a keep-alive connection is idle and a request is in flight', { timeout: 4_000 }, async () => {
     const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0 });
     const { port } = await receiver.start();
@@ -404,12 +413,12 @@ describe('OtlpHttpReceiver life cycle', () => {
       const inFlight = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: { ...JSON_TYPE, 'content-length': 1000 } });
       const inFlightDone = new Promise<string>((resolve) => {
         inFlight.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-        inFlight.on('response', () => resolve('response'));
+        inFlight.on('response', (res) => resolve(`HTTP ${res.statusCode}`));
       });
       inFlight.write('{"resourceSpans":');
       await new Promise((r) => setTimeout(r, 50));
       await receiver.stop();
-      assert.equal(await inFlightDone, 'ECONNRESET');
+      assert.equal(await inFlightDone, 'HTTP 503');
       await assert.rejects(send(port, '/v1/traces', { headers: JSON_TYPE, body: '{}' }), /ECONNREFUSED/);
     } finally {
       agent.destroy();
@@ -417,18 +426,31 @@ describe('OtlpHttpReceiver life cycle', () => {
     }
   });
 
-  it('does not hand on a batch that finishes decoding after stop()', async () => {
+  // An exporter retries 503 (OTLP/HTTP, "retryable" codes) and honours Retry-After; a 200 would have told
+  // it the spans were kept while they were dropped.
+  it('answers 503 with Retry-After, and hands nothing on, for a request that finishes after stop()', async () => {
     let called = 0;
     const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0, onBatch: () => void called++ });
     const { port } = await receiver.start();
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: JSON_TYPE });
-    req.on('error', () => undefined);
     const body = jsonTraces();
+    const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) } });
+    const answer = new Promise<Answer>((resolve, reject) => {
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+    });
     req.write(body.slice(0, 10));
     await new Promise((r) => setTimeout(r, 30));
-    await receiver.stop();
+    const stopped = receiver.stop();
     req.end(body.slice(10));
-    await new Promise((r) => setTimeout(r, 50));
+    const got = await answer;
+    await stopped;
+    assert.equal(got.status, 503);
+    assert.equal(got.headers['retry-after'], '5');
+    assert.match((JSON.parse(got.body.toString('utf8')) as { message: string }).message, /stopping/);
     assert.equal(called, 0);
   });
 });
