@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { scopedLogger } from './core/logger';
 import { TraceStore } from './core/store';
 import { createNormalizer } from './core/genai/normalize';
+import { noopTracer } from './otlp/httpReceiver';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
 import { affectsNormalisation, affectsReceiver, readConfig } from './host/config';
@@ -25,7 +26,9 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     maxTraces: config.maxTraces,
     normalizer: createNormalizer({ sessionAttributes: config.sessionAttributes, userAttributes: config.userAttributes }),
   });
-  const receiver = new ReceiverController(store, rootLogger);
+  // The receiver's own spans are recorded nowhere: never through the process-global OpenTelemetry API,
+  // which another extension in this host may have claimed.
+  const receiver = new ReceiverController(store, rootLogger, noopTracer());
   const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
   const treeView = vscode.window.createTreeView(Views.traces, { treeDataProvider: tree, showCollapseAll: true });
   tree.attach(treeView);
@@ -46,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
-      if (affectsReceiver(e)) void receiver.restart();
+      if (affectsReceiver(e)) void receiver.settingsChanged();
       if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`)) store.setMaxTraces(next.maxTraces);
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       if (affectsNormalisation(e)) {

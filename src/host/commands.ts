@@ -6,7 +6,7 @@ import type { TraceSummary } from '../core/model';
 import type { TraceStore } from '../core/store';
 import type { ConversationTarget } from '../protocol/conversation';
 import { copyAsMarkdown, type ConversationPanels } from './conversationPanel';
-import { updateSetting } from './config';
+import { updateEffectiveSetting } from './config';
 import { Commands, Views } from './ids';
 import type { ReceiverController } from './receiverController';
 import type { TraceTreeProvider } from './traceTree';
@@ -35,8 +35,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       store.clear();
       tree.setSessionFilter(undefined);
     }),
-    reg(Commands.showOnlyLlmCalls, () => updateSetting('view.llmCallsOnly', true)),
-    reg(Commands.showAllSpans, () => updateSetting('view.llmCallsOnly', false)),
+    reg(Commands.showOnlyLlmCalls, () => updateEffectiveSetting('view.llmCallsOnly', true)),
+    reg(Commands.showAllSpans, () => updateEffectiveSetting('view.llmCallsOnly', false)),
     reg(Commands.openConversation, (arg?: unknown) => openConversation(deps, arg)),
     reg(Commands.openTrace, (traceId?: unknown) => openTrace(deps, typeof traceId === 'string' ? traceId : undefined)),
     reg(Commands.findBySession, (sessionId?: unknown) => findBySession(deps, typeof sessionId === 'string' ? sessionId : undefined)),

@@ -46,8 +46,15 @@ export function affectsNormalisation(e: vscode.ConfigurationChangeEvent): boolea
   return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
 }
 
-export async function updateSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+/**
+ * Writes a setting where its effective value comes from: a workspace value wins over the user's, so writing
+ * the user's would change nothing the user sees. With neither set, the user (global) setting is written.
+ */
+export async function updateEffectiveSetting(key: string, value: unknown): Promise<void> {
+  const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  const where = c.inspect(key);
+  const target = where?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update(key, value, target);
 }
 
 function clampInt(v: unknown, min: number, max: number, fallback: number): number {

@@ -31,6 +31,8 @@ export const Views = {
 
 export const ContextKeys = {
   receiverState: 'llmTraceInspector.receiverState',
+  /** Who holds the port while the state is portInUse (llmTraceInspector, otlp, http, other), else ''. */
+  portHolder: 'llmTraceInspector.portHolder',
   /** The receiver's endpoint while it listens, else ''; the welcome text names the default one. */
   endpoint: 'llmTraceInspector.endpoint',
   llmOnly: 'llmTraceInspector.llmOnly',

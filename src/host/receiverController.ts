@@ -7,25 +7,17 @@ import * as os from 'node:os';
 import type { Logger } from '../core/logger';
 import type { TraceStore } from '../core/store';
 import type { TelemetryBatch } from '../core/records';
+import type { Tracer } from '@opentelemetry/api';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
-import { findFreePort, probeOtlpPort, type PortHolderKind } from '../otlp/portProbe';
-import { readConfig, updateSetting, type ReceiverConfig } from './config';
+import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
+import { ReceiverLifecycle, type ListenSettings, type Listening, type ReceiverState, type StartNotice } from '../otlp/receiverLifecycle';
+import { readConfig, updateEffectiveSetting } from './config';
 import { Commands, ContextKeys } from './ids';
 
-export type ReceiverStateName = 'stopped' | 'starting' | 'listening' | 'portInUse' | 'failed';
-
-export interface ReceiverState {
-  state: ReceiverStateName;
-  host: string;
-  port: number;
-  detail?: string;
-  /** Who holds the port, when the state is portInUse and the probe could tell. */
-  holder?: PortHolderKind;
-}
+export type { ReceiverState, ReceiverStateName } from '../otlp/receiverLifecycle';
 
 export class ReceiverController implements vscode.Disposable {
-  private receiver: OtlpHttpReceiver | undefined;
-  private current: ReceiverState;
+  private readonly lifecycle: ReceiverLifecycle;
   private llmCalls = 0;
   private spans = 0;
   private readonly changed = new vscode.EventEmitter<ReceiverState>();
@@ -34,19 +26,31 @@ export class ReceiverController implements vscode.Disposable {
   private readonly receivedEmitter = new vscode.EventEmitter<void>();
   /** Spans arrived (the counts changed); fires per request, so listeners must stay cheap. */
   readonly onDidReceive = this.receivedEmitter.event;
-  private transition: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: TraceStore,
     private readonly logger: Logger,
+    /** Records the receiver's own span per request; the composition root decides where they go. */
+    private readonly tracer: Tracer,
   ) {
-    const cfg = readConfig().receiver;
-    this.current = { state: 'stopped', host: cfg.host, port: cfg.port };
+    this.lifecycle = new ReceiverLifecycle({
+      settings: () => readConfig().receiver,
+      listen: (settings) => this.listen(settings),
+      failed: (err, settings, notice) => this.failed(err, settings, notice),
+      changed: (state) => {
+        if (state.state === 'listening') {
+          this.llmCalls = 0;
+          this.spans = 0;
+        }
+        void this.setContext();
+        this.changed.fire(state);
+      },
+    });
     void this.setContext();
   }
 
   get state(): ReceiverState {
-    return { ...this.current };
+    return this.lifecycle.state;
   }
 
   /** LLM calls and spans received since the receiver last started. */
@@ -56,7 +60,8 @@ export class ReceiverController implements vscode.Disposable {
 
   /** `http://host:port` while listening; what apps put in OTEL_EXPORTER_OTLP_ENDPOINT. */
   get endpoint(): string | undefined {
-    return this.current.state === 'listening' ? endpointOf(this.current.host, this.current.port) : undefined;
+    const s = this.lifecycle.state;
+    return s.state === 'listening' ? endpointOf(s.host, s.port) : undefined;
   }
 
   /** Where the receiver runs, in words: this matters in SSH, container, WSL and Codespaces windows. */
@@ -70,7 +75,7 @@ export class ReceiverController implements vscode.Disposable {
 
   /** Starts the receiver. With `interactive`, a taken port is answered with a notification and actions. */
   start(interactive = true): Promise<void> {
-    return this.serialize(() => this.doStart(interactive ? 'always' : 'never'));
+    return this.lifecycle.start(interactive ? 'always' : 'never');
   }
 
   /**
@@ -78,94 +83,73 @@ export class ReceiverController implements vscode.Disposable {
    * held by the first one's receiver: that is expected, so it is said in the status bar, not in a toast.
    */
   startWithWindow(): Promise<void> {
-    return this.serialize(() => this.doStart('unlessOtherWindow'));
+    return this.lifecycle.start('unlessOtherWindow');
   }
 
   stop(): Promise<void> {
-    return this.serialize(() => this.doStop());
+    return this.lifecycle.stop();
   }
 
-  restart(): Promise<void> {
-    return this.serialize(async () => {
-      // A stopped receiver stays stopped; one that listens, or failed on its old port, tries the new settings.
-      const shouldStart = this.current.state !== 'stopped';
-      await this.doStop();
-      if (shouldStart) await this.doStart('always');
-    });
+  /** A receiver setting changed (the settings listener); a stopped receiver stays stopped. */
+  settingsChanged(): Promise<void> {
+    return this.lifecycle.settingsChanged();
   }
 
   dispose(): void {
-    void this.receiver?.stop();
-    this.receiver = undefined;
-    this.changed.dispose();
-    this.receivedEmitter.dispose();
+    void this.lifecycle.dispose().finally(() => {
+      this.changed.dispose();
+      this.receivedEmitter.dispose();
+    });
   }
 
-  private serialize(step: () => Promise<void>): Promise<void> {
-    const next = this.transition.then(step, step);
-    this.transition = next.catch(() => undefined);
-    return next;
-  }
-
-  private async doStart(notify: 'always' | 'never' | 'unlessOtherWindow'): Promise<void> {
-    const interactive = notify !== 'never';
-    if (this.current.state === 'listening') return;
-    const cfg = readConfig().receiver;
-    this.set({ state: 'starting', host: cfg.host, port: cfg.port });
+  private async listen(cfg: ListenSettings): Promise<Listening> {
     const receiver = new OtlpHttpReceiver({
       host: cfg.host,
       port: cfg.port,
       maxBodyBytes: cfg.maxRequestBytes,
       logger: this.logger,
+      tracer: this.tracer,
       onBatch: (batch, info) => this.onBatch(batch, info),
     });
-    try {
-      const address = await receiver.start();
-      this.receiver = receiver;
-      this.llmCalls = 0;
-      this.spans = 0;
-      this.set({ state: 'listening', host: address.host, port: address.port });
-      this.logger.info(`[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`);
-      if (!isLoopback(cfg.host)) {
-        this.logger.warn(`[receiver] listening on ${cfg.host}: other machines on the network can send traces to it`);
-        if (interactive) {
-          void vscode.window.showWarningMessage(
-            vscode.l10n.t(
-              'The LLM Trace Inspector receiver listens on {0}:{1}, not only on loopback: any machine that can reach this one can send it traces. Set llmTraceInspector.receiver.host to 127.0.0.1 unless you need that.',
-              cfg.host,
-              String(address.port),
-            ),
-          );
-        }
-      }
-    } catch (err) {
-      if (err instanceof PortInUseError) {
-        const holder = await probeOtlpPort(probeHost(cfg.host), cfg.port, 1500).catch(() => undefined);
-        const detail = holder?.label ?? vscode.l10n.t('another program');
-        this.set({ state: 'portInUse', host: cfg.host, port: cfg.port, detail, ...(holder ? { holder: holder.kind } : {}) });
-        this.logger.warn(`[receiver] port ${cfg.port} on ${cfg.host} is in use by ${detail}`);
-        if (notify === 'always' || (notify === 'unlessOtherWindow' && holder?.kind !== 'llmTraceInspector')) void this.offerPortChoices(cfg, detail);
-        return;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      this.set({ state: 'failed', host: cfg.host, port: cfg.port, detail: message });
-      this.logger.error(err instanceof Error ? err : message);
-      if (interactive) {
-        void vscode.window.showErrorMessage(vscode.l10n.t('LLM Trace Inspector could not start its receiver on {0}:{1}: {2}', cfg.host, String(cfg.port), message), vscode.l10n.t('Show Log')).then((pick) => {
-          if (pick) void vscode.commands.executeCommand(Commands.showLog);
-        });
-      }
+    const address = await receiver.start();
+    this.logger.info(`[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`);
+    if (!isLoopback(cfg.host)) {
+      this.logger.warn(`[receiver] listening on ${cfg.host}: other machines on the network can send traces to it`);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'The LLM Trace Inspector receiver listens on {0}:{1}, not only on loopback: any machine that can reach this one can send it traces. Set llmTraceInspector.receiver.host to 127.0.0.1 unless you need that.',
+          cfg.host,
+          String(address.port),
+        ),
+      );
     }
+    return {
+      ...address,
+      stop: async () => {
+        await receiver.stop();
+        this.logger.info('[receiver] stopped');
+      },
+    };
   }
 
-  private async doStop(): Promise<void> {
-    const receiver = this.receiver;
-    this.receiver = undefined;
-    if (receiver) {
-      await receiver.stop();
-      this.logger.info('[receiver] stopped');
+  private async failed(err: unknown, cfg: ListenSettings, notice: StartNotice): Promise<ReceiverState> {
+    if (err instanceof PortInUseError) {
+      const holder = await probeOtlpPort(probeHost(cfg.host), cfg.port, 1500).catch(() => undefined);
+      const detail = holder?.label ?? vscode.l10n.t('another program');
+      this.logger.warn(`[receiver] port ${cfg.port} on ${cfg.host} is in use by ${detail}`);
+      const tell = notice === 'always' || (notice === 'unlessOtherWindow' && holder?.kind !== 'llmTraceInspector');
+      if (tell) void this.offerPortChoices(cfg, detail);
+      return { state: 'portInUse', host: cfg.host, port: cfg.port, detail, ...(holder ? { holder: holder.kind } : {}) };
     }
-    this.set({ state: 'stopped', host: this.current.host, port: this.current.port });
+    const message = err instanceof Error ? err.message : String(err);
+    this.logger.error(err instanceof Error ? err : message);
+    if (notice !== 'never') {
+      const text = vscode.l10n.t('LLM Trace Inspector could not start its receiver on {0}:{1}: {2}', cfg.host, String(cfg.port), message);
+      void vscode.window.showErrorMessage(text, vscode.l10n.t('Show Log')).then((pick) => {
+        if (pick) void vscode.commands.executeCommand(Commands.showLog);
+      });
+    }
+    return { state: 'failed', host: cfg.host, port: cfg.port, detail: message };
   }
 
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
@@ -176,7 +160,7 @@ export class ReceiverController implements vscode.Disposable {
     if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 
-  private async offerPortChoices(cfg: ReceiverConfig, holder: string): Promise<void> {
+  private async offerPortChoices(cfg: ListenSettings, holder: string): Promise<void> {
     const free = await findFreePort(probeHost(cfg.host), cfg.port + 1).catch(() => undefined);
     const useFree = free ? vscode.l10n.t('Use Port {0}', String(free)) : undefined;
     const choose = vscode.l10n.t('Choose Port...');
@@ -189,8 +173,7 @@ export class ReceiverController implements vscode.Disposable {
     );
     const pick = await vscode.window.showWarningMessage(message, ...[useFree, choose, retry].filter((x): x is string => !!x));
     if (pick === useFree && free) {
-      await updateSetting('receiver.port', free);
-      await this.start();
+      await this.usePort(free);
     } else if (pick === choose) {
       await this.choosePort();
     } else if (pick === retry) {
@@ -199,26 +182,30 @@ export class ReceiverController implements vscode.Disposable {
   }
 
   async choosePort(): Promise<void> {
+    const s = this.lifecycle.state;
     const value = await vscode.window.showInputBox({
       title: vscode.l10n.t('LLM Trace Inspector: Receiver Port'),
-      prompt: vscode.l10n.t('The port the OTLP/HTTP receiver listens on. Apps send to http://{0}:PORT', this.current.host),
-      value: String(this.current.port),
+      prompt: vscode.l10n.t('The port the OTLP/HTTP receiver listens on. Apps send to http://{0}:PORT', s.host),
+      value: String(s.port),
       validateInput: (v) => (/^\d{1,5}$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : vscode.l10n.t('Enter a port between 1 and 65535')),
     });
     if (!value) return;
-    await updateSetting('receiver.port', Number(value));
-    // The configuration listener restarts a listening receiver; start it here if it was not listening.
-    if (this.current.state !== 'listening') await this.start();
+    await this.usePort(Number(value));
   }
 
-  private set(state: ReceiverState): void {
-    this.current = state;
-    void this.setContext();
-    this.changed.fire(this.state);
+  /**
+   * Writes the port where its effective value comes from (a workspace setting would otherwise silently win
+   * over a user one) and starts the receiver on it, once, whether the settings listener hears it first or not.
+   */
+  private async usePort(port: number): Promise<void> {
+    await updateEffectiveSetting('receiver.port', port);
+    await this.lifecycle.useNewSettings();
   }
 
   private async setContext(): Promise<void> {
-    await vscode.commands.executeCommand('setContext', ContextKeys.receiverState, this.current.state);
+    const s = this.lifecycle.state;
+    await vscode.commands.executeCommand('setContext', ContextKeys.receiverState, s.state);
+    await vscode.commands.executeCommand('setContext', ContextKeys.portHolder, s.state === 'portInUse' ? (s.holder ?? 'other') : '');
     await vscode.commands.executeCommand('setContext', ContextKeys.endpoint, this.endpoint ?? '');
   }
 }

@@ -183,6 +183,88 @@ describe('several windows', () => {
   });
 });
 
+describe('changing the port', () => {
+  /** Replaces a `vscode.window` function for one test; the extension calls it through the same object. */
+  function stub<K extends 'showInputBox' | 'showWarningMessage'>(name: K, fn: (...args: unknown[]) => unknown): () => void {
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const original = window[name];
+    window[name] = fn;
+    return () => {
+      window[name] = original;
+    };
+  }
+
+  it('Change Receiver Port writes the workspace setting when that is the one in effect', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const config = () => vscode.workspace.getConfiguration('llmTraceInspector');
+    const userPort = config().inspect<number>('receiver.port')?.globalValue;
+    const workspacePort = await freePort();
+    await config().update('receiver.port', workspacePort, vscode.ConfigurationTarget.Workspace);
+    let chosen = 0;
+    const restore = stub('showInputBox', async () => String(chosen));
+    try {
+      await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === workspacePort, 'on the workspace port');
+      chosen = await freePort();
+      await vscode.commands.executeCommand('llmTraceInspector.choosePort');
+      await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === chosen, `listening on the chosen port ${chosen}`);
+      assert.equal(config().inspect<number>('receiver.port')?.workspaceValue, chosen, 'the workspace value changed');
+      assert.equal(config().inspect<number>('receiver.port')?.globalValue, userPort, 'the user value did not');
+    } finally {
+      restore();
+      await config().update('receiver.port', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === userPort, 'back on the user port');
+  });
+
+  // From a receiver that already failed on a taken port, both the command and the settings listener used
+  // to start it again on the next port.
+  it('a port chosen while it is taken is reported once, not by both the command and the settings listener', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const original = api.receiverState.port;
+    const blockers = [net.createServer((socket) => socket.destroy()), net.createServer((socket) => socket.destroy())];
+    for (const b of blockers) await new Promise<void>((resolve) => b.listen(0, '127.0.0.1', resolve));
+    const [first, second] = blockers.map((b) => (b.address() as net.AddressInfo).port) as [number, number];
+    const warnings: string[] = [];
+    let answer = first;
+    const restoreInput = stub('showInputBox', async () => String(answer));
+    const restoreWarning = stub('showWarningMessage', async (message: unknown) => {
+      warnings.push(String(message));
+      return undefined;
+    });
+    try {
+      await vscode.commands.executeCommand('llmTraceInspector.choosePort');
+      await waitFor(() => api.receiverState.state === 'portInUse' && api.receiverState.port === first, 'first port in use');
+      answer = second;
+      await vscode.commands.executeCommand('llmTraceInspector.choosePort');
+      await waitFor(() => api.receiverState.state === 'portInUse' && api.receiverState.port === second, 'second port in use');
+      await new Promise((r) => setTimeout(r, 1500)); // time for another start, if one were coming
+      for (const port of [first, second]) {
+        const about = warnings.filter((w) => w.includes(`port ${port} `));
+        assert.equal(about.length, 1, `one notification for port ${port}, got: ${JSON.stringify(about)}`);
+      }
+    } finally {
+      restoreInput();
+      restoreWarning();
+      for (const b of blockers) await new Promise((r) => b.close(r));
+      await configure('receiver.port', original);
+    }
+    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 describe('stop and start', () => {
   it('Stop Receiver closes the port and Start Receiver opens it again', async () => {
     const { api } = await activateExtension();
