@@ -273,6 +273,26 @@ try {
     assert(status?.includes(`127.0.0.1:${next}`), `the status bar still says "${status}"`);
   });
 
+  await check('a second window on the same port says, in the sidebar and the status bar, that the first one receives', async () => {
+    const second = await browser.newPage();
+    try {
+      await second.goto(page.url());
+      await second.waitForSelector('.monaco-workbench', { timeout: 60000 });
+      await second.locator('.activitybar [aria-label^="LLM Traces"]').first().click();
+      const welcome = second.locator('.part.sidebar', { hasText: 'Another VS Code window runs the LLM Trace Inspector receiver' });
+      await welcome.waitFor({ timeout: 20000 });
+      const sidebar = (await second.locator('.part.sidebar').innerText()).replace(/\s+/g, ' ');
+      assert(!/another program/.test(sidebar), `the sidebar blames another program: "${sidebar}"`);
+      const status = second.locator('.statusbar-item', { hasText: 'other window' }).first();
+      await status.waitFor({ timeout: 10000 });
+      const label = await status.getAttribute('aria-label');
+      assert(/Another VS Code window/.test(label ?? ''), `the status bar says "${label}"`);
+      await second.screenshot({ path: path.join(RESULTS, 'ui-second-window.png') });
+    } finally {
+      await second.close().catch(() => {});
+    }
+  });
+
   await check('the conversation panel comes back after a window reload', async () => {
     await page.locator('.part.sidebar .title-label').first().click();
     await page.keyboard.press('F1');

@@ -134,12 +134,15 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const traces = this.store.findSession(this.sessionFilter);
       const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
       const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+      // Whole phrases per count, so a translation can say "1 trace" and "2 traces" its own way.
+      const traceCount = traces.length === 1 ? vscode.l10n.t('1 trace') : vscode.l10n.t('{0} traces', String(traces.length));
+      const callCount = calls === 1 ? vscode.l10n.t('1 LLM call') : vscode.l10n.t('{0} LLM calls', String(calls));
       lines.push(
         vscode.l10n.t(
-          'Session {0}: {1} traces, {2} LLM calls, {3} tokens, oldest turn first.',
+          'Session {0}: {1}, {2}, {3} tokens, oldest turn first.',
           this.sessionFilter,
-          String(traces.length),
-          String(calls),
+          traceCount,
+          callCount,
           formatTokens(tokens),
         ),
       );

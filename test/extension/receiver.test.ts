@@ -183,6 +183,38 @@ describe('several windows', () => {
   });
 });
 
+describe('a session of one turn', () => {
+  it('Find by Session ID says "1 trace, 1 LLM call" in the line above the tree', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.endpoint !== undefined, 'receiver listening');
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'one-turn' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new ProtoExporter({ url: `${api.endpoint}/v1/traces` }) })],
+    });
+    const span = provider.getTracer('extension-test').startSpan('chat gpt-4o-mini', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.system': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 10,
+        'gen_ai.usage.output_tokens': 2,
+        'session.id': 'sess-one-turn',
+      },
+    });
+    span.end();
+    await provider.shutdown();
+    await waitFor(() => api.traces().some((t) => t.sessionId === 'sess-one-turn'), 'the one-turn session');
+    await vscode.commands.executeCommand('llmTraceInspector.findBySession', 'sess-one-turn');
+    try {
+      const message = api.treeMessage() ?? '';
+      assert.match(message, /Session sess-one-turn: 1 trace, 1 LLM call, 12 tokens/);
+    } finally {
+      await vscode.commands.executeCommand('llmTraceInspector.clearSessionFilter');
+    }
+  });
+});
+
 describe('changing the port', () => {
   /** Replaces a `vscode.window` function for one test; the extension calls it through the same object. */
   function stub<K extends 'showInputBox' | 'showWarningMessage'>(name: K, fn: (...args: unknown[]) => unknown): () => void {
