@@ -20,7 +20,7 @@ function fmt(args) {
   return [f, ...rest.map(String)].join(' ');
 }
 
-let code = 1;
+let code;
 let passing = null;
 let failing = 0;
 try {

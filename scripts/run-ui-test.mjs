@@ -58,7 +58,7 @@ async function conversationFrame(page, timeoutMs = 20000) {
   throw new Error('the conversation webview did not render');
 }
 
-let exitCode = 1;
+let exitCode;
 try {
   ensureTools();
   mkdirSync(RESULTS, { recursive: true });

@@ -15,6 +15,7 @@ if (!existsSync('node_modules/.bin/tsc')) {
 
 const tiers = [
   { name: 'typecheck', cmd: ['npm', 'run', '-s', 'typecheck'] },
+  { name: 'lint', cmd: ['npm', 'run', '-s', 'lint'] },
   { name: 'unit', cmd: [process.execPath, 'scripts/run-unit-tests.mjs'] },
   { name: 'build', cmd: [process.execPath, 'esbuild.mjs'] },
   { name: 'tools', cmd: ['bash', 'scripts/setup-test-tools.sh'], before: ['browser', 'extension', 'ui'] },

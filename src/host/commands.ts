@@ -25,7 +25,7 @@ const TRACE_ID = /^[0-9a-f]{32}$/i;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { store, receiver, tree, panels } = deps;
-  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  const reg = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
     reg(Commands.startReceiver, () => receiver.start()),
     reg(Commands.stopReceiver, () => receiver.stop()),

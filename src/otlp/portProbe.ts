@@ -110,7 +110,7 @@ function serverHeader(a: HttpAnswer): string {
 
 /** The Server header goes into a message: keep its first product token (`nginx/1.25.3`) only. */
 function safeName(server: string): string {
-  return /^[A-Za-z0-9][\w.\/-]{0,39}/.exec(server.trim())?.[0] ?? '';
+  return /^[A-Za-z0-9][\w./-]{0,39}/.exec(server.trim())?.[0] ?? '';
 }
 
 function request(host: string, port: number, method: string, path: string, headers: http.OutgoingHttpHeaders, body: string | undefined, timeoutMs: number): Promise<Attempt> {

@@ -223,7 +223,7 @@ async function open(state: ConversationState, theme: TestTheme['name'] = 'dark',
   } catch (error) {
     await context.close();
     // What the page said is usually the reason it never rendered.
-    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(rec.errors)}`);
+    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(rec.errors)}`, { cause: error });
   }
 }
 

@@ -1,0 +1,79 @@
+// Lint rules for the extension, the webview, the tests and the scripts. The layering of ARCHITECTURE.md
+// is checked here: pure code (src/core, src/otlp, src/protocol) and the webview never import `vscode`,
+// and imports point one way (extension -> host -> otlp -> core; webview -> protocol).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+
+const vscodeImport = {
+  name: 'vscode',
+  message: 'Only src/host (and the composition root) may use the VS Code API; keep this module pure.',
+};
+const layer = (group, message) => ({ group, message });
+
+export default tseslint.config(
+  {
+    ignores: ['dist/**', 'out/**', 'node_modules/**', 'sample/node_modules/**', 'sample/legacy/node_modules/**',
+      'test/fixtures/**', '.vscode-test/**', 'test-results/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-control-regex': 'off',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [vscodeImport],
+        patterns: [layer(['**/host/**', '**/otlp/**', '**/appInsights/**', '**/protocol/**', '**/extension'],
+          'src/core imports nothing outside src/core.')],
+      }],
+    },
+  },
+  {
+    files: ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [vscodeImport],
+        patterns: [layer(['**/host/**', '**/extension'], 'Sources import only src/core, never the host.')],
+      }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [vscodeImport],
+        patterns: [layer(['**/host/**', '**/otlp/**', '**/appInsights/**', '**/extension'],
+          'The webview protocol imports only core types.')],
+      }],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [vscodeImport],
+        patterns: [
+          layer(['**/src/host/**', '**/src/otlp/**', '**/src/appInsights/**', '**/extension'],
+            'The webview bundle imports only src/protocol and core types.'),
+          layer(['node:*'], 'The webview runs in a browser.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
