@@ -14,8 +14,16 @@ const layer = (group, message) => ({ group, message });
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'out/**', 'node_modules/**', 'sample/node_modules/**', 'sample/legacy/node_modules/**',
-      'test/fixtures/**', '.vscode-test/**', 'test-results/**'],
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'sample/node_modules/**',
+      'sample/legacy/node_modules/**',
+      'test/fixtures/**',
+      '.vscode-test/**',
+      'test-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -23,7 +31,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-control-regex': 'off',
       eqeqeq: ['error', 'always'],
@@ -32,44 +43,66 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [vscodeImport],
-        patterns: [layer(['**/host/**', '**/otlp/**', '**/appInsights/**', '**/protocol/**', '**/extension'],
-          'src/core imports nothing outside src/core.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [vscodeImport],
+          patterns: [
+            layer(
+              ['**/host/**', '**/otlp/**', '**/appInsights/**', '**/protocol/**', '**/extension'],
+              'src/core imports nothing outside src/core.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [vscodeImport],
-        patterns: [layer(['**/host/**', '**/extension'], 'Sources import only src/core, never the host.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [vscodeImport],
+          patterns: [layer(['**/host/**', '**/extension'], 'Sources import only src/core, never the host.')],
+        },
+      ],
     },
   },
   {
     files: ['src/protocol/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [vscodeImport],
-        patterns: [layer(['**/host/**', '**/otlp/**', '**/appInsights/**', '**/extension'],
-          'The webview protocol imports only core types.')],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [vscodeImport],
+          patterns: [
+            layer(
+              ['**/host/**', '**/otlp/**', '**/appInsights/**', '**/extension'],
+              'The webview protocol imports only core types.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['webview/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [vscodeImport],
-        patterns: [
-          layer(['**/src/host/**', '**/src/otlp/**', '**/src/appInsights/**', '**/extension'],
-            'The webview bundle imports only src/protocol and core types.'),
-          layer(['node:*'], 'The webview runs in a browser.'),
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [vscodeImport],
+          patterns: [
+            layer(
+              ['**/src/host/**', '**/src/otlp/**', '**/src/appInsights/**', '**/extension'],
+              'The webview bundle imports only src/protocol and core types.',
+            ),
+            layer(['node:*'], 'The webview runs in a browser.'),
+          ],
+        },
+      ],
     },
   },
   {

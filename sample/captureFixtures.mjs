@@ -22,9 +22,27 @@ const outDir = resolve(values.out ?? join(here, '..', 'test', 'fixtures'));
 
 /** Each library's runner and the package whose version the manifest reports. */
 const LIBRARIES = [
-  { library: 'otel-openai', libraryPackage: '@opentelemetry/instrumentation-openai', cwd: here, script: 'runLibrary.mjs', args: ['--library', 'otel-openai'] },
-  { library: 'traceloop', libraryPackage: '@traceloop/node-server-sdk', cwd: here, script: 'runLibrary.mjs', args: ['--library', 'traceloop'] },
-  { library: 'openinference', libraryPackage: '@arizeai/openinference-instrumentation-openai', cwd: here, script: 'runLibrary.mjs', args: ['--library', 'openinference'] },
+  {
+    library: 'otel-openai',
+    libraryPackage: '@opentelemetry/instrumentation-openai',
+    cwd: here,
+    script: 'runLibrary.mjs',
+    args: ['--library', 'otel-openai'],
+  },
+  {
+    library: 'traceloop',
+    libraryPackage: '@traceloop/node-server-sdk',
+    cwd: here,
+    script: 'runLibrary.mjs',
+    args: ['--library', 'traceloop'],
+  },
+  {
+    library: 'openinference',
+    libraryPackage: '@arizeai/openinference-instrumentation-openai',
+    cwd: here,
+    script: 'runLibrary.mjs',
+    args: ['--library', 'openinference'],
+  },
   // Older generations, from their own folder (legacy/ has its own lock); no `large` for them.
   // The flattened gen_ai.prompt.N.* attributes of OpenLLMetry before 0.25:
   {
@@ -67,13 +85,21 @@ function ensureInstalled(dir) {
   if (existsSync(join(dir, 'node_modules'))) return;
   console.log(`installing ${relative(process.cwd(), dir) || '.'} (npm ci)`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit', shell: process.platform === 'win32' });
+  const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (r.status !== 0) throw new Error(`npm ci in ${dir} failed`);
 }
 
 function runProcess(cwd, script, args, env, onLine) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buffered = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text) => {
@@ -112,7 +138,9 @@ try {
     rmSync(libDir, { recursive: true, force: true });
     mkdirSync(libDir, { recursive: true });
     const runs = lib.scenarios
-      ? RUNS.map((r) => ({ ...r, scenarios: r.scenarios.filter((x) => lib.scenarios.includes(x)) })).filter((r) => r.scenarios.length > 0)
+      ? RUNS.map((r) => ({ ...r, scenarios: r.scenarios.filter((x) => lib.scenarios.includes(x)) })).filter(
+          (r) => r.scenarios.length > 0,
+        )
       : RUNS;
     for (const run of runs) {
       pending = [];
@@ -123,7 +151,9 @@ try {
         const strip = (xs) => xs.map((ex) => ({ ...ex, response: { ...ex.response, created: 0 } }));
         if (!turns[scenario]) turns[scenario] = pendingExchanges;
         else if (!isDeepStrictEqual(strip(turns[scenario]), strip(pendingExchanges))) {
-          console.warn(`  ${lib.library} ${run.protocol}: the model API exchanges of "${scenario}" differ from the first run's`);
+          console.warn(
+            `  ${lib.library} ${run.protocol}: the model API exchanges of "${scenario}" differ from the first run's`,
+          );
         }
         pendingExchanges = [];
         for (const r of pending) {
@@ -150,13 +180,25 @@ try {
         }
         pending = [];
       };
-      const args = [...lib.args, '--protocol', run.protocol, '--scenarios', run.scenarios.join(','), '--markers', '--openai-base-url', mock.url];
+      const args = [
+        ...lib.args,
+        '--protocol',
+        run.protocol,
+        '--scenarios',
+        run.scenarios.join(','),
+        '--markers',
+        '--openai-base-url',
+        mock.url,
+      ];
       if (run.gzip) args.push('--gzip');
       await runProcess(
         lib.cwd,
         lib.script,
         args,
-        { OTEL_EXPORTER_OTLP_ENDPOINT: recorder.url, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' },
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: recorder.url,
+          OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
+        },
         (line) => {
           const m = /^@@turn-flushed (\S+)$/.exec(line);
           if (m) assign(m[1]);
@@ -164,9 +206,12 @@ try {
         },
       );
       // Whatever arrives after the last turn's flush (a shutdown's final export) belongs to no turn.
-      for (const r of pending) console.warn(`  dropped a request after the last turn: ${r.path} ${r.body.length} bytes`);
+      for (const r of pending)
+        console.warn(`  dropped a request after the last turn: ${r.path} ${r.body.length} bytes`);
     }
-    console.log(`${lib.library} ${libraryVersion}: ${entries.filter((e) => e.library === lib.library).length} requests`);
+    console.log(
+      `${lib.library} ${libraryVersion}: ${entries.filter((e) => e.library === lib.library).length} requests`,
+    );
   }
 } finally {
   await recorder.close();
@@ -180,6 +225,9 @@ if (values.only && existsSync(manifestPath)) {
   kept = JSON.parse(readFileSync(manifestPath, 'utf8')).entries.filter((e) => e.library !== values.only);
 }
 const all = [...kept, ...entries].sort((a, b) => a.file.localeCompare(b.file, 'en'));
-writeFileSync(manifestPath, `${JSON.stringify({ generator: 'sample/captureFixtures.mjs', entries: all }, null, 2)}\n`);
+writeFileSync(
+  manifestPath,
+  `${JSON.stringify({ generator: 'sample/captureFixtures.mjs', entries: all }, null, 2)}\n`,
+);
 if (!values.only) writeFileSync(join(outDir, 'README.md'), renderFixturesReadme({ entries: all, turns }));
 console.log(`wrote ${entries.length} request bodies and ${relative(process.cwd(), manifestPath)}`);

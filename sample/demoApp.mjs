@@ -20,7 +20,11 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10' },
   },
 });
-const endpoint = (values.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318').replace(/\/+$/, '');
+const endpoint = (
+  values.endpoint ??
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT ??
+  'http://127.0.0.1:4318'
+).replace(/\/+$/, '');
 const intervalMs = Math.max(1, Number(values.interval)) * 1000;
 const LIBRARIES = ['otel-openai', 'traceloop', 'openinference'];
 const DEMO_SESSIONS = ['sess-demo-rome', 'sess-demo-oslo', 'sess-demo-lima'];
@@ -33,7 +37,12 @@ const stopController = new AbortController();
 async function endpointAnswers() {
   try {
     // Any HTTP answer means something listens; an empty JSON export is harmless to a receiver.
-    await fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}', signal: AbortSignal.timeout(2000) });
+    await fetch(`${endpoint}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceSpans":[]}',
+      signal: AbortSignal.timeout(2000),
+    });
     return true;
   } catch {
     return false;
@@ -42,11 +51,15 @@ async function endpointAnswers() {
 
 function runTurns(library, args) {
   return new Promise((resolve) => {
-    child = spawn(process.execPath, ['runLibrary.mjs', '--library', library, '--protocol', values.protocol, ...args], {
-      cwd: here,
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      ['runLibrary.mjs', '--library', library, '--protocol', values.protocol, ...args],
+      {
+        cwd: here,
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     child.on('close', (code) => {
       child = undefined;
       if (code !== 0 && !stopping) console.error(`[demo] ${library} runner exited with ${code}`);
@@ -85,7 +98,16 @@ try {
     const scenario = CORE_SCENARIOS[i % CORE_SCENARIOS.length];
     const session = DEMO_SESSIONS[Math.floor(i / 2) % DEMO_SESSIONS.length];
     const user = DEMO_USERS[Math.floor(i / 3) % DEMO_USERS.length];
-    await runTurns(library, ['--openai-base-url', mock.url, '--scenarios', scenario, '--session', session, '--user', user]);
+    await runTurns(library, [
+      '--openai-base-url',
+      mock.url,
+      '--scenarios',
+      scenario,
+      '--session',
+      session,
+      '--user',
+      user,
+    ]);
   }
 } finally {
   await mock.close();

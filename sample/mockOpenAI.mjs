@@ -43,7 +43,8 @@ export function computeUsage(request, visibleCompletionText) {
     prompt += 4 + countTokens(contentText(m.content));
     if (Array.isArray(m.tool_calls)) prompt += countTokens(JSON.stringify(m.tool_calls));
   }
-  if (Array.isArray(request.tools) && request.tools.length > 0) prompt += countTokens(JSON.stringify(request.tools));
+  if (Array.isArray(request.tools) && request.tools.length > 0)
+    prompt += countTokens(JSON.stringify(request.tools));
   const system = (request.messages ?? []).find((m) => m.role === 'system' || m.role === 'developer');
   const cached = system ? countTokens(contentText(system.content)) : 0;
   const visible = countTokens(visibleCompletionText);
@@ -80,7 +81,12 @@ const WEATHER = {
 
 /** What the fake get_weather tool returns; the scenarios use it so the tool result matches the mock. */
 export function weatherFor(city, date) {
-  const w = WEATHER[String(city).toLowerCase()] ?? { summary: 'clear', high_c: 20, low_c: 11, rain_chance: 0.1 };
+  const w = WEATHER[String(city).toLowerCase()] ?? {
+    summary: 'clear',
+    high_c: 20,
+    low_c: 11,
+    rain_chance: 0.1,
+  };
   return { city, date, ...w };
 }
 
@@ -97,11 +103,23 @@ function decide(request) {
 
   if (tools.length > 0 && toolResults.length === 0) {
     const weatherTool = tools.find((t) => t?.function?.name === 'get_weather') ?? tools[0];
-    const city = /kyoto/i.test(userText) ? 'Kyoto' : /porto/i.test(userText) ? 'Porto' : /berlin/i.test(userText) ? 'Berlin' : 'Lisbon';
+    const city = /kyoto/i.test(userText)
+      ? 'Kyoto'
+      : /porto/i.test(userText)
+        ? 'Porto'
+        : /berlin/i.test(userText)
+          ? 'Berlin'
+          : 'Lisbon';
     const date = (userText.match(/\d{4}-\d{2}-\d{2}/) ?? ['2025-06-14'])[0];
     const args = JSON.stringify({ city, date });
     return {
-      toolCalls: [{ id: `call_${digest([request.model, messages, 'tool'], 24)}`, type: 'function', function: { name: weatherTool.function.name, arguments: args } }],
+      toolCalls: [
+        {
+          id: `call_${digest([request.model, messages, 'tool'], 24)}`,
+          type: 'function',
+          function: { name: weatherTool.function.name, arguments: args },
+        },
+      ],
       text: null,
       finish: 'tool_calls',
     };
@@ -187,15 +205,39 @@ function streamPieces(text) {
 function writeStream(res, request, created, onExchange) {
   const { body, decision } = completionBody(request, created);
   onExchange?.({ request, status: 200, response: body });
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const base = { id: body.id, object: 'chat.completion.chunk', created, model: body.model, service_tier: 'default', system_fingerprint: SYSTEM_FINGERPRINT };
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const base = {
+    id: body.id,
+    object: 'chat.completion.chunk',
+    created,
+    model: body.model,
+    service_tier: 'default',
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  };
   const send = (obj) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
   const withUsage = request.stream_options?.include_usage === true;
-  const chunk = (delta, finish) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(withUsage ? { usage: null } : {}) });
+  const chunk = (delta, finish) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(withUsage ? { usage: null } : {}),
+  });
   send(chunk({ role: 'assistant', content: '', refusal: null }, null));
   if (decision.toolCalls) {
     decision.toolCalls.forEach((c, index) => {
-      send(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] }, null));
+      send(
+        chunk(
+          {
+            tool_calls: [
+              { index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } },
+            ],
+          },
+          null,
+        ),
+      );
       send(chunk({ tool_calls: [{ index, function: { arguments: c.function.arguments } }] }, null));
     });
   } else {
@@ -208,27 +250,52 @@ function writeStream(res, request, created, onExchange) {
 
 function sendJson(res, status, obj, extraHeaders = {}) {
   const text = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extraHeaders });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...extraHeaders,
+  });
   res.end(text);
 }
 
 function handle(req, res, body, onExchange) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'POST' || !url.pathname.endsWith('/chat/completions')) {
-    sendJson(res, 404, { error: { message: `Unknown request URL: ${req.method} ${url.pathname}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    sendJson(res, 404, {
+      error: {
+        message: `Unknown request URL: ${req.method} ${url.pathname}.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      },
+    });
     return;
   }
   let request;
   try {
     request = JSON.parse(body.toString('utf8'));
   } catch {
-    sendJson(res, 400, { error: { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', param: null, code: null } });
+    sendJson(res, 400, {
+      error: {
+        message: 'We could not parse the JSON body of your request.',
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
     return;
   }
   const requestId = `req_${digest([request.model, request.messages], 32).toLowerCase()}`;
   const askedToFail = (request.messages ?? []).some((m) => contentText(m.content).includes(ERROR_MARKER));
   if (askedToFail) {
-    const error = { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } };
+    const error = {
+      error: {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
+    };
     onExchange?.({ request, status: 500, response: error });
     sendJson(res, 500, error, { 'x-request-id': requestId });
     return;
@@ -256,7 +323,9 @@ export async function startMockOpenAI({ port = 0, onExchange } = {}) {
       try {
         handle(req, res, Buffer.concat(parts), onExchange);
       } catch (err) {
-        sendJson(res, 500, { error: { message: String(err?.message ?? err), type: 'server_error', param: null, code: null } });
+        sendJson(res, 500, {
+          error: { message: String(err?.message ?? err), type: 'server_error', param: null, code: null },
+        });
       }
     });
   });

@@ -25,7 +25,10 @@ export async function startOtlpRecorder({ port = 0, onRequest } = {}) {
       const json = contentType.includes('json');
       // An empty protobuf message is zero bytes; its JSON form is {}.
       const body = json ? '{}' : '';
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        'content-type': json ? 'application/json' : 'application/x-protobuf',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     });
   });

@@ -64,7 +64,12 @@ try {
   });
   for (const scenario of scenarios) {
     const started = Date.now();
-    const result = await runScenario(scenario, { openai: app.openai, hooks: app.hooks, sessionId: values.session, userId: values.user });
+    const result = await runScenario(scenario, {
+      openai: app.openai,
+      hooks: app.hooks,
+      sessionId: values.session,
+      userId: values.user,
+    });
     const preview = result.text.length > 70 ? `${result.text.slice(0, 67)}...` : result.text;
     const who = `${values.session ?? FIXTURE_IDENTITIES[scenario].sessionId} ${values.user ?? FIXTURE_IDENTITIES[scenario].userId}`;
     console.log(

@@ -28,7 +28,8 @@ export const PROMPTS = {
   tools: 'Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.',
   error: `Please move my Porto train on 2025-05-02 to the 09:05 departure. ${ERROR_MARKER}`,
   stream: 'What should I pack for three days in Porto at the end of May?',
-  unicode: 'Wir sind im Oktober drei Tage in Kyoto (京都). Was sollten wir an einem Tag unbedingt sehen? 🙏🍁',
+  unicode:
+    'Wir sind im Oktober drei Tage in Kyoto (京都). Was sollten wir an einem Tag unbedingt sehen? 🙏🍁',
   large: 'Here is the booking export from our agency account (CSV). Can you summarise it for me?',
 };
 
@@ -82,8 +83,30 @@ function prng(seed) {
 export function bookingExport(targetChars = 300_000) {
   const rand = prng(20250614);
   const pick = (xs) => xs[Math.floor(rand() * xs.length)];
-  const cities = ['Lisbon', 'Porto', 'Kyoto', 'Berlin', 'Seville', 'Vienna', 'Prague', 'Edinburgh', 'Copenhagen', 'Naples'];
-  const hotels = ['Casa do Rio', 'Hotel Miradouro', 'Ryokan Hanaya', 'Spree Suites', 'Patio Sevillano', 'Ringhotel', 'Old Town Loft', 'Castle View Inn', 'Nyhavn Rooms', 'Vomero House'];
+  const cities = [
+    'Lisbon',
+    'Porto',
+    'Kyoto',
+    'Berlin',
+    'Seville',
+    'Vienna',
+    'Prague',
+    'Edinburgh',
+    'Copenhagen',
+    'Naples',
+  ];
+  const hotels = [
+    'Casa do Rio',
+    'Hotel Miradouro',
+    'Ryokan Hanaya',
+    'Spree Suites',
+    'Patio Sevillano',
+    'Ringhotel',
+    'Old Town Loft',
+    'Castle View Inn',
+    'Nyhavn Rooms',
+    'Vomero House',
+  ];
   const statuses = ['confirmed', 'confirmed', 'confirmed', 'cancelled', 'pending'];
   const lines = ['booking_id,created,destination,hotel,check_in,nights,travellers,total_eur,status'];
   let size = lines[0].length + 1;
@@ -116,7 +139,12 @@ export function firstMessages(scenario) {
   const system = { role: 'system', content: SYSTEM_PROMPT };
   switch (scenario) {
     case 'tools':
-      return [system, { role: 'user', content: PROMPTS.chat }, { role: 'assistant', content: LISBON_ANSWER }, { role: 'user', content: PROMPTS.tools }];
+      return [
+        system,
+        { role: 'user', content: PROMPTS.chat },
+        { role: 'assistant', content: LISBON_ANSWER },
+        { role: 'user', content: PROMPTS.tools },
+      ];
     case 'large':
       return [system, { role: 'user', content: `${PROMPTS.large}\n\n${bookingExport()}` }];
     default:
@@ -139,7 +167,13 @@ const passThrough = {
 export async function runScenario(scenario, { openai, hooks = passThrough, sessionId, userId }) {
   if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
   const ids = FIXTURE_IDENTITIES[scenario];
-  const meta = { scenario, sessionId: sessionId ?? ids.sessionId, userId: userId ?? ids.userId, userText: PROMPTS[scenario], failed: false };
+  const meta = {
+    scenario,
+    sessionId: sessionId ?? ids.sessionId,
+    userId: userId ?? ids.userId,
+    userText: PROMPTS[scenario],
+    failed: false,
+  };
   const model = MODELS[scenario];
   const messages = firstMessages(scenario);
   const text = await hooks.turn(meta, async () => {
@@ -164,26 +198,49 @@ async function turn(openai, hooks, scenario, model, messages, meta) {
     case 'large': {
       const params = { model, messages, user: meta.userId };
       if (scenario === 'chat') Object.assign(params, { temperature: 0.7, max_tokens: 400 });
-      if (scenario === 'unicode') Object.assign(params, { reasoning_effort: 'low', max_completion_tokens: 800 });
+      if (scenario === 'unicode')
+        Object.assign(params, { reasoning_effort: 'low', max_completion_tokens: 800 });
       const res = await openai.chat.completions.create(params);
       return res.choices[0].message.content ?? '';
     }
     case 'stream': {
-      const stream = await openai.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true }, temperature: 0.2 });
+      const stream = await openai.chat.completions.create({
+        model,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: 0.2,
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       return text;
     }
     case 'tools': {
-      const first = await openai.chat.completions.create({ model, messages, tools: [WEATHER_TOOL], tool_choice: 'auto', temperature: 0 });
+      const first = await openai.chat.completions.create({
+        model,
+        messages,
+        tools: [WEATHER_TOOL],
+        tool_choice: 'auto',
+        temperature: 0,
+      });
       const assistant = first.choices[0].message;
-      const followUp = [...messages, { role: 'assistant', content: assistant.content, tool_calls: assistant.tool_calls }];
+      const followUp = [
+        ...messages,
+        { role: 'assistant', content: assistant.content, tool_calls: assistant.tool_calls },
+      ];
       for (const call of assistant.tool_calls ?? []) {
         const args = JSON.parse(call.function.arguments);
-        const result = await hooks.tool({ name: call.function.name, callId: call.id, args }, async () => weatherFor(args.city, args.date));
+        const result = await hooks.tool({ name: call.function.name, callId: call.id, args }, async () =>
+          weatherFor(args.city, args.date),
+        );
         followUp.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
-      const second = await openai.chat.completions.create({ model, messages: followUp, tools: [WEATHER_TOOL], temperature: 0 });
+      const second = await openai.chat.completions.create({
+        model,
+        messages: followUp,
+        tools: [WEATHER_TOOL],
+        temperature: 0,
+      });
       return second.choices[0].message.content ?? '';
     }
   }

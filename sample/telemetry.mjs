@@ -6,7 +6,10 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPMetricExporter as JsonMetricExporter, AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  OTLPMetricExporter as JsonMetricExporter,
+  AggregationTemporalityPreference,
+} from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -42,7 +45,10 @@ export function createExporters({ protocol, gzip = false }) {
  * legacy/ use it too, so every library is exported by the same SDK version.
  */
 export function createAppTracerProvider(traceExporter) {
-  const provider = new NodeTracerProvider({ resource: appResource(), spanProcessors: [new BatchSpanProcessor(traceExporter)] });
+  const provider = new NodeTracerProvider({
+    resource: appResource(),
+    spanProcessors: [new BatchSpanProcessor(traceExporter)],
+  });
   provider.register();
   return provider;
 }

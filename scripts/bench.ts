@@ -28,7 +28,8 @@ const row = (what: string, value: string, note = ''): void => {
   rows.push([what, value, note]);
   console.error(`  ${what}: ${value} ${note}`);
 };
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // ---- inputs: the traceloop "tools" turn (structured content) as protobuf and JSON, 200 copies each ----
 
@@ -38,7 +39,12 @@ function withFreshIds(json: unknown): unknown {
   return JSON.parse(text);
 }
 
-const jsonEntry = fixtureEntries({ library: 'traceloop', scenario: 'tools', signal: 'traces', encoding: 'json' })[0]!;
+const jsonEntry = fixtureEntries({
+  library: 'traceloop',
+  scenario: 'tools',
+  signal: 'traces',
+  encoding: 'json',
+})[0]!;
 const template = JSON.parse(fixturePayload(jsonEntry).toString('utf8'));
 const spansPerRequest = decodeOtlp('traces', fixturePayload(jsonEntry), 'json').spans.length;
 const COPIES = 200;
@@ -50,14 +56,27 @@ for (let i = 0; i < COPIES; i++) {
   jsonBodies.push(Buffer.from(JSON.stringify(copy)));
   // JSON -> protobuf through the same schema the receiver reads (hex ids become bytes).
   const batch = decodeOtlp('traces', jsonBodies[i]!, 'json');
-  protoBodies.push(Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish()));
+  protoBodies.push(
+    Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish()),
+  );
 }
 
 function toProtoObject(batch: TelemetryBatch): Record<string, unknown> {
   const hex = (s: string | undefined): Buffer | undefined => (s ? Buffer.from(s, 'hex') : undefined);
   const anyValue = (v: unknown): Record<string, unknown> =>
-    typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : typeof v === 'number' ? (Number.isInteger(v) ? { intValue: v } : { doubleValue: v }) : Array.isArray(v) ? { arrayValue: { values: v.map(anyValue) } } : { stringValue: JSON.stringify(v) };
-  const kv = (a: Record<string, unknown>): { key: string; value: Record<string, unknown> }[] => Object.entries(a).map(([key, value]) => ({ key, value: anyValue(value) }));
+    typeof v === 'string'
+      ? { stringValue: v }
+      : typeof v === 'boolean'
+        ? { boolValue: v }
+        : typeof v === 'number'
+          ? Number.isInteger(v)
+            ? { intValue: v }
+            : { doubleValue: v }
+          : Array.isArray(v)
+            ? { arrayValue: { values: v.map(anyValue) } }
+            : { stringValue: JSON.stringify(v) };
+  const kv = (a: Record<string, unknown>): { key: string; value: Record<string, unknown> }[] =>
+    Object.entries(a).map(([key, value]) => ({ key, value: anyValue(value) }));
   return {
     resourceSpans: batch.spans.map((s: SpanRecord) => ({
       resource: { attributes: kv(s.resource) },
@@ -74,7 +93,11 @@ function toProtoObject(batch: TelemetryBatch): Record<string, unknown> {
               startTimeUnixNano: s.startTimeUnixNano,
               endTimeUnixNano: s.endTimeUnixNano,
               attributes: kv(s.attributes),
-              events: s.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano, attributes: kv(e.attributes) })),
+              events: s.events.map((e) => ({
+                name: e.name,
+                timeUnixNano: e.timeUnixNano,
+                attributes: kv(e.attributes),
+              })),
               status: s.status,
             },
           ],
@@ -106,9 +129,17 @@ for (const [encoding, bodies] of [
   let i = 0;
   const decode = timeLoop(1500, () => decodeOtlp('traces', bodies[i++ % COPIES]!, encoding));
   i = 0;
-  const plain = timeLoop(1500, () => (encoding === 'protobuf' ? types.traceRequest.decode(bodies[i++ % COPIES]!) : JSON.parse(bodies[i++ % COPIES]!.toString('utf8'))));
+  const plain = timeLoop(1500, () =>
+    encoding === 'protobuf'
+      ? types.traceRequest.decode(bodies[i++ % COPIES]!)
+      : JSON.parse(bodies[i++ % COPIES]!.toString('utf8')),
+  );
   const bytes = bodies.reduce((n, b) => n + b.length, 0) / COPIES;
-  row(`decode ${encoding}`, `${fmt((decode.perSecond * spansPerRequest) / 1000)}k spans/s`, `plain ${encoding === 'protobuf' ? 'protobufjs decode' : 'JSON.parse'}: ${fmt((plain.perSecond * spansPerRequest) / 1000)}k spans/s (ratio ${fmt(decode.perSecond / plain.perSecond, 2)}); ${fmt(bytes)} B/request`);
+  row(
+    `decode ${encoding}`,
+    `${fmt((decode.perSecond * spansPerRequest) / 1000)}k spans/s`,
+    `plain ${encoding === 'protobuf' ? 'protobufjs decode' : 'JSON.parse'}: ${fmt((plain.perSecond * spansPerRequest) / 1000)}k spans/s (ratio ${fmt(decode.perSecond / plain.perSecond, 2)}); ${fmt(bytes)} B/request`,
+  );
 }
 
 // ---- ingest over HTTP: the real receiver (decode + normalise + store) vs a bare server ----
@@ -117,9 +148,18 @@ for (const [encoding, bodies] of [
  * Sends the bodies for `seconds` from 8 keep-alive connections. The client runs in a worker thread, so
  * the server's event loop (the receiver under test, or the bare server) has its thread to itself.
  */
-async function blast(port: number, bodies: Buffer[], contentType: string, gzip: boolean, seconds: number): Promise<{ requests: number; bytes: number; ms: number }> {
+async function blast(
+  port: number,
+  bodies: Buffer[],
+  contentType: string,
+  gzip: boolean,
+  seconds: number,
+): Promise<{ requests: number; bytes: number; ms: number }> {
   const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
-  const worker = new Worker(BLAST_WORKER, { eval: true, workerData: { port, payloads, contentType, gzip, seconds } });
+  const worker = new Worker(BLAST_WORKER, {
+    eval: true,
+    workerData: { port, payloads, contentType, gzip, seconds },
+  });
   try {
     return await new Promise((resolve, reject) => {
       worker.once('message', resolve);
@@ -175,7 +215,10 @@ async function bareServer(): Promise<{ port: number; close: () => Promise<void> 
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 async function main(): Promise<void> {
@@ -186,7 +229,13 @@ async function main(): Promise<void> {
   ] as const) {
     for (const gzip of [false, true]) {
       const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 150 });
-      const receiver = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 20 * 1024 * 1024, logger: nullLogger, onBatch: (batch) => void store.ingest(batch, 'otlp') });
+      const receiver = new OtlpHttpReceiver({
+        host: '127.0.0.1',
+        port: 0,
+        maxBodyBytes: 20 * 1024 * 1024,
+        logger: nullLogger,
+        onBatch: (batch) => void store.ingest(batch, 'otlp'),
+      });
       const { port } = await receiver.start();
       await blast(port, bodies, contentType, gzip, 1); // warm-up, not counted
       const ours = await blast(port, bodies, contentType, gzip, 3);
@@ -223,13 +272,20 @@ async function main(): Promise<void> {
     let spans = 0;
     for (let i = 0; spans < target; i++) {
       const traceId = randomBytes(16).toString('hex');
-      const batch: TelemetryBatch = { spans: typical.spans.map((s) => ({ ...s, traceId })), logs: [] as LogRecordData[] };
+      const batch: TelemetryBatch = {
+        spans: typical.spans.map((s) => ({ ...s, traceId })),
+        logs: [] as LogRecordData[],
+      };
       store.ingest(batch, 'otlp');
       spans += batch.spans.length;
     }
     store.list(); // build every trace, as the views would
     const after = heapMb();
-    row('memory, 100k stored spans (traceloop tools turn, with content)', `${fmt(after - before)} MB`, `${fmt(((after - before) * 1048576) / spans / 1024, 1)} kB per span${gc ? '' : ' (run with --expose-gc for exact figures)'}`);
+    row(
+      'memory, 100k stored spans (traceloop tools turn, with content)',
+      `${fmt(after - before)} MB`,
+      `${fmt(((after - before) * 1048576) / spans / 1024, 1)} kB per span${gc ? '' : ' (run with --expose-gc for exact figures)'}`,
+    );
 
     // ---- the tree for 10k traces ----
     const small = new TraceStore({ maxTraces: 10_000, normalizer: createNormalizer(), debounceMs: 0 });
@@ -242,7 +298,11 @@ async function main(): Promise<void> {
     const nodes = rootNodes(small, { llmOnly: false });
     const now = Date.now();
     for (const n of nodes) if (n.kind === 'trace') describeTrace(small.getTrace(n.traceId)!.summary, now);
-    row('tree roots for 10k traces (list, sort, describe)', `${fmt(performance.now() - t0, 1)} ms`, `${fmt(nodes.length)} nodes`);
+    row(
+      'tree roots for 10k traces (list, sort, describe)',
+      `${fmt(performance.now() - t0, 1)} ms`,
+      `${fmt(nodes.length)} nodes`,
+    );
     store.dispose();
     small.dispose();
   }
@@ -251,31 +311,60 @@ async function main(): Promise<void> {
 
   console.error('conversation');
   {
-    const entry = fixtureEntries({ library: 'traceloop', scenario: 'chat', signal: 'traces', encoding: 'json' })[0]!;
+    const entry = fixtureEntries({
+      library: 'traceloop',
+      scenario: 'chat',
+      signal: 'traces',
+      encoding: 'json',
+    })[0]!;
     const batch = decodeOtlp('traces', fixturePayload(entry), 'json');
     const llm = batch.spans.find((s) => s.attributes['gen_ai.input.messages'] !== undefined)!;
-    const messages = Array.from({ length: 500 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', parts: [{ type: 'text', content: `Message ${i}: ${'Lisbon trams and pastéis de nata. '.repeat(20)}` }] }));
-    const record: SpanRecord = { ...llm, attributes: { ...llm.attributes, 'gen_ai.input.messages': JSON.stringify(messages) } };
+    const messages = Array.from({ length: 500 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      parts: [{ type: 'text', content: `Message ${i}: ${'Lisbon trams and pastéis de nata. '.repeat(20)}` }],
+    }));
+    const record: SpanRecord = {
+      ...llm,
+      attributes: { ...llm.attributes, 'gen_ai.input.messages': JSON.stringify(messages) },
+    };
     const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
     store.ingest({ spans: [record], logs: [] }, 'otlp');
     const trace = store.getTrace(record.traceId)!;
     const t0 = performance.now();
     const state = buildConversationState(trace, { traceId: record.traceId }, Date.now());
-    const html = buildWebviewHtml({ cspSource: 'https://*.vscode-cdn.net', nonce: 'benchmarknonce0123', scriptUri: 'x', styleUris: [], codiconsUri: 'y', initialState: state, title: 't' });
-    row('500-message conversation: view state + panel HTML', `${fmt(performance.now() - t0, 1)} ms`, `${fmt(html.length / 1024)} kB of HTML`);
+    const html = buildWebviewHtml({
+      cspSource: 'https://*.vscode-cdn.net',
+      nonce: 'benchmarknonce0123',
+      scriptUri: 'x',
+      styleUris: [],
+      codiconsUri: 'y',
+      initialState: state,
+      title: 't',
+    });
+    row(
+      '500-message conversation: view state + panel HTML',
+      `${fmt(performance.now() - t0, 1)} ms`,
+      `${fmt(html.length / 1024)} kB of HTML`,
+    );
     store.dispose();
   }
 
   // ---- sizes ----
 
   const size = (p: string): number => (existsSync(p) ? statSync(p).size : NaN);
-  row('bundle dist/extension.js', `${fmt(size('dist/extension.js') / 1024)} kB`, existsSync('dist/extension.js') ? '' : '(run npm run build)');
+  row(
+    'bundle dist/extension.js',
+    `${fmt(size('dist/extension.js') / 1024)} kB`,
+    existsSync('dist/extension.js') ? '' : '(run npm run build)',
+  );
   row('bundle dist/webview.js', `${fmt(size('dist/webview.js') / 1024)} kB`);
   const vsix = existsSync('out') ? readdirSync('out').find((f) => f.endsWith('.vsix')) : undefined;
   row('.vsix', vsix ? `${fmt(size(`out/${vsix}`) / 1024)} kB` : 'n/a', vsix ? '' : '(run npm run package)');
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\nLLM Trace Inspector benchmark: Node ${process.version}, ${os.cpus().length} × ${cpu}, ${fmt(os.totalmem() / 1073741824)} GiB\n`);
+  console.log(
+    `\nLLM Trace Inspector benchmark: Node ${process.version}, ${os.cpus().length} × ${cpu}, ${fmt(os.totalmem() / 1073741824)} GiB\n`,
+  );
   console.log('| measure | result | compared with |');
   console.log('|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);

@@ -3,7 +3,9 @@
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 
-const entries = readdirSync('test/extension').filter((f) => f.endsWith('.ts')).map((f) => `test/extension/${f}`);
+const entries = readdirSync('test/extension')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `test/extension/${f}`);
 await esbuild.build({
   entryPoints: entries,
   outdir: 'out/test/extension',

@@ -18,28 +18,54 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-for (const f of ['package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore']) cpSync(path.join(root, f), path.join(stage, f));
-for (const d of ['media', 'l10n']) if (existsSync(path.join(root, d))) cpSync(path.join(root, d), path.join(stage, d), { recursive: true });
-cpSync(path.join(root, 'dist'), path.join(stage, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
+for (const f of ['package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'])
+  cpSync(path.join(root, f), path.join(stage, f));
+for (const d of ['media', 'l10n'])
+  if (existsSync(path.join(root, d))) cpSync(path.join(root, d), path.join(stage, d), { recursive: true });
+cpSync(path.join(root, 'dist'), path.join(stage, 'dist'), {
+  recursive: true,
+  filter: (src) => !src.endsWith('.map'),
+});
 // The packaged manifest needs no build scripts or development dependencies.
 const { scripts: _scripts, devDependencies: _dev, ...manifest } = pkg;
 writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
 mkdirSync(path.dirname(out), { recursive: true });
-const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out], { cwd: stage, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out], {
+  cwd: stage,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+});
 if (packaged.status !== 0) {
   process.stdout.write(packaged.stdout ?? '');
   process.exit(packaged.status ?? 1);
 }
 
 const list = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: stage, encoding: 'utf8' });
-const files = list.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+const files = list.stdout
+  .split('\n')
+  .map((l) => l.trim())
+  .filter(Boolean);
 const size = statSync(out).size;
 const problems = [];
-const forbidden = files.filter((f) => /^(src|test|sample|scripts|webview|node_modules|out|docs)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
+const forbidden = files.filter(
+  (f) =>
+    /^(src|test|sample|scripts|webview|node_modules|out|docs)\//.test(f) ||
+    f.endsWith('.map') ||
+    f.endsWith('.ts'),
+);
 if (forbidden.length) problems.push(`files that do not belong in the package: ${forbidden.join(', ')}`);
-if (size > 2 * 1024 * 1024) problems.push(`the package is ${(size / 1048576).toFixed(2)} MB, over the 2 MB budget`);
-for (const needed of ['dist/extension.js', 'dist/webview.js', 'dist/codicons/codicon.css', 'package.json', 'package.nls.json', 'media/conversation.css', 'l10n/bundle.l10n.json']) {
+if (size > 2 * 1024 * 1024)
+  problems.push(`the package is ${(size / 1048576).toFixed(2)} MB, over the 2 MB budget`);
+for (const needed of [
+  'dist/extension.js',
+  'dist/webview.js',
+  'dist/codicons/codicon.css',
+  'package.json',
+  'package.nls.json',
+  'media/conversation.css',
+  'l10n/bundle.l10n.json',
+]) {
   if (!files.includes(needed)) problems.push(`missing ${needed}`);
 }
 rmSync(stage, { recursive: true, force: true });
@@ -47,4 +73,6 @@ if (problems.length) {
   console.error(`package check failed:\n- ${problems.join('\n- ')}`);
   process.exit(1);
 }
-console.log(`${path.relative(root, out)}: ${(size / 1024).toFixed(0)} kB, ${files.length} files: ${files.join(', ')}`);
+console.log(
+  `${path.relative(root, out)}: ${(size / 1024).toFixed(0)} kB, ${files.length} files: ${files.join(', ')}`,
+);

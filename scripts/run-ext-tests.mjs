@@ -5,18 +5,32 @@
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { ROOT, cleanup, ensureTools, freePort, launchChromium, logger, makeTempDir, prepareProfile, run, startCodeServer } from './lib/harness.mjs';
+import {
+  ROOT,
+  cleanup,
+  ensureTools,
+  freePort,
+  launchChromium,
+  logger,
+  makeTempDir,
+  prepareProfile,
+  run,
+  startCodeServer,
+} from './lib/harness.mjs';
 
 const log = logger('ext-tests');
 const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 240000);
 const VERBOSE = !!process.env.VERBOSE;
-const NOISE = /^\s*(\[(AgentHost|ChatModelSelection|AccountPolicyGate|Service Worker|reconnection-grace-time)|Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|Timed out waiting for authentication provider|getaddrinfo ENOTFOUND|\s+at )/;
+const NOISE =
+  /^\s*(\[(AgentHost|ChatModelSelection|AccountPolicyGate|Service Worker|reconnection-grace-time)|Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin|Timed out waiting for authentication provider|getaddrinfo ENOTFOUND|\s+at )/;
 
 function fmt(args) {
   if (!Array.isArray(args)) return String(args);
   let [f, ...rest] = args;
   if (typeof f !== 'string') return args.map(String).join(' ');
-  f = f.replace(/%[sdifoOc]/g, (m) => (rest.length ? (m === '%c' ? (rest.shift(), '') : String(rest.shift())) : m));
+  f = f.replace(/%[sdifoOc]/g, (m) =>
+    rest.length ? (m === '%c' ? (rest.shift(), '') : String(rest.shift())) : m,
+  );
   return [f, ...rest.map(String)].join(' ');
 }
 
@@ -37,7 +51,11 @@ try {
   const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort });
   writeFileSync(path.join(workspace, 'README.md'), 'LLM Trace Inspector extension-host test workspace\n');
   const port = await freePort();
-  await startCodeServer(profile, { port, folder: workspace, extraArgs: ['--vscode-option', 'enable-smoke-test-driver'] });
+  await startCodeServer(profile, {
+    port,
+    folder: workspace,
+    extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+  });
   log('code-server up on port', port, '; receiver port', receiverPort);
   const browser = await launchChromium(path.join(tmp, 'chromium'));
   const page = browser.pages()[0] ?? (await browser.newPage());
@@ -56,9 +74,16 @@ try {
     ['extensionDevelopmentPath', `vscode-remote://${auth}${ROOT}`],
     ['extensionTestsPath', `vscode-remote://${auth}${path.join(ROOT, 'out/test/extension/suite.js')}`],
   ]);
-  await page.goto(`http://${auth}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+  await page.goto(
+    `http://${auth}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`,
+  );
   log('workbench loading; the suite runs in the extension host');
-  code = await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`no result within ${TIMEOUT_MS} ms`)), TIMEOUT_MS))]);
+  code = await Promise.race([
+    done,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`no result within ${TIMEOUT_MS} ms`)), TIMEOUT_MS),
+    ),
+  ]);
   log('extension host exit code', code);
   await browser.close().catch(() => {});
 } catch (e) {

@@ -6,7 +6,22 @@
 import path from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { ROOT, cleanup, ensureTools, freePort, installExtension, launchChromium, logger, makeTempDir, onCleanup, prepareProfile, request, run, sleep, startCodeServer } from './lib/harness.mjs';
+import {
+  ROOT,
+  cleanup,
+  ensureTools,
+  freePort,
+  installExtension,
+  launchChromium,
+  logger,
+  makeTempDir,
+  onCleanup,
+  prepareProfile,
+  request,
+  run,
+  sleep,
+  startCodeServer,
+} from './lib/harness.mjs';
 
 const log = logger('ui-test');
 const RESULTS = path.join(ROOT, 'test-results');
@@ -71,14 +86,19 @@ try {
 
   const tmp = makeTempDir('lti-ui-');
   const receiverPort = await freePort();
-  const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort, 'workbench.colorTheme': 'Default Dark Modern' });
+  const profile = prepareProfile(tmp, {
+    'llmTraceInspector.receiver.port': receiverPort,
+    'workbench.colorTheme': 'Default Dark Modern',
+  });
   installExtension(profile, vsix);
   log('installed', path.basename(vsix));
   const workspace = path.join(tmp, 'workspace');
   mkdirSync(workspace, { recursive: true });
   const port = await freePort();
   await startCodeServer(profile, { port, folder: workspace });
-  const browser = await launchChromium(path.join(tmp, 'chromium'), { viewport: { width: 1500, height: 950 } });
+  const browser = await launchChromium(path.join(tmp, 'chromium'), {
+    viewport: { width: 1500, height: 950 },
+  });
   page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -88,7 +108,11 @@ try {
   await check('the receiver starts with the window and answers OTLP/HTTP', async () => {
     const end = Date.now() + 30000;
     for (;;) {
-      const r = await request(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      const r = await request(`${endpoint}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      }).catch(() => undefined);
       if (r?.status === 200) return;
       if (Date.now() > end) throw new Error(`no answer from ${endpoint}`);
       await sleep(300);
@@ -110,7 +134,8 @@ try {
     let box;
     for (const sash of await page.locator('.monaco-sash.vertical').all()) {
       const b = await sash.boundingBox();
-      if (b && sidebar && Math.abs(b.x + b.width / 2 - (sidebar.x + sidebar.width)) < 6 && b.height > 200) box = b;
+      if (b && sidebar && Math.abs(b.x + b.width / 2 - (sidebar.x + sidebar.width)) < 6 && b.height > 200)
+        box = b;
     }
     if (box) {
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -118,20 +143,39 @@ try {
       await page.mouse.move(box.x + 200, box.y + box.height / 2, { steps: 5 });
       await page.mouse.up();
     }
-    await page.locator('.title', { hasText: endpoint.replace('http://', '') }).first().waitFor({ timeout: 5000 });
+    await page
+      .locator('.title', { hasText: endpoint.replace('http://', '') })
+      .first()
+      .waitFor({ timeout: 5000 });
     await page.screenshot({ path: path.join(RESULTS, 'ui-welcome.png') });
   });
 
   // Real captures: the tools conversation from each library, and the failed call.
-  const wanted = manifest.entries.filter((e) => e.encoding === 'protobuf' && ['chat', 'tools', 'error', 'unicode'].includes(e.scenario) && !e.library.includes('legacy'));
-  await replay(endpoint, wanted.filter((e) => e.signal === 'logs'));
-  await replay(endpoint, wanted.filter((e) => e.signal === 'traces'));
+  const wanted = manifest.entries.filter(
+    (e) =>
+      e.encoding === 'protobuf' &&
+      ['chat', 'tools', 'error', 'unicode'].includes(e.scenario) &&
+      !e.library.includes('legacy'),
+  );
+  await replay(
+    endpoint,
+    wanted.filter((e) => e.signal === 'logs'),
+  );
+  await replay(
+    endpoint,
+    wanted.filter((e) => e.signal === 'traces'),
+  );
   log(`sent ${wanted.length} captured requests`);
 
   await check('traces appear in the tree, live, with model and tokens', async () => {
-    const row = page.locator('.monaco-list-row', { hasText: 'gpt-4o-mini-2024-07-18' }).filter({ hasText: ' tok' }).first();
+    const row = page
+      .locator('.monaco-list-row', { hasText: 'gpt-4o-mini-2024-07-18' })
+      .filter({ hasText: ' tok' })
+      .first();
     await row.waitFor({ timeout: 15000 });
-    const rows = await page.locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row').count();
+    const rows = await page
+      .locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row')
+      .count();
     assert(rows >= 4, `expected at least 4 traces in the tree, saw ${rows}`);
     const text = await row.innerText();
     assert(/\d+ tok/.test(text), `trace row "${text}" shows no token count`);
@@ -180,11 +224,16 @@ try {
       '318 → 44',
       'sess-lisbon-weekend',
       'user-1042',
-    ]) assert(text.includes(expected), `the conversation does not show "${expected}"`);
+    ])
+      assert(text.includes(expected), `the conversation does not show "${expected}"`);
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-conversation.png') });
     // The whole turn, from its header: what a click on the trace itself opens.
-    await tree.locator('.monaco-list-row[aria-level="1"]', { hasText: '630 tok' }).first().locator('.label-name').click();
+    await tree
+      .locator('.monaco-list-row[aria-level="1"]', { hasText: '630 tok' })
+      .first()
+      .locator('.label-name')
+      .click();
     await frame.locator('h1', { hasText: 'handle_turn' }).first().waitFor({ timeout: 10000 });
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-trace.png') });
@@ -194,20 +243,41 @@ try {
     const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
     const traceRows = tree.locator('.monaco-list-row[aria-level="1"]');
     const before = await traceRows.count();
-    await page.locator('.part.sidebar .action-label[aria-label="Pause Live Updates"]:visible').first().click();
-    await tree.locator('.message', { hasText: 'Paused: new traces wait until you resume.' }).waitFor({ timeout: 10000 });
-    await replay(endpoint, manifest.entries.filter((e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'protobuf'));
-    await tree.locator('.message', { hasText: 'Paused: 1 new trace waits. Resume to show it.' }).waitFor({ timeout: 10000 });
+    await page
+      .locator('.part.sidebar .action-label[aria-label="Pause Live Updates"]:visible')
+      .first()
+      .click();
+    await tree
+      .locator('.message', { hasText: 'Paused: new traces wait until you resume.' })
+      .waitFor({ timeout: 10000 });
+    await replay(
+      endpoint,
+      manifest.entries.filter(
+        (e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'protobuf',
+      ),
+    );
+    await tree
+      .locator('.message', { hasText: 'Paused: 1 new trace waits. Resume to show it.' })
+      .waitFor({ timeout: 10000 });
     const held = await traceRows.count();
     assert(held === before, `the list changed while paused: ${before} rows, then ${held}`);
     await page.screenshot({ path: path.join(RESULTS, 'ui-paused.png') });
-    await page.locator('.part.sidebar .action-label[aria-label="Resume Live Updates"]:visible').first().click();
+    await page
+      .locator('.part.sidebar .action-label[aria-label="Resume Live Updates"]:visible')
+      .first()
+      .click();
     const end = Date.now() + 10000;
     while ((await traceRows.count()) !== before + 1) {
-      if (Date.now() > end) throw new Error(`after Resume the tree has ${await traceRows.count()} traces, expected ${before + 1}`);
+      if (Date.now() > end)
+        throw new Error(
+          `after Resume the tree has ${await traceRows.count()} traces, expected ${before + 1}`,
+        );
       await sleep(200);
     }
-    assert((await tree.locator('.message', { hasText: 'Paused' }).count()) === 0, 'the pause message stays after Resume');
+    assert(
+      (await tree.locator('.message', { hasText: 'Paused' }).count()) === 0,
+      'the pause message stays after Resume',
+    );
   });
 
   await check('Find by Session ID lists the session turns oldest first', async () => {
@@ -217,87 +287,119 @@ try {
     await page.keyboard.type('LLM Trace Inspector: Find by Session ID');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget', { hasText: 'Find by Session ID' }).waitFor({ timeout: 10000 });
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'sess-lisbon-weekend' }).waitFor({ timeout: 10000 });
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'sess-lisbon-weekend' })
+      .waitFor({ timeout: 10000 });
     await page.keyboard.type('sess-lisbon-weekend');
     await page.keyboard.press('Enter');
     const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
     const header = tree.locator('.monaco-list-row', { hasText: 'Session sess-lisbon-weekend' });
     await header.waitFor({ timeout: 10000 });
     const text = await header.innerText();
-    assert(/\d+ traces · \d+ LLM calls · [\d.,k]+ tokens/.test(text.replace(/\s+/g, ' ')), `session header "${text}" lacks its totals`);
+    assert(
+      /\d+ traces · \d+ LLM calls · [\d.,k]+ tokens/.test(text.replace(/\s+/g, ' ')),
+      `session header "${text}" lacks its totals`,
+    );
     const message = await tree.locator('.message', { hasText: 'oldest turn first' }).count();
     assert(message === 1, 'the view does not say the session is listed oldest turn first');
     await page.screenshot({ path: path.join(RESULTS, 'ui-session.png') });
   });
 
-  await check('a port held by another OTLP receiver is named, and "Use Port" moves the receiver', async () => {
-    // A stand-in for another local OTLP tool (the AI Toolkit, Aspire, a Collector) holding a port.
-    const other = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(req.method === 'POST' ? 200 : 404, { 'Content-Type': 'application/json' });
-        res.end('{}');
+  await check(
+    'a port held by another OTLP receiver is named, and "Use Port" moves the receiver',
+    async () => {
+      // A stand-in for another local OTLP tool (the AI Toolkit, Aspire, a Collector) holding a port.
+      const other = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(req.method === 'POST' ? 200 : 404, { 'Content-Type': 'application/json' });
+          res.end('{}');
+        });
       });
-    });
-    const taken = await freePort();
-    await new Promise((r) => other.listen(taken, '127.0.0.1', r));
-    onCleanup(() => new Promise((r) => other.close(r)));
-    await page.locator('.part.sidebar .title-label').first().click();
-    await page.keyboard.press('F1');
-    await page.keyboard.type('LLM Trace Inspector: Change Receiver Port');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-title', { hasText: /^LLM Trace Inspector: Receiver Port$/ }).waitFor({ timeout: 10000 });
-    await page.locator('.quick-input-box input').fill(String(taken));
-    await page.keyboard.press('Enter');
-    const toast = page.locator('.notification-toast', { hasText: `port ${taken}` });
-    await toast.waitFor({ timeout: 15000 });
-    const message = (await toast.innerText()).replace(/\s+/g, ' ');
-    assert(/another OTLP receiver/.test(message), `the notification does not name the holder: "${message}"`);
-    for (const action of ['Choose Port...', 'Retry']) assert(message.includes(action), `no "${action}" action in "${message}"`);
-    const use = toast.getByRole('button', { name: /^Use Port \d+$/ });
-    const label = await use.innerText();
-    const next = Number(/\d+/.exec(label)[0]);
-    const title = await page.locator('.part.sidebar .title-label').first().innerText();
-    assert(!title.includes(String(taken)) && !/\d+\.\d+\.\d+\.\d+:/.test(title), `the view title "${title}" names an endpoint that is not listening`);
-    await sleep(800); // let the toast finish sliding in
-    await page.screenshot({ path: path.join(RESULTS, 'ui-port-in-use.png') });
-    await use.click();
-    const end = Date.now() + 15000;
-    for (;;) {
-      const r = await request(`http://127.0.0.1:${next}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).catch(() => undefined);
-      if (r?.status === 200) break;
-      if (Date.now() > end) throw new Error(`the receiver did not move to port ${next}`);
-      await sleep(300);
-    }
-    const status = await page.locator('.statusbar-item', { hasText: 'LLM' }).first().getAttribute('aria-label');
-    assert(status?.includes(`127.0.0.1:${next}`), `the status bar still says "${status}"`);
-  });
+      const taken = await freePort();
+      await new Promise((r) => other.listen(taken, '127.0.0.1', r));
+      onCleanup(() => new Promise((r) => other.close(r)));
+      await page.locator('.part.sidebar .title-label').first().click();
+      await page.keyboard.press('F1');
+      await page.keyboard.type('LLM Trace Inspector: Change Receiver Port');
+      await page.keyboard.press('Enter');
+      await page
+        .locator('.quick-input-title', { hasText: /^LLM Trace Inspector: Receiver Port$/ })
+        .waitFor({ timeout: 10000 });
+      await page.locator('.quick-input-box input').fill(String(taken));
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notification-toast', { hasText: `port ${taken}` });
+      await toast.waitFor({ timeout: 15000 });
+      const message = (await toast.innerText()).replace(/\s+/g, ' ');
+      assert(
+        /another OTLP receiver/.test(message),
+        `the notification does not name the holder: "${message}"`,
+      );
+      for (const action of ['Choose Port...', 'Retry'])
+        assert(message.includes(action), `no "${action}" action in "${message}"`);
+      const use = toast.getByRole('button', { name: /^Use Port \d+$/ });
+      const label = await use.innerText();
+      const next = Number(/\d+/.exec(label)[0]);
+      const title = await page.locator('.part.sidebar .title-label').first().innerText();
+      assert(
+        !title.includes(String(taken)) && !/\d+\.\d+\.\d+\.\d+:/.test(title),
+        `the view title "${title}" names an endpoint that is not listening`,
+      );
+      await sleep(800); // let the toast finish sliding in
+      await page.screenshot({ path: path.join(RESULTS, 'ui-port-in-use.png') });
+      await use.click();
+      const end = Date.now() + 15000;
+      for (;;) {
+        const r = await request(`http://127.0.0.1:${next}/v1/traces`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+        }).catch(() => undefined);
+        if (r?.status === 200) break;
+        if (Date.now() > end) throw new Error(`the receiver did not move to port ${next}`);
+        await sleep(300);
+      }
+      const status = await page
+        .locator('.statusbar-item', { hasText: 'LLM' })
+        .first()
+        .getAttribute('aria-label');
+      assert(status?.includes(`127.0.0.1:${next}`), `the status bar still says "${status}"`);
+    },
+  );
 
-  await check('a second window on the same port says, in the sidebar and the status bar, that the first one receives', async () => {
-    const second = await browser.newPage();
-    try {
-      await second.goto(page.url());
-      await second.waitForSelector('.monaco-workbench', { timeout: 60000 });
-      await second.locator('.activitybar [aria-label^="LLM Traces"]').first().click();
-      const welcome = second.locator('.part.sidebar', { hasText: 'Another VS Code window runs the LLM Trace Inspector receiver' });
-      await welcome.waitFor({ timeout: 20000 });
-      const sidebar = (await second.locator('.part.sidebar').innerText()).replace(/\s+/g, ' ');
-      assert(!/another program/.test(sidebar), `the sidebar blames another program: "${sidebar}"`);
-      const status = second.locator('.statusbar-item', { hasText: 'other window' }).first();
-      await status.waitFor({ timeout: 10000 });
-      const label = await status.getAttribute('aria-label');
-      assert(/Another VS Code window/.test(label ?? ''), `the status bar says "${label}"`);
-      await second.screenshot({ path: path.join(RESULTS, 'ui-second-window.png') });
-    } finally {
-      await second.close().catch(() => {});
-    }
-  });
+  await check(
+    'a second window on the same port says, in the sidebar and the status bar, that the first one receives',
+    async () => {
+      const second = await browser.newPage();
+      try {
+        await second.goto(page.url());
+        await second.waitForSelector('.monaco-workbench', { timeout: 60000 });
+        await second.locator('.activitybar [aria-label^="LLM Traces"]').first().click();
+        const welcome = second.locator('.part.sidebar', {
+          hasText: 'Another VS Code window runs the LLM Trace Inspector receiver',
+        });
+        await welcome.waitFor({ timeout: 20000 });
+        const sidebar = (await second.locator('.part.sidebar').innerText()).replace(/\s+/g, ' ');
+        assert(!/another program/.test(sidebar), `the sidebar blames another program: "${sidebar}"`);
+        const status = second.locator('.statusbar-item', { hasText: 'other window' }).first();
+        await status.waitFor({ timeout: 10000 });
+        const label = await status.getAttribute('aria-label');
+        assert(/Another VS Code window/.test(label ?? ''), `the status bar says "${label}"`);
+        await second.screenshot({ path: path.join(RESULTS, 'ui-second-window.png') });
+      } finally {
+        await second.close().catch(() => {});
+      }
+    },
+  );
 
   await check('the conversation panel comes back after a window reload', async () => {
     await page.locator('.part.sidebar .title-label').first().click();
     await page.keyboard.press('F1');
     await page.keyboard.type('Developer: Reload Window');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Reload Window' }).first().waitFor({ timeout: 10000 });
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'Reload Window' })
+      .first()
+      .waitFor({ timeout: 10000 });
     await page.keyboard.press('Enter');
     await page.waitForLoadState('load');
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -306,7 +408,12 @@ try {
     const end = Date.now() + 30000;
     let text = '';
     while (Date.now() < end && !/handle_turn|no longer in the store/.test(text)) {
-      for (const f of page.frames()) text += await f.locator('#lti-root h1').first().innerText({ timeout: 200 }).catch(() => '');
+      for (const f of page.frames())
+        text += await f
+          .locator('#lti-root h1')
+          .first()
+          .innerText({ timeout: 200 })
+          .catch(() => '');
       await sleep(300);
     }
     assert(/handle_turn|no longer in the store/.test(text), 'no conversation panel after the reload');
@@ -322,5 +429,7 @@ try {
   await cleanup();
 }
 const passed = results.filter((r) => r.ok).length;
-console.log(`${passed} passed, ${results.length - passed + (exitCode && results.every((r) => r.ok) ? 1 : 0)} failed`);
+console.log(
+  `${passed} passed, ${results.length - passed + (exitCode && results.every((r) => r.ok) ? 1 : 0)} failed`,
+);
 process.exit(exitCode);

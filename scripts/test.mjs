@@ -35,7 +35,10 @@ if (selected.length === 0) {
 function runTier(tier) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(tier.cmd[0], tier.cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...tier.env, FORCE_COLOR: '0' } });
+    const child = spawn(tier.cmd[0], tier.cmd.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...tier.env, FORCE_COLOR: '0' },
+    });
     let text = '';
     const tee = (stream) => (d) => {
       text += d;

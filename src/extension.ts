@@ -24,13 +24,19 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
 
   const store = new TraceStore({
     maxTraces: config.maxTraces,
-    normalizer: createNormalizer({ sessionAttributes: config.sessionAttributes, userAttributes: config.userAttributes }),
+    normalizer: createNormalizer({
+      sessionAttributes: config.sessionAttributes,
+      userAttributes: config.userAttributes,
+    }),
   });
   // The receiver's own spans are recorded nowhere: never through the process-global OpenTelemetry API,
   // which another extension in this host may have claimed.
   const receiver = new ReceiverController(store, rootLogger, noopTracer());
   const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
-  const treeView = vscode.window.createTreeView(Views.traces, { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView(Views.traces, {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
   tree.attach(treeView);
   const panels = new ConversationPanels(context.extensionUri, store, rootLogger, (traceId, spanId) => {
     void treeView.reveal({ kind: 'span', traceId, spanId }, { select: true, focus: false, expand: true });
@@ -53,7 +59,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`)) store.setMaxTraces(next.maxTraces);
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       if (affectsNormalisation(e)) {
-        store.setNormalizer(createNormalizer({ sessionAttributes: next.sessionAttributes, userAttributes: next.userAttributes }));
+        store.setNormalizer(
+          createNormalizer({
+            sessionAttributes: next.sessionAttributes,
+            userAttributes: next.userAttributes,
+          }),
+        );
       }
     }),
   );

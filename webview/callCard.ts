@@ -32,7 +32,11 @@ export function callModel(call: CallView): string {
 }
 
 function fact(label: string, value: Child, sub?: Child, className = ''): HTMLElement {
-  const item = h('div', { className: `lti-fact${className ? ` ${className}` : ''}` }, h('dt', { text: label }));
+  const item = h(
+    'div',
+    { className: `lti-fact${className ? ` ${className}` : ''}` },
+    h('dt', { text: label }),
+  );
   const dd = h('dd');
   append(dd, value);
   if (sub) append(dd, h('span', { className: 'lti-fact-sub' }, sub));
@@ -43,7 +47,10 @@ function fact(label: string, value: Child, sub?: Child, className = ''): HTMLEle
 function facts(call: CallView): HTMLElement {
   const { llm } = call;
   const dl = h('dl', { className: 'lti-facts' });
-  const requested = llm.requestModel && llm.responseModel && llm.requestModel !== llm.responseModel ? `requested ${llm.requestModel}` : undefined;
+  const requested =
+    llm.requestModel && llm.responseModel && llm.requestModel !== llm.responseModel
+      ? `requested ${llm.requestModel}`
+      : undefined;
   dl.appendChild(fact('Model', llm.responseModel ?? llm.requestModel ?? '—', requested, 'lti-fact-wide'));
   if (llm.provider) dl.appendChild(fact('Provider', llm.provider));
   if (llm.operation) dl.appendChild(fact('Operation', llm.operation));
@@ -52,24 +59,52 @@ function facts(call: CallView): HTMLElement {
   dl.appendChild(
     fact(
       'Tokens in → out',
-      h('span', { className: 'lti-tokens' }, formatTokenCount(usage.inputTokens), h('span', { className: 'lti-arrow', text: ' → ' }), formatTokenCount(usage.outputTokens)),
+      h(
+        'span',
+        { className: 'lti-tokens' },
+        formatTokenCount(usage.inputTokens),
+        h('span', { className: 'lti-arrow', text: ' → ' }),
+        formatTokenCount(usage.outputTokens),
+      ),
       total !== undefined ? `${formatCount(total)} total` : undefined,
     ),
   );
-  if (usage.cachedInputTokens !== undefined) dl.appendChild(fact('Cached input', formatTokenCount(usage.cachedInputTokens)));
-  if (usage.reasoningTokens !== undefined) dl.appendChild(fact('Reasoning', formatTokenCount(usage.reasoningTokens)));
+  if (usage.cachedInputTokens !== undefined)
+    dl.appendChild(fact('Cached input', formatTokenCount(usage.cachedInputTokens)));
+  if (usage.reasoningTokens !== undefined)
+    dl.appendChild(fact('Reasoning', formatTokenCount(usage.reasoningTokens)));
   dl.appendChild(fact('Latency', formatDuration(call.durationMs)));
   if (llm.finishReasons.length > 0) dl.appendChild(fact('Finish', llm.finishReasons.join(', ')));
   if (llm.isStreaming !== undefined) dl.appendChild(fact('Streaming', llm.isStreaming ? 'yes' : 'no'));
   const status = call.status.code === 'error' ? 'error' : call.status.code === 'ok' ? 'ok' : 'unset';
-  const statusTitle = status === 'unset' ? 'The instrumentation set no span status: no error was reported' : `Span status: ${status}`;
+  const statusTitle =
+    status === 'unset'
+      ? 'The instrumentation set no span status: no error was reported'
+      : `Span status: ${status}`;
   dl.appendChild(
     fact(
       'Status',
-      h('span', { className: `lti-status lti-status-${status}`, attrs: { title: statusTitle } }, icon(status === 'error' ? 'error' : status === 'ok' ? 'pass' : 'circle-large-outline'), status),
+      h(
+        'span',
+        { className: `lti-status lti-status-${status}`, attrs: { title: statusTitle } },
+        icon(status === 'error' ? 'error' : status === 'ok' ? 'pass' : 'circle-large-outline'),
+        status,
+      ),
     ),
   );
-  if (llm.responseId) dl.appendChild(fact('Response id', h('span', { className: 'lti-mono lti-ellipsis', text: llm.responseId, attrs: { title: llm.responseId } }), undefined, 'lti-fact-wide'));
+  if (llm.responseId)
+    dl.appendChild(
+      fact(
+        'Response id',
+        h('span', {
+          className: 'lti-mono lti-ellipsis',
+          text: llm.responseId,
+          attrs: { title: llm.responseId },
+        }),
+        undefined,
+        'lti-fact-wide',
+      ),
+    );
   return dl;
 }
 
@@ -79,7 +114,13 @@ function errorCallout(call: CallView): HTMLElement | undefined {
   const box = h(
     'div',
     { className: 'lti-callout lti-callout-error' },
-    h('div', { className: 'lti-callout-title' }, icon('error'), h('strong', { text: 'This call failed' }), call.error?.type ? h('code', { className: 'lti-error-type', text: call.error.type }) : null),
+    h(
+      'div',
+      { className: 'lti-callout-title' },
+      icon('error'),
+      h('strong', { text: 'This call failed' }),
+      call.error?.type ? h('code', { className: 'lti-error-type', text: call.error.type }) : null,
+    ),
   );
   if (message) box.appendChild(h('p', { className: 'lti-error-message', text: message }));
   return box;
@@ -90,13 +131,31 @@ function parameters(call: CallView): HTMLElement | undefined {
   if (entries.length === 0) return undefined;
   const list = h('ul', { className: 'lti-params', attrs: { 'aria-label': 'Request parameters' } });
   for (const [key, value] of entries) {
-    list.appendChild(h('li', { className: 'lti-chip' }, h('span', { className: 'lti-chip-key', text: key }), h('span', { className: 'lti-chip-value', text: formatValue(value) })));
+    list.appendChild(
+      h(
+        'li',
+        { className: 'lti-chip' },
+        h('span', { className: 'lti-chip-key', text: key }),
+        h('span', { className: 'lti-chip-value', text: formatValue(value) }),
+      ),
+    );
   }
-  return h('div', { className: 'lti-params-row' }, h('span', { className: 'lti-label', text: 'Parameters' }), list);
+  return h(
+    'div',
+    { className: 'lti-params-row' },
+    h('span', { className: 'lti-label', text: 'Parameters' }),
+    list,
+  );
 }
 
 function divider(label: string, iconName: string, note?: string): HTMLElement {
-  return h('div', { className: 'lti-divider', attrs: { role: 'separator' } }, icon(iconName), h('span', { text: label }), note ? h('span', { className: 'lti-muted', text: note }) : null);
+  return h(
+    'div',
+    { className: 'lti-divider', attrs: { role: 'separator' } },
+    icon(iconName),
+    h('span', { text: label }),
+    note ? h('span', { className: 'lti-muted', text: note }) : null,
+  );
 }
 
 function messageList(messages: readonly Message[], ctx: ViewContext): DocumentFragment {
@@ -120,21 +179,41 @@ function conversation(call: CallView, info: CallCardInfo, ctx: ViewContext): HTM
     const from = info.repeatsNumber !== undefined ? `call #${info.repeatsNumber}` : 'an earlier call';
     box.appendChild(
       lazyDetails(
-        [icon('history'), h('span', { text: `Earlier conversation: ${plural(repeated, 'message')} already shown in ${from}` }), h('span', { className: 'lti-muted', text: ' · show the full input' })],
+        [
+          icon('history'),
+          h('span', {
+            text: `Earlier conversation: ${plural(repeated, 'message')} already shown in ${from}`,
+          }),
+          h('span', { className: 'lti-muted', text: ' · show the full input' }),
+        ],
         () => h('div', { className: 'lti-repeated' }, messageList(inputs.slice(0, repeated), ctx)),
         { className: 'lti-earlier' },
       ),
     );
   }
   if (inputs.length > 0) {
-    box.appendChild(divider(repeated > 0 ? 'New input' : 'Input', 'arrow-right', fresh.length === 0 ? 'nothing new: the input repeats the earlier conversation' : plural(fresh.length, 'message')));
+    box.appendChild(
+      divider(
+        repeated > 0 ? 'New input' : 'Input',
+        'arrow-right',
+        fresh.length === 0
+          ? 'nothing new: the input repeats the earlier conversation'
+          : plural(fresh.length, 'message'),
+      ),
+    );
     box.appendChild(messageList(fresh, ctx));
   }
   if (outputs.length > 0) {
     box.appendChild(divider('Output', 'reply', plural(outputs.length, 'message')));
     box.appendChild(messageList(outputs, ctx));
   } else if (inputs.length > 0) {
-    box.appendChild(divider('Output', 'reply', call.status.code === 'error' ? 'none: the call failed' : 'no answer was recorded'));
+    box.appendChild(
+      divider(
+        'Output',
+        'reply',
+        call.status.code === 'error' ? 'none: the call failed' : 'no answer was recorded',
+      ),
+    );
   }
   return box;
 }
@@ -143,15 +222,35 @@ function toolDefinitions(call: CallView, ctx: ViewContext): HTMLElement | undefi
   const tools = call.llm.toolDefinitions;
   if (tools.length === 0) return undefined;
   return lazyDetails(
-    [icon('tools'), h('span', { text: `Tool definitions (${formatCount(tools.length)})` }), h('span', { className: 'lti-muted', text: ` ${tools.map((t) => t.name).join(', ')}` })],
+    [
+      icon('tools'),
+      h('span', { text: `Tool definitions (${formatCount(tools.length)})` }),
+      h('span', { className: 'lti-muted', text: ` ${tools.map((t) => t.name).join(', ')}` }),
+    ],
     () => {
       const list = h('div', { className: 'lti-tool-defs' });
       for (const tool of tools) {
-        const item = h('div', { className: 'lti-tool-def' }, h('div', { className: 'lti-part-head' }, icon('symbol-method'), h('code', { className: 'lti-tool-name', text: tool.name })));
-        if (tool.description) item.appendChild(h('p', { className: 'lti-tool-desc', text: tool.description }));
+        const item = h(
+          'div',
+          { className: 'lti-tool-def' },
+          h(
+            'div',
+            { className: 'lti-part-head' },
+            icon('symbol-method'),
+            h('code', { className: 'lti-tool-name', text: tool.name }),
+          ),
+        );
+        if (tool.description)
+          item.appendChild(h('p', { className: 'lti-tool-desc', text: tool.description }));
         if (tool.parameters) {
           const pretty = formatParameters(tool.parameters);
-          item.appendChild(codeBlock(pretty, { language: 'json', onCopy: () => ctx.copy(tool.parameters ?? '', `parameters of ${tool.name}`), copyLabel: `Copy parameters of ${tool.name}` }));
+          item.appendChild(
+            codeBlock(pretty, {
+              language: 'json',
+              onCopy: () => ctx.copy(tool.parameters ?? '', `parameters of ${tool.name}`),
+              copyLabel: `Copy parameters of ${tool.name}`,
+            }),
+          );
         }
         list.appendChild(item);
       }
@@ -172,7 +271,11 @@ function formatParameters(text: string): string {
 function dimensions(call: CallView): HTMLElement {
   const rows = call.dimensions;
   return lazyDetails(
-    [icon('symbol-field'), h('span', { text: `Dimensions (${formatCount(rows.length)})` }), h('span', { className: 'lti-muted', text: ' session, user, span and resource attributes' })],
+    [
+      icon('symbol-field'),
+      h('span', { text: `Dimensions (${formatCount(rows.length)})` }),
+      h('span', { className: 'lti-muted', text: ' session, user, span and resource attributes' }),
+    ],
     () => {
       const body = h('tbody');
       const rowEls: { el: HTMLTableRowElement; haystack: string }[] = [];
@@ -182,7 +285,11 @@ function dimensions(call: CallView): HTMLElement {
           { className: row.key === 'session' || row.key === 'user' ? 'lti-dim-key-row' : '' },
           h('th', { attrs: { scope: 'row' }, className: 'lti-dim-key', text: row.key }),
           h('td', { className: 'lti-dim-value', text: row.value }),
-          h('td', { className: 'lti-dim-from' }, h('span', { className: `lti-from lti-from-${row.from}`, text: row.from })),
+          h(
+            'td',
+            { className: 'lti-dim-from' },
+            h('span', { className: `lti-from lti-from-${row.from}`, text: row.from }),
+          ),
         );
         body.appendChild(el);
         rowEls.push({ el, haystack: `${row.key}\n${row.value}`.toLowerCase() });
@@ -190,12 +297,25 @@ function dimensions(call: CallView): HTMLElement {
       const table = h(
         'table',
         { className: 'lti-dims' },
-        h('thead', {}, h('tr', {}, h('th', { attrs: { scope: 'col' }, text: 'Key' }), h('th', { attrs: { scope: 'col' }, text: 'Value' }), h('th', { attrs: { scope: 'col' }, text: 'From' }))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { attrs: { scope: 'col' }, text: 'Key' }),
+            h('th', { attrs: { scope: 'col' }, text: 'Value' }),
+            h('th', { attrs: { scope: 'col' }, text: 'From' }),
+          ),
+        ),
         body,
       );
       const wrapper = h('div', { className: 'lti-dims-wrap' });
       if (rows.length > 12) {
-        const filter = h('input', { className: 'lti-filter', attrs: { type: 'search', placeholder: 'Filter dimensions', 'aria-label': 'Filter dimensions' } });
+        const filter = h('input', {
+          className: 'lti-filter',
+          attrs: { type: 'search', placeholder: 'Filter dimensions', 'aria-label': 'Filter dimensions' },
+        });
         filter.addEventListener('input', () => {
           const q = filter.value.trim().toLowerCase();
           for (const { el, haystack } of rowEls) el.hidden = q !== '' && !haystack.includes(q);
@@ -212,7 +332,12 @@ function dimensions(call: CallView): HTMLElement {
 function rawAttributes(call: CallView, ctx: ViewContext): HTMLElement {
   return lazyDetails(
     [icon('json'), h('span', { text: 'Raw span attributes' })],
-    () => codeBlock(call.rawAttributes, { language: 'json', onCopy: () => ctx.copy(call.rawAttributes, 'raw attributes'), copyLabel: 'Copy raw attributes' }),
+    () =>
+      codeBlock(call.rawAttributes, {
+        language: 'json',
+        onCopy: () => ctx.copy(call.rawAttributes, 'raw attributes'),
+        copyLabel: 'Copy raw attributes',
+      }),
     { className: 'lti-section' },
   );
 }
@@ -224,7 +349,14 @@ export function callCard(call: CallView, info: CallCardInfo, ctx: CallCardContex
     className: `lti-call${failed ? ' lti-call-failed' : ''}`,
     attrs: { id, 'aria-labelledby': `${id}-title`, tabindex: '-1', 'data-span-id': call.spanId },
   });
-  const sub = [call.llm.provider, call.llm.operation, `started ${formatOffset(call.startMs - info.traceStartMs)}`, `span “${call.name}”`].filter(Boolean).join(' · ');
+  const sub = [
+    call.llm.provider,
+    call.llm.operation,
+    `started ${formatOffset(call.startMs - info.traceStartMs)}`,
+    `span “${call.name}”`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const head = h(
     'header',
     { className: 'lti-call-head' },
@@ -232,14 +364,34 @@ export function callCard(call: CallView, info: CallCardInfo, ctx: CallCardContex
     h(
       'div',
       { className: 'lti-call-title' },
-      h('h2', { attrs: { id: `${id}-title` } }, h('span', { className: 'lti-visually-hidden', text: `Call ${info.number}: ` }), callModel(call)),
+      h(
+        'h2',
+        { attrs: { id: `${id}-title` } },
+        h('span', { className: 'lti-visually-hidden', text: `Call ${info.number}: ` }),
+        callModel(call),
+      ),
       h('div', { className: 'lti-call-sub', text: sub }),
     ),
     failed ? h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'failed') : null,
-    h('span', { className: 'lti-call-latency', attrs: { title: 'Latency' } }, icon('clock'), formatDuration(call.durationMs)),
+    h(
+      'span',
+      { className: 'lti-call-latency', attrs: { title: 'Latency' } },
+      icon('clock'),
+      formatDuration(call.durationMs),
+    ),
     iconButton('copy', 'Copy this call as Markdown', () => ctx.copyMarkdown(call.spanId)),
     iconButton('list-tree', 'Show this span in the Traces view', () => ctx.revealSpan(call.spanId)),
   );
-  append(card, head, errorCallout(call), facts(call), parameters(call), conversation(call, info, ctx), toolDefinitions(call, ctx), dimensions(call), rawAttributes(call, ctx));
+  append(
+    card,
+    head,
+    errorCallout(call),
+    facts(call),
+    parameters(call),
+    conversation(call, info, ctx),
+    toolDefinitions(call, ctx),
+    dimensions(call),
+    rawAttributes(call, ctx),
+  );
   return card;
 }

@@ -11,7 +11,11 @@ export interface Props {
   onClick?: (event: MouseEvent) => void;
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props.className) el.className = props.className;
   if (props.attrs) {
@@ -35,14 +39,26 @@ export function append(parent: Node, ...children: Child[]): void {
 
 /** A codicon, hidden from screen readers (the control or text next to it carries the meaning). */
 export function icon(name: string, extraClass = ''): HTMLElement {
-  return h('i', { className: `codicon codicon-${name}${extraClass ? ` ${extraClass}` : ''}`, attrs: { 'aria-hidden': 'true' } });
+  return h('i', {
+    className: `codicon codicon-${name}${extraClass ? ` ${extraClass}` : ''}`,
+    attrs: { 'aria-hidden': 'true' },
+  });
 }
 
 /** A real button showing only an icon, labelled for assistive technology and with a tooltip. */
-export function iconButton(iconName: string, label: string, onClick: (event: MouseEvent) => void, className = ''): HTMLButtonElement {
+export function iconButton(
+  iconName: string,
+  label: string,
+  onClick: (event: MouseEvent) => void,
+  className = '',
+): HTMLButtonElement {
   return h(
     'button',
-    { className: `lti-icon-button${className ? ` ${className}` : ''}`, attrs: { type: 'button', 'aria-label': label, title: label }, onClick },
+    {
+      className: `lti-icon-button${className ? ` ${className}` : ''}`,
+      attrs: { type: 'button', 'aria-label': label, title: label },
+      onClick,
+    },
     icon(iconName),
   );
 }

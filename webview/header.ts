@@ -13,7 +13,12 @@ import type { ViewContext } from './messages';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function stat(label: string, value: string, sub?: string): HTMLElement {
-  return h('div', { className: 'lti-stat' }, h('dt', { text: label }), h('dd', {}, value, sub ? h('span', { className: 'lti-stat-sub', text: sub }) : null));
+  return h(
+    'div',
+    { className: 'lti-stat' },
+    h('dt', { text: label }),
+    h('dd', {}, value, sub ? h('span', { className: 'lti-stat-sub', text: sub }) : null),
+  );
 }
 
 function idChip(label: string, value: string, what: string, ctx: ViewContext): HTMLElement {
@@ -27,15 +32,30 @@ function idChip(label: string, value: string, what: string, ctx: ViewContext): H
 }
 
 export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: ViewContext): HTMLElement {
-  const titleRow = h('div', { className: 'lti-title-row' }, icon('comment-discussion', 'lti-title-icon'), h('h1', { text: trace.name || '(unnamed trace)' }));
-  if (trace.hasError) titleRow.appendChild(h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'error'));
-  titleRow.appendChild(h('span', { className: 'lti-title-actions' }, iconButton('copy', 'Copy the conversation as Markdown', () => ctx.copyMarkdown())));
-  const meta = h('p', { className: 'lti-meta' });
-  const metaParts = [trace.service, `started ${formatTime(trace.startMs)}`, trace.models.length > 0 ? trace.models.join(', ') : undefined].filter(
-    (x): x is string => !!x,
+  const titleRow = h(
+    'div',
+    { className: 'lti-title-row' },
+    icon('comment-discussion', 'lti-title-icon'),
+    h('h1', { text: trace.name || '(unnamed trace)' }),
   );
+  if (trace.hasError)
+    titleRow.appendChild(h('span', { className: 'lti-badge lti-badge-error' }, icon('error'), 'error'));
+  titleRow.appendChild(
+    h(
+      'span',
+      { className: 'lti-title-actions' },
+      iconButton('copy', 'Copy the conversation as Markdown', () => ctx.copyMarkdown()),
+    ),
+  );
+  const meta = h('p', { className: 'lti-meta' });
+  const metaParts = [
+    trace.service,
+    `started ${formatTime(trace.startMs)}`,
+    trace.models.length > 0 ? trace.models.join(', ') : undefined,
+  ].filter((x): x is string => !!x);
   metaParts.forEach((part, i) => {
-    if (i > 0) meta.appendChild(h('span', { className: 'lti-sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
+    if (i > 0)
+      meta.appendChild(h('span', { className: 'lti-sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
     meta.appendChild(h('span', { text: part }));
   });
   const total = totalTokens(trace.usage);
@@ -43,11 +63,21 @@ export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: 
     'dl',
     { className: 'lti-stats' },
     stat('Duration', formatDuration(trace.durationMs)),
-    stat('LLM calls', formatCount(trace.llmCallCount), state.otherSpanCount > 0 ? `of ${formatCount(trace.spanCount)} spans` : undefined),
-    stat('Tokens in → out', `${formatTokenCount(trace.usage.inputTokens)} → ${formatTokenCount(trace.usage.outputTokens)}`, total !== undefined ? `${formatCount(total)} total` : undefined),
+    stat(
+      'LLM calls',
+      formatCount(trace.llmCallCount),
+      state.otherSpanCount > 0 ? `of ${formatCount(trace.spanCount)} spans` : undefined,
+    ),
+    stat(
+      'Tokens in → out',
+      `${formatTokenCount(trace.usage.inputTokens)} → ${formatTokenCount(trace.usage.outputTokens)}`,
+      total !== undefined ? `${formatCount(total)} total` : undefined,
+    ),
   );
-  if (trace.usage.cachedInputTokens !== undefined) stats.appendChild(stat('Cached input', formatTokenCount(trace.usage.cachedInputTokens)));
-  if (trace.usage.reasoningTokens !== undefined) stats.appendChild(stat('Reasoning', formatTokenCount(trace.usage.reasoningTokens)));
+  if (trace.usage.cachedInputTokens !== undefined)
+    stats.appendChild(stat('Cached input', formatTokenCount(trace.usage.cachedInputTokens)));
+  if (trace.usage.reasoningTokens !== undefined)
+    stats.appendChild(stat('Reasoning', formatTokenCount(trace.usage.reasoningTokens)));
   const ids = h('div', { className: 'lti-ids' });
   if (trace.sessionId !== undefined) ids.appendChild(idChip('Session', trace.sessionId, 'session id', ctx));
   if (trace.userId !== undefined) ids.appendChild(idChip('User', trace.userId, 'user id', ctx));
@@ -66,29 +96,52 @@ function timeline(call: CallView, trace: TraceSummary): SVGSVGElement {
   svg.setAttribute('aria-hidden', 'true');
   const track = document.createElementNS(SVG_NS, 'rect');
   track.setAttribute('class', 'lti-timeline-track');
-  for (const [k, v] of [['x', '0'], ['y', '0'], ['width', '1000'], ['height', '10']]) track.setAttribute(k as string, v as string);
+  for (const [k, v] of [
+    ['x', '0'],
+    ['y', '0'],
+    ['width', '1000'],
+    ['height', '10'],
+  ])
+    track.setAttribute(k as string, v as string);
   const bar = document.createElementNS(SVG_NS, 'rect');
   bar.setAttribute('class', `lti-timeline-bar${call.status.code === 'error' ? ' lti-timeline-error' : ''}`);
-  for (const [k, v] of [['x', x.toFixed(1)], ['y', '0'], ['width', width.toFixed(1)], ['height', '10']]) bar.setAttribute(k as string, v as string);
+  for (const [k, v] of [
+    ['x', x.toFixed(1)],
+    ['y', '0'],
+    ['width', width.toFixed(1)],
+    ['height', '10'],
+  ])
+    bar.setAttribute(k as string, v as string);
   svg.append(track, bar);
   return svg;
 }
 
 /** A list of the calls with their timing; activating one scrolls to its card and puts it in focus. */
-export function callOutline(calls: readonly CallView[], trace: TraceSummary, onSelect: (spanId: string) => void): HTMLElement {
+export function callOutline(
+  calls: readonly CallView[],
+  trace: TraceSummary,
+  onSelect: (spanId: string) => void,
+): HTMLElement {
   const list = h('ol', { className: 'lti-outline-list' });
   calls.forEach((call, i) => {
     const failed = call.status.code === 'error' || call.error !== undefined;
     const label = `Call ${i + 1}: ${callModel(call)}, ${formatDuration(call.durationMs)}${failed ? ', failed' : ''}`;
     const button = h(
       'button',
-      { className: 'lti-outline-item', attrs: { type: 'button', 'aria-label': label, 'data-span-id': call.spanId }, onClick: () => onSelect(call.spanId) },
+      {
+        className: 'lti-outline-item',
+        attrs: { type: 'button', 'aria-label': label, 'data-span-id': call.spanId },
+        onClick: () => onSelect(call.spanId),
+      },
       h('span', { className: 'lti-outline-number', text: `#${i + 1}` }),
       h('span', { className: 'lti-outline-model', text: callModel(call) }),
       h('span', { className: 'lti-outline-op', text: call.llm.operation ?? '' }),
       timeline(call, trace),
       h('span', { className: 'lti-outline-duration', text: formatDuration(call.durationMs) }),
-      h('span', { className: 'lti-outline-tokens', text: `${formatTokenCount(call.llm.usage.inputTokens)} → ${formatTokenCount(call.llm.usage.outputTokens)}` }),
+      h('span', {
+        className: 'lti-outline-tokens',
+        text: `${formatTokenCount(call.llm.usage.inputTokens)} → ${formatTokenCount(call.llm.usage.outputTokens)}`,
+      }),
     );
     if (failed) button.appendChild(icon('error', 'lti-outline-error'));
     list.appendChild(h('li', {}, button));

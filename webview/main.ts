@@ -18,14 +18,17 @@ function readInitialState(): ConversationState | undefined {
   if (!el?.textContent) return undefined;
   try {
     const value: unknown = JSON.parse(el.textContent);
-    return typeof value === 'object' && value !== null && 'target' in value ? (value as ConversationState) : undefined;
+    return typeof value === 'object' && value !== null && 'target' in value
+      ? (value as ConversationState)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 function start(): void {
-  const root = document.getElementById('lti-root') ?? document.body.appendChild(h('div', { className: 'lti-root' }));
+  const root =
+    document.getElementById('lti-root') ?? document.body.appendChild(h('div', { className: 'lti-root' }));
   const host = connectToHost();
   let target: ConversationTarget | undefined;
   const saveTarget = (next: ConversationTarget): void => {
@@ -35,7 +38,8 @@ function start(): void {
 
   const view = new ConversationView(root, {
     copy: (text, what) => host.post({ type: 'copy', text, what }),
-    copyMarkdown: (spanId) => host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
+    copyMarkdown: (spanId) =>
+      host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
     revealSpan: (spanId) => {
       if (target) host.post({ type: 'revealSpan', traceId: target.traceId, spanId });
     },

@@ -51,7 +51,10 @@ function attr(token: Token, name: string): string | null {
 /** A link (or, for an unsafe target, inert text showing the target) built from markdown-it's attrs. */
 function linkElement(href: string | null): HTMLElement {
   if (href && isExternalHref(href)) {
-    return h('a', { className: 'lti-md-link', attrs: { href, [LINK_HREF_ATTRIBUTE]: href, title: `${href} (opens in your browser)` } });
+    return h('a', {
+      className: 'lti-md-link',
+      attrs: { href, [LINK_HREF_ATTRIBUTE]: href, title: `${href} (opens in your browser)` },
+    });
   }
   return h('span', { className: 'lti-md-inert-link', attrs: { title: href ?? '' } });
 }
@@ -100,14 +103,21 @@ export function codeBlock(text: string, options: CodeBlockOptions = {}): HTMLEle
   const lang = options.language && /^[\w+-]{1,32}$/.test(options.language) ? options.language : undefined;
   const code = h('code', { className: lang ? `language-${lang}` : '', text });
   const wrapper = h('div', { className: 'lti-code' }, h('pre', {}, code));
-  if (lang) wrapper.appendChild(h('span', { className: 'lti-code-lang', text: lang, attrs: { 'aria-hidden': 'true' } }));
+  if (lang)
+    wrapper.appendChild(
+      h('span', { className: 'lti-code-lang', text: lang, attrs: { 'aria-hidden': 'true' } }),
+    );
   if (options.onCopy) {
     const onCopy = options.onCopy;
     const label = options.copyLabel ?? 'Copy code';
     wrapper.appendChild(
       h(
         'button',
-        { className: 'lti-icon-button lti-code-copy', attrs: { type: 'button', 'aria-label': label, title: label }, onClick: () => onCopy(text) },
+        {
+          className: 'lti-icon-button lti-code-copy',
+          attrs: { type: 'button', 'aria-label': label, title: label },
+          onClick: () => onCopy(text),
+        },
         icon('copy'),
       ),
     );
@@ -147,7 +157,9 @@ function renderTokens(tokens: readonly Token[], parent: Node, options: CodeBlock
       case 'fence':
       case 'code_block': {
         const language = token.info.trim().split(/\s+/)[0];
-        top.appendChild(codeBlock(token.content.replace(/\n$/, ''), { ...options, ...(language ? { language } : {}) }));
+        top.appendChild(
+          codeBlock(token.content.replace(/\n$/, ''), { ...options, ...(language ? { language } : {}) }),
+        );
         break;
       }
       case 'hr':

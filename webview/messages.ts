@@ -77,13 +77,20 @@ function cutPoint(text: string, limit: number): number {
  * Shows `render(text)`, or for a long text `render(beginning)` and a button that renders it all. The
  * button is replaced by the full rendering, and focus moves to it so keyboard users keep their place.
  */
-export function collapsibleText(text: string, render: (text: string, complete: boolean) => Node): HTMLElement {
+export function collapsibleText(
+  text: string,
+  render: (text: string, complete: boolean) => Node,
+): HTMLElement {
   const container = h('div', { className: 'lti-collapsible' });
   if (text.length <= LONG_TEXT_CHARS) {
     container.appendChild(render(text, true));
     return container;
   }
-  const preview = h('div', { className: 'lti-preview' }, render(text.slice(0, cutPoint(text, PREVIEW_CHARS)), false));
+  const preview = h(
+    'div',
+    { className: 'lti-preview' },
+    render(text.slice(0, cutPoint(text, PREVIEW_CHARS)), false),
+  );
   const button = h('button', {
     className: 'lti-button lti-show-all',
     attrs: { type: 'button' },
@@ -102,16 +109,31 @@ export function collapsibleText(text: string, render: (text: string, complete: b
 function textContent(text: string, plain: boolean, ctx: ViewContext, what: string): Node {
   const json = prettyJsonText(text);
   if (json !== undefined) {
-    return collapsibleText(json, (shown) => codeBlock(shown, { language: 'json', onCopy: () => ctx.copy(json, what), copyLabel: `Copy ${what}` }));
+    return collapsibleText(json, (shown) =>
+      codeBlock(shown, { language: 'json', onCopy: () => ctx.copy(json, what), copyLabel: `Copy ${what}` }),
+    );
   }
   if (plain) return collapsibleText(text, (shown) => h('div', { className: 'lti-plain', text: shown }));
   return collapsibleText(text, (shown) =>
-    h('div', { className: 'lti-markdown' }, renderMarkdown(shown, { onCopy: (code) => ctx.copy(code, 'code'), copyLabel: 'Copy code' })),
+    h(
+      'div',
+      { className: 'lti-markdown' },
+      renderMarkdown(shown, { onCopy: (code) => ctx.copy(code, 'code'), copyLabel: 'Copy code' }),
+    ),
   );
 }
 
-function partHead(iconName: string, kind: string, ...rest: (Node | string | null | undefined)[]): HTMLElement {
-  const head = h('div', { className: 'lti-part-head' }, icon(iconName), h('span', { className: 'lti-part-kind', text: kind }));
+function partHead(
+  iconName: string,
+  kind: string,
+  ...rest: (Node | string | null | undefined)[]
+): HTMLElement {
+  const head = h(
+    'div',
+    { className: 'lti-part-head' },
+    icon(iconName),
+    h('span', { className: 'lti-part-kind', text: kind }),
+  );
   append(head, ...rest);
   return head;
 }
@@ -120,7 +142,11 @@ function jsonPart(text: string, ctx: ViewContext, what: string): HTMLElement {
   const pretty = prettyJsonText(text);
   const shown = pretty ?? text;
   return collapsibleText(shown, (part) =>
-    codeBlock(part, { ...(pretty !== undefined ? { language: 'json' } : {}), onCopy: () => ctx.copy(text, what), copyLabel: `Copy ${what}` }),
+    codeBlock(part, {
+      ...(pretty !== undefined ? { language: 'json' } : {}),
+      onCopy: () => ctx.copy(text, what),
+      copyLabel: `Copy ${what}`,
+    }),
   );
 }
 
@@ -130,9 +156,14 @@ function toolCallPart(part: Extract<MessagePart, { type: 'toolCall' }>, ctx: Vie
     'symbol-method',
     'Tool call',
     h('code', { className: 'lti-tool-name', text: part.name || '(unnamed)' }),
-    part.id ? h('span', { className: 'lti-muted lti-id', text: part.id, attrs: { title: 'Tool call id' } }) : null,
+    part.id
+      ? h('span', { className: 'lti-muted lti-id', text: part.id, attrs: { title: 'Tool call id' } })
+      : null,
   );
-  const body = args && args !== '{}' ? jsonPart(args, ctx, `arguments of ${part.name}`) : h('p', { className: 'lti-muted', text: 'No arguments.' });
+  const body =
+    args && args !== '{}'
+      ? jsonPart(args, ctx, `arguments of ${part.name}`)
+      : h('p', { className: 'lti-muted', text: 'No arguments.' });
   return h('div', { className: 'lti-part lti-tool-call' }, head, body);
 }
 
@@ -141,25 +172,42 @@ function toolResultPart(part: Extract<MessagePart, { type: 'toolResult' }>, ctx:
     'output',
     'Tool result',
     part.name ? h('code', { className: 'lti-tool-name', text: part.name }) : null,
-    part.id ? h('span', { className: 'lti-muted lti-id', text: `for ${part.id}`, attrs: { title: 'Tool call id' } }) : null,
+    part.id
+      ? h('span', { className: 'lti-muted lti-id', text: `for ${part.id}`, attrs: { title: 'Tool call id' } })
+      : null,
   );
-  const body = part.result.length > 0 ? jsonPart(part.result, ctx, `result of ${part.name ?? part.id ?? 'the tool'}`) : h('p', { className: 'lti-muted', text: 'Empty result.' });
+  const body =
+    part.result.length > 0
+      ? jsonPart(part.result, ctx, `result of ${part.name ?? part.id ?? 'the tool'}`)
+      : h('p', { className: 'lti-muted', text: 'Empty result.' });
   return h('div', { className: 'lti-part lti-tool-result' }, head, body);
 }
 
 function mediaPart(part: Extract<MessagePart, { type: 'media' }>): HTMLElement {
   const kind = part.modality ?? part.mimeType?.split('/')[0] ?? 'media';
-  const facts = [part.mimeType, part.size !== undefined ? formatBytes(part.size) : undefined].filter((x): x is string => !!x).join(', ');
-  const head = partHead('file-media', `${kind.charAt(0).toUpperCase()}${kind.slice(1)}`, facts ? h('span', { className: 'lti-muted', text: facts }) : null);
+  const facts = [part.mimeType, part.size !== undefined ? formatBytes(part.size) : undefined]
+    .filter((x): x is string => !!x)
+    .join(', ');
+  const head = partHead(
+    'file-media',
+    `${kind.charAt(0).toUpperCase()}${kind.slice(1)}`,
+    facts ? h('span', { className: 'lti-muted', text: facts }) : null,
+  );
   const note = h('p', { className: 'lti-muted', text: 'Not loaded in this view.' });
   if (part.uri) {
     const uri = part.uri;
-    const shown = uri.startsWith('data:') ? `${uri.slice(0, 48)}… (${formatCount(uri.length)} characters)` : uri;
+    const shown = uri.startsWith('data:')
+      ? `${uri.slice(0, 48)}… (${formatCount(uri.length)} characters)`
+      : uri;
     append(
       note,
       ' ',
       isExternalHref(uri)
-        ? h('a', { className: 'lti-md-link', attrs: { href: uri, [LINK_HREF_ATTRIBUTE]: uri, title: `${uri} (opens in your browser)` }, text: shown })
+        ? h('a', {
+            className: 'lti-md-link',
+            attrs: { href: uri, [LINK_HREF_ATTRIBUTE]: uri, title: `${uri} (opens in your browser)` },
+            text: shown,
+          })
         : h('code', { className: 'lti-uri', text: shown }),
     );
   }
@@ -171,9 +219,13 @@ function partElement(part: MessagePart, plain: boolean, ctx: ViewContext): Node 
     case 'text':
       return h('div', { className: 'lti-part lti-text' }, textContent(part.text, plain, ctx, 'text'));
     case 'reasoning':
-      return lazyDetails([icon('lightbulb'), `Reasoning (${formatCount(part.text.length)} characters)`], () => textContent(part.text, plain, ctx, 'reasoning'), {
-        className: 'lti-part lti-reasoning',
-      });
+      return lazyDetails(
+        [icon('lightbulb'), `Reasoning (${formatCount(part.text.length)} characters)`],
+        () => textContent(part.text, plain, ctx, 'reasoning'),
+        {
+          className: 'lti-part lti-reasoning',
+        },
+      );
     case 'toolCall':
       return toolCallPart(part, ctx);
     case 'toolResult':
@@ -185,32 +237,53 @@ function partElement(part: MessagePart, plain: boolean, ctx: ViewContext): Node 
         'div',
         { className: 'lti-part lti-other' },
         partHead('json', part.kind || 'Other content'),
-        collapsibleText(prettyJson(part.value), (shown) => codeBlock(shown, { language: 'json', onCopy: () => ctx.copy(prettyJson(part.value), part.kind), copyLabel: 'Copy' })),
+        collapsibleText(prettyJson(part.value), (shown) =>
+          codeBlock(shown, {
+            language: 'json',
+            onCopy: () => ctx.copy(prettyJson(part.value), part.kind),
+            copyLabel: 'Copy',
+          }),
+        ),
       );
   }
 }
 
 /** The message as text for the copy button: its text parts, or everything as JSON when it has none. */
 export function messageCopyText(message: Message): string {
-  const texts = message.parts.filter((p): p is Extract<MessagePart, { type: 'text' }> => p.type === 'text').map((p) => p.text);
+  const texts = message.parts
+    .filter((p): p is Extract<MessagePart, { type: 'text' }> => p.type === 'text')
+    .map((p) => p.text);
   return texts.length > 0 ? texts.join('\n\n') : prettyJson(message.parts);
 }
 
 function hasText(message: Message): boolean {
-  return message.parts.some((p) => (p.type === 'text' || p.type === 'reasoning') && prettyJsonText(p.text) === undefined);
+  return message.parts.some(
+    (p) => (p.type === 'text' || p.type === 'reasoning') && prettyJsonText(p.text) === undefined,
+  );
 }
 
 export function messageElement(message: Message, ctx: ViewContext): HTMLElement {
   const kind = roleKind(message.role);
   const role = message.role || 'unknown';
-  const article = h('article', { className: `lti-msg lti-role-${kind}${message.direction === 'output' ? ' lti-msg-output' : ''}`, attrs: { 'aria-label': `${role} message` } });
+  const article = h('article', {
+    className: `lti-msg lti-role-${kind}${message.direction === 'output' ? ' lti-msg-output' : ''}`,
+    attrs: { 'aria-label': `${role} message` },
+  });
   const head = h(
     'div',
     { className: 'lti-msg-head' },
     h('span', { className: 'lti-role' }, icon(ROLE_ICONS[kind]), role),
     message.name ? h('span', { className: 'lti-msg-name', text: message.name }) : null,
-    message.index !== undefined && message.index > 0 ? h('span', { className: 'lti-pill', text: `choice ${message.index + 1}` }) : null,
-    message.finishReason ? h('span', { className: 'lti-pill', text: `finish: ${message.finishReason}`, attrs: { title: 'Finish reason' } }) : null,
+    message.index !== undefined && message.index > 0
+      ? h('span', { className: 'lti-pill', text: `choice ${message.index + 1}` })
+      : null,
+    message.finishReason
+      ? h('span', {
+          className: 'lti-pill',
+          text: `finish: ${message.finishReason}`,
+          attrs: { title: 'Finish reason' },
+        })
+      : null,
     h('span', { className: 'lti-origin', text: originNote(message) }),
   );
   const body = h('div', { className: 'lti-msg-body' });
@@ -227,7 +300,8 @@ export function messageElement(message: Message, ctx: ViewContext): HTMLElement 
         ),
       );
     }
-    if (message.parts.length === 0) body.appendChild(h('p', { className: 'lti-muted', text: '(empty message)' }));
+    if (message.parts.length === 0)
+      body.appendChild(h('p', { className: 'lti-muted', text: '(empty message)' }));
     for (const part of message.parts) body.appendChild(partElement(part, plain, ctx));
   };
   const actions = h('span', { className: 'lti-actions' });
@@ -240,7 +314,9 @@ export function messageElement(message: Message, ctx: ViewContext): HTMLElement 
     toggle.setAttribute('aria-pressed', 'false');
     actions.appendChild(toggle);
   }
-  actions.appendChild(iconButton('copy', `Copy ${role} message`, () => ctx.copy(messageCopyText(message), `${role} message`)));
+  actions.appendChild(
+    iconButton('copy', `Copy ${role} message`, () => ctx.copy(messageCopyText(message), `${role} message`)),
+  );
   head.appendChild(actions);
   fill();
   append(article, head, body);

@@ -20,22 +20,47 @@ const CAPTURE_SWITCHES: Switch[] = [
   {
     convention: 'genai',
     who: 'OpenTelemetry GenAI instrumentations (e.g. the official OpenAI ones)',
-    what: ['set ', code('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'), ' (off by default), and export logs too: the content travels as log records.'],
+    what: [
+      'set ',
+      code('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'),
+      ' (off by default), and export logs too: the content travels as log records.',
+    ],
   },
   {
     convention: 'openllmetry',
     who: 'OpenLLMetry / Traceloop',
-    what: [code('TRACELOOP_TRACE_CONTENT'), ' is on by default; something set it to ', code('false'), ' (or ', code('traceContent: false'), ' was passed to the SDK).'],
+    what: [
+      code('TRACELOOP_TRACE_CONTENT'),
+      ' is on by default; something set it to ',
+      code('false'),
+      ' (or ',
+      code('traceContent: false'),
+      ' was passed to the SDK).',
+    ],
   },
   {
     convention: 'openinference',
     who: 'OpenInference',
-    what: ['unset ', code('OPENINFERENCE_HIDE_INPUTS'), ' and ', code('OPENINFERENCE_HIDE_OUTPUTS'), ' (and the ', code('…_HIDE_INPUT_MESSAGES'), ' / ', code('…_HIDE_OUTPUT_MESSAGES'), ' variants).'],
+    what: [
+      'unset ',
+      code('OPENINFERENCE_HIDE_INPUTS'),
+      ' and ',
+      code('OPENINFERENCE_HIDE_OUTPUTS'),
+      ' (and the ',
+      code('…_HIDE_INPUT_MESSAGES'),
+      ' / ',
+      code('…_HIDE_OUTPUT_MESSAGES'),
+      ' variants).',
+    ],
   },
 ];
 
 function callout(title: string, ...body: (Node | string)[]): HTMLElement {
-  const box = h('div', { className: 'lti-callout lti-callout-info', attrs: { role: 'note' } }, h('div', { className: 'lti-callout-title' }, icon('eye-closed'), h('strong', { text: title })));
+  const box = h(
+    'div',
+    { className: 'lti-callout lti-callout-info', attrs: { role: 'note' } },
+    h('div', { className: 'lti-callout-title' }, icon('eye-closed'), h('strong', { text: title })),
+  );
   append(box, ...body);
   return box;
 }
@@ -45,7 +70,9 @@ export function missingContentElement(call: LlmCall): HTMLElement {
   switch (call.missingContent) {
     case 'captureDisabled': {
       // The family this call was read with goes first: it is almost certainly the switch to turn.
-      const ordered = [...CAPTURE_SWITCHES].sort((a, b) => Number(b.convention === call.convention) - Number(a.convention === call.convention));
+      const ordered = [...CAPTURE_SWITCHES].sort(
+        (a, b) => Number(b.convention === call.convention) - Number(a.convention === call.convention),
+      );
       const list = h('ul', { className: 'lti-switches' });
       for (const s of ordered) {
         const item = h('li', {}, h('strong', { text: `${s.who}: ` }), ...s.what);
@@ -57,7 +84,9 @@ export function missingContentElement(call: LlmCall): HTMLElement {
       }
       return callout(
         'Message content was not captured',
-        h('p', { text: 'The instrumentation recorded this call without its prompts and answers. Turn content capture on and run the app again:' }),
+        h('p', {
+          text: 'The instrumentation recorded this call without its prompts and answers. Turn content capture on and run the app again:',
+        }),
         list,
       );
     }
@@ -70,7 +99,13 @@ export function missingContentElement(call: LlmCall): HTMLElement {
         h(
           'ul',
           { className: 'lti-switches' },
-          h('li', {}, 'With auto-instrumentation or the SDK’s environment configuration: ', code('OTEL_LOGS_EXPORTER=otlp'), '.'),
+          h(
+            'li',
+            {},
+            'With auto-instrumentation or the SDK’s environment configuration: ',
+            code('OTEL_LOGS_EXPORTER=otlp'),
+            '.',
+          ),
           h(
             'li',
             {},
@@ -82,7 +117,13 @@ export function missingContentElement(call: LlmCall): HTMLElement {
             code('/v1/logs'),
             ').',
           ),
-          h('li', {}, 'Content capture must be on as well: ', code('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'), '.'),
+          h(
+            'li',
+            {},
+            'Content capture must be on as well: ',
+            code('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'),
+            '.',
+          ),
         ),
       );
     case 'truncated':
@@ -93,6 +134,11 @@ export function missingContentElement(call: LlmCall): HTMLElement {
         }),
       );
     default:
-      return callout('No messages were recorded for this call', h('p', { text: 'The span carries no prompt or answer in any convention the inspector knows. Its attributes are listed below.' }));
+      return callout(
+        'No messages were recorded for this call',
+        h('p', {
+          text: 'The span carries no prompt or answer in any convention the inspector knows. Its attributes are listed below.',
+        }),
+      );
   }
 }

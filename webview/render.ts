@@ -18,7 +18,12 @@ export interface ConversationViewOptions extends CallCardContext {
 }
 
 /** Everything a card's content depends on; equal signatures mean the old card is still right. */
-function signature(call: CallView, number: number, traceStartMs: number, repeatsNumber: number | undefined): string {
+function signature(
+  call: CallView,
+  number: number,
+  traceStartMs: number,
+  repeatsNumber: number | undefined,
+): string {
   return `${number}|${traceStartMs}|${repeatsNumber ?? ''}|${JSON.stringify(call)}`;
 }
 
@@ -54,7 +59,15 @@ export class ConversationView {
           ? old
           : {
               signature: sig,
-              element: callCard(call, { number: i + 1, traceStartMs: trace.startMs, ...(repeatsNumber !== undefined ? { repeatsNumber } : {}) }, this.options),
+              element: callCard(
+                call,
+                {
+                  number: i + 1,
+                  traceStartMs: trace.startMs,
+                  ...(repeatsNumber !== undefined ? { repeatsNumber } : {}),
+                },
+                this.options,
+              ),
             };
       next.set(call.spanId, entry);
       calls.appendChild(entry.element);

@@ -26,7 +26,11 @@ export function connectToHost(): HostChannel {
   return {
     post: (message) => api.postMessage(message),
     saveTarget: (target) => {
-      const saved: SavedState = { target: target.spanId ? { traceId: target.traceId, spanId: target.spanId } : { traceId: target.traceId } };
+      const saved: SavedState = {
+        target: target.spanId
+          ? { traceId: target.traceId, spanId: target.spanId }
+          : { traceId: target.traceId },
+      };
       api.setState(saved);
     },
   };

@@ -51,7 +51,10 @@ export async function setup({ exporters, openaiOptions }) {
     turn: (meta, fn) =>
       tracer.startActiveSpan(
         'handle_turn',
-        { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.conversation.id': meta.sessionId, 'enduser.id': meta.userId } },
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: { 'gen_ai.conversation.id': meta.sessionId, 'enduser.id': meta.userId },
+        },
         async (span) => {
           try {
             return await fn();
@@ -65,7 +68,11 @@ export async function setup({ exporters, openaiOptions }) {
         `execute_tool ${call.name}`,
         {
           kind: SpanKind.INTERNAL,
-          attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': call.name, 'gen_ai.tool.call.id': call.callId },
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': call.name,
+            'gen_ai.tool.call.id': call.callId,
+          },
         },
         async (span) => {
           try {

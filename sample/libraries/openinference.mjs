@@ -62,7 +62,10 @@ export async function setup({ exporters, openaiOptions }) {
         async (span) => {
           try {
             const result = await fn();
-            span.setAttributes({ 'output.value': JSON.stringify(result), 'output.mime_type': 'application/json' });
+            span.setAttributes({
+              'output.value': JSON.stringify(result),
+              'output.mime_type': 'application/json',
+            });
             span.setStatus({ code: SpanStatusCode.OK });
             return result;
           } finally {

@@ -19,9 +19,15 @@ export async function setup({ exporters, openaiOptions }) {
   }
   const resource = appResource();
   const tracerProvider = createAppTracerProvider(exporters.traces);
-  const loggerProvider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: exporters.logs })] });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new BatchLogRecordProcessor({ exporter: exporters.logs })],
+  });
   // A long interval: the runner flushes explicitly after each turn.
-  const metricReader = new PeriodicExportingMetricReader({ exporter: exporters.metrics, exportIntervalMillis: 3_600_000 });
+  const metricReader = new PeriodicExportingMetricReader({
+    exporter: exporters.metrics,
+    exportIntervalMillis: 3_600_000,
+  });
   const meterProvider = new MeterProvider({ resource, readers: [metricReader] });
 
   // Registered before `openai` is first required, so its require hook patches the module.
@@ -37,7 +43,10 @@ export async function setup({ exporters, openaiOptions }) {
     turn: (meta, fn) =>
       tracer.startActiveSpan(
         'handle_turn',
-        { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.conversation.id': meta.sessionId, 'enduser.id': meta.userId } },
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: { 'gen_ai.conversation.id': meta.sessionId, 'enduser.id': meta.userId },
+        },
         async (span) => {
           try {
             return await fn();

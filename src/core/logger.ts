@@ -25,16 +25,27 @@ export function scopedLogger(logger: Logger, component: string): Logger {
     debug: (m, ...a) => logger.debug(p + m, ...a),
     info: (m, ...a) => logger.info(p + m, ...a),
     warn: (m, ...a) => logger.warn(p + m, ...a),
-    error: (m, ...a) => (m instanceof Error ? logger.error(p + (m.stack ?? m.message), ...a) : logger.error(p + m, ...a)),
+    error: (m, ...a) =>
+      m instanceof Error ? logger.error(p + (m.stack ?? m.message), ...a) : logger.error(p + m, ...a),
   };
 }
 
 /** Keeps lines in memory; for tests. */
 export class MemoryLogger implements Logger {
   readonly lines: { level: string; message: string }[] = [];
-  trace(m: string): void { this.lines.push({ level: 'trace', message: m }); }
-  debug(m: string): void { this.lines.push({ level: 'debug', message: m }); }
-  info(m: string): void { this.lines.push({ level: 'info', message: m }); }
-  warn(m: string): void { this.lines.push({ level: 'warn', message: m }); }
-  error(m: string | Error): void { this.lines.push({ level: 'error', message: m instanceof Error ? m.message : m }); }
+  trace(m: string): void {
+    this.lines.push({ level: 'trace', message: m });
+  }
+  debug(m: string): void {
+    this.lines.push({ level: 'debug', message: m });
+  }
+  info(m: string): void {
+    this.lines.push({ level: 'info', message: m });
+  }
+  warn(m: string): void {
+    this.lines.push({ level: 'warn', message: m });
+  }
+  error(m: string | Error): void {
+    this.lines.push({ level: 'error', message: m instanceof Error ? m.message : m });
+  }
 }

@@ -147,7 +147,13 @@ export function emptyUsage(): Usage {
 /** Sums usages; a field stays undefined unless some input had it. */
 export function addUsage(a: Usage, b: Usage): Usage {
   const out: Usage = { ...a };
-  for (const k of ['inputTokens', 'outputTokens', 'totalTokens', 'cachedInputTokens', 'reasoningTokens'] as const) {
+  for (const k of [
+    'inputTokens',
+    'outputTokens',
+    'totalTokens',
+    'cachedInputTokens',
+    'reasoningTokens',
+  ] as const) {
     if (b[k] !== undefined) out[k] = (out[k] ?? 0) + (b[k] as number);
   }
   return out;

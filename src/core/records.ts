@@ -5,13 +5,7 @@
 
 /** An OTLP AnyValue as plain data. int64 values that do not fit a double stay decimal strings. */
 export type AttrValue =
-  | string
-  | number
-  | boolean
-  | null
-  | AttrValue[]
-  | { readonly [key: string]: AttrValue }
-  | Uint8Array;
+  string | number | boolean | null | AttrValue[] | { readonly [key: string]: AttrValue } | Uint8Array;
 
 export type Attributes = Record<string, AttrValue>;
 

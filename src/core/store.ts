@@ -156,7 +156,14 @@ export class TraceStore {
     }
     this.evict();
     this.schedule();
-    return { spans: batch.spans.length, logs: batch.logs.length - uncorrelated - repeated, uncorrelatedLogs: uncorrelated, traces: touched.size, llmCalls, repeatedLogs: repeated };
+    return {
+      spans: batch.spans.length,
+      logs: batch.logs.length - uncorrelated - repeated,
+      uncorrelatedLogs: uncorrelated,
+      traces: touched.size,
+      llmCalls,
+      repeatedLogs: repeated,
+    };
   }
 
   private addLog(entry: Entry, log: LogRecordData, relog: Map<Entry, Set<string>>): void {
@@ -235,7 +242,8 @@ export class TraceStore {
     this.normalizer = normalizer;
     for (const entry of this.entries.values()) {
       if (entry.records.size === 0) continue;
-      for (const [spanId, record] of entry.records) entry.spans.set(spanId, normalizer.span(record, entry.logsBySpan.get(spanId) ?? []));
+      for (const [spanId, record] of entry.records)
+        entry.spans.set(spanId, normalizer.span(record, entry.logsBySpan.get(spanId) ?? []));
       entry.built = undefined;
       this.dirty.add(entry.traceId);
       this.noteChanged(entry.traceId);
@@ -255,7 +263,11 @@ export class TraceStore {
       this.timer = undefined;
     }
     this.settle();
-    const change: StoreChange = { changed: [...this.pendingChanged], removed: [...this.pendingRemoved], cleared: this.pendingCleared };
+    const change: StoreChange = {
+      changed: [...this.pendingChanged],
+      removed: [...this.pendingRemoved],
+      cleared: this.pendingCleared,
+    };
     this.pendingCleared = false;
     this.pendingChanged.clear();
     this.pendingRemoved.clear();
@@ -273,7 +285,14 @@ export class TraceStore {
     const traceId = rawTraceId.toLowerCase();
     let entry = this.entries.get(traceId);
     if (!entry) {
-      entry = { traceId, source, records: new Map(), logsBySpan: new Map(), spans: new Map(), updatedMs: now };
+      entry = {
+        traceId,
+        source,
+        records: new Map(),
+        logsBySpan: new Map(),
+        spans: new Map(),
+        updatedMs: now,
+      };
       this.entries.set(traceId, entry);
     }
     return entry;
@@ -299,7 +318,11 @@ export class TraceStore {
         entry.built = undefined;
         continue;
       }
-      const { summary, spans } = this.normalizer.trace(entry.traceId, [...entry.spans.values()], entry.updatedMs);
+      const { summary, spans } = this.normalizer.trace(
+        entry.traceId,
+        [...entry.spans.values()],
+        entry.updatedMs,
+      );
       entry.built = { traceId: entry.traceId, source: entry.source, spans, summary };
       this.reindex(entry, summary.sessionId, summary.userId);
     }
@@ -375,6 +398,13 @@ function logsByTrace(logs: readonly LogRecordData[]): Map<string, LogRecordData[
 
 function fingerprintOf(logs: readonly LogRecordData[]): string {
   const hash = createHash('sha1');
-  for (const log of logs) hash.update(JSON.stringify(log, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value))).update('\n');
+  for (const log of logs)
+    hash
+      .update(
+        JSON.stringify(log, (_key, value: unknown) =>
+          value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+        ),
+      )
+      .update('\n');
   return hash.digest('base64');
 }

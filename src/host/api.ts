@@ -37,7 +37,13 @@ export interface LlmTraceInspectorApi {
   openConversations(): string[];
 }
 
-export function createApi(deps: { store: TraceStore; receiver: ReceiverController; tree: TraceTreeProvider; panels: ConversationPanels; activationMs: number }): LlmTraceInspectorApi {
+export function createApi(deps: {
+  store: TraceStore;
+  receiver: ReceiverController;
+  tree: TraceTreeProvider;
+  panels: ConversationPanels;
+  activationMs: number;
+}): LlmTraceInspectorApi {
   const { store, receiver, tree, panels, activationMs } = deps;
   const snapshot = (nodes: TreeNode[], depth: number): TreeItemSnapshot[] =>
     nodes.map((node) => {
@@ -50,7 +56,8 @@ export function createApi(deps: { store: TraceStore; receiver: ReceiverControlle
         tooltip: tooltipText(item.tooltip),
         ariaLabel: item.accessibilityInformation?.label ?? '',
       };
-      if (depth > 1 && item.collapsibleState !== 0) out.children = snapshot(tree.getChildren(node), depth - 1);
+      if (depth > 1 && item.collapsibleState !== 0)
+        out.children = snapshot(tree.getChildren(node), depth - 1);
       return out;
     });
   return {

@@ -38,8 +38,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.showOnlyLlmCalls, () => updateEffectiveSetting('view.llmCallsOnly', true)),
     reg(Commands.showAllSpans, () => updateEffectiveSetting('view.llmCallsOnly', false)),
     reg(Commands.openConversation, (arg?: unknown) => openConversation(deps, arg)),
-    reg(Commands.openTrace, (traceId?: unknown) => openTrace(deps, typeof traceId === 'string' ? traceId : undefined)),
-    reg(Commands.findBySession, (sessionId?: unknown) => findBySession(deps, typeof sessionId === 'string' ? sessionId : undefined)),
+    reg(Commands.openTrace, (traceId?: unknown) =>
+      openTrace(deps, typeof traceId === 'string' ? traceId : undefined),
+    ),
+    reg(Commands.findBySession, (sessionId?: unknown) =>
+      findBySession(deps, typeof sessionId === 'string' ? sessionId : undefined),
+    ),
     reg(Commands.clearSessionFilter, () => tree.setSessionFilter(undefined)),
     reg(Commands.receiverActions, () => receiverActions(deps)),
     reg(Commands.copyId, (node?: TreeNode) => copyId(node)),
@@ -74,19 +78,29 @@ function toTarget(arg: unknown): ConversationTarget | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
   const a = arg as Record<string, unknown>;
   if (typeof a.traceId !== 'string') return undefined;
-  return typeof a.spanId === 'string' && a.kind !== 'trace' ? { traceId: a.traceId, spanId: a.spanId } : { traceId: a.traceId };
+  return typeof a.spanId === 'string' && a.kind !== 'trace'
+    ? { traceId: a.traceId, spanId: a.spanId }
+    : { traceId: a.traceId };
 }
 
 async function copyEndpoint(receiver: ReceiverController): Promise<string | undefined> {
   const endpoint = receiver.endpoint;
   if (!endpoint) {
     const start = vscode.l10n.t('Start Receiver');
-    const pick = await vscode.window.showWarningMessage(vscode.l10n.t('The LLM Trace Inspector receiver is not listening.'), start);
+    const pick = await vscode.window.showWarningMessage(
+      vscode.l10n.t('The LLM Trace Inspector receiver is not listening.'),
+      start,
+    );
     if (pick === start) await receiver.start();
     return undefined;
   }
   await vscode.env.clipboard.writeText(endpoint);
-  void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0}. Set OTEL_EXPORTER_OTLP_ENDPOINT={0} in your app\'s environment (OTLP over HTTP).', endpoint));
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t(
+      "Copied {0}. Set OTEL_EXPORTER_OTLP_ENDPOINT={0} in your app's environment (OTLP over HTTP).",
+      endpoint,
+    ),
+  );
   return endpoint;
 }
 
@@ -97,7 +111,12 @@ async function openTrace(deps: CommandDeps, traceId: string | undefined): Promis
   if (!id) {
     const recent = deps.store.list().slice(0, 200);
     id = await pickOrType(
-      recent.map((t) => ({ label: t.name, description: `${t.traceId}`, detail: summaryLine(t), id: t.traceId })),
+      recent.map((t) => ({
+        label: t.name,
+        description: `${t.traceId}`,
+        detail: summaryLine(t),
+        id: t.traceId,
+      })),
       vscode.l10n.t('Open Trace by ID'),
       vscode.l10n.t('Paste a trace id (32 hex characters) or pick a recent trace'),
     );
@@ -105,11 +124,18 @@ async function openTrace(deps: CommandDeps, traceId: string | undefined): Promis
   if (!id) return false;
   id = id.replace(/-/g, '').toLowerCase();
   if (!TRACE_ID.test(id)) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('"{0}" is not a trace id: a trace id is 32 hexadecimal characters.', id));
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('"{0}" is not a trace id: a trace id is 32 hexadecimal characters.', id),
+    );
     return false;
   }
   if (!deps.store.getTrace(id)) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('Trace {0} is not among the local traces. It may not have arrived yet, or it was cleared or evicted.', id));
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        'Trace {0} is not among the local traces. It may not have arrived yet, or it was cleared or evicted.',
+        id,
+      ),
+    );
     return false;
   }
   deps.panels.show({ traceId: id });
@@ -126,9 +152,16 @@ async function findBySession(deps: CommandDeps, sessionId: string | undefined): 
   if (!id) {
     const known = deps.store.sessions();
     id = await pickOrType(
-      known.map((s) => ({ label: s.sessionId, description: vscode.l10n.t('{0} traces', String(s.traceCount)), detail: new Date(s.lastMs).toLocaleString(), id: s.sessionId })),
+      known.map((s) => ({
+        label: s.sessionId,
+        description: vscode.l10n.t('{0} traces', String(s.traceCount)),
+        detail: new Date(s.lastMs).toLocaleString(),
+        id: s.sessionId,
+      })),
       vscode.l10n.t('Find by Session ID'),
-      vscode.l10n.t('Type or paste a session id (gen_ai.conversation.id, session.id ...) or pick a recent one'),
+      vscode.l10n.t(
+        'Type or paste a session id (gen_ai.conversation.id, session.id ...) or pick a recent one',
+      ),
     );
   }
   if (!id) return [];
@@ -149,24 +182,49 @@ async function receiverActions(deps: CommandDeps): Promise<void> {
   const actions: Action[] = [];
   if (s.state === 'listening') {
     actions.push(
-      { label: `$(copy) ${vscode.l10n.t('Copy Endpoint')}`, description: receiver.endpoint, run: () => copyEndpoint(receiver) },
+      {
+        label: `$(copy) ${vscode.l10n.t('Copy Endpoint')}`,
+        description: receiver.endpoint,
+        run: () => copyEndpoint(receiver),
+      },
       { label: `$(debug-stop) ${vscode.l10n.t('Stop Receiver')}`, run: () => receiver.stop() },
     );
   } else {
-    actions.push({ label: `$(play) ${vscode.l10n.t('Start Receiver')}`, description: `${s.host}:${s.port}`, run: () => receiver.start() });
+    actions.push({
+      label: `$(play) ${vscode.l10n.t('Start Receiver')}`,
+      description: `${s.host}:${s.port}`,
+      run: () => receiver.start(),
+    });
   }
   actions.push(
-    { label: `$(list-tree) ${vscode.l10n.t('Show Traces')}`, run: () => vscode.commands.executeCommand(`${Views.traces}.focus`) },
-    { label: `$(plug) ${vscode.l10n.t('Change Port...')}`, description: String(s.port), run: () => receiver.choosePort() },
+    {
+      label: `$(list-tree) ${vscode.l10n.t('Show Traces')}`,
+      run: () => vscode.commands.executeCommand(`${Views.traces}.focus`),
+    },
+    {
+      label: `$(plug) ${vscode.l10n.t('Change Port...')}`,
+      description: String(s.port),
+      run: () => receiver.choosePort(),
+    },
     { label: `$(output) ${vscode.l10n.t('Show Log')}`, run: () => deps.log.show(true) },
   );
-  const where = s.state === 'listening' ? vscode.l10n.t('Listening on {0} {1}', receiver.endpoint ?? '', receiver.machineDescription) : vscode.l10n.t('Receiver: {0}', s.state);
-  const pick = await vscode.window.showQuickPick(actions, { title: 'LLM Trace Inspector', placeHolder: where });
+  const where =
+    s.state === 'listening'
+      ? vscode.l10n.t('Listening on {0} {1}', receiver.endpoint ?? '', receiver.machineDescription)
+      : vscode.l10n.t('Receiver: {0}', s.state);
+  const pick = await vscode.window.showQuickPick(actions, {
+    title: 'LLM Trace Inspector',
+    placeHolder: where,
+  });
   await pick?.run();
 }
 
 /** A quick pick that also accepts free text (an id that is not in the list). */
-async function pickOrType(items: (vscode.QuickPickItem & { id: string })[], title: string, placeholder: string): Promise<string | undefined> {
+async function pickOrType(
+  items: (vscode.QuickPickItem & { id: string })[],
+  title: string,
+  placeholder: string,
+): Promise<string | undefined> {
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
   qp.title = title;
   qp.placeholder = placeholder;
@@ -189,5 +247,12 @@ async function pickOrType(items: (vscode.QuickPickItem & { id: string })[], titl
 
 function summaryLine(t: TraceSummary): string {
   const tokens = totalTokens(t.usage);
-  return [t.service, ...t.models, tokens !== undefined ? `${formatTokens(tokens)} tokens` : undefined, new Date(t.startMs).toLocaleString()].filter(Boolean).join(' · ');
+  return [
+    t.service,
+    ...t.models,
+    tokens !== undefined ? `${formatTokens(tokens)} tokens` : undefined,
+    new Date(t.startMs).toLocaleString(),
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }

@@ -28,7 +28,12 @@ export function readConfig(): Config {
       startOnStartup: c.get<boolean>('receiver.startOnStartup', true),
       host: c.get<string>('receiver.host', '127.0.0.1').trim() || '127.0.0.1',
       port: clampInt(c.get<number>('receiver.port', DEFAULT_PORT), 0, 65535, DEFAULT_PORT),
-      maxRequestBytes: clampInt(c.get<number>('receiver.maxRequestBytes', 20 * 1024 * 1024), 1024, 1024 ** 3, 20 * 1024 * 1024),
+      maxRequestBytes: clampInt(
+        c.get<number>('receiver.maxRequestBytes', 20 * 1024 * 1024),
+        1024,
+        1024 ** 3,
+        20 * 1024 * 1024,
+      ),
     },
     maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
@@ -39,11 +44,15 @@ export function readConfig(): Config {
 
 /** Settings whose change needs the receiver to be restarted to take effect. */
 export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['receiver.host', 'receiver.port', 'receiver.maxRequestBytes'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+  return ['receiver.host', 'receiver.port', 'receiver.maxRequestBytes'].some((k) =>
+    e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
+  );
 }
 
 export function affectsNormalisation(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+  return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) =>
+    e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
+  );
 }
 
 /**
@@ -53,7 +62,10 @@ export function affectsNormalisation(e: vscode.ConfigurationChangeEvent): boolea
 export async function updateEffectiveSetting(key: string, value: unknown): Promise<void> {
   const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
   const where = c.inspect(key);
-  const target = where?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target =
+    where?.workspaceValue !== undefined
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
   await c.update(key, value, target);
 }
 
@@ -62,5 +74,7 @@ function clampInt(v: unknown, min: number, max: number, fallback: number): numbe
 }
 
 function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim())
+    : [];
 }

@@ -23,7 +23,10 @@ export function conversationMarkdown(state: ConversationState, options: Markdown
   if (options.spanId !== undefined) {
     const one = numbered.find((c) => c.call.spanId === options.spanId);
     if (!one) return '';
-    out.push(`# ${inline(callModel(one.call))}: call ${one.number} of trace ${inline(trace.name || trace.traceId)}`, '');
+    out.push(
+      `# ${inline(callModel(one.call))}: call ${one.number} of trace ${inline(trace.name || trace.traceId)}`,
+      '',
+    );
     out.push(ids(trace.sessionId, trace.userId, trace.traceId), '');
     callSection(out, one.call, one.number, numbered, false);
     return finish(out);
@@ -43,7 +46,13 @@ export function conversationMarkdown(state: ConversationState, options: Markdown
   return finish(out);
 }
 
-function callSection(out: string[], call: CallView, number: number, all: readonly { call: CallView; number: number }[], foldRepeated: boolean): void {
+function callSection(
+  out: string[],
+  call: CallView,
+  number: number,
+  all: readonly { call: CallView; number: number }[],
+  foldRepeated: boolean,
+): void {
   const llm = call.llm;
   out.push(`## Call ${number}: ${inline(callModel(call))}`, '');
   const facts = [
@@ -56,7 +65,11 @@ function callSection(out: string[], call: CallView, number: number, all: readonl
   ].filter((x): x is string => !!x);
   out.push(facts.map(inline).join(' · '), '');
   const params = Object.entries(llm.parameters);
-  if (params.length > 0) out.push(`Parameters: ${params.map(([k, v]) => `${inline(k)} ${inline(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')}`, '');
+  if (params.length > 0)
+    out.push(
+      `Parameters: ${params.map(([k, v]) => `${inline(k)} ${inline(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')}`,
+      '',
+    );
   if (call.error || call.status.code === 'error') {
     const what = [call.error?.type, call.error?.message ?? call.status.message].filter(Boolean).join(': ');
     out.push(`**Error**${what ? `: ${inline(what)}` : ''}`, '');
@@ -66,12 +79,18 @@ function callSection(out: string[], call: CallView, number: number, all: readonl
   const repeated = foldRepeated ? call.repeatedInput : undefined;
   if (repeated && repeated.count > 0) {
     const from = all.find((c) => c.call.spanId === repeated.fromSpanId)?.number;
-    out.push(`_${repeated.count} earlier message${repeated.count === 1 ? '' : 's'}${from !== undefined ? `, already in call ${from},` : ''} left out._`, '');
+    out.push(
+      `_${repeated.count} earlier message${repeated.count === 1 ? '' : 's'}${from !== undefined ? `, already in call ${from},` : ''} left out._`,
+      '',
+    );
     let skipped = 0;
     messages = messages.filter((m) => !(m.direction === 'input' && skipped++ < repeated.count));
   }
   if (llm.messages.length === 0) {
-    out.push(`_No message content was recorded${llm.missingContent ? ` (${MISSING[llm.missingContent]})` : ''}._`, '');
+    out.push(
+      `_No message content was recorded${llm.missingContent ? ` (${MISSING[llm.missingContent]})` : ''}._`,
+      '',
+    );
   }
   for (const message of messages) messageSection(out, message);
 }
@@ -84,9 +103,11 @@ const MISSING: Record<NonNullable<CallView['llm']['missingContent']>, string> = 
 
 function messageSection(out: string[], message: Message): void {
   const role = message.role ? message.role.charAt(0).toUpperCase() + message.role.slice(1) : 'Unknown';
-  const notes = [message.name, message.direction === 'output' && message.finishReason ? `finish: ${message.finishReason}` : undefined, message.truncated ? 'cut upstream' : undefined].filter(
-    (x): x is string => !!x,
-  );
+  const notes = [
+    message.name,
+    message.direction === 'output' && message.finishReason ? `finish: ${message.finishReason}` : undefined,
+    message.truncated ? 'cut upstream' : undefined,
+  ].filter((x): x is string => !!x);
   out.push(`### ${inline(role)}${notes.length > 0 ? ` (${notes.map(inline).join(', ')})` : ''}`, '');
   for (const part of message.parts) partLines(out, part);
 }
@@ -104,11 +125,21 @@ function partLines(out: string[], part: MessagePart): void {
       fenced(out, part.arguments);
       return;
     case 'toolResult':
-      out.push(`Tool result${part.name ? ` of ${code(part.name)}` : ''}${part.id ? ` for ${code(part.id)}` : ''}:`, '');
+      out.push(
+        `Tool result${part.name ? ` of ${code(part.name)}` : ''}${part.id ? ` for ${code(part.id)}` : ''}:`,
+        '',
+      );
       fenced(out, part.result);
       return;
     case 'media': {
-      const what = [part.modality, part.mimeType, part.size !== undefined ? `${formatCount(part.size)} bytes` : undefined, part.fileId ? `file ${part.fileId}` : undefined].filter(Boolean).join(', ');
+      const what = [
+        part.modality,
+        part.mimeType,
+        part.size !== undefined ? `${formatCount(part.size)} bytes` : undefined,
+        part.fileId ? `file ${part.fileId}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ');
       out.push(`_[${inline(what || 'media')}]_`, '');
       return;
     }
@@ -152,7 +183,13 @@ function tokens(usage: Usage): string | undefined {
 }
 
 function ids(sessionId: string | undefined, userId: string | undefined, traceId: string): string {
-  return [sessionId !== undefined ? `Session ${code(sessionId)}` : undefined, userId !== undefined ? `User ${code(userId)}` : undefined, `Trace ${code(traceId)}`].filter(Boolean).join(' · ');
+  return [
+    sessionId !== undefined ? `Session ${code(sessionId)}` : undefined,
+    userId !== undefined ? `User ${code(userId)}` : undefined,
+    `Trace ${code(traceId)}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** An id or name as inline code, with a fence longer than any backticks inside. */
@@ -176,7 +213,9 @@ function inline(text: string): string {
       .replace(/\s+/g, ' ')
       .replace(/[\\`*[\]<>#|]/g, (c) => `\\${c}`)
       // An underscore inside a word (tool_calls, handle_turn) never starts emphasis: left as it is.
-      .replace(/_/g, (c, at: number, all: string) => (/\w/.test(all[at - 1] ?? '') && /\w/.test(all[at + 1] ?? '') ? c : `\\${c}`))
+      .replace(/_/g, (c, at: number, all: string) =>
+        /\w/.test(all[at - 1] ?? '') && /\w/.test(all[at + 1] ?? '') ? c : `\\${c}`,
+      )
   );
 }
 

@@ -25,7 +25,8 @@ export class ConversationPanels implements vscode.Disposable {
     this.disposables.push(
       store.onDidChange((change) => {
         for (const [traceId, open] of this.panels) {
-          if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId)) this.post(open.panel, open.target);
+          if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId))
+            this.post(open.panel, open.target);
         }
       }),
       vscode.window.registerWebviewPanelSerializer(Views.conversationPanel, {
@@ -52,7 +53,12 @@ export class ConversationPanels implements vscode.Disposable {
       this.post(open.panel, normalized);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(Views.conversationPanel, this.title(normalized), vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(
+      Views.conversationPanel,
+      this.title(normalized),
+      vscode.ViewColumn.Active,
+      this.options(),
+    );
     this.attach(panel, normalized);
   }
 
@@ -72,7 +78,10 @@ export class ConversationPanels implements vscode.Disposable {
       enableFindWidget: true,
       retainContextWhenHidden: false,
       enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+      ],
     };
   }
 
@@ -100,7 +109,9 @@ export class ConversationPanels implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64url'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'conversation.css')).toString()],
+      styleUris: [
+        webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'conversation.css')).toString(),
+      ],
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
       initialState: buildConversationState(this.store.getTrace(target.traceId), target, Date.now()),
       title: this.title(target),
@@ -109,11 +120,17 @@ export class ConversationPanels implements vscode.Disposable {
 
   private post(panel: vscode.WebviewPanel, target: ConversationTarget): void {
     panel.title = this.title(target);
-    const message: HostMessage = { type: 'state', state: buildConversationState(this.store.getTrace(target.traceId), target, Date.now()) };
+    const message: HostMessage = {
+      type: 'state',
+      state: buildConversationState(this.store.getTrace(target.traceId), target, Date.now()),
+    };
     void panel.webview.postMessage(message);
   }
 
-  private async onMessage(entry: { panel: vscode.WebviewPanel; target: ConversationTarget }, message: unknown): Promise<void> {
+  private async onMessage(
+    entry: { panel: vscode.WebviewPanel; target: ConversationTarget },
+    message: unknown,
+  ): Promise<void> {
     if (!isWebviewMessage(message)) {
       this.logger.warn('[panel] ignored a malformed message from the webview');
       return;
@@ -125,7 +142,9 @@ export class ConversationPanels implements vscode.Disposable {
       case 'openLink': {
         const uri = safeExternalUri(message.href);
         if (!uri) {
-          void vscode.window.showWarningMessage(vscode.l10n.t('Links in traced messages open only when they are http, https or mailto links.'));
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t('Links in traced messages open only when they are http, https or mailto links.'),
+          );
           return;
         }
         await vscode.env.openExternal(uri);
@@ -136,7 +155,10 @@ export class ConversationPanels implements vscode.Disposable {
         vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', message.what), 2500);
         return;
       case 'copyMarkdown': {
-        const target = message.spanId === undefined ? { traceId: entry.target.traceId } : { traceId: entry.target.traceId, spanId: message.spanId };
+        const target =
+          message.spanId === undefined
+            ? { traceId: entry.target.traceId }
+            : { traceId: entry.target.traceId, spanId: message.spanId };
         await copyAsMarkdown(this.store, target);
         return;
       }
@@ -176,12 +198,23 @@ export function safeExternalUri(href: string): vscode.Uri | undefined {
 /** Copies a trace, or one call of it (with its whole input), as Markdown; says so, or why not. */
 export async function copyAsMarkdown(store: TraceStore, target: ConversationTarget): Promise<void> {
   store.flush();
-  const state = buildConversationState(store.getTrace(target.traceId), { traceId: target.traceId }, Date.now());
+  const state = buildConversationState(
+    store.getTrace(target.traceId),
+    { traceId: target.traceId },
+    Date.now(),
+  );
   const markdown = conversationMarkdown(state, target.spanId === undefined ? {} : { spanId: target.spanId });
   if (!markdown) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('Trace {0} is no longer in the store, so there is nothing to copy.', target.traceId));
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Trace {0} is no longer in the store, so there is nothing to copy.', target.traceId),
+    );
     return;
   }
   await vscode.env.clipboard.writeText(markdown);
-  vscode.window.setStatusBarMessage(target.spanId === undefined ? vscode.l10n.t('Copied the conversation as Markdown') : vscode.l10n.t('Copied the call as Markdown'), 2500);
+  vscode.window.setStatusBarMessage(
+    target.spanId === undefined
+      ? vscode.l10n.t('Copied the conversation as Markdown')
+      : vscode.l10n.t('Copied the call as Markdown'),
+    2500,
+  );
 }

@@ -12,7 +12,9 @@ export const USER_DIMENSION_KEY = 'user';
 const MAX_BYTES_SHOWN = 64;
 
 function bytesToHex(bytes: Uint8Array): string {
-  const shown = Array.from(bytes.subarray(0, MAX_BYTES_SHOWN), (b) => b.toString(16).padStart(2, '0')).join('');
+  const shown = Array.from(bytes.subarray(0, MAX_BYTES_SHOWN), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  );
   return bytes.length > MAX_BYTES_SHOWN ? `${shown}… (${bytes.length} bytes)` : shown;
 }
 
@@ -46,7 +48,11 @@ export function buildDimensions(span: Span, trace: Trace): DimensionRow[] {
   const rows: DimensionRow[] = [];
   const sessionId = span.sessionId ?? trace.summary.sessionId;
   if (sessionId !== undefined) {
-    rows.push({ key: SESSION_DIMENSION_KEY, value: sessionId, from: span.sessionId !== undefined ? 'span' : 'trace' });
+    rows.push({
+      key: SESSION_DIMENSION_KEY,
+      value: sessionId,
+      from: span.sessionId !== undefined ? 'span' : 'trace',
+    });
   }
   const userId = span.userId ?? trace.summary.userId;
   if (userId !== undefined) {
@@ -83,7 +89,11 @@ export function buildCallView(span: Span, trace: Trace): CallView | undefined {
  * The whole state of a conversation panel. A missing trace (cleared, evicted, never seen) yields a state
  * without `trace`, which the webview shows as "no longer in the store".
  */
-export function buildConversationState(trace: Trace | undefined, target: ConversationTarget, nowMs: number): ConversationState {
+export function buildConversationState(
+  trace: Trace | undefined,
+  target: ConversationTarget,
+  nowMs: number,
+): ConversationState {
   const safeTarget: ConversationTarget = { traceId: target.traceId };
   if (target.spanId !== undefined) safeTarget.spanId = target.spanId;
   if (!trace) {
@@ -95,7 +105,9 @@ export function buildConversationState(trace: Trace | undefined, target: Convers
     .filter(({ span }) => span.llm !== undefined)
     .sort((a, b) => a.span.startMs - b.span.startMs || a.i - b.i)
     .map(({ span }) => span);
-  const calls = llmSpans.map((span) => buildCallView(span, trace)).filter((c): c is CallView => c !== undefined);
+  const calls = llmSpans
+    .map((span) => buildCallView(span, trace))
+    .filter((c): c is CallView => c !== undefined);
   markRepeatedInput(calls);
   return {
     target: safeTarget,
@@ -173,7 +185,9 @@ export function markRepeatedInput(calls: CallView[]): void {
     const call = calls[i] as CallView;
     const inputs = call.llm.messages.filter((m) => m.direction === 'input').map(messageKey);
     // A call with several choices continues with one of them; the first is the usual one.
-    const answer = call.llm.messages.filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0)).map(messageKey);
+    const answer = call.llm.messages
+      .filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0))
+      .map(messageKey);
     let best = 0;
     let bestIndex = -1;
     for (let j = i - 1; j >= 0 && j >= i - REPEAT_LOOKBACK; j--) {
@@ -183,7 +197,8 @@ export function markRepeatedInput(calls: CallView[]): void {
         bestIndex = j;
       }
     }
-    if (best > 0 && bestIndex >= 0) call.repeatedInput = { count: best, fromSpanId: (calls[bestIndex] as CallView).spanId };
+    if (best > 0 && bestIndex >= 0)
+      call.repeatedInput = { count: best, fromSpanId: (calls[bestIndex] as CallView).spanId };
     else delete call.repeatedInput;
     histories.push([...inputs, ...answer]);
   }

@@ -10,7 +10,13 @@ import type { TelemetryBatch } from '../core/records';
 import type { Tracer } from '@opentelemetry/api';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
 import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
-import { ReceiverLifecycle, type ListenSettings, type Listening, type ReceiverState, type StartNotice } from '../otlp/receiverLifecycle';
+import {
+  ReceiverLifecycle,
+  type ListenSettings,
+  type Listening,
+  type ReceiverState,
+  type StartNotice,
+} from '../otlp/receiverLifecycle';
 import { readConfig, updateEffectiveSetting } from './config';
 import { Commands, ContextKeys } from './ids';
 
@@ -70,7 +76,9 @@ export class ReceiverController implements vscode.Disposable {
     const host = os.hostname();
     if (!remote) return vscode.l10n.t('on this machine ({0})', host);
     const kind = REMOTE_KINDS[remote];
-    return kind ? vscode.l10n.t('on {0}, the {1} this window is connected to', host, kind) : vscode.l10n.t('on {0}, the remote machine this window is connected to', host);
+    return kind
+      ? vscode.l10n.t('on {0}, the {1} this window is connected to', host, kind)
+      : vscode.l10n.t('on {0}, the remote machine this window is connected to', host);
   }
 
   /** Starts the receiver. With `interactive`, a taken port is answered with a notification and actions. */
@@ -112,9 +120,13 @@ export class ReceiverController implements vscode.Disposable {
       onBatch: (batch, info) => this.onBatch(batch, info),
     });
     const address = await receiver.start();
-    this.logger.info(`[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`);
+    this.logger.info(
+      `[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`,
+    );
     if (!isLoopback(cfg.host)) {
-      this.logger.warn(`[receiver] listening on ${cfg.host}: other machines on the network can send traces to it`);
+      this.logger.warn(
+        `[receiver] listening on ${cfg.host}: other machines on the network can send traces to it`,
+      );
       void vscode.window.showWarningMessage(
         vscode.l10n.t(
           'The LLM Trace Inspector receiver listens on {0}:{1}, not only on loopback: any machine that can reach this one can send it traces. Set llmTraceInspector.receiver.host to 127.0.0.1 unless you need that.',
@@ -137,14 +149,26 @@ export class ReceiverController implements vscode.Disposable {
       const holder = await probeOtlpPort(probeHost(cfg.host), cfg.port, 1500).catch(() => undefined);
       const detail = holder?.label ?? vscode.l10n.t('another program');
       this.logger.warn(`[receiver] port ${cfg.port} on ${cfg.host} is in use by ${detail}`);
-      const tell = notice === 'always' || (notice === 'unlessOtherWindow' && holder?.kind !== 'llmTraceInspector');
+      const tell =
+        notice === 'always' || (notice === 'unlessOtherWindow' && holder?.kind !== 'llmTraceInspector');
       if (tell) void this.offerPortChoices(cfg, detail);
-      return { state: 'portInUse', host: cfg.host, port: cfg.port, detail, ...(holder ? { holder: holder.kind } : {}) };
+      return {
+        state: 'portInUse',
+        host: cfg.host,
+        port: cfg.port,
+        detail,
+        ...(holder ? { holder: holder.kind } : {}),
+      };
     }
     const message = err instanceof Error ? err.message : String(err);
     this.logger.error(err instanceof Error ? err : message);
     if (notice !== 'never') {
-      const text = vscode.l10n.t('LLM Trace Inspector could not start its receiver on {0}:{1}: {2}', cfg.host, String(cfg.port), message);
+      const text = vscode.l10n.t(
+        'LLM Trace Inspector could not start its receiver on {0}:{1}: {2}',
+        cfg.host,
+        String(cfg.port),
+        message,
+      );
       void vscode.window.showErrorMessage(text, vscode.l10n.t('Show Log')).then((pick) => {
         if (pick) void vscode.commands.executeCommand(Commands.showLog);
       });
@@ -156,7 +180,9 @@ export class ReceiverController implements vscode.Disposable {
     const result = this.store.ingest(batch, 'otlp');
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;
-    this.logger.info(`[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}${result.repeatedLogs ? `, ${result.repeatedLogs} logs already received (an exporter retry) skipped` : ''}`);
+    this.logger.info(
+      `[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}${result.repeatedLogs ? `, ${result.repeatedLogs} logs already received (an exporter retry) skipped` : ''}`,
+    );
     if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 
@@ -171,7 +197,10 @@ export class ReceiverController implements vscode.Disposable {
       cfg.host,
       holder,
     );
-    const pick = await vscode.window.showWarningMessage(message, ...[useFree, choose, retry].filter((x): x is string => !!x));
+    const pick = await vscode.window.showWarningMessage(
+      message,
+      ...[useFree, choose, retry].filter((x): x is string => !!x),
+    );
     if (pick === useFree && free) {
       await this.usePort(free);
     } else if (pick === choose) {
@@ -185,9 +214,15 @@ export class ReceiverController implements vscode.Disposable {
     const s = this.lifecycle.state;
     const value = await vscode.window.showInputBox({
       title: vscode.l10n.t('LLM Trace Inspector: Receiver Port'),
-      prompt: vscode.l10n.t('The port the OTLP/HTTP receiver listens on. Apps send to http://{0}:PORT', s.host),
+      prompt: vscode.l10n.t(
+        'The port the OTLP/HTTP receiver listens on. Apps send to http://{0}:PORT',
+        s.host,
+      ),
       value: String(s.port),
-      validateInput: (v) => (/^\d{1,5}$/.test(v) && Number(v) > 0 && Number(v) < 65536 ? undefined : vscode.l10n.t('Enter a port between 1 and 65535')),
+      validateInput: (v) =>
+        /^\d{1,5}$/.test(v) && Number(v) > 0 && Number(v) < 65536
+          ? undefined
+          : vscode.l10n.t('Enter a port between 1 and 65535'),
     });
     if (!value) return;
     await this.usePort(Number(value));
@@ -205,7 +240,11 @@ export class ReceiverController implements vscode.Disposable {
   private async setContext(): Promise<void> {
     const s = this.lifecycle.state;
     await vscode.commands.executeCommand('setContext', ContextKeys.receiverState, s.state);
-    await vscode.commands.executeCommand('setContext', ContextKeys.portHolder, s.state === 'portInUse' ? (s.holder ?? 'other') : '');
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.portHolder,
+      s.state === 'portInUse' ? (s.holder ?? 'other') : '',
+    );
     await vscode.commands.executeCommand('setContext', ContextKeys.endpoint, this.endpoint ?? '');
   }
 }

@@ -10,10 +10,17 @@ export class ReceiverStatusBar implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly receiver: ReceiverController) {
-    this.item = vscode.window.createStatusBarItem('llmTraceInspector.receiver', vscode.StatusBarAlignment.Left, 10);
+    this.item = vscode.window.createStatusBarItem(
+      'llmTraceInspector.receiver',
+      vscode.StatusBarAlignment.Left,
+      10,
+    );
     this.item.name = vscode.l10n.t('LLM Trace Inspector Receiver');
     this.item.command = Commands.receiverActions;
-    this.subscriptions = [receiver.onDidChange(() => this.render()), receiver.onDidReceive(() => this.render())];
+    this.subscriptions = [
+      receiver.onDidChange(() => this.render()),
+      receiver.onDidReceive(() => this.render()),
+    ];
     this.render();
     this.item.show();
   }
@@ -31,11 +38,21 @@ export class ReceiverStatusBar implements vscode.Disposable {
           this.receiver.machineDescription,
           String(calls),
         );
-        this.item.accessibilityInformation = { label: vscode.l10n.t('LLM Trace Inspector receiver listening on {0}, {1} LLM calls received', this.receiver.endpoint ?? '', String(calls)) };
+        this.item.accessibilityInformation = {
+          label: vscode.l10n.t(
+            'LLM Trace Inspector receiver listening on {0}, {1} LLM calls received',
+            this.receiver.endpoint ?? '',
+            String(calls),
+          ),
+        };
         break;
       case 'starting':
         this.item.text = `$(loading~spin) ${vscode.l10n.t('LLM')}`;
-        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector: starting the receiver on {0}:{1}', s.host, String(s.port));
+        this.item.tooltip = vscode.l10n.t(
+          'LLM Trace Inspector: starting the receiver on {0}:{1}',
+          s.host,
+          String(s.port),
+        );
         this.item.accessibilityInformation = { label: String(this.item.tooltip) };
         break;
       case 'portInUse':
@@ -50,13 +67,20 @@ export class ReceiverStatusBar implements vscode.Disposable {
           break;
         }
         this.item.text = `$(warning) ${vscode.l10n.t('LLM: port {0} in use', String(s.port))}`;
-        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector could not listen: port {0} is in use by {1}. Click for actions.', String(s.port), s.detail ?? '');
+        this.item.tooltip = vscode.l10n.t(
+          'LLM Trace Inspector could not listen: port {0} is in use by {1}. Click for actions.',
+          String(s.port),
+          s.detail ?? '',
+        );
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
         this.item.accessibilityInformation = { label: String(this.item.tooltip) };
         break;
       case 'failed':
         this.item.text = `$(error) ${vscode.l10n.t('LLM: receiver failed')}`;
-        this.item.tooltip = vscode.l10n.t('LLM Trace Inspector receiver failed: {0}. Click for actions.', s.detail ?? '');
+        this.item.tooltip = vscode.l10n.t(
+          'LLM Trace Inspector receiver failed: {0}. Click for actions.',
+          s.detail ?? '',
+        );
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         this.item.accessibilityInformation = { label: String(this.item.tooltip) };
         break;

@@ -7,7 +7,21 @@ import { formatTokens, totalTokens } from '../core/format';
 import type { StoreChange, TraceStore } from '../core/store';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
-import { childNodes, childrenOf, spanOf, describeSession, describeSpan, describeTrace, heldRootNodes, parentNode, rootNodes, waitingTraceCount, type NodeIcon, type NodeView, type TreeNode } from './treeModel';
+import {
+  childNodes,
+  childrenOf,
+  spanOf,
+  describeSession,
+  describeSpan,
+  describeTrace,
+  heldRootNodes,
+  parentNode,
+  rootNodes,
+  waitingTraceCount,
+  type NodeIcon,
+  type NodeView,
+  type TreeNode,
+} from './treeModel';
 
 const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
@@ -84,7 +98,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.ageTimer = visible ? setInterval(() => this.refresh(), 30_000) : undefined;
     };
     tick(view.visible);
-    this.disposables.push(view.onDidChangeVisibility((e) => tick(e.visible)), { dispose: () => tick(false) });
+    this.disposables.push(
+      view.onDidChangeVisibility((e) => tick(e.visible)),
+      { dispose: () => tick(false) },
+    );
     this.updateMessage();
   }
 
@@ -135,8 +152,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
       const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
       // Whole phrases per count, so a translation can say "1 trace" and "2 traces" its own way.
-      const traceCount = traces.length === 1 ? vscode.l10n.t('1 trace') : vscode.l10n.t('{0} traces', String(traces.length));
-      const callCount = calls === 1 ? vscode.l10n.t('1 LLM call') : vscode.l10n.t('{0} LLM calls', String(calls));
+      const traceCount =
+        traces.length === 1 ? vscode.l10n.t('1 trace') : vscode.l10n.t('{0} traces', String(traces.length));
+      const callCount =
+        calls === 1 ? vscode.l10n.t('1 LLM call') : vscode.l10n.t('{0} LLM calls', String(calls));
       lines.push(
         vscode.l10n.t(
           'Session {0}: {1}, {2}, {3} tokens, oldest turn first.',
@@ -151,7 +170,6 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
 
-
   getChildren(element?: TreeNode): TreeNode[] {
     if (element) return childNodes(this.store, element, this.options);
     return this.held ? heldRootNodes(this.store, this.held) : rootNodes(this.store, this.options);
@@ -163,7 +181,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const view = this.describe(node);
-    const item = new vscode.TreeItem(view.label, view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      view.label,
+      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = nodeId(node);
     item.description = view.description;
     item.iconPath = ICONS[view.icon];
@@ -173,8 +194,13 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (node.kind === 'session') {
       item.command = { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
     } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
-      const args = node.kind === 'trace' ? { traceId: node.traceId } : { traceId: node.traceId, spanId: node.spanId };
-      item.command = { command: Commands.openConversation, title: vscode.l10n.t('Open Conversation'), arguments: [args] };
+      const args =
+        node.kind === 'trace' ? { traceId: node.traceId } : { traceId: node.traceId, spanId: node.spanId };
+      item.command = {
+        command: Commands.openConversation,
+        title: vscode.l10n.t('Open Conversation'),
+        arguments: [args],
+      };
     }
     return item;
   }
@@ -204,7 +230,11 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private async updateContext(): Promise<void> {
     await vscode.commands.executeCommand('setContext', ContextKeys.llmOnly, this.llmOnly);
-    await vscode.commands.executeCommand('setContext', ContextKeys.sessionFilter, this.sessionFilter !== undefined);
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.sessionFilter,
+      this.sessionFilter !== undefined,
+    );
     await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
   }
 }
@@ -234,5 +264,13 @@ function tooltip(lines: string[]): vscode.MarkdownString {
 }
 
 function missing(id: string): NodeView {
-  return { label: id, description: vscode.l10n.t('no longer in the store'), tooltip: [id], icon: 'span', contextValue: 'missing', collapsible: false, ariaLabel: id };
+  return {
+    label: id,
+    description: vscode.l10n.t('no longer in the store'),
+    tooltip: [id],
+    icon: 'span',
+    contextValue: 'missing',
+    collapsible: false,
+    ariaLabel: id,
+  };
 }

@@ -37,8 +37,13 @@ export interface TreeOptions {
 
 export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNode[] {
   if (options.sessionFilter !== undefined) {
-    const traces = source.findSession(options.sessionFilter).filter((t) => !options.llmOnly || t.llmCallCount > 0);
-    return [{ kind: 'session', sessionId: options.sessionFilter }, ...traces.map((t) => traceNode(t.traceId))];
+    const traces = source
+      .findSession(options.sessionFilter)
+      .filter((t) => !options.llmOnly || t.llmCallCount > 0);
+    return [
+      { kind: 'session', sessionId: options.sessionFilter },
+      ...traces.map((t) => traceNode(t.traceId)),
+    ];
   }
   return source
     .list()
@@ -56,7 +61,11 @@ export function heldRootNodes(source: TreeModelSource, held: readonly TreeNode[]
 }
 
 /** How many traces would be listed now that the held top level does not show. */
-export function waitingTraceCount(source: TreeModelSource, options: TreeOptions, held: readonly TreeNode[]): number {
+export function waitingTraceCount(
+  source: TreeModelSource,
+  options: TreeOptions,
+  held: readonly TreeNode[],
+): number {
   const heldTraces = new Set<string>();
   for (const n of held) if (n.kind === 'trace') heldTraces.add(n.traceId);
   let waiting = 0;
@@ -76,7 +85,11 @@ export function childNodes(source: TreeModelSource, node: TreeNode, options: Tre
   return childrenOf(trace, parentId).map((s) => spanNode(s));
 }
 
-export function parentNode(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode | undefined {
+export function parentNode(
+  source: TreeModelSource,
+  node: TreeNode,
+  options: TreeOptions,
+): TreeNode | undefined {
   if (node.kind !== 'span') return undefined;
   if (options.llmOnly) return traceNode(node.traceId);
   const trace = source.getTrace(node.traceId);
@@ -141,7 +154,8 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   const tokens = totalTokens(t.usage);
   // What tells traces apart comes first: a narrow sidebar cuts the end, and one app's traces share a service.
   const parts: string[] = [];
-  if (t.preview) parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
+  if (t.preview)
+    parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
@@ -154,7 +168,10 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   ];
   if (t.preview) tooltip.push(`Asked: ${t.preview}`);
   if (t.models.length) tooltip.push(`Models: ${t.models.join(', ')}`);
-  if (tokens !== undefined) tooltip.push(`Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)`);
+  if (tokens !== undefined)
+    tooltip.push(
+      `Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)`,
+    );
   if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);
   if (t.userId) tooltip.push(`User: ${t.userId}`);
   if (t.hasError) tooltip.push('A span in this trace failed');
@@ -176,20 +193,30 @@ export function describeSpan(span: Span, hasChildren: boolean): NodeView {
   if (span.llm) {
     const u = span.llm.usage;
     // A call that failed before the model answered has no usage: say nothing rather than "?→?".
-    if (u.inputTokens !== undefined || u.outputTokens !== undefined) parts.push(`${formatInOut(u.inputTokens, u.outputTokens)} tok`);
+    if (u.inputTokens !== undefined || u.outputTokens !== undefined)
+      parts.push(`${formatInOut(u.inputTokens, u.outputTokens)} tok`);
     else if (failed) parts.push('failed');
   }
   parts.push(formatDuration(span.durationMs));
-  const tooltip = [span.name, `Span ID: ${span.spanId}`, `Trace ID: ${span.traceId}`, `Service: ${span.service}`, `Duration: ${formatDuration(span.durationMs)}`];
+  const tooltip = [
+    span.name,
+    `Span ID: ${span.spanId}`,
+    `Trace ID: ${span.traceId}`,
+    `Service: ${span.service}`,
+    `Duration: ${formatDuration(span.durationMs)}`,
+  ];
   if (span.llm) {
     const l = span.llm;
     const model = l.responseModel ?? l.requestModel;
     if (model) tooltip.push(`Model: ${model}${l.provider ? ` (${l.provider})` : ''}`);
-    tooltip.push(`Tokens: ${formatInOut(l.usage.inputTokens, l.usage.outputTokens)}${l.usage.cachedInputTokens ? `, ${l.usage.cachedInputTokens} cached` : ''}`);
+    tooltip.push(
+      `Tokens: ${formatInOut(l.usage.inputTokens, l.usage.outputTokens)}${l.usage.cachedInputTokens ? `, ${l.usage.cachedInputTokens} cached` : ''}`,
+    );
     if (l.finishReasons.length) tooltip.push(`Finish: ${l.finishReasons.join(', ')}`);
   }
   if (span.sessionId) tooltip.push(`Session: ${span.sessionId}`);
-  if (failed) tooltip.push(`Error: ${span.error?.message ?? span.status.message ?? span.error?.type ?? 'failed'}`);
+  if (failed)
+    tooltip.push(`Error: ${span.error?.message ?? span.status.message ?? span.error?.type ?? 'failed'}`);
   const label = span.llm ? llmLabel(span) : span.name;
   return {
     label,
@@ -214,7 +241,12 @@ export function spanRole(span: Span): NodeIcon {
   if (span.llm) return 'llm';
   const op = span.attributes['gen_ai.operation.name'];
   if (op === 'execute_tool' || span.attributes['openinference.span.kind'] === 'TOOL') return 'tool';
-  if (op === 'invoke_agent' || op === 'create_agent' || span.attributes['openinference.span.kind'] === 'AGENT') return 'agent';
+  if (
+    op === 'invoke_agent' ||
+    op === 'create_agent' ||
+    span.attributes['openinference.span.kind'] === 'AGENT'
+  )
+    return 'agent';
   return 'span';
 }
 

@@ -79,7 +79,10 @@ export function buildWebviewHtml(input: WebviewHtmlInput): string {
   assertCspSource(input.cspSource);
   const csp = buildContentSecurityPolicy(input.cspSource, input.nonce);
   const styles = [input.codiconsUri, ...input.styleUris]
-    .map((uri, i) => `    <link rel="stylesheet" href="${escapeHtml(uri)}"${i === 0 ? ' id="vscode-codicon-stylesheet"' : ''}>`)
+    .map(
+      (uri, i) =>
+        `    <link rel="stylesheet" href="${escapeHtml(uri)}"${i === 0 ? ' id="vscode-codicon-stylesheet"' : ''}>`,
+    )
     .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">

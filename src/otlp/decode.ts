@@ -7,7 +7,16 @@
 // bad span or log record is skipped and counted so the rest of the batch still arrives.
 
 import * as protobuf from 'protobufjs';
-import type { AttrValue, Attributes, InstrumentationScope, LogRecordData, SpanEventRecord, SpanLinkRecord, SpanRecord, TelemetryBatch } from '../core/records';
+import type {
+  AttrValue,
+  Attributes,
+  InstrumentationScope,
+  LogRecordData,
+  SpanEventRecord,
+  SpanLinkRecord,
+  SpanRecord,
+  TelemetryBatch,
+} from '../core/records';
 import { otlpTypes } from './otlpProto';
 
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
@@ -51,7 +60,12 @@ const EVENT_NAME_ATTRIBUTE = 'event.name';
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
 
-export function decodeOtlp(signal: OtlpSignal, body: Uint8Array, encoding: OtlpEncoding, limits?: Partial<DecodeLimits>): DecodedRequest {
+export function decodeOtlp(
+  signal: OtlpSignal,
+  body: Uint8Array,
+  encoding: OtlpEncoding,
+  limits?: Partial<DecodeLimits>,
+): DecodedRequest {
   const lim: DecodeLimits = { ...defaultDecodeLimits, ...limits };
   try {
     const root = encoding === 'protobuf' ? readProtobuf(signal, body, lim) : readJson(body, lim);
@@ -59,9 +73,13 @@ export function decodeOtlp(signal: OtlpSignal, body: Uint8Array, encoding: OtlpE
   } catch (err) {
     // protobufjs throws plain Errors ("index out of range"); anything else that slips through is still a
     // body we cannot read, never a reason to take the receiver down.
-    const reason = err instanceof OtlpDecodeError ? err.message : `not a valid OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal} export request (${err instanceof Error ? err.message : String(err)})`;
+    const reason =
+      err instanceof OtlpDecodeError
+        ? err.message
+        : `not a valid OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} ${signal} export request (${err instanceof Error ? err.message : String(err)})`;
     // The commonest cause of a protobuf body that makes no sense: JSON sent with the protobuf type.
-    if (encoding === 'protobuf' && looksLikeJson(body)) throw new OtlpDecodeError(`${reason}; the body looks like JSON, sent as application/x-protobuf`);
+    if (encoding === 'protobuf' && looksLikeJson(body))
+      throw new OtlpDecodeError(`${reason}; the body looks like JSON, sent as application/x-protobuf`);
     throw err instanceof OtlpDecodeError ? err : new OtlpDecodeError(reason);
   }
 }
@@ -81,40 +99,77 @@ const partialField: Record<OtlpSignal, string> = {
 };
 
 /** The ExportXServiceResponse body: bytes for protobuf, JSON text for json. */
-export function encodeExportResponse(signal: OtlpSignal, encoding: 'protobuf', partial?: PartialSuccess): Uint8Array;
+export function encodeExportResponse(
+  signal: OtlpSignal,
+  encoding: 'protobuf',
+  partial?: PartialSuccess,
+): Uint8Array;
 export function encodeExportResponse(signal: OtlpSignal, encoding: 'json', partial?: PartialSuccess): string;
-export function encodeExportResponse(signal: OtlpSignal, encoding: OtlpEncoding, partial?: PartialSuccess): Uint8Array | string;
-export function encodeExportResponse(signal: OtlpSignal, encoding: OtlpEncoding, partial?: PartialSuccess): Uint8Array | string {
+export function encodeExportResponse(
+  signal: OtlpSignal,
+  encoding: OtlpEncoding,
+  partial?: PartialSuccess,
+): Uint8Array | string;
+export function encodeExportResponse(
+  signal: OtlpSignal,
+  encoding: OtlpEncoding,
+  partial?: PartialSuccess,
+): Uint8Array | string {
   const field = partialField[signal];
   if (encoding === 'json') {
     // proto3 JSON writes int64 as a decimal string.
-    return JSON.stringify(partial ? { partialSuccess: { [field]: String(partial.rejected), errorMessage: partial.message } } : {});
+    return JSON.stringify(
+      partial ? { partialSuccess: { [field]: String(partial.rejected), errorMessage: partial.message } } : {},
+    );
   }
   const types = otlpTypes();
-  const type = signal === 'traces' ? types.traceResponse : signal === 'logs' ? types.logsResponse : types.metricsResponse;
-  const payload = partial ? { partialSuccess: { [field]: partial.rejected, errorMessage: partial.message } } : {};
+  const type =
+    signal === 'traces'
+      ? types.traceResponse
+      : signal === 'logs'
+        ? types.logsResponse
+        : types.metricsResponse;
+  const payload = partial
+    ? { partialSuccess: { [field]: partial.rejected, errorMessage: partial.message } }
+    : {};
   return type.encode(type.fromObject(payload)).finish();
 }
 
 /** gRPC codes for the google.rpc.Status an OTLP/HTTP error response carries. */
 function grpcCodeFor(httpStatus: number): number {
   switch (httpStatus) {
-    case 400: return 3; // INVALID_ARGUMENT
-    case 404: return 5; // NOT_FOUND
-    case 405: return 12; // UNIMPLEMENTED
-    case 413: return 8; // RESOURCE_EXHAUSTED
-    case 415: return 3;
-    case 429: return 8;
-    case 503: return 14; // UNAVAILABLE
-    default: return httpStatus >= 500 ? 13 : 2; // INTERNAL : UNKNOWN
+    case 400:
+      return 3; // INVALID_ARGUMENT
+    case 404:
+      return 5; // NOT_FOUND
+    case 405:
+      return 12; // UNIMPLEMENTED
+    case 413:
+      return 8; // RESOURCE_EXHAUSTED
+    case 415:
+      return 3;
+    case 429:
+      return 8;
+    case 503:
+      return 14; // UNAVAILABLE
+    default:
+      return httpStatus >= 500 ? 13 : 2; // INTERNAL : UNKNOWN
   }
 }
 
 /** A google.rpc.Status body for an error answer: bytes for protobuf, JSON text for json. */
 export function encodeErrorStatus(encoding: 'protobuf', httpStatus: number, message: string): Uint8Array;
 export function encodeErrorStatus(encoding: 'json', httpStatus: number, message: string): string;
-export function encodeErrorStatus(encoding: OtlpEncoding, httpStatus: number, message: string): Uint8Array | string;
-export function encodeErrorStatus(encoding: OtlpEncoding, httpStatus: number, message: string): Uint8Array | string {
+export function encodeErrorStatus(
+  encoding: OtlpEncoding,
+  httpStatus: number,
+  message: string,
+): Uint8Array | string;
+export function encodeErrorStatus(
+  encoding: OtlpEncoding,
+  httpStatus: number,
+  message: string,
+): Uint8Array | string {
   const status = { code: grpcCodeFor(httpStatus), message };
   if (encoding === 'json') return JSON.stringify(status);
   const type = otlpTypes().rpcStatus;
@@ -126,7 +181,8 @@ export function encodeErrorStatus(encoding: OtlpEncoding, httpStatus: number, me
 
 function readProtobuf(signal: OtlpSignal, body: Uint8Array, lim: DecodeLimits): unknown {
   const types = otlpTypes();
-  const type = signal === 'traces' ? types.traceRequest : signal === 'logs' ? types.logsRequest : types.metricsRequest;
+  const type =
+    signal === 'traces' ? types.traceRequest : signal === 'logs' ? types.logsRequest : types.metricsRequest;
   scanProtobuf(body, type, lim);
   return type.decode(body);
 }
@@ -165,7 +221,8 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
     // Lengths and tags fit 32 bits; longer varints (int64 values) are only skipped, never used.
     let result = 0;
     for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= buf.length) throw new OtlpDecodeError('truncated protobuf message (a number runs past the end of the body)');
+      if (pos >= buf.length)
+        throw new OtlpDecodeError('truncated protobuf message (a number runs past the end of the body)');
       const b = buf[pos++]!;
       if (shift < 32) result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return result;
@@ -174,7 +231,8 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
   };
 
   const scan = (type: ScanType, end: number, depth: number): void => {
-    if (depth > lim.maxNesting) throw new OtlpDecodeError(`messages nested more than ${lim.maxNesting} levels deep`);
+    if (depth > lim.maxNesting)
+      throw new OtlpDecodeError(`messages nested more than ${lim.maxNesting} levels deep`);
     while (pos < end) {
       const tag = varint();
       const fieldNo = Math.floor(tag / 8);
@@ -182,8 +240,15 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
       if (fieldNo === 0) throw new OtlpDecodeError('malformed protobuf message (field number 0)');
       const field = type.fields.get(fieldNo);
       // A repeated scalar may be packed (length-delimited) whatever its type.
-      if (field && field.wire !== undefined && wire !== field.wire && !(field.repeated && wire === WireType.LengthDelimited)) {
-        throw new OtlpDecodeError(`malformed protobuf message (${type.name}.${field.name} has wire type ${wire}, expected ${field.wire})`);
+      if (
+        field &&
+        field.wire !== undefined &&
+        wire !== field.wire &&
+        !(field.repeated && wire === WireType.LengthDelimited)
+      ) {
+        throw new OtlpDecodeError(
+          `malformed protobuf message (${type.name}.${field.name} has wire type ${wire}, expected ${field.wire})`,
+        );
       }
       switch (wire) {
         case WireType.Varint:
@@ -198,9 +263,15 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
         case WireType.LengthDelimited: {
           const len = varint();
           const subEnd = pos + len;
-          if (subEnd > end) throw new OtlpDecodeError('truncated protobuf message (a field runs past the end of its message)');
+          if (subEnd > end)
+            throw new OtlpDecodeError(
+              'truncated protobuf message (a field runs past the end of its message)',
+            );
           if (field?.message) {
-            if (++elements > lim.maxElements) throw new OtlpDecodeError(`too many items in one request (more than ${lim.maxElements} messages)`);
+            if (++elements > lim.maxElements)
+              throw new OtlpDecodeError(
+                `too many items in one request (more than ${lim.maxElements} messages)`,
+              );
             scan(field.message, subEnd, depth + 1);
           }
           pos = subEnd;
@@ -210,7 +281,8 @@ function scanProtobuf(buf: Uint8Array, root: protobuf.Type, lim: DecodeLimits): 
           // Groups (3, 4) are proto2 only and never part of OTLP; 6 and 7 do not exist.
           throw new OtlpDecodeError(`malformed protobuf message (wire type ${wire})`);
       }
-      if (pos > end) throw new OtlpDecodeError('truncated protobuf message (a field runs past the end of its message)');
+      if (pos > end)
+        throw new OtlpDecodeError('truncated protobuf message (a field runs past the end of its message)');
     }
   };
 
@@ -246,7 +318,11 @@ function scanTypeOf(type: protobuf.Type): ScanType {
     const isMessage = resolved instanceof protobuf.Type;
     const entry: ScanField = {
       name: field.name,
-      wire: isMessage ? WireType.LengthDelimited : resolved instanceof protobuf.Enum ? WireType.Varint : scalarWireType[field.type],
+      wire: isMessage
+        ? WireType.LengthDelimited
+        : resolved instanceof protobuf.Enum
+          ? WireType.Varint
+          : scalarWireType[field.type],
       repeated: field.repeated,
     };
     if (isMessage && !field.map) entry.message = scanTypeOf(resolved);
@@ -267,7 +343,9 @@ function readJson(body: Uint8Array, lim: DecodeLimits): unknown {
   } catch (err) {
     // V8's message quotes the body; only the position goes back to the sender and into the log.
     const at = /position (\d+)/.exec(err instanceof Error ? err.message : '');
-    throw new OtlpDecodeError(at ? `body is not valid JSON (syntax error at character ${at[1]})` : 'body is not valid JSON');
+    throw new OtlpDecodeError(
+      at ? `body is not valid JSON (syntax error at character ${at[1]})` : 'body is not valid JSON',
+    );
   }
   if (!isObject(value)) throw new OtlpDecodeError('body is not a JSON object');
   return value;
@@ -293,15 +371,20 @@ function scanJson(body: Uint8Array, lim: DecodeLimits): void {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
       continue;
     }
     if (c === 0x22) {
       inString = true;
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > lim.maxNesting * 3) throw new OtlpDecodeError(`JSON nested more than ${lim.maxNesting * 3} levels deep`);
-      if (++elements > lim.maxElements * 2) throw new OtlpDecodeError(`too many items in one request (more than ${lim.maxElements * 2} objects and arrays)`);
+      if (++depth > lim.maxNesting * 3)
+        throw new OtlpDecodeError(`JSON nested more than ${lim.maxNesting * 3} levels deep`);
+      if (++elements > lim.maxElements * 2)
+        throw new OtlpDecodeError(
+          `too many items in one request (more than ${lim.maxElements * 2} objects and arrays)`,
+        );
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     }
@@ -326,7 +409,8 @@ function pick(o: Obj, camel: string, snake?: string): unknown {
 
 /** An own field only: protobufjs keeps defaults of oneof members on the prototype. */
 function own(o: Obj, camel: string, snake: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(o, camel) && o[camel] !== null && o[camel] !== undefined) return o[camel];
+  if (Object.prototype.hasOwnProperty.call(o, camel) && o[camel] !== null && o[camel] !== undefined)
+    return o[camel];
   if (Object.prototype.hasOwnProperty.call(o, snake)) return o[snake];
   return undefined;
 }
@@ -359,7 +443,12 @@ interface LongLike {
 }
 
 function isLong(v: unknown): v is LongLike {
-  return typeof v === 'object' && v !== null && typeof (v as LongLike).low === 'number' && typeof (v as LongLike).high === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as LongLike).low === 'number' &&
+    typeof (v as LongLike).high === 'number'
+  );
 }
 
 const UINT64_DIGITS = /^\d{1,20}$/;
@@ -399,9 +488,18 @@ function enumValue(v: unknown, names: Readonly<Record<string, number>>, prefix: 
 }
 
 const spanKindNames: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
 };
-const statusCodeNames: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+const statusCodeNames: Record<string, number> = {
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
+};
 const severityNames: Record<string, number> = (() => {
   const names: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 };
   ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].forEach((level, i) => {
@@ -449,7 +547,9 @@ function isZeroHex(hex: string): boolean {
 }
 
 function idProblem(what: string, size: number, r: { length: number }): string {
-  return r.length < 0 ? `${what} is neither hex nor base64 of ${size} bytes` : `${what} is ${r.length} bytes, not ${size}`;
+  return r.length < 0
+    ? `${what} is neither hex nor base64 of ${size} bytes`
+    : `${what} is ${r.length} bytes, not ${size}`;
 }
 
 /** Thrown inside one item; the item is skipped and counted, the rest of the request is kept. */
@@ -457,13 +557,15 @@ class ItemRejected extends Error {}
 
 /** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
 function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
 function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   if (!isObject(v)) return null;
-  if (depth > lim.maxValueDepth) throw new ItemRejected(`an attribute value is nested more than ${lim.maxValueDepth} levels deep`);
+  if (depth > lim.maxValueDepth)
+    throw new ItemRejected(`an attribute value is nested more than ${lim.maxValueDepth} levels deep`);
   let x = own(v, 'stringValue', 'string_value');
   if (x !== undefined) return typeof x === 'string' ? x : String(x);
   x = own(v, 'boolValue', 'bool_value');
@@ -533,7 +635,16 @@ interface Groups {
  * Resource -> scope -> item lists, wherever they are: scope_spans, or the pre-1.0
  * instrumentation_library_spans (field 1000) with its instrumentation_library scope.
  */
-function* groups(root: Obj, lim: DecodeLimits, names: { resource: [string, string]; scope: [string, string]; legacyScope: [string, string]; items: [string, string] }): Generator<Groups> {
+function* groups(
+  root: Obj,
+  lim: DecodeLimits,
+  names: {
+    resource: [string, string];
+    scope: [string, string];
+    legacyScope: [string, string];
+    items: [string, string];
+  },
+): Generator<Groups> {
   const resources = list(root, '', ...names.resource);
   for (let r = 0; r < resources.length; r++) {
     const rs = resources[r];
@@ -541,12 +652,23 @@ function* groups(root: Obj, lim: DecodeLimits, names: { resource: [string, strin
     const res = pick(rs, 'resource');
     // Shared by every item under it; a resource value nested too deep must not reject all of them.
     const resource = isObject(res) ? attributes(res, lim, true) : {};
-    const scopes = [...list(rs, `${names.resource[0]}[${r}].`, ...names.scope), ...list(rs, `${names.resource[0]}[${r}].`, ...names.legacyScope)];
+    const scopes = [
+      ...list(rs, `${names.resource[0]}[${r}].`, ...names.scope),
+      ...list(rs, `${names.resource[0]}[${r}].`, ...names.legacyScope),
+    ];
     for (let s = 0; s < scopes.length; s++) {
       const ss = scopes[s];
-      if (!isObject(ss)) throw new OtlpDecodeError(`${names.resource[0]}[${r}].${names.scope[0]}[${s}] is not an object`);
-      const scope = scopeOf(pick(ss, 'scope') ?? pick(ss, 'instrumentationLibrary', 'instrumentation_library'), lim);
-      yield { resource, scope, items: list(ss, `${names.resource[0]}[${r}].${names.scope[0]}[${s}].`, ...names.items) };
+      if (!isObject(ss))
+        throw new OtlpDecodeError(`${names.resource[0]}[${r}].${names.scope[0]}[${s}] is not an object`);
+      const scope = scopeOf(
+        pick(ss, 'scope') ?? pick(ss, 'instrumentationLibrary', 'instrumentation_library'),
+        lim,
+      );
+      yield {
+        resource,
+        scope,
+        items: list(ss, `${names.resource[0]}[${r}].${names.scope[0]}[${s}].`, ...names.items),
+      };
     }
   }
 }
@@ -612,10 +734,18 @@ function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits):
 function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
   if (!isObject(item)) throw new ItemRejected('a span is not an object');
   const traceId = readId(pick(item, 'traceId', 'trace_id'), TRACE_ID_BYTES);
-  if (traceId.kind !== 'ok') throw new ItemRejected(traceId.kind === 'empty' ? 'a span has no trace id' : idProblem('a span trace id', TRACE_ID_BYTES, traceId));
+  if (traceId.kind !== 'ok')
+    throw new ItemRejected(
+      traceId.kind === 'empty'
+        ? 'a span has no trace id'
+        : idProblem('a span trace id', TRACE_ID_BYTES, traceId),
+    );
   if (isZeroHex(traceId.hex)) throw new ItemRejected('a span has an all-zero trace id');
   const spanId = readId(pick(item, 'spanId', 'span_id'), SPAN_ID_BYTES);
-  if (spanId.kind !== 'ok') throw new ItemRejected(spanId.kind === 'empty' ? 'a span has no span id' : idProblem('a span id', SPAN_ID_BYTES, spanId));
+  if (spanId.kind !== 'ok')
+    throw new ItemRejected(
+      spanId.kind === 'empty' ? 'a span has no span id' : idProblem('a span id', SPAN_ID_BYTES, spanId),
+    );
   if (isZeroHex(spanId.hex)) throw new ItemRejected('a span has an all-zero span id');
   const parent = readId(pick(item, 'parentSpanId', 'parent_span_id'), SPAN_ID_BYTES);
   if (parent.kind === 'bad') throw new ItemRejected(idProblem('a parent span id', SPAN_ID_BYTES, parent));
@@ -631,7 +761,11 @@ function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
   const events: SpanEventRecord[] = [];
   for (const e of list(item, 'span.', 'events', 'events')) {
     if (!isObject(e)) continue;
-    events.push({ name: str(pick(e, 'name')), timeUnixNano: nanos(pick(e, 'timeUnixNano', 'time_unix_nano')), attributes: attributes(e, lim) });
+    events.push({
+      name: str(pick(e, 'name')),
+      timeUnixNano: nanos(pick(e, 'timeUnixNano', 'time_unix_nano')),
+      attributes: attributes(e, lim),
+    });
   }
   const links: SpanLinkRecord[] = [];
   for (const l of list(item, 'span.', 'links', 'links')) {
@@ -639,7 +773,8 @@ function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
     const lt = readId(pick(l, 'traceId', 'trace_id'), TRACE_ID_BYTES);
     const ls = readId(pick(l, 'spanId', 'span_id'), SPAN_ID_BYTES);
     // A broken link loses only itself: the span is still worth showing.
-    if (lt.kind === 'ok' && ls.kind === 'ok') links.push({ traceId: lt.hex, spanId: ls.hex, attributes: attributes(l, lim) });
+    if (lt.kind === 'ok' && ls.kind === 'ok')
+      links.push({ traceId: lt.hex, spanId: ls.hex, attributes: attributes(l, lim) });
   }
 
   const span: SpanRecord = {
@@ -666,7 +801,8 @@ function logOf(item: unknown, g: Groups, lim: DecodeLimits): LogRecordData {
   if (!isObject(item)) throw new ItemRejected('a log record is not an object');
   // Log records may stand alone: empty (or all-zero) ids leave them uncorrelated, wrong lengths do not.
   const traceId = readId(pick(item, 'traceId', 'trace_id'), TRACE_ID_BYTES);
-  if (traceId.kind === 'bad') throw new ItemRejected(idProblem('a log record trace id', TRACE_ID_BYTES, traceId));
+  if (traceId.kind === 'bad')
+    throw new ItemRejected(idProblem('a log record trace id', TRACE_ID_BYTES, traceId));
   const spanId = readId(pick(item, 'spanId', 'span_id'), SPAN_ID_BYTES);
   if (spanId.kind === 'bad') throw new ItemRejected(idProblem('a log record span id', SPAN_ID_BYTES, spanId));
 
@@ -679,7 +815,11 @@ function logOf(item: unknown, g: Groups, lim: DecodeLimits): LogRecordData {
   };
   const observed = nanos(pick(item, 'observedTimeUnixNano', 'observed_time_unix_nano'));
   if (observed !== '0') log.observedTimeUnixNano = observed;
-  const severity = enumValue(pick(item, 'severityNumber', 'severity_number'), severityNames, 'SEVERITY_NUMBER_');
+  const severity = enumValue(
+    pick(item, 'severityNumber', 'severity_number'),
+    severityNames,
+    'SEVERITY_NUMBER_',
+  );
   if (severity > 0) log.severityNumber = severity;
   const severityText = str(pick(item, 'severityText', 'severity_text'));
   if (severityText) log.severityText = severityText;

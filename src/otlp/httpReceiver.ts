@@ -10,7 +10,15 @@ import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { ProxyTracerProvider, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { scopedLogger, type Logger } from '../core/logger';
-import { decodeOtlp, encodeErrorStatus, encodeExportResponse, OtlpDecodeError, type DecodedRequest, type OtlpEncoding, type OtlpSignal } from './decode';
+import {
+  decodeOtlp,
+  encodeErrorStatus,
+  encodeExportResponse,
+  OtlpDecodeError,
+  type DecodedRequest,
+  type OtlpEncoding,
+  type OtlpSignal,
+} from './decode';
 
 /** Sent on every answer, so another window's port probe can tell this receiver from anything else. */
 export const RECEIVER_SERVER_HEADER = 'llm-trace-inspector';
@@ -117,7 +125,10 @@ export class OtlpHttpReceiver {
   private readonly log: Logger;
   private readonly tracer: Tracer;
   /** Requests not yet answered, with the encoding their answer takes; stop() answers them 503. */
-  private readonly pending = new Map<http.ServerResponse, { req: http.IncomingMessage; encoding: OtlpEncoding | undefined }>();
+  private readonly pending = new Map<
+    http.ServerResponse,
+    { req: http.IncomingMessage; encoding: OtlpEncoding | undefined }
+  >();
 
   constructor(private readonly options: OtlpHttpReceiverOptions) {
     this.log = scopedLogger(options.logger, 'receiver');
@@ -139,8 +150,15 @@ export class OtlpHttpReceiver {
         socket.destroy();
         return;
       }
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nServer: ${RECEIVER_SERVER_HEADER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
+      socket.end(
+        `HTTP/1.1 ${status}\r\nServer: ${RECEIVER_SERVER_HEADER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
     });
     this.server = server;
     this.starting = new Promise((resolve, reject) => {
@@ -182,7 +200,11 @@ export class OtlpHttpReceiver {
     });
   }
 
-  private refuseStopping(req: http.IncomingMessage, res: http.ServerResponse, encoding: OtlpEncoding | undefined): void {
+  private refuseStopping(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    encoding: OtlpEncoding | undefined,
+  ): void {
     if (res.headersSent || res.writableEnded) return;
     res.setHeader('Connection', 'close');
     this.refuse(req, res, encoding, {
@@ -218,21 +240,39 @@ export class OtlpHttpReceiver {
       });
   }
 
-  private async process(server: http.Server, req: http.IncomingMessage, res: http.ServerResponse, path: string, span: Span): Promise<void> {
+  private async process(
+    server: http.Server,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    span: Span,
+  ): Promise<void> {
     const signal = routes[path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path];
     const encoding = encodingOf(req.headers['content-type']);
     if (!signal) {
-      return this.refuse(req, res, encoding, { status: 404, reason: `no OTLP endpoint at ${truncate(path)} (use /v1/traces, /v1/logs or /v1/metrics)`, quiet: true });
+      return this.refuse(req, res, encoding, {
+        status: 404,
+        reason: `no OTLP endpoint at ${truncate(path)} (use /v1/traces, /v1/logs or /v1/metrics)`,
+        quiet: true,
+      });
     }
     if (req.method !== 'POST') {
-      return this.refuse(req, res, encoding, { status: 405, reason: `method ${truncate(req.method ?? '')} is not allowed; OTLP/HTTP uses POST`, quiet: true, headers: { Allow: 'POST' } });
+      return this.refuse(req, res, encoding, {
+        status: 405,
+        reason: `method ${truncate(req.method ?? '')} is not allowed; OTLP/HTTP uses POST`,
+        quiet: true,
+        headers: { Allow: 'POST' },
+      });
     }
     // Exporters in apps send no Origin header; browsers send one with every POST. Refusing it keeps web
     // pages out: a page could otherwise post fake traces to the loopback port, either through a form or,
     // with DNS rebinding, as a same-origin request that no CORS preflight would have stopped.
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      return this.refuse(req, res, encoding, { status: 403, reason: `requests from web pages are refused (Origin: ${truncate(origin)}); send OTLP from an app's exporter` });
+      return this.refuse(req, res, encoding, {
+        status: 403,
+        reason: `requests from web pages are refused (Origin: ${truncate(origin)}); send OTLP from an app's exporter`,
+      });
     }
     if (!encoding) {
       const type = req.headers['content-type'];
@@ -253,12 +293,18 @@ export class OtlpHttpReceiver {
     const max = this.options.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > max) {
-      return this.refuse(req, res, encoding, { status: 413, reason: `body of ${declared} bytes exceeds the limit of ${max} bytes` });
+      return this.refuse(req, res, encoding, {
+        status: 413,
+        reason: `body of ${declared} bytes exceeds the limit of ${max} bytes`,
+      });
     }
     const received = await readBody(req, max);
     if (received === 'aborted') return; // the sender went away; nobody to answer
     if (received === 'tooLarge') {
-      return this.refuse(req, res, encoding, { status: 413, reason: `body exceeds the limit of ${max} bytes` });
+      return this.refuse(req, res, encoding, {
+        status: 413,
+        reason: `body exceeds the limit of ${max} bytes`,
+      });
     }
     span.setAttribute(SelfSpanKeys.bodySize, received.length);
 
@@ -267,9 +313,15 @@ export class OtlpHttpReceiver {
       body = await decompress(received, bodyEncoding, max);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        return this.refuse(req, res, encoding, { status: 413, reason: `decompressed body exceeds the limit of ${max} bytes` });
+        return this.refuse(req, res, encoding, {
+          status: 413,
+          reason: `decompressed body exceeds the limit of ${max} bytes`,
+        });
       }
-      return this.refuse(req, res, encoding, { status: 400, reason: `body is not valid ${bodyEncoding} data` });
+      return this.refuse(req, res, encoding, {
+        status: 400,
+        reason: `body is not valid ${bodyEncoding} data`,
+      });
     }
 
     let batch: DecodedRequest;
@@ -289,7 +341,9 @@ export class OtlpHttpReceiver {
     if (signal === 'metrics') {
       if (!this.metricsNoted) {
         this.metricsNoted = true;
-        this.log.info('metrics received: they are accepted and counted but not shown (only traces and logs are)');
+        this.log.info(
+          'metrics received: they are accepted and counted but not shown (only traces and logs are)',
+        );
       }
       this.log.debug(`metrics ${encoding}: ${batch.metricCount} metrics accepted`);
     } else if (this.server !== server) {
@@ -303,34 +357,56 @@ export class OtlpHttpReceiver {
         await this.options.onBatch(batch, info);
       } catch (err) {
         this.log.error(err instanceof Error ? err : String(err));
-        return this.refuse(req, res, encoding, { status: 500, reason: 'the receiver could not store this batch' });
+        return this.refuse(req, res, encoding, {
+          status: 500,
+          reason: 'the receiver could not store this batch',
+        });
       }
     }
 
     let partial: { rejected: number; message: string } | undefined;
     if (batch.rejected > 0) {
       const what = signal === 'traces' ? 'span' : signal === 'logs' ? 'log record' : 'item';
-      partial = { rejected: batch.rejected, message: `${batch.rejected} ${what}${batch.rejected === 1 ? '' : 's'} rejected${batch.rejectReason ? `; first: ${batch.rejectReason}` : ''}` };
+      partial = {
+        rejected: batch.rejected,
+        message: `${batch.rejected} ${what}${batch.rejected === 1 ? '' : 's'} rejected${batch.rejectReason ? `; first: ${batch.rejectReason}` : ''}`,
+      };
       this.log.warn(`accepted ${signal} from ${remote(req)} with ${partial.message}`);
     }
     send(res, 200, encoding, encodeExportResponse(signal, encoding, partial));
   }
 
-  private refuse(req: http.IncomingMessage, res: http.ServerResponse, encoding: OtlpEncoding | undefined, refusal: Refusal): void {
+  private refuse(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    encoding: OtlpEncoding | undefined,
+    refusal: Refusal,
+  ): void {
     const line = `refused ${truncate(req.method ?? '?')} ${truncate((req.url ?? '').split('?')[0] ?? '')} from ${remote(req)}: ${refusal.status} ${refusal.reason}`;
     if (refusal.status >= 500) this.log.error(line);
     else if (refusal.quiet) this.log.info(line);
     else this.log.warn(line);
     for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
-    if (encoding) send(res, refusal.status, encoding, encodeErrorStatus(encoding, refusal.status, refusal.reason));
+    if (encoding)
+      send(res, refusal.status, encoding, encodeErrorStatus(encoding, refusal.status, refusal.reason));
     else send(res, refusal.status, undefined, refusal.reason + '\n');
     if (!req.complete) discardRest(req);
   }
 }
 
-function send(res: http.ServerResponse, status: number, encoding: OtlpEncoding | undefined, body: string | Uint8Array): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  encoding: OtlpEncoding | undefined,
+  body: string | Uint8Array,
+): void {
   if (res.headersSent || res.destroyed || res.writableEnded) return;
-  const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : encoding === 'json' ? 'application/json' : 'text/plain; charset=utf-8';
+  const contentType =
+    encoding === 'protobuf'
+      ? 'application/x-protobuf'
+      : encoding === 'json'
+        ? 'application/json'
+        : 'text/plain; charset=utf-8';
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -429,9 +505,19 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
       return new PortInUseError(host, port);
     case 'EACCES':
     case 'EPERM':
-      return new ReceiverStartError(`permission denied to listen on ${where}${port > 0 && port < 1024 ? ' (ports below 1024 need administrator rights; use a higher port)' : ''}`, host, port, err.code);
+      return new ReceiverStartError(
+        `permission denied to listen on ${where}${port > 0 && port < 1024 ? ' (ports below 1024 need administrator rights; use a higher port)' : ''}`,
+        host,
+        port,
+        err.code,
+      );
     case 'EADDRNOTAVAIL':
-      return new ReceiverStartError(`the address ${host} does not belong to this machine; use 127.0.0.1, localhost or 0.0.0.0`, host, port, err.code);
+      return new ReceiverStartError(
+        `the address ${host} does not belong to this machine; use 127.0.0.1, localhost or 0.0.0.0`,
+        host,
+        port,
+        err.code,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ReceiverStartError(`the host name ${host} could not be resolved`, host, port, err.code);

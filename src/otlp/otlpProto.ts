@@ -275,7 +275,15 @@ export function otlpTypes(): OtlpTypes {
     return cached;
   }
   const root = new protobuf.Root();
-  for (const source of [OTLP_PROTO, RESOURCE_PROTO, TRACE_PROTO, LOGS_PROTO, METRICS_PROTO, COLLECTOR_PROTO, STATUS_PROTO]) {
+  for (const source of [
+    OTLP_PROTO,
+    RESOURCE_PROTO,
+    TRACE_PROTO,
+    LOGS_PROTO,
+    METRICS_PROTO,
+    COLLECTOR_PROTO,
+    STATUS_PROTO,
+  ]) {
     protobuf.parse(source, root, { keepCase: false });
   }
   root.resolveAll();

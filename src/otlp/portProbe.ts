@@ -32,13 +32,37 @@ const MAX_BODY_CHARS = 64 * 1024;
  * Products that can hold an OTLP port, each recognised only by its own name in what it sends back
  * (a GET / page or a header), or, for the Collector, by the exact reply its OTLP receiver gives a GET.
  */
-const signatures: readonly { label: string; test: (a: { page?: HttpAnswer; get?: HttpAnswer; server: string }) => boolean }[] = [
-  { label: 'Arize Phoenix', test: ({ page }) => /Arize Phoenix|<title>\s*Phoenix\s*<\/title>/i.test(page?.body ?? '') },
-  { label: 'the Aspire dashboard', test: ({ page, server }) => /\bAspire\b/.test(page?.body ?? '') || /aspire/i.test(server) },
-  { label: 'Jaeger', test: ({ page, server }) => /<title>[^<]*Jaeger[^<]*<\/title>/i.test(page?.body ?? '') || /jaeger/i.test(server) },
-  { label: 'otel-desktop-viewer', test: ({ page, server }) => /otel-desktop-viewer/i.test(page?.body ?? '') || /otel-desktop-viewer/i.test(server) },
-  { label: 'AI Toolkit', test: ({ page, server }) => /\bAI Toolkit\b/i.test(page?.body ?? '') || /ai-?toolkit/i.test(server) },
-  { label: 'Foundry Toolkit', test: ({ page, server }) => /\bFoundry Toolkit\b/i.test(page?.body ?? '') || /foundry-?toolkit/i.test(server) },
+const signatures: readonly {
+  label: string;
+  test: (a: { page?: HttpAnswer; get?: HttpAnswer; server: string }) => boolean;
+}[] = [
+  {
+    label: 'Arize Phoenix',
+    test: ({ page }) => /Arize Phoenix|<title>\s*Phoenix\s*<\/title>/i.test(page?.body ?? ''),
+  },
+  {
+    label: 'the Aspire dashboard',
+    test: ({ page, server }) => /\bAspire\b/.test(page?.body ?? '') || /aspire/i.test(server),
+  },
+  {
+    label: 'Jaeger',
+    test: ({ page, server }) =>
+      /<title>[^<]*Jaeger[^<]*<\/title>/i.test(page?.body ?? '') || /jaeger/i.test(server),
+  },
+  {
+    label: 'otel-desktop-viewer',
+    test: ({ page, server }) =>
+      /otel-desktop-viewer/i.test(page?.body ?? '') || /otel-desktop-viewer/i.test(server),
+  },
+  {
+    label: 'AI Toolkit',
+    test: ({ page, server }) => /\bAI Toolkit\b/i.test(page?.body ?? '') || /ai-?toolkit/i.test(server),
+  },
+  {
+    label: 'Foundry Toolkit',
+    test: ({ page, server }) =>
+      /\bFoundry Toolkit\b/i.test(page?.body ?? '') || /foundry-?toolkit/i.test(server),
+  },
   {
     // opentelemetry-collector receiver/otlpreceiver/otlphttp.go answers a GET with this text; tools that
     // embed the Collector (Jaeger 2, otel-desktop-viewer) do too, hence the wording.
@@ -51,11 +75,23 @@ const signatures: readonly { label: string; test: (a: { page?: HttpAnswer; get?:
  * Who holds `host:port`, or undefined when nothing accepts connections there (or it cannot be told in
  * time). Never throws; every connection it opens is closed before it resolves.
  */
-export async function probeOtlpPort(host: string, port: number, timeoutMs: number): Promise<PortHolder | undefined> {
+export async function probeOtlpPort(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<PortHolder | undefined> {
   const deadline = Date.now() + timeoutMs;
   const left = (): number => Math.max(1, deadline - Date.now());
   try {
-    const post = await request(host, port, 'POST', '/v1/traces', { 'Content-Type': 'application/json' }, '{"resourceSpans":[]}', left());
+    const post = await request(
+      host,
+      port,
+      'POST',
+      '/v1/traces',
+      { 'Content-Type': 'application/json' },
+      '{"resourceSpans":[]}',
+      left(),
+    );
     if (post === 'refused') return undefined;
     if (post === 'notHttp') return { kind: 'other', label: 'a program that is not an HTTP server' };
     if (post === 'silent') return { kind: 'other', label: 'a program that does not answer HTTP requests' };
@@ -67,7 +103,15 @@ export async function probeOtlpPort(host: string, port: number, timeoutMs: numbe
     let otlp = isOtlpSuccess(post);
     if (!otlp && post.status === 415) {
       // Some receivers take only protobuf (the spec makes JSON optional): an empty body is a valid request.
-      const proto = await request(host, port, 'POST', '/v1/traces', { 'Content-Type': 'application/x-protobuf' }, '', left());
+      const proto = await request(
+        host,
+        port,
+        'POST',
+        '/v1/traces',
+        { 'Content-Type': 'application/x-protobuf' },
+        '',
+        left(),
+      );
       otlp = typeof proto === 'object' && isOtlpSuccess(proto);
     }
 
@@ -83,8 +127,14 @@ export async function probeOtlpPort(host: string, port: number, timeoutMs: numbe
     const named = signatures.find((s) => s.test(evidence));
     if (named) return { kind: 'otlp', label: named.label };
     const server = safeName(evidence.server);
-    if (otlp) return { kind: 'otlp', label: server ? `another OTLP receiver (${server})` : 'another OTLP receiver' };
-    return { kind: 'http', label: server ? `a web server (${server}), not an OTLP receiver` : 'a web server (not an OTLP receiver)' };
+    if (otlp)
+      return { kind: 'otlp', label: server ? `another OTLP receiver (${server})` : 'another OTLP receiver' };
+    return {
+      kind: 'http',
+      label: server
+        ? `a web server (${server}), not an OTLP receiver`
+        : 'a web server (not an OTLP receiver)',
+    };
   } catch {
     return undefined;
   }
@@ -99,8 +149,15 @@ export async function findFreePort(host: string, from: number): Promise<number |
 }
 
 function isOtlpSuccess(a: HttpAnswer): boolean {
-  const type = String(a.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  return a.status >= 200 && a.status < 300 && (type === 'application/json' || type === 'application/x-protobuf' || type === 'application/protobuf');
+  const type = String(a.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  return (
+    a.status >= 200 &&
+    a.status < 300 &&
+    (type === 'application/json' || type === 'application/x-protobuf' || type === 'application/protobuf')
+  );
 }
 
 function serverHeader(a: HttpAnswer): string {
@@ -113,7 +170,15 @@ function safeName(server: string): string {
   return /^[A-Za-z0-9][\w./-]{0,39}/.exec(server.trim())?.[0] ?? '';
 }
 
-function request(host: string, port: number, method: string, path: string, headers: http.OutgoingHttpHeaders, body: string | undefined, timeoutMs: number): Promise<Attempt> {
+function request(
+  host: string,
+  port: number,
+  method: string,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<Attempt> {
   return new Promise((resolve) => {
     let settled = false;
     let socket: net.Socket | undefined;
@@ -133,7 +198,11 @@ function request(host: string, port: number, method: string, path: string, heade
       method,
       path,
       agent: false,
-      headers: { ...headers, Connection: 'close', ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body) } : {}) },
+      headers: {
+        ...headers,
+        Connection: 'close',
+        ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
     });
     let connected = false;
     req.on('socket', (s) => {
@@ -146,14 +215,22 @@ function request(host: string, port: number, method: string, path: string, heade
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         if (text.length < MAX_BODY_CHARS) text += chunk;
-        if (text.length >= MAX_BODY_CHARS) finish({ status: res.statusCode ?? 0, headers: res.headers, body: text });
+        if (text.length >= MAX_BODY_CHARS)
+          finish({ status: res.statusCode ?? 0, headers: res.headers, body: text });
       });
       res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
       res.on('error', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
-      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') finish('refused');
+      if (
+        code === 'ECONNREFUSED' ||
+        code === 'EHOSTUNREACH' ||
+        code === 'ENETUNREACH' ||
+        code === 'EADDRNOTAVAIL' ||
+        code === 'ENOTFOUND'
+      )
+        finish('refused');
       // A reply that is not HTTP/1.x (llhttp's HPE_* codes), or a connection closed without any reply.
       else finish('notHttp');
     });

@@ -104,7 +104,8 @@ export class ReceiverLifecycle {
   }
 
   private serialize(step: () => Promise<void>, opts: { evenWhenDisposed?: boolean } = {}): Promise<void> {
-    const guarded = (): Promise<void> => (this.disposed && !opts.evenWhenDisposed ? Promise.resolve() : step());
+    const guarded = (): Promise<void> =>
+      this.disposed && !opts.evenWhenDisposed ? Promise.resolve() : step();
     const next = this.queue.then(guarded, guarded);
     this.queue = next.catch(() => undefined);
     return next;
@@ -136,7 +137,8 @@ export class ReceiverLifecycle {
     this.running = undefined;
     this.attempted = undefined;
     if (running) await running.stop();
-    if (this.current.state !== 'stopped') this.set({ state: 'stopped', host: this.current.host, port: this.current.port });
+    if (this.current.state !== 'stopped')
+      this.set({ state: 'stopped', host: this.current.host, port: this.current.port });
   }
 
   private set(state: ReceiverState): void {

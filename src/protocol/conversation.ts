@@ -98,7 +98,8 @@ export interface RevealSpanCommand {
   spanId: string;
 }
 
-export type WebviewMessage = ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand;
+export type WebviewMessage =
+  ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand;
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -122,7 +123,10 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
 export function isHostMessage(value: unknown): value is HostMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
-  return (m.type === 'state' && typeof m.state === 'object' && m.state !== null) || (m.type === 'focus' && typeof m.spanId === 'string');
+  return (
+    (m.type === 'state' && typeof m.state === 'object' && m.state !== null) ||
+    (m.type === 'focus' && typeof m.spanId === 'string')
+  );
 }
 
 /** The id of the element in the page that carries the initial state as JSON (first paint, no round trip). */

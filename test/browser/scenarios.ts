@@ -18,8 +18,18 @@ const SYSTEM_PROMPT = [
   '- Answer in the user’s language and give temperatures in °C.',
 ].join('\n');
 
-const toolCall: MessagePart = { type: 'toolCall', id: 'call_9xQ2', name: 'get_weather', arguments: WEATHER_ARGS };
-const toolResult: MessagePart = { type: 'toolResult', id: 'call_9xQ2', name: 'get_weather', result: '{"temp_c":18,"condition":"light rain","precip_mm":2.4}' };
+const toolCall: MessagePart = {
+  type: 'toolCall',
+  id: 'call_9xQ2',
+  name: 'get_weather',
+  arguments: WEATHER_ARGS,
+};
+const toolResult: MessagePart = {
+  type: 'toolResult',
+  id: 'call_9xQ2',
+  name: 'get_weather',
+  result: '{"temp_c":18,"condition":"light rain","precip_mm":2.4}',
+};
 
 const FINAL_ANSWER = [
   'Tomorrow in **Paris**: 18 °C with *light rain* (about 2.4 mm).',
@@ -35,7 +45,8 @@ const FINAL_ANSWER = [
 const weatherTool = {
   name: 'get_weather',
   description: 'Current weather and forecast for a city.',
-  parameters: '{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}',
+  parameters:
+    '{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city"]}',
 };
 
 export interface ChatIds {
@@ -45,7 +56,12 @@ export interface ChatIds {
   failed: string;
 }
 
-export const CHAT: ChatIds = { root: spanId(0x100), first: spanId(0x101), second: spanId(0x103), failed: spanId(0x104) };
+export const CHAT: ChatIds = {
+  root: spanId(0x100),
+  first: spanId(0x101),
+  second: spanId(0x103),
+  failed: spanId(0x104),
+};
 
 /** The usual agent turn: ask, call a tool, answer with its result; then a summary call that failed. */
 export function chatTrace(overrides: { secondAnswer?: string; name?: string } = {}): Trace {
@@ -67,7 +83,12 @@ export function chatTrace(overrides: { secondAnswer?: string; name?: string } = 
     name: 'chat gpt-4o-mini',
     startMs: T0 + 40,
     durationMs: 812,
-    attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.request.temperature': 0.2, 'app.feature': 'forecast' },
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.request.temperature': 0.2,
+      'app.feature': 'forecast',
+    },
     llm: llm({
       messages: [system, user, answer([toolCall], { finishReason: 'tool_calls' })],
       toolDefinitions: [weatherTool],
@@ -77,7 +98,13 @@ export function chatTrace(overrides: { secondAnswer?: string; name?: string } = 
       responseId: 'chatcmpl-A1b2C3',
     }),
   });
-  const tool = span({ spanId: spanId(0x102), parentSpanId: root.spanId, name: 'get_weather', startMs: T0 + 860, durationMs: 120 });
+  const tool = span({
+    spanId: spanId(0x102),
+    parentSpanId: root.spanId,
+    name: 'get_weather',
+    startMs: T0 + 860,
+    durationMs: 120,
+  });
   const second = span({
     spanId: CHAT.second,
     parentSpanId: root.spanId,
@@ -113,7 +140,10 @@ export function chatTrace(overrides: { secondAnswer?: string; name?: string } = 
     llm: llm({
       requestModel: 'gpt-4o',
       responseModel: undefined,
-      messages: [text('system', 'Summarise the conversation in one line.'), text('user', 'Weather in Paris tomorrow, umbrella advice.')],
+      messages: [
+        text('system', 'Summarise the conversation in one line.'),
+        text('user', 'Weather in Paris tomorrow, umbrella advice.'),
+      ],
       usage: {},
       finishReasons: [],
     }),
@@ -134,15 +164,40 @@ export function partsTrace(): Trace {
       responseModel: 'claude-3-5-sonnet-20241022',
       convention: 'openllmetry',
       messages: [
-        text('user', 'Décris cette image, s’il te plaît — 東京の写真です。', { origin: 'flattenedAttribute', originName: 'gen_ai.prompt.0' }),
-        message('user', [{ type: 'media', modality: 'image', mimeType: 'image/png', size: 48213, uri: 'https://example.com/tokyo.png' }], {
+        text('user', 'Décris cette image, s’il te plaît — 東京の写真です。', {
+          origin: 'flattenedAttribute',
+          originName: 'gen_ai.prompt.0',
+        }),
+        message(
+          'user',
+          [
+            {
+              type: 'media',
+              modality: 'image',
+              mimeType: 'image/png',
+              size: 48213,
+              uri: 'https://example.com/tokyo.png',
+            },
+          ],
+          {
+            origin: 'attribute',
+            originName: 'gen_ai.input.messages',
+          },
+        ),
+        message('user', [{ type: 'other', kind: 'citation', value: { source: 'wiki', page: 42 } }], {
           origin: 'attribute',
           originName: 'gen_ai.input.messages',
         }),
-        message('user', [{ type: 'other', kind: 'citation', value: { source: 'wiki', page: 42 } }], { origin: 'attribute', originName: 'gen_ai.input.messages' }),
         text('user', long, { origin: 'attribute', originName: 'gen_ai.input.messages' }),
-        text('user', 'The rest of this prompt was cut by an attribute length li', { truncated: true, origin: 'attribute', originName: 'gen_ai.input.messages' }),
-        answer('Une rue animée de Tokyo la nuit, avec des enseignes au néon.', { origin: 'flattenedAttribute', originName: 'gen_ai.completion.0' }),
+        text('user', 'The rest of this prompt was cut by an attribute length li', {
+          truncated: true,
+          origin: 'attribute',
+          originName: 'gen_ai.input.messages',
+        }),
+        answer('Une rue animée de Tokyo la nuit, avec des enseignes au néon.', {
+          origin: 'flattenedAttribute',
+          originName: 'gen_ai.completion.0',
+        }),
       ],
       usage: { inputTokens: 1530, outputTokens: 41 },
       finishReasons: ['end_turn'],
@@ -180,14 +235,32 @@ export function hostileTrace(): Trace {
         text('system', '<script>window.__pwned=1</script>', { name: evil }),
         text('user', HOSTILE_TEXT),
         answer([
-          { type: 'toolCall', id: evil, name: `<svg onload="window.__pwned=1">`, arguments: '{"html":"<script>window.__pwned=1</script>"}' },
+          {
+            type: 'toolCall',
+            id: evil,
+            name: `<svg onload="window.__pwned=1">`,
+            arguments: '{"html":"<script>window.__pwned=1</script>"}',
+          },
           { type: 'reasoning', text: '<img src=x onerror="window.__pwned=1"> reasoning' },
           { type: 'media', modality: 'image', mimeType: 'image/svg+xml', uri: 'javascript:window.__pwned=1' },
           { type: 'text', text: HOSTILE_TEXT },
         ]),
-        message('tool', [{ type: 'toolResult', id: 'x', name: evil, result: '<iframe src="https://example.com/r"></iframe>' }]),
+        message('tool', [
+          {
+            type: 'toolResult',
+            id: 'x',
+            name: evil,
+            result: '<iframe src="https://example.com/r"></iframe>',
+          },
+        ]),
       ],
-      toolDefinitions: [{ name: evil, description: '<script>window.__pwned=1</script>', parameters: '{"x":"<img src=x onerror=1>"}' }],
+      toolDefinitions: [
+        {
+          name: evil,
+          description: '<script>window.__pwned=1</script>',
+          parameters: '{"x":"<img src=x onerror=1>"}',
+        },
+      ],
       parameters: { [evil]: evil },
       finishReasons: [evil],
     }),
@@ -197,9 +270,22 @@ export function hostileTrace(): Trace {
 
 /** Calls without content, one per reason. */
 export function missingTrace(): Trace {
-  const mk = (n: number, convention: 'genai' | 'openllmetry' | 'openinference', missingContent?: 'captureDisabled' | 'logsNotExported' | 'truncated'): Span =>
-    span({ spanId: spanId(0x400 + n), startMs: T0 + n * 100, llm: llm({ convention, ...(missingContent ? { missingContent } : {}), messages: [] }) });
-  return trace([mk(1, 'openllmetry', 'captureDisabled'), mk(2, 'genai', 'logsNotExported'), mk(3, 'genai', 'truncated'), mk(4, 'openinference')]);
+  const mk = (
+    n: number,
+    convention: 'genai' | 'openllmetry' | 'openinference',
+    missingContent?: 'captureDisabled' | 'logsNotExported' | 'truncated',
+  ): Span =>
+    span({
+      spanId: spanId(0x400 + n),
+      startMs: T0 + n * 100,
+      llm: llm({ convention, ...(missingContent ? { missingContent } : {}), messages: [] }),
+    });
+  return trace([
+    mk(1, 'openllmetry', 'captureDisabled'),
+    mk(2, 'genai', 'logsNotExported'),
+    mk(3, 'genai', 'truncated'),
+    mk(4, 'openinference'),
+  ]);
 }
 
 /** One call whose input is a conversation of `count` messages. */
@@ -207,7 +293,9 @@ export function bigConversationTrace(count: number): Trace {
   const messages = [];
   for (let i = 0; i < count; i++) {
     const role = i === 0 ? 'system' : i % 2 === 1 ? 'user' : 'assistant';
-    messages.push(text(role, `Message **${i}**: ${'some words with `code` and a list\n- a\n- b\n'.repeat((i % 5) + 1)}`));
+    messages.push(
+      text(role, `Message **${i}**: ${'some words with `code` and a list\n- a\n- b\n'.repeat((i % 5) + 1)}`),
+    );
   }
   messages.push(answer(`Final answer after ${count} messages.`));
   return trace([span({ spanId: spanId(0x500), llm: llm({ messages }) })]);
@@ -219,7 +307,14 @@ export function agentLoopTrace(calls: number): Trace {
   const spans: Span[] = [];
   for (let i = 0; i < calls; i++) {
     const reply = answer(`Step ${i}: done.`);
-    spans.push(span({ spanId: spanId(0x600 + i), startMs: T0 + i * 10, durationMs: 8, llm: llm({ messages: [...history, reply] }) }));
+    spans.push(
+      span({
+        spanId: spanId(0x600 + i),
+        startMs: T0 + i * 10,
+        durationMs: 8,
+        llm: llm({ messages: [...history, reply] }),
+      }),
+    );
     history.push(message('assistant', reply.parts), text('user', `Continue after step ${i}.`));
   }
   return trace(spans);

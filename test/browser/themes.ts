@@ -9,7 +9,8 @@ export interface TestTheme {
 }
 
 const common: Record<string, string> = {
-  'font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+  'font-family':
+    '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
   'font-size': '13px',
   'font-weight': 'normal',
   'editor-font-family': '"Droid Sans Mono", "monospace", monospace',

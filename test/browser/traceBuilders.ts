@@ -2,7 +2,15 @@
 // and the browser test). Each builder fills what a real normaliser would and lets a test state only
 // what it is about; the summary is computed from the spans the way the store's normaliser does.
 
-import { addUsage, type LlmCall, type Message, type MessagePart, type Span, type Trace, type Usage } from '../../src/core/model';
+import {
+  addUsage,
+  type LlmCall,
+  type Message,
+  type MessagePart,
+  type Span,
+  type Trace,
+  type Usage,
+} from '../../src/core/model';
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 export const T0 = Date.UTC(2025, 10, 23, 13, 5, 9);
@@ -78,7 +86,9 @@ export function trace(spans: Span[], overrides: Partial<Trace['summary']> = {}):
   const root = sorted.find((s) => s.parentSpanId === undefined) ?? sorted[0];
   let usage: Usage = {};
   for (const c of calls) usage = addUsage(usage, c.llm?.usage ?? {});
-  const models = [...new Set(calls.map((c) => c.llm?.responseModel ?? c.llm?.requestModel).filter((m): m is string => !!m))];
+  const models = [
+    ...new Set(calls.map((c) => c.llm?.responseModel ?? c.llm?.requestModel).filter((m): m is string => !!m)),
+  ];
   const sessionId = sorted.find((s) => s.sessionId !== undefined)?.sessionId;
   const userId = sorted.find((s) => s.userId !== undefined)?.userId;
   return {

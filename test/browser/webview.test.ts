@@ -14,7 +14,12 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
 import { buildConversationState } from '../../src/host/conversationViewModel';
-import type { ConversationState, ConversationTarget, HostMessage, WebviewMessage } from '../../src/protocol/conversation';
+import type {
+  ConversationState,
+  ConversationTarget,
+  HostMessage,
+  WebviewMessage,
+} from '../../src/protocol/conversation';
 import type { Trace } from '../../src/core/model';
 import { TraceStore } from '../../src/core/store';
 import { createNormalizer } from '../../src/core/genai/normalize';
@@ -43,7 +48,15 @@ declare const document: any;
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const RESULTS = path.join(ROOT, 'test-results');
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NTY';
 
@@ -83,7 +96,12 @@ async function waitForChromium(): Promise<void> {
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, bundleDir: string): void {
   const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+  const send = (
+    status: number,
+    type: string,
+    body: string | Buffer,
+    extra: Record<string, string> = {},
+  ): void => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...extra });
     res.end(body);
   };
@@ -110,7 +128,9 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, bundleDir: s
       initialState: entry.state,
       title: 'Conversation',
     });
-    return send(200, 'text/html; charset=utf-8', html, { 'content-security-policy': buildContentSecurityPolicy(origin, NONCE) });
+    return send(200, 'text/html; charset=utf-8', html, {
+      'content-security-policy': buildContentSecurityPolicy(origin, NONCE),
+    });
   }
   if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
   send(404, 'text/plain', 'not found');
@@ -184,10 +204,17 @@ interface Opened {
   close(): Promise<void>;
 }
 
-async function open(state: ConversationState, theme: TestTheme['name'] = 'dark', viewport = { width: 1000, height: 900 }): Promise<Opened> {
+async function open(
+  state: ConversationState,
+  theme: TestTheme['name'] = 'dark',
+  viewport = { width: 1000, height: 900 },
+): Promise<Opened> {
   const key = `p${++pageCounter}`;
   h().pages.set(key, { state, theme: THEMES[theme] });
-  const context = await h().browser.newContext({ viewport, colorScheme: theme === 'light' ? 'light' : 'dark' });
+  const context = await h().browser.newContext({
+    viewport,
+    colorScheme: theme === 'light' ? 'light' : 'dark',
+  });
   const rec: Recorded = { posted: [], states: [], csp: [], errors: [], requests: [] };
   let closed = false;
   try {
@@ -210,7 +237,10 @@ async function open(state: ConversationState, theme: TestTheme['name'] = 'dark',
       // What the host's webview.postMessage does: a message event on the page's window. The message goes
       // as JSON text so Playwright's serialiser types do not have to follow the whole protocol.
       send: async (message) => {
-        await page.evaluate((json: string) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message));
+        await page.evaluate(
+          (json: string) => window.postMessage(JSON.parse(json), '*'),
+          JSON.stringify(message),
+        );
       },
       close: async () => {
         if (closed) return;
@@ -268,28 +298,66 @@ describe('conversation webview in Chromium', () => {
         const { page } = o;
         if (theme === 'dark') {
           // textContent: labels are upper-cased by CSS only.
-          const header = (await page.locator('.lti-trace-head').textContent() ?? '').replace(/\s+/g, ' ');
-          for (const expected of ['POST /chat', 'weather-bot', 'LLM calls', '3', 'of 5 spans', '422 → 120', '542 total', SESSION_ID, USER_ID, 'error']) {
+          const header = ((await page.locator('.lti-trace-head').textContent()) ?? '').replace(/\s+/g, ' ');
+          for (const expected of [
+            'POST /chat',
+            'weather-bot',
+            'LLM calls',
+            '3',
+            'of 5 spans',
+            '422 → 120',
+            '542 total',
+            SESSION_ID,
+            USER_ID,
+            'error',
+          ]) {
             assert.ok(header.includes(expected), `header shows ${expected}: ${header}`);
           }
           assert.equal(await page.locator('.lti-call').count(), 3);
-          const first = (await page.locator('.lti-call').nth(0).textContent() ?? '').replace(/\s+/g, ' ');
-          for (const expected of ['#1', 'gpt-4o-mini-2024-07-18', 'requested gpt-4o-mini', 'openai', 'chat', '182 → 24', '206 total', '812 ms', 'tool_calls', 'temperature', '0.2', 'max_tokens', '512', 'get_weather']) {
+          const first = ((await page.locator('.lti-call').nth(0).textContent()) ?? '').replace(/\s+/g, ' ');
+          for (const expected of [
+            '#1',
+            'gpt-4o-mini-2024-07-18',
+            'requested gpt-4o-mini',
+            'openai',
+            'chat',
+            '182 → 24',
+            '206 total',
+            '812 ms',
+            'tool_calls',
+            'temperature',
+            '0.2',
+            'max_tokens',
+            '512',
+            'get_weather',
+          ]) {
             assert.ok(first.includes(expected), `call 1 shows ${expected}`);
           }
-          const second = (await page.locator('.lti-call').nth(1).textContent() ?? '').replace(/\s+/g, ' ');
-          for (const expected of ['Cached input', '128', 'Reasoning', '32', 'Streaming', 'yes', '1.24 s']) assert.ok(second.includes(expected), `call 2 shows ${expected}`);
+          const second = ((await page.locator('.lti-call').nth(1).textContent()) ?? '').replace(/\s+/g, ' ');
+          for (const expected of ['Cached input', '128', 'Reasoning', '32', 'Streaming', 'yes', '1.24 s'])
+            assert.ok(second.includes(expected), `call 2 shows ${expected}`);
           const failed = page.locator('.lti-call').nth(2);
-          assert.ok(await failed.locator('.lti-callout-error').getByText('Error code: 500 - upstream model overloaded').isVisible());
+          assert.ok(
+            await failed
+              .locator('.lti-callout-error')
+              .getByText('Error code: 500 - upstream model overloaded')
+              .isVisible(),
+          );
           assert.ok(await failed.getByText('InternalServerError').isVisible());
           // Roles are labelled, and each is told apart by its own class (and colour).
           const roles = await page.locator('.lti-call').nth(0).locator('.lti-msg .lti-role').allInnerTexts();
-          assert.deepEqual(roles.map((r) => r.trim().toLowerCase()), ['system', 'user', 'assistant']);
+          assert.deepEqual(
+            roles.map((r) => r.trim().toLowerCase()),
+            ['system', 'user', 'assistant'],
+          );
           assert.ok(await page.locator('.lti-msg.lti-role-system').first().isVisible());
           assert.ok(await visibleText(page, 'from log record gen_ai.user.message'));
           // Markdown: bold from the system prompt, the answer's table.
           assert.equal(await page.locator('.lti-role-system strong').first().textContent(), 'Skycast');
-          assert.equal(await page.locator('.lti-call').nth(1).locator('table td.lti-align-right').first().textContent(), '0.4 mm');
+          assert.equal(
+            await page.locator('.lti-call').nth(1).locator('table td.lti-align-right').first().textContent(),
+            '0.4 mm',
+          );
           // Tool call arguments, pretty-printed.
           const args = await page.locator('.lti-call').nth(0).locator('.lti-tool-call pre').innerText();
           assert.deepEqual(JSON.parse(args), JSON.parse(WEATHER_ARGS));
@@ -307,7 +375,9 @@ describe('conversation webview in Chromium', () => {
     const o = await open(stateOf(chatTrace()), 'dark', { width: 460, height: 900 });
     try {
       const { page } = o;
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      )) as number;
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the view`);
       await shot(page, 'narrow', false);
       await closeClean(o);
@@ -322,11 +392,16 @@ describe('conversation webview in Chromium', () => {
       const second = o.page.locator('.lti-call').nth(1);
       const earlier = second.locator('details.lti-earlier');
       // System prompt, question and the first call's answer (the tool call) come back as the second call's input.
-      assert.match(await earlier.locator('summary').innerText(), /Earlier conversation: 3 messages already shown in call #1/);
+      assert.match(
+        await earlier.locator('summary').innerText(),
+        /Earlier conversation: 3 messages already shown in call #1/,
+      );
       // Closed and not even built yet; the new input (the tool result) and the answer are shown.
       assert.equal(await earlier.locator('.lti-msg').count(), 0);
       assert.deepEqual(
-        (await second.locator(':scope > .lti-conversation > .lti-msg .lti-role').allInnerTexts()).map((r) => r.trim().toLowerCase()),
+        (await second.locator(':scope > .lti-conversation > .lti-msg .lti-role').allInnerTexts()).map((r) =>
+          r.trim().toLowerCase(),
+        ),
         ['tool', 'assistant'],
       );
       await earlier.locator('summary').click();
@@ -348,18 +423,30 @@ describe('conversation webview in Chromium', () => {
       for (const summary of await page.locator('summary').all()) await summary.click();
       for (const button of await page.locator('.lti-show-all').all()) await button.click();
       // Folded sections build their content on the toggle event, a task of its own: wait until every open one has.
-      await page.waitForFunction(() => [...document.querySelectorAll('details[open]')].every((d) => d.children.length > 1));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('details[open]')].every((d) => d.children.length > 1),
+      );
       await page.locator('.lti-role-user').first().getByText('raw anchor').waitFor();
       const report = await page.evaluate(() => {
         const root = document.getElementById('lti-root');
         const all: any[] = Array.from(root.querySelectorAll('*'));
         return {
           pwned: window.__pwned as unknown,
-          dangerous: root.querySelectorAll('script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio').length,
-          svgOutsideTimeline: all.filter((e) => e.tagName.toLowerCase() === 'svg' && !e.classList.contains('lti-timeline')).length,
-          handlers: all.flatMap((e) => Array.from(e.attributes as any[]).filter((a) => a.name.startsWith('on')).map((a) => `${e.tagName}.${a.name}`)),
+          dangerous: root.querySelectorAll(
+            'script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio',
+          ).length,
+          svgOutsideTimeline: all.filter(
+            (e) => e.tagName.toLowerCase() === 'svg' && !e.classList.contains('lti-timeline'),
+          ).length,
+          handlers: all.flatMap((e) =>
+            Array.from(e.attributes as any[])
+              .filter((a) => a.name.startsWith('on'))
+              .map((a) => `${e.tagName}.${a.name}`),
+          ),
           styles: all.filter((e) => e.hasAttribute('style')).length,
-          hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map((a) => a.getAttribute('href') as string | null),
+          hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map(
+            (a) => a.getAttribute('href') as string | null,
+          ),
           scripts: document.scripts.length as number,
           text: root.innerText as string,
         };
@@ -371,10 +458,17 @@ describe('conversation webview in Chromium', () => {
       assert.equal(report.styles, 0);
       assert.equal(report.scripts, 2, 'only the state element and the bundle');
       // Linkify may turn a URL inside the raw tag text into a link: still only a web link the host opens.
-      for (const href of report.hrefs) assert.match(href ?? '', /^https:\/\/[a-z.]+(\/|$)/, `only web links stay links: ${href}`);
+      for (const href of report.hrefs)
+        assert.match(href ?? '', /^https:\/\/[a-z.]+(\/|$)/, `only web links stay links: ${href}`);
       assert.ok(report.hrefs.includes('https://example.com/docs'));
       assert.ok(report.hrefs.includes('https://example.com/bare'), 'bare URLs are linkified');
-      for (const shown of ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', '<iframe src="https://example.com/frame"', '<svg onload="window.__pwned=1">', 'Image: tracking pixel']) {
+      for (const shown of [
+        '<script>window.__pwned=1</script>',
+        '<img src=x onerror="window.__pwned=1">',
+        '<iframe src="https://example.com/frame"',
+        '<svg onload="window.__pwned=1">',
+        'Image: tracking pixel',
+      ]) {
         assert.ok(report.text.includes(shown), `shown as text: ${shown}`);
       }
       assert.equal(await page.title(), 'Conversation');
@@ -424,15 +518,36 @@ describe('conversation webview in Chromium', () => {
       assert.deepEqual(copies.slice(0, 3), [
         { type: 'copy', text: WEATHER_ARGS, what: 'arguments of get_weather' },
         { type: 'copy', text: SESSION_ID, what: 'session id' },
-        { type: 'copy', text: 'What’s the weather in Paris tomorrow? Should I take an umbrella?', what: 'user message' },
+        {
+          type: 'copy',
+          text: 'What’s the weather in Paris tomorrow? Should I take an umbrella?',
+          what: 'user message',
+        },
       ]);
       assert.equal(copies[3]?.type, 'copy');
-      assert.deepEqual(JSON.parse(copies[3]?.type === 'copy' ? copies[3].text : ''), JSON.parse(JSON.stringify(chatTrace().spans.find((s) => s.spanId === CHAT.first)?.attributes)));
-      assert.doesNotMatch(readFileSync(path.join(h().bundleDir, 'webview.js'), 'utf8'), /navigator\.clipboard/, 'copies go through the host only');
+      assert.deepEqual(
+        JSON.parse(copies[3]?.type === 'copy' ? copies[3].text : ''),
+        JSON.parse(JSON.stringify(chatTrace().spans.find((s) => s.spanId === CHAT.first)?.attributes)),
+      );
+      assert.doesNotMatch(
+        readFileSync(path.join(h().bundleDir, 'webview.js'), 'utf8'),
+        /navigator\.clipboard/,
+        'copies go through the host only',
+      );
       // Markdown is written by the host, which has the whole model: the page only asks.
-      await page.locator('.lti-trace-head').getByRole('button', { name: 'Copy the conversation as Markdown' }).click();
-      await page.locator('.lti-call').nth(1).getByRole('button', { name: 'Copy this call as Markdown' }).click();
-      assert.deepEqual((await o.posted()).filter((m) => m.type === 'copyMarkdown'), [{ type: 'copyMarkdown' }, { type: 'copyMarkdown', spanId: CHAT.second }]);
+      await page
+        .locator('.lti-trace-head')
+        .getByRole('button', { name: 'Copy the conversation as Markdown' })
+        .click();
+      await page
+        .locator('.lti-call')
+        .nth(1)
+        .getByRole('button', { name: 'Copy this call as Markdown' })
+        .click();
+      assert.deepEqual(
+        (await o.posted()).filter((m) => m.type === 'copyMarkdown'),
+        [{ type: 'copyMarkdown' }, { type: 'copyMarkdown', spanId: CHAT.second }],
+      );
       await closeClean(o);
     } finally {
       await o.close();
@@ -447,13 +562,21 @@ describe('conversation webview in Chromium', () => {
         for (const el of Array.from(document.querySelectorAll('.lti-call')) as any[]) el.__mark = true;
       });
       await page.locator('.lti-call').nth(0).locator('summary', { hasText: 'Dimensions' }).click();
-      const next = stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.', name: 'POST /chat (retried)' }));
+      const next = stateOf(
+        chatTrace({ secondAnswer: 'It will be **dry** after all.', name: 'POST /chat (retried)' }),
+      );
       await o.send({ type: 'state', state: next });
       await page.getByText('It will be').waitFor();
       assert.equal(await page.locator('h1').first().textContent(), 'POST /chat (retried)');
-      const marks = await page.evaluate(() => (Array.from(document.querySelectorAll('.lti-call')) as any[]).map((el) => el.__mark === true));
+      const marks = await page.evaluate(() =>
+        (Array.from(document.querySelectorAll('.lti-call')) as any[]).map((el) => el.__mark === true),
+      );
       assert.deepEqual(marks, [true, false, true], 'only the changed call was rebuilt');
-      assert.equal(await page.locator('.lti-call').nth(0).locator('details.lti-section').nth(1).getAttribute('open'), '', 'an opened section stays open');
+      assert.equal(
+        await page.locator('.lti-call').nth(0).locator('details.lti-section').nth(1).getAttribute('open'),
+        '',
+        'an opened section stays open',
+      );
       // A trace that left the store: a clear empty state.
       await o.send({ type: 'state', state: stateOf(undefined) });
       await page.getByText('This trace is no longer in the store').waitFor();
@@ -469,11 +592,19 @@ describe('conversation webview in Chromium', () => {
     const o = await open(stateOf(chatTrace(), { spanId: CHAT.failed }), 'dark', { width: 1000, height: 600 });
     try {
       const { page } = o;
-      const focused = async (): Promise<string[]> => page.evaluate(() => (Array.from(document.querySelectorAll('.lti-call.lti-call-focus')) as any[]).map((e) => String(e.dataset.spanId)));
+      const focused = async (): Promise<string[]> =>
+        page.evaluate(() =>
+          (Array.from(document.querySelectorAll('.lti-call.lti-call-focus')) as any[]).map((e) =>
+            String(e.dataset.spanId),
+          ),
+        );
       assert.deepEqual(await focused(), [CHAT.failed]);
       assert.ok(((await page.evaluate('window.scrollY')) as number) > 0, 'scrolled to the focused call');
       await o.send({ type: 'focus', spanId: CHAT.first });
-      await page.waitForFunction((id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id, CHAT.first);
+      await page.waitForFunction(
+        (id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id,
+        CHAT.first,
+      );
       assert.deepEqual(await focused(), [CHAT.first]);
       const box = await page.locator('.lti-call-focus').boundingBox();
       assert.ok(box && box.y >= 0 && box.y < 100, `the focused call is at the top: ${box?.y}`);
@@ -483,8 +614,16 @@ describe('conversation webview in Chromium', () => {
       await page.locator('.lti-outline-item').nth(1).click();
       assert.deepEqual(await focused(), [CHAT.second]);
       assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.second } });
-      await page.locator('.lti-call').nth(1).getByRole('button', { name: 'Show this span in the Traces view' }).click();
-      assert.deepEqual((await o.posted()).at(-1), { type: 'revealSpan', traceId: TRACE_ID, spanId: CHAT.second });
+      await page
+        .locator('.lti-call')
+        .nth(1)
+        .getByRole('button', { name: 'Show this span in the Traces view' })
+        .click();
+      assert.deepEqual((await o.posted()).at(-1), {
+        type: 'revealSpan',
+        traceId: TRACE_ID,
+        spanId: CHAT.second,
+      });
       await shot(page, 'focus', false);
       await closeClean(o);
     } finally {
@@ -498,9 +637,15 @@ describe('conversation webview in Chromium', () => {
       const { page } = o;
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate('document.activeElement?.tagName'), 'BUTTON');
-      assert.equal(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`), 'Copy the conversation as Markdown');
+      assert.equal(
+        await page.evaluate(`document.activeElement?.getAttribute('aria-label')`),
+        'Copy the conversation as Markdown',
+      );
       await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(`document.activeElement?.getAttribute('aria-label')`), 'Copy session id');
+      assert.equal(
+        await page.evaluate(`document.activeElement?.getAttribute('aria-label')`),
+        'Copy session id',
+      );
       const summary = page.locator('.lti-call').nth(0).locator('summary', { hasText: 'Dimensions' });
       await summary.focus();
       await page.keyboard.press('Enter');
@@ -510,7 +655,10 @@ describe('conversation webview in Chromium', () => {
         (await rows.nth(0).locator('th, td').allInnerTexts()).map((t) => t.trim()),
         ['session', SESSION_ID, 'trace'],
       );
-      assert.deepEqual((await rows.nth(1).locator('th, td').allInnerTexts()).map((t) => t.trim()), ['user', USER_ID, 'trace']);
+      assert.deepEqual(
+        (await rows.nth(1).locator('th, td').allInnerTexts()).map((t) => t.trim()),
+        ['user', USER_ID, 'trace'],
+      );
       await page.keyboard.press('Enter');
       assert.equal(await summary.evaluate((s) => (s.parentElement as any).open as boolean), false);
       const outline = page.locator('.lti-outline-item').nth(2);
@@ -551,12 +699,23 @@ describe('conversation webview in Chromium', () => {
       const { page } = o;
       const cards = page.locator('.lti-call');
       const capture = await cards.nth(0).innerText();
-      for (const s of ['Message content was not captured', 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true', 'TRACELOOP_TRACE_CONTENT', 'OPENINFERENCE_HIDE_INPUTS', 'OPENINFERENCE_HIDE_OUTPUTS']) {
+      for (const s of [
+        'Message content was not captured',
+        'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true',
+        'TRACELOOP_TRACE_CONTENT',
+        'OPENINFERENCE_HIDE_INPUTS',
+        'OPENINFERENCE_HIDE_OUTPUTS',
+      ]) {
         assert.ok(capture.includes(s), `capture off names ${s}`);
       }
-      assert.match(await cards.nth(0).locator('.lti-switch-match').innerText(), /OpenLLMetry/, 'the call’s own family is first and marked');
+      assert.match(
+        await cards.nth(0).locator('.lti-switch-match').innerText(),
+        /OpenLLMetry/,
+        'the call’s own family is first and marked',
+      );
       const logs = await cards.nth(1).innerText();
-      for (const s of ['sent as log records', 'OTEL_LOGS_EXPORTER=otlp', 'LoggerProvider']) assert.ok(logs.includes(s), `logs not exported names ${s}`);
+      for (const s of ['sent as log records', 'OTEL_LOGS_EXPORTER=otlp', 'LoggerProvider'])
+        assert.ok(logs.includes(s), `logs not exported names ${s}`);
       assert.match(await cards.nth(2).innerText(), /cut upstream/);
       assert.match(await cards.nth(3).innerText(), /No messages were recorded/);
       await shot(page, 'missing');
@@ -598,7 +757,9 @@ describe('conversation webview in Chromium', () => {
   for (const library of ['traceloop', 'otel-openai', 'openinference']) {
     it(`renders the real ${library} tools fixture through TraceStore and the normaliser`, async () => {
       const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
-      const entries = fixtureEntries({ library, scenario: 'tools', encoding: 'json' }).filter((e) => e.signal !== 'metrics');
+      const entries = fixtureEntries({ library, scenario: 'tools', encoding: 'json' }).filter(
+        (e) => e.signal !== 'metrics',
+      );
       assert.ok(entries.length > 0, 'the fixture exists');
       for (const e of entries) store.ingest(fixtureBatch(e), 'otlp');
       const summary = store.list().find((s) => s.llmCallCount > 0);
@@ -609,17 +770,28 @@ describe('conversation webview in Chromium', () => {
       try {
         const { page } = o;
         assert.equal(await page.locator('.lti-call').count(), state.calls.length);
-        if (summary.sessionId) assert.ok(await page.locator('.lti-trace-head').getByText(summary.sessionId).isVisible());
-        const toolCalls = state.calls.flatMap((c) => c.llm.messages.flatMap((m) => m.parts.filter((p) => p.type === 'toolCall')));
+        if (summary.sessionId)
+          assert.ok(await page.locator('.lti-trace-head').getByText(summary.sessionId).isVisible());
+        const toolCalls = state.calls.flatMap((c) =>
+          c.llm.messages.flatMap((m) => m.parts.filter((p) => p.type === 'toolCall')),
+        );
         assert.ok(toolCalls.length > 0, 'the tools scenario has a tool call');
         const firstTool = toolCalls[0];
         if (firstTool?.type === 'toolCall') {
-          assert.ok(await page.locator('.lti-tool-call .lti-tool-name', { hasText: firstTool.name }).first().isVisible());
+          assert.ok(
+            await page
+              .locator('.lti-tool-call .lti-tool-name', { hasText: firstTool.name })
+              .first()
+              .isVisible(),
+          );
           const shown = await page.locator('.lti-tool-call pre').first().innerText();
           assert.deepEqual(JSON.parse(shown), JSON.parse(firstTool.arguments));
         }
         const last = state.calls.at(-1);
-        if (last?.repeatedInput) assert.ok(await page.getByText(/Earlier conversation: \d+ messages already shown in call #1/).isVisible());
+        if (last?.repeatedInput)
+          assert.ok(
+            await page.getByText(/Earlier conversation: \d+ messages already shown in call #1/).isVisible(),
+          );
         await shot(page, `fixture-${library}`);
         await closeClean(o);
       } finally {

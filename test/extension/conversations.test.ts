@@ -28,7 +28,10 @@ async function replay(wanted: (e: Entry) => boolean, logsFirst = false): Promise
   selected.sort((a, b) => (a.signal === b.signal ? 0 : (a.signal === 'logs') === logsFirst ? -1 : 1));
   for (const e of selected) {
     const body = readFileSync(path.join(fixtures, e.file));
-    const headers: Record<string, string | number> = { 'Content-Type': e.contentType, 'Content-Length': body.length };
+    const headers: Record<string, string | number> = {
+      'Content-Type': e.contentType,
+      'Content-Length': body.length,
+    };
     if (e.contentEncoding) headers['Content-Encoding'] = e.contentEncoding;
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${api.endpoint}${e.path}`, { method: 'POST', headers }, (res) => {
@@ -59,14 +62,21 @@ describe('conversations from real instrumentation libraries', () => {
     const activated = await activateExtension();
     api = activated.api;
     fixtures = path.join(activated.extension.extensionPath, 'test', 'fixtures');
-    entries = (JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as { entries: Entry[] }).entries;
+    entries = (JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as { entries: Entry[] })
+      .entries;
     await waitFor(() => api.endpoint !== undefined, 'receiver listening');
     await vscode.commands.executeCommand('llmTraceInspector.clearTraces');
   });
 
   it('shows a tool-calling turn of @opentelemetry/instrumentation-openai, content joined from log records sent first', async () => {
-    await replay((e) => e.library === 'otel-openai' && e.scenario === 'tools' && e.encoding === 'protobuf', true);
-    await waitFor(() => api.traces().some((t) => t.name === 'handle_turn' && t.llmCallCount === 2), 'the otel-openai tools trace');
+    await replay(
+      (e) => e.library === 'otel-openai' && e.scenario === 'tools' && e.encoding === 'protobuf',
+      true,
+    );
+    await waitFor(
+      () => api.traces().some((t) => t.name === 'handle_turn' && t.llmCallCount === 2),
+      'the otel-openai tools trace',
+    );
     const trace = api.traces().find((t) => t.name === 'handle_turn' && t.llmCallCount === 2)!;
     assert.equal(trace.sessionId, 'sess-lisbon-weekend');
     assert.equal(trace.userId, 'user-1042');
@@ -77,12 +87,21 @@ describe('conversations from real instrumentation libraries', () => {
     const full = api.trace(trace.traceId)!;
     const calls = full.spans.filter((s) => s.llm);
     const first = calls[0]!.llm!;
-    assert.ok(first.messages.every((m) => m.origin === 'logRecord'), 'content read from log records');
+    assert.ok(
+      first.messages.every((m) => m.origin === 'logRecord'),
+      'content read from log records',
+    );
     const toolCall = first.messages.flatMap((m) => m.parts).find((p) => p.type === 'toolCall');
-    assert.deepEqual(toolCall && { name: toolCall.type === 'toolCall' && toolCall.name, args: toolCall.type === 'toolCall' && JSON.parse(toolCall.arguments) }, {
-      name: 'get_weather',
-      args: { city: 'Lisbon', date: '2025-06-14' },
-    });
+    assert.deepEqual(
+      toolCall && {
+        name: toolCall.type === 'toolCall' && toolCall.name,
+        args: toolCall.type === 'toolCall' && JSON.parse(toolCall.arguments),
+      },
+      {
+        name: 'get_weather',
+        args: { city: 'Lisbon', date: '2025-06-14' },
+      },
+    );
 
     const root = api.treeSnapshot(4).find((i) => i.node.kind === 'trace' && i.node.traceId === trace.traceId);
     assert.ok(root, 'the trace is in the tree');
@@ -94,36 +113,72 @@ describe('conversations from real instrumentation libraries', () => {
       ['247→21', '318→44'],
     );
     assert.match(llmItems[0]!.ariaLabel, /247 tokens in, 21 tokens out/);
-    assert.ok(findAll([root], (i) => i.label.includes('get_weather')).length > 0, 'the tool span is in the tree');
+    assert.ok(
+      findAll([root], (i) => i.label.includes('get_weather')).length > 0,
+      'the tool span is in the tree',
+    );
   });
 
   it('reads the structured messages of @traceloop/node-server-sdk and inherits nothing it already has', async () => {
     await replay((e) => e.library === 'traceloop' && e.scenario === 'chat' && e.encoding === 'json');
-    await waitFor(() => api.traces().some((t) => t.name.startsWith('handle_turn.workflow') && t.llmCallCount === 1), 'the traceloop chat trace');
-    const summary = api.traces().find((t) => t.name.startsWith('handle_turn.workflow') && t.llmCallCount === 1)!;
+    await waitFor(
+      () => api.traces().some((t) => t.name.startsWith('handle_turn.workflow') && t.llmCallCount === 1),
+      'the traceloop chat trace',
+    );
+    const summary = api
+      .traces()
+      .find((t) => t.name.startsWith('handle_turn.workflow') && t.llmCallCount === 1)!;
     const call = api.trace(summary.traceId)!.spans.find((s) => s.llm)!;
-    const texts = call.llm!.messages.map((m) => `${m.role}: ${m.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}`);
-    assert.ok(texts.some((t) => t.startsWith("user: We're flying to Lisbon for the weekend of 14 June.")), texts.join('\n'));
-    assert.ok(texts.some((t) => t.startsWith('assistant: Lisbon is easy to enjoy in a weekend')), texts.join('\n'));
+    const texts = call.llm!.messages.map(
+      (m) => `${m.role}: ${m.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}`,
+    );
+    assert.ok(
+      texts.some((t) => t.startsWith("user: We're flying to Lisbon for the weekend of 14 June.")),
+      texts.join('\n'),
+    );
+    assert.ok(
+      texts.some((t) => t.startsWith('assistant: Lisbon is easy to enjoy in a weekend')),
+      texts.join('\n'),
+    );
     assert.equal(call.sessionId, 'sess-lisbon-weekend');
   });
 
   it('marks a failed call in the tree', async () => {
     await replay((e) => e.library === 'otel-openai' && e.scenario === 'error' && e.encoding === 'protobuf');
-    await waitFor(() => api.traces().some((t) => t.hasError && t.sessionId === 'sess-porto-trip'), 'the failed trace');
+    await waitFor(
+      () => api.traces().some((t) => t.hasError && t.sessionId === 'sess-porto-trip'),
+      'the failed trace',
+    );
     const failed = api.traces().find((t) => t.hasError && t.sessionId === 'sess-porto-trip')!;
-    const item = api.treeSnapshot(1).find((i) => i.node.kind === 'trace' && i.node.traceId === failed.traceId)!;
+    const item = api
+      .treeSnapshot(1)
+      .find((i) => i.node.kind === 'trace' && i.node.traceId === failed.traceId)!;
     assert.equal(item.contextValue, 'trace.error');
     assert.match(item.tooltip, /failed/);
   });
 
   it('Find by Session ID lists the session oldest turn first, with its totals', async () => {
-    await replay((e) => e.library === 'openinference' && (e.scenario === 'chat' || e.scenario === 'tools') && e.encoding === 'protobuf');
-    await waitFor(() => api.traces().filter((t) => t.sessionId === 'sess-lisbon-weekend').length >= 4, 'four turns of the Lisbon session');
-    const found = (await vscode.commands.executeCommand('llmTraceInspector.findBySession', 'sess-lisbon-weekend')) as { traceId: string; startMs: number }[];
+    await replay(
+      (e) =>
+        e.library === 'openinference' &&
+        (e.scenario === 'chat' || e.scenario === 'tools') &&
+        e.encoding === 'protobuf',
+    );
+    await waitFor(
+      () => api.traces().filter((t) => t.sessionId === 'sess-lisbon-weekend').length >= 4,
+      'four turns of the Lisbon session',
+    );
+    const found = (await vscode.commands.executeCommand(
+      'llmTraceInspector.findBySession',
+      'sess-lisbon-weekend',
+    )) as { traceId: string; startMs: number }[];
     assert.ok(found.length >= 4);
     const starts = found.map((t) => t.startMs);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'oldest turn first');
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+      'oldest turn first',
+    );
     const tree = api.treeSnapshot(1);
     assert.equal(tree[0]?.node.kind, 'session');
     assert.match(tree[0]!.description, new RegExp(`${found.length} traces`));
@@ -137,7 +192,10 @@ describe('conversations from real instrumentation libraries', () => {
 
   it('an unknown session id finds nothing and leaves the tree alone', async () => {
     const before = api.treeSnapshot(1).length;
-    const found = (await vscode.commands.executeCommand('llmTraceInspector.findBySession', 'x" | union * //')) as unknown[];
+    const found = (await vscode.commands.executeCommand(
+      'llmTraceInspector.findBySession',
+      'x" | union * //',
+    )) as unknown[];
     assert.deepEqual(found, []);
     assert.equal(api.treeSnapshot(1).length, before);
   });
@@ -145,25 +203,41 @@ describe('conversations from real instrumentation libraries', () => {
   it('opens the conversation of an LLM call and of a trace', async () => {
     const summary = api.traces().find((t) => t.llmCallCount === 2)!;
     const span = api.trace(summary.traceId)!.spans.find((s) => s.llm)!;
-    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { traceId: summary.traceId, spanId: span.spanId });
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', {
+      traceId: summary.traceId,
+      spanId: span.spanId,
+    });
     await waitFor(() => api.openConversations().includes(summary.traceId), 'the conversation panel');
     const opened = await vscode.commands.executeCommand('llmTraceInspector.openTrace', summary.traceId);
     assert.equal(opened, true);
-    assert.equal(await vscode.commands.executeCommand('llmTraceInspector.openTrace', 'not-a-trace-id'), false);
+    assert.equal(
+      await vscode.commands.executeCommand('llmTraceInspector.openTrace', 'not-a-trace-id'),
+      false,
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await waitFor(() => api.openConversations().length === 0, 'panels closed');
   });
 
   it('Copy as Markdown on a tree item puts the trace, or one call with its whole input, on the clipboard', async () => {
-    const summary = api.traces().find((t) => t.name === 'handle_turn' && t.llmCallCount === 2 && t.sessionId === 'sess-lisbon-weekend')!;
-    const trace = api.treeSnapshot(1).find((i) => i.node.kind === 'trace' && i.node.traceId === summary.traceId)!;
+    const summary = api
+      .traces()
+      .find(
+        (t) => t.name === 'handle_turn' && t.llmCallCount === 2 && t.sessionId === 'sess-lisbon-weekend',
+      )!;
+    const trace = api
+      .treeSnapshot(1)
+      .find((i) => i.node.kind === 'trace' && i.node.traceId === summary.traceId)!;
     await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', trace.node);
     const whole = await vscode.env.clipboard.readText();
     assert.match(whole, /^# handle_turn\n/);
     assert.ok(whole.includes('## Call 2:'));
     assert.ok(whole.includes(`Trace \`${summary.traceId}\``));
     const second = api.trace(summary.traceId)!.spans.filter((s) => s.llm)[1]!;
-    await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', { kind: 'span', traceId: summary.traceId, spanId: second.spanId });
+    await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', {
+      kind: 'span',
+      traceId: summary.traceId,
+      spanId: second.spanId,
+    });
     const one = await vscode.env.clipboard.readText();
     assert.match(one, /^# .+: call 2 of trace handle_turn\n/);
     assert.ok(one.includes('We’re flying to Lisbon'.replace('’', "'")), 'the whole input, history included');
@@ -172,10 +246,16 @@ describe('conversations from real instrumentation libraries', () => {
   it('Show Only LLM Calls lists each trace’s calls directly under it', async () => {
     await vscode.commands.executeCommand('llmTraceInspector.showOnlyLlmCalls');
     try {
-      await waitFor(() => vscode.workspace.getConfiguration('llmTraceInspector').get('view.llmCallsOnly') === true, 'setting on');
+      await waitFor(
+        () => vscode.workspace.getConfiguration('llmTraceInspector').get('view.llmCallsOnly') === true,
+        'setting on',
+      );
       await waitFor(() => {
         const roots = api.treeSnapshot(2);
-        return roots.length > 0 && roots.every((r) => (r.children ?? []).every((c) => c.contextValue.startsWith('llmCall')));
+        return (
+          roots.length > 0 &&
+          roots.every((r) => (r.children ?? []).every((c) => c.contextValue.startsWith('llmCall')))
+        );
       }, 'only LLM calls under traces');
       const roots = api.treeSnapshot(2);
       const tools = roots.find((r) => (r.children ?? []).length === 2);
@@ -195,7 +275,11 @@ describe('conversations from real instrumentation libraries', () => {
       const known = new Set(api.traces().map((t) => t.traceId));
       await replay((e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'json');
       await waitFor(() => api.traces().some((t) => !known.has(t.traceId)), 'the new trace in the store');
-      assert.deepEqual(api.treeSnapshot(1).map((i) => i.node), before, 'the list holds still');
+      assert.deepEqual(
+        api.treeSnapshot(1).map((i) => i.node),
+        before,
+        'the list holds still',
+      );
       assert.match(api.treeMessage() ?? '', /^Paused: 1 new trace waits\. Resume to show it\.$/);
     } finally {
       await vscode.commands.executeCommand('llmTraceInspector.resumeLive');

@@ -19,11 +19,14 @@ describe('activation and commands', () => {
     assert.ok(api.activationMs >= 0);
     // Reported for the README's figures; activation must stay cheap because it runs at startup.
     console.log(`      activate() took ${api.activationMs.toFixed(1)} ms`);
-    const declared: string[] = (extension.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const declared: string[] = (extension.packageJSON.contributes.commands as { command: string }[]).map(
+      (c) => c.command,
+    );
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = declared.filter((c) => !registered.has(c));
     assert.deepEqual(missing, []);
-    for (const c of extension.packageJSON.contributes.commands as { category?: string }[]) assert.equal(c.category, 'LLM Trace Inspector');
+    for (const c of extension.packageJSON.contributes.commands as { category?: string }[])
+      assert.equal(c.category, 'LLM Trace Inspector');
   });
 
   it('listens on the configured loopback port at startup', async () => {
@@ -78,7 +81,10 @@ describe('receiver with real OpenTelemetry exporters', () => {
       });
       await provider.forceFlush();
       await provider.shutdown();
-      await waitFor(() => api.trace(traceId)?.spans.length === 2, `trace ${traceId} with two spans in the store`);
+      await waitFor(
+        () => api.trace(traceId)?.spans.length === 2,
+        `trace ${traceId} with two spans in the store`,
+      );
       const t = api.trace(traceId)!;
       assert.equal(t.summary.name, 'handle request');
       assert.equal(t.summary.llmCallCount, 1);
@@ -98,11 +104,19 @@ describe('receiver with real OpenTelemetry exporters', () => {
     const { api } = await activateExtension();
     await waitFor(() => api.endpoint !== undefined, 'receiver listening');
     const before = api.traces().length;
-    const bad = await post(`${api.endpoint}/v1/traces`, 'application/x-protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+    const bad = await post(
+      `${api.endpoint}/v1/traces`,
+      'application/x-protobuf',
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+    );
     assert.equal(bad.status, 400);
     const wrongType = await post(`${api.endpoint}/v1/traces`, 'text/plain', Buffer.from('hello'));
     assert.equal(wrongType.status, 415);
-    const ok = await post(`${api.endpoint}/v1/traces`, 'application/json', Buffer.from('{"resourceSpans":[]}'));
+    const ok = await post(
+      `${api.endpoint}/v1/traces`,
+      'application/json',
+      Buffer.from('{"resourceSpans":[]}'),
+    );
     assert.equal(ok.status, 200);
     assert.equal(api.traces().length, before);
   });
@@ -136,7 +150,10 @@ describe('port already in use', () => {
     await waitFor(() => api.receiverState.state === 'listening', 'listening after the port was freed');
     assert.equal(api.receiverState.port, taken);
     await configure('receiver.port', original);
-    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+    await waitFor(
+      () => api.receiverState.state === 'listening' && api.receiverState.port === original,
+      'back on the original port',
+    );
   });
 
   it('tells a non-OTLP program apart from an OTLP receiver', async () => {
@@ -158,7 +175,10 @@ describe('port already in use', () => {
       await configure('receiver.port', original);
       await vscode.commands.executeCommand('llmTraceInspector.startReceiver');
     }
-    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+    await waitFor(
+      () => api.receiverState.state === 'listening' && api.receiverState.port === original,
+      'back on the original port',
+    );
   });
 });
 
@@ -168,7 +188,13 @@ describe('several windows', () => {
     await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
     const original = api.receiverState.port;
     // What another VS Code window runs: this extension's own receiver.
-    const other = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, logger: nullLogger, onBatch: () => undefined });
+    const other = new OtlpHttpReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1024 * 1024,
+      logger: nullLogger,
+      onBatch: () => undefined,
+    });
     const { port } = await other.start();
     try {
       await configure('receiver.port', port);
@@ -179,7 +205,10 @@ describe('several windows', () => {
       await other.stop();
       await configure('receiver.port', original);
     }
-    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+    await waitFor(
+      () => api.receiverState.state === 'listening' && api.receiverState.port === original,
+      'back on the original port',
+    );
   });
 });
 
@@ -189,7 +218,9 @@ describe('a session of one turn', () => {
     await waitFor(() => api.endpoint !== undefined, 'receiver listening');
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'one-turn' }),
-      spanProcessors: [new SimpleSpanProcessor({ exporter: new ProtoExporter({ url: `${api.endpoint}/v1/traces` }) })],
+      spanProcessors: [
+        new SimpleSpanProcessor({ exporter: new ProtoExporter({ url: `${api.endpoint}/v1/traces` }) }),
+      ],
     });
     const span = provider.getTracer('extension-test').startSpan('chat gpt-4o-mini', {
       kind: SpanKind.CLIENT,
@@ -217,7 +248,10 @@ describe('a session of one turn', () => {
 
 describe('changing the port', () => {
   /** Replaces a `vscode.window` function for one test; the extension calls it through the same object. */
-  function stub<K extends 'showInputBox' | 'showWarningMessage'>(name: K, fn: (...args: unknown[]) => unknown): () => void {
+  function stub<K extends 'showInputBox' | 'showWarningMessage'>(
+    name: K,
+    fn: (...args: unknown[]) => unknown,
+  ): () => void {
     const window = vscode.window as unknown as Record<string, unknown>;
     const original = window[name];
     window[name] = fn;
@@ -236,17 +270,34 @@ describe('changing the port', () => {
     let chosen = 0;
     const restore = stub('showInputBox', async () => String(chosen));
     try {
-      await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === workspacePort, 'on the workspace port');
+      await waitFor(
+        () => api.receiverState.state === 'listening' && api.receiverState.port === workspacePort,
+        'on the workspace port',
+      );
       chosen = await freePort();
       await vscode.commands.executeCommand('llmTraceInspector.choosePort');
-      await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === chosen, `listening on the chosen port ${chosen}`);
-      assert.equal(config().inspect<number>('receiver.port')?.workspaceValue, chosen, 'the workspace value changed');
-      assert.equal(config().inspect<number>('receiver.port')?.globalValue, userPort, 'the user value did not');
+      await waitFor(
+        () => api.receiverState.state === 'listening' && api.receiverState.port === chosen,
+        `listening on the chosen port ${chosen}`,
+      );
+      assert.equal(
+        config().inspect<number>('receiver.port')?.workspaceValue,
+        chosen,
+        'the workspace value changed',
+      );
+      assert.equal(
+        config().inspect<number>('receiver.port')?.globalValue,
+        userPort,
+        'the user value did not',
+      );
     } finally {
       restore();
       await config().update('receiver.port', undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === userPort, 'back on the user port');
+    await waitFor(
+      () => api.receiverState.state === 'listening' && api.receiverState.port === userPort,
+      'back on the user port',
+    );
   });
 
   // From a receiver that already failed on a taken port, both the command and the settings listener used
@@ -255,7 +306,10 @@ describe('changing the port', () => {
     const { api } = await activateExtension();
     await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
     const original = api.receiverState.port;
-    const blockers = [net.createServer((socket) => socket.destroy()), net.createServer((socket) => socket.destroy())];
+    const blockers = [
+      net.createServer((socket) => socket.destroy()),
+      net.createServer((socket) => socket.destroy()),
+    ];
     for (const b of blockers) await new Promise<void>((resolve) => b.listen(0, '127.0.0.1', resolve));
     const [first, second] = blockers.map((b) => (b.address() as net.AddressInfo).port) as [number, number];
     const warnings: string[] = [];
@@ -267,10 +321,16 @@ describe('changing the port', () => {
     });
     try {
       await vscode.commands.executeCommand('llmTraceInspector.choosePort');
-      await waitFor(() => api.receiverState.state === 'portInUse' && api.receiverState.port === first, 'first port in use');
+      await waitFor(
+        () => api.receiverState.state === 'portInUse' && api.receiverState.port === first,
+        'first port in use',
+      );
       answer = second;
       await vscode.commands.executeCommand('llmTraceInspector.choosePort');
-      await waitFor(() => api.receiverState.state === 'portInUse' && api.receiverState.port === second, 'second port in use');
+      await waitFor(
+        () => api.receiverState.state === 'portInUse' && api.receiverState.port === second,
+        'second port in use',
+      );
       await new Promise((r) => setTimeout(r, 1500)); // time for another start, if one were coming
       for (const port of [first, second]) {
         const about = warnings.filter((w) => w.includes(`port ${port} `));
@@ -282,7 +342,10 @@ describe('changing the port', () => {
       for (const b of blockers) await new Promise((r) => b.close(r));
       await configure('receiver.port', original);
     }
-    await waitFor(() => api.receiverState.state === 'listening' && api.receiverState.port === original, 'back on the original port');
+    await waitFor(
+      () => api.receiverState.state === 'listening' && api.receiverState.port === original,
+      'back on the original port',
+    );
   });
 });
 
@@ -313,11 +376,17 @@ describe('stop and start', () => {
 
 function post(url: string, contentType: string, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': contentType, 'Content-Length': body.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'Content-Type': contentType, 'Content-Length': body.length } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -4,7 +4,10 @@ import type { LlmTraceInspectorApi } from '../../src/host/api';
 
 export const EXTENSION_ID = 'llm-trace-inspector.llm-trace-inspector';
 
-export async function activateExtension(): Promise<{ api: LlmTraceInspectorApi; extension: vscode.Extension<LlmTraceInspectorApi> }> {
+export async function activateExtension(): Promise<{
+  api: LlmTraceInspectorApi;
+  extension: vscode.Extension<LlmTraceInspectorApi>;
+}> {
   const extension = vscode.extensions.getExtension<LlmTraceInspectorApi>(EXTENSION_ID);
   if (!extension) throw new Error(`extension ${EXTENSION_ID} is not installed in this VS Code`);
   const api = await extension.activate();
@@ -12,7 +15,9 @@ export async function activateExtension(): Promise<{ api: LlmTraceInspectorApi; 
 }
 
 export async function configure(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('llmTraceInspector').update(key, value, vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration('llmTraceInspector')
+    .update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 /** Polls `condition` until it holds; fails with `what` after `timeoutMs`. */

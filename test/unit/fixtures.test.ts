@@ -5,7 +5,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtureBatch, fixtureBody, fixtureEntries, fixtureManifest, fixturesDir, type FixtureEntry } from './helpers/fixtures';
+import {
+  fixtureBatch,
+  fixtureBody,
+  fixtureEntries,
+  fixtureManifest,
+  fixturesDir,
+  type FixtureEntry,
+} from './helpers/fixtures';
 
 const CORE_LIBRARIES = ['otel-openai', 'traceloop', 'openinference'];
 const CORE_SCENARIOS = ['chat', 'tools', 'error', 'stream', 'unicode'];
@@ -33,7 +40,9 @@ describe('fixture manifest', () => {
   });
 
   it('describes exactly the request bodies on disk', () => {
-    const onDisk = filesUnder(fixturesDir).filter((f) => f.includes('/')).sort();
+    const onDisk = filesUnder(fixturesDir)
+      .filter((f) => f.includes('/'))
+      .sort();
     assert.deepEqual(onDisk, entries.map((e) => e.file).sort());
   });
 
@@ -41,7 +50,10 @@ describe('fixture manifest', () => {
     for (const library of CORE_LIBRARIES) {
       for (const scenario of CORE_SCENARIOS) {
         for (const encoding of ['protobuf', 'json'] as const) {
-          assert.ok(fixtureEntries({ library, scenario, signal: 'traces', encoding }).length > 0, `${library} ${scenario} traces ${encoding}`);
+          assert.ok(
+            fixtureEntries({ library, scenario, signal: 'traces', encoding }).length > 0,
+            `${library} ${scenario} traces ${encoding}`,
+          );
         }
       }
       assert.ok(fixtureEntries({ library, scenario: 'large' }).length > 0, `${library} large`);
@@ -60,7 +72,11 @@ describe('fixture manifest', () => {
 
   it('matches content type, path and file name to signal and encoding', () => {
     for (const e of entries) {
-      assert.equal(e.contentType, e.encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json', e.file);
+      assert.equal(
+        e.contentType,
+        e.encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+        e.file,
+      );
       assert.equal(e.path, `/v1/${e.signal}`, e.file);
       assert.ok(['gzip', null].includes(e.contentEncoding), e.file);
       const ext = (e.encoding === 'protobuf' ? '.pb' : '.json') + (e.contentEncoding === 'gzip' ? '.gz' : '');
@@ -85,12 +101,18 @@ describe('fixture manifest', () => {
     const pinned = new Map<string, Set<string>>();
     for (const pkgFile of [join(sampleDir, 'package.json'), join(sampleDir, 'legacy', 'package.json')]) {
       if (!existsSync(pkgFile)) continue;
-      const deps = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
-      for (const [name, version] of Object.entries(deps)) pinned.set(name, (pinned.get(name) ?? new Set()).add(version));
+      const deps =
+        (JSON.parse(readFileSync(pkgFile, 'utf8')) as { dependencies?: Record<string, string> })
+          .dependencies ?? {};
+      for (const [name, version] of Object.entries(deps))
+        pinned.set(name, (pinned.get(name) ?? new Set()).add(version));
     }
     for (const e of entries) {
       const versions = pinned.get(e.libraryPackage) ?? new Set();
-      assert.ok(versions.has(e.libraryVersion), `${e.file}: ${e.libraryPackage} ${e.libraryVersion}, pinned: ${[...versions].join(', ') || 'none'}`);
+      assert.ok(
+        versions.has(e.libraryVersion),
+        `${e.file}: ${e.libraryPackage} ${e.libraryVersion}, pinned: ${[...versions].join(', ') || 'none'}`,
+      );
     }
   });
 
@@ -112,15 +134,26 @@ describe('fixture bodies', () => {
   });
 
   /** Every library and scenario captured in both encodings, legacy generations included. */
-  const bothEncodings = [...new Set(fixtureEntries({ signal: 'traces', encoding: 'json' }).map((e) => `${e.library} ${e.scenario}`))]
+  const bothEncodings = [
+    ...new Set(
+      fixtureEntries({ signal: 'traces', encoding: 'json' }).map((e) => `${e.library} ${e.scenario}`),
+    ),
+  ]
     .map((key) => key.split(' ') as [string, string])
-    .filter(([library, scenario]) => fixtureEntries({ library, scenario, signal: 'traces', encoding: 'protobuf' }).length > 0);
+    .filter(
+      ([library, scenario]) =>
+        fixtureEntries({ library, scenario, signal: 'traces', encoding: 'protobuf' }).length > 0,
+    );
 
   it('file each request under one turn: one trace per scenario, logs in the trace of their spans', () => {
     assert.ok(bothEncodings.length >= CORE_LIBRARIES.length * CORE_SCENARIOS.length);
     for (const [library, scenario] of bothEncodings) {
       for (const encoding of ['protobuf', 'json'] as const) {
-        const traces = new Set(fixtureEntries({ library, scenario, signal: 'traces', encoding }).flatMap((e) => [...uniqueTraceIds(e)]));
+        const traces = new Set(
+          fixtureEntries({ library, scenario, signal: 'traces', encoding }).flatMap((e) => [
+            ...uniqueTraceIds(e),
+          ]),
+        );
         assert.equal(traces.size, 1, `${library} ${scenario} ${encoding}: ${[...traces].join(', ')}`);
         for (const logs of fixtureEntries({ library, scenario, signal: 'logs', encoding })) {
           assert.deepEqual(uniqueTraceIds(logs), traces, logs.file);

@@ -11,14 +11,21 @@ export interface DimensionKeys {
   user: readonly string[];
 }
 
-export function dimensionKeys(sessionAttributes: readonly string[] = [], userAttributes: readonly string[] = []): DimensionKeys {
+export function dimensionKeys(
+  sessionAttributes: readonly string[] = [],
+  userAttributes: readonly string[] = [],
+): DimensionKeys {
   return {
     session: dedupe([...clean(sessionAttributes), ...SessionKeys]),
     user: dedupe([...clean(userAttributes), ...UserKeys]),
   };
 }
 
-export function readDimension(attrs: Attributes, resource: Attributes, keys: readonly string[]): string | undefined {
+export function readDimension(
+  attrs: Attributes,
+  resource: Attributes,
+  keys: readonly string[],
+): string | undefined {
   return lookup(attrs, keys) ?? lookup(resource, keys);
 }
 

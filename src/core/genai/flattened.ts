@@ -107,7 +107,11 @@ export function openLlmetrySource(groups: FlattenedGroups): MessageSource {
   return out;
 }
 
-function openLlmetryMessage(node: KeyNode, direction: Message['direction'], originName: string): Message | undefined {
+function openLlmetryMessage(
+  node: KeyNode,
+  direction: Message['direction'],
+  originName: string,
+): Message | undefined {
   const role = normRole(val(node, 'role')) ?? (direction === 'input' ? 'user' : 'assistant');
   let content = val(node, 'content');
   // Older OpenLLMetry (0.22) wrote JSON.stringify(null) for an assistant turn that only called tools
@@ -117,7 +121,10 @@ function openLlmetryMessage(node: KeyNode, direction: Message['direction'], orig
   if (role === 'tool') {
     const id = str(node, 'tool_call_id');
     if (content !== undefined || id !== undefined) {
-      const part: MessagePart = { type: 'toolResult', result: content === undefined || content === null ? '' : textOfContent(content) };
+      const part: MessagePart = {
+        type: 'toolResult',
+        result: content === undefined || content === null ? '' : textOfContent(content),
+      };
       if (id !== undefined) part.id = id;
       parts.push(part);
     }
@@ -142,7 +149,12 @@ function flattenedContent(content: AttrValue | undefined): MessagePart[] {
     const t = content.trimStart();
     if (t.startsWith('[')) {
       const s = readStructured(t);
-      if (s?.complete && Array.isArray(s.value) && s.value.length > 0 && s.value.every((p) => isRecord(p) && typeof p.type === 'string')) {
+      if (
+        s?.complete &&
+        Array.isArray(s.value) &&
+        s.value.length > 0 &&
+        s.value.every((p) => isRecord(p) && typeof p.type === 'string')
+      ) {
         return contentParts(s.value);
       }
     }
@@ -177,14 +189,21 @@ export function openInferenceSource(groups: FlattenedGroups): MessageSource {
   return out;
 }
 
-function openInferenceMessage(node: KeyNode | undefined, direction: Message['direction'], originName: string): Message | undefined {
+function openInferenceMessage(
+  node: KeyNode | undefined,
+  direction: Message['direction'],
+  originName: string,
+): Message | undefined {
   if (!node) return undefined;
   const role = normRole(val(node, 'role')) ?? (direction === 'input' ? 'user' : 'assistant');
   const parts: MessagePart[] = [];
   const content = val(node, 'content');
   if (role === 'tool') {
     const id = str(node, 'tool_call_id');
-    const text = content !== undefined && content !== null ? textOfContent(content) : contentsText(child(node, 'contents'));
+    const text =
+      content !== undefined && content !== null
+        ? textOfContent(content)
+        : contentsText(child(node, 'contents'));
     if (text !== undefined || id !== undefined) {
       const part: MessagePart = { type: 'toolResult', result: text ?? '' };
       if (id !== undefined) part.id = id;
@@ -263,7 +282,13 @@ export function toolDefinitions(attrs: Attributes, groups: FlattenedGroups): Too
   }
   const fromFunctions = indexed(groups[Traceloop.functionsPrefix])
     // 0.22 wrote the parameters schema under `arguments`.
-    .map(({ node }) => definition(str(node, 'name'), str(node, 'description'), val(node, 'parameters') ?? val(node, 'arguments')))
+    .map(({ node }) =>
+      definition(
+        str(node, 'name'),
+        str(node, 'description'),
+        val(node, 'parameters') ?? val(node, 'arguments'),
+      ),
+    )
     .filter((d): d is ToolDefinition => d !== undefined);
   if (fromFunctions.length) return fromFunctions;
   return indexed(groups[OpenInference.toolsPrefix])
@@ -286,7 +311,11 @@ function definitionFrom(v: unknown): ToolDefinition | undefined {
   return definition(asString(fn.name), asString(fn.description), fn.parameters ?? fn.input_schema);
 }
 
-function definition(name: string | undefined, description: string | undefined, parameters: unknown): ToolDefinition | undefined {
+function definition(
+  name: string | undefined,
+  description: string | undefined,
+  parameters: unknown,
+): ToolDefinition | undefined {
   if (!name) return undefined;
   const d: ToolDefinition = { name };
   if (description) d.description = description;

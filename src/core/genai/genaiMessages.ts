@@ -40,7 +40,11 @@ interface Ctx {
  * Reads the three structured content attributes from `attrs` (a span's attributes, or an
  * operation-details event's). `originName` defaults to the attribute's own key.
  */
-export function structuredSource(attrs: Readonly<Record<string, unknown>>, origin: MessageOrigin, originName?: string): MessageSource {
+export function structuredSource(
+  attrs: Readonly<Record<string, unknown>>,
+  origin: MessageOrigin,
+  originName?: string,
+): MessageSource {
   const out = emptySource();
   const system = attrs[GenAi.systemInstructions];
   if (system !== undefined && system !== null) {
@@ -56,7 +60,10 @@ export function structuredSource(attrs: Readonly<Record<string, unknown>>, origi
   }
   const output = attrs[GenAi.outputMessages];
   if (output !== undefined && output !== null) {
-    const r = structuredMessages(output, 'output', { origin, originName: originName ?? GenAi.outputMessages });
+    const r = structuredMessages(output, 'output', {
+      origin,
+      originName: originName ?? GenAi.outputMessages,
+    });
     out.output.push(...sortByIndex(r.messages));
     out.unreadable ||= r.unreadable;
   }
@@ -73,7 +80,12 @@ function structuredMessages(value: unknown, direction: Direction, ctx: Ctx): Rea
   if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
     // Not JSON at all: someone put the plain text there. Show it rather than call it unreadable.
     const parts: MessagePart[] = value ? [{ type: 'text', text: value }] : [];
-    return { messages: parts.length ? [msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)] : [], unreadable: false };
+    return {
+      messages: parts.length
+        ? [msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)]
+        : [],
+      unreadable: false,
+    };
   }
   const s = readStructured(value);
   if (!s) return { messages: [], unreadable: true };
@@ -86,13 +98,23 @@ function structuredMessages(value: unknown, direction: Direction, ctx: Ctx): Rea
   return finishRead(messages, s.complete);
 }
 
-function structuredMessage(m: unknown, direction: Direction, ctx: Ctx, position: number): Message | undefined {
+function structuredMessage(
+  m: unknown,
+  direction: Direction,
+  ctx: Ctx,
+  position: number,
+): Message | undefined {
   if (!isRecord(m)) {
     const parts = structuredParts(m);
-    return parts.length ? msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx) : undefined;
+    return parts.length
+      ? msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)
+      : undefined;
   }
   // Some emitters write provider-style messages ({role, content, tool_calls}) under the structured keys.
-  const parts = m.parts !== undefined ? structuredParts(m.parts) : [...contentParts(m.content), ...toolCallParts(m.tool_calls)];
+  const parts =
+    m.parts !== undefined
+      ? structuredParts(m.parts)
+      : [...contentParts(m.content), ...toolCallParts(m.tool_calls)];
   const role = normRole(m.role) ?? (direction === 'input' ? 'user' : 'assistant');
   const message = msg(role, direction, parts, ctx);
   const name = asString(m.name);
@@ -106,14 +128,19 @@ function structuredMessage(m: unknown, direction: Direction, ctx: Ctx, position:
 
 function systemInstructions(value: unknown, ctx: Ctx): ReadMessages {
   if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
-    return { messages: value ? [msg('system', 'input', [{ type: 'text', text: value }], ctx)] : [], unreadable: false };
+    return {
+      messages: value ? [msg('system', 'input', [{ type: 'text', text: value }], ctx)] : [],
+      unreadable: false,
+    };
   }
   const s = readStructured(value);
   if (!s) return { messages: [], unreadable: true };
   const list = Array.isArray(s.value) ? s.value : [s.value];
   // Either a list of parts (the convention) or, from some emitters, a list of system messages.
   if (list.some((x) => isRecord(x) && (x.parts !== undefined || x.role !== undefined))) {
-    const messages = list.map((m, i) => structuredMessage(m, 'input', ctx, i)).filter((m): m is Message => m !== undefined);
+    const messages = list
+      .map((m, i) => structuredMessage(m, 'input', ctx, i))
+      .filter((m): m is Message => m !== undefined);
     for (const m of messages) if (!m.role) m.role = 'system';
     return finishRead(messages, s.complete);
   }
@@ -215,7 +242,9 @@ function bodyOrUndefined(e: ContentEvent): unknown {
 function choiceMessage(body: unknown, ctx: Ctx, position: number): Message | undefined {
   if (!isRecord(body)) {
     const parts = contentParts(body);
-    return parts.length ? Object.assign(msg('assistant', 'output', parts, ctx), { index: position }) : undefined;
+    return parts.length
+      ? Object.assign(msg('assistant', 'output', parts, ctx), { index: position })
+      : undefined;
   }
   const inner = isRecord(body.message) ? body.message : body;
   const m = providerMessage(inner, 'assistant', 'output', ctx, false) ?? msg('assistant', 'output', [], ctx);
@@ -232,7 +261,13 @@ function choiceMessage(body: unknown, ctx: Ctx, position: number): Message | und
  * One provider-style message. `role` is the default (or, with `forceRole`, the role the event name
  * says: log records carry no role of their own). Returns undefined when the message has no content.
  */
-export function providerMessage(body: unknown, role: string, direction: Direction, ctx: Ctx, forceRole: boolean): Message | undefined {
+export function providerMessage(
+  body: unknown,
+  role: string,
+  direction: Direction,
+  ctx: Ctx,
+  forceRole: boolean,
+): Message | undefined {
   if (!isRecord(body)) {
     if (role === 'tool') {
       if (body === undefined || body === null) return undefined;
@@ -241,12 +276,15 @@ export function providerMessage(body: unknown, role: string, direction: Directio
     const parts = contentParts(body);
     return parts.length ? msg(role, direction, parts, ctx) : undefined;
   }
-  const r = forceRole ? role : normRole(body.role) ?? role;
+  const r = forceRole ? role : (normRole(body.role) ?? role);
   const parts: MessagePart[] = [];
   if (r === 'tool') {
     const id = asString(body.id) ?? asString(body.tool_call_id);
     if (body.content !== undefined || id !== undefined) {
-      const part: MessagePart = { type: 'toolResult', result: body.content === undefined || body.content === null ? '' : textOfContent(body.content) };
+      const part: MessagePart = {
+        type: 'toolResult',
+        result: body.content === undefined || body.content === null ? '' : textOfContent(body.content),
+      };
       if (id !== undefined) part.id = id;
       const name = asString(body.name);
       if (name !== undefined) part.name = name;
@@ -274,7 +312,19 @@ export function providerMessageList(value: unknown, direction: Direction, ctx: C
   const s = readStructured(value, true);
   if (!s) return { messages: [], unreadable: true };
   if (typeof s.value === 'string') {
-    return { messages: s.value ? [msg(direction === 'input' ? 'user' : 'assistant', direction, [{ type: 'text', text: s.value }], ctx)] : [], unreadable: !s.complete };
+    return {
+      messages: s.value
+        ? [
+            msg(
+              direction === 'input' ? 'user' : 'assistant',
+              direction,
+              [{ type: 'text', text: s.value }],
+              ctx,
+            ),
+          ]
+        : [],
+      unreadable: !s.complete,
+    };
   }
   const list = messageList(s.value);
   const messages: Message[] = [];
@@ -327,7 +377,9 @@ export function normRole(v: unknown): string | undefined {
 export function sortByIndex(messages: Message[]): Message[] {
   return messages
     .map((m, i) => ({ m, i }))
-    .sort((a, b) => (a.m.index ?? Number.MAX_SAFE_INTEGER) - (b.m.index ?? Number.MAX_SAFE_INTEGER) || a.i - b.i)
+    .sort(
+      (a, b) => (a.m.index ?? Number.MAX_SAFE_INTEGER) - (b.m.index ?? Number.MAX_SAFE_INTEGER) || a.i - b.i,
+    )
     .map(({ m }) => m);
 }
 

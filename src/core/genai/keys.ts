@@ -35,8 +35,18 @@ export const GenAi = {
 
 /** Token usage, newest name first within each list; the first one present wins. */
 export const UsageKeys = {
-  input: ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'llm.usage.prompt_tokens'],
-  output: ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'llm.usage.completion_tokens'],
+  input: [
+    'gen_ai.usage.input_tokens',
+    'gen_ai.usage.prompt_tokens',
+    'llm.token_count.prompt',
+    'llm.usage.prompt_tokens',
+  ],
+  output: [
+    'gen_ai.usage.output_tokens',
+    'gen_ai.usage.completion_tokens',
+    'llm.token_count.completion',
+    'llm.usage.completion_tokens',
+  ],
   total: ['llm.usage.total_tokens', 'gen_ai.usage.total_tokens', 'llm.token_count.total'],
   cachedInput: [
     'gen_ai.usage.cache_read.input_tokens',

@@ -16,14 +16,51 @@
 //   frameworks (LangChain under OpenLLMetry, agent spans) repeat their children's usage on the parent.
 
 import type { Normalizer } from '../store';
-import type { LlmCall, Message, MissingContentReason, Span, SpanEventView, TraceSummary, Usage } from '../model';
+import type {
+  LlmCall,
+  Message,
+  MissingContentReason,
+  Span,
+  SpanEventView,
+  TraceSummary,
+  Usage,
+} from '../model';
 import { addUsage } from '../model';
 import type { Attributes, LogRecordData, SpanEventRecord, SpanRecord } from '../records';
 import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
-import { eventSource, isContentEventName, providerMessageList, structuredSource, type ContentEvent, type MessageSource } from './genaiMessages';
-import { groupFlattened, openInferenceSource, openLlmetrySource, toolDefinitions, type FlattenedGroups } from './flattened';
-import { Errors, GenAi, GenAiEvents, LogEmittingScopePrefixes, OpenInference, Operations, Resource, Traceloop } from './keys';
-import { hasUsage, readFinishReasons, readModelFacts, readParameters, readStreaming, readUsage } from './usage';
+import {
+  eventSource,
+  isContentEventName,
+  providerMessageList,
+  structuredSource,
+  type ContentEvent,
+  type MessageSource,
+} from './genaiMessages';
+import {
+  groupFlattened,
+  openInferenceSource,
+  openLlmetrySource,
+  toolDefinitions,
+  type FlattenedGroups,
+} from './flattened';
+import {
+  Errors,
+  GenAi,
+  GenAiEvents,
+  LogEmittingScopePrefixes,
+  OpenInference,
+  Operations,
+  Resource,
+  Traceloop,
+} from './keys';
+import {
+  hasUsage,
+  readFinishReasons,
+  readModelFacts,
+  readParameters,
+  readStreaming,
+  readUsage,
+} from './usage';
 import { asString, firstPresent, nanosToMs, readStructured } from './values';
 
 export interface NormalizeOptions {
@@ -45,7 +82,14 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
 const EVENT_NAME_ATTRIBUTE = 'event.name';
 const UNKNOWN_SERVICE = 'unknown_service';
 
-const SPAN_KINDS: readonly Span['kind'][] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+const SPAN_KINDS: readonly Span['kind'][] = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+];
 
 // ---------------------------------------------------------------------------------------------------
 // Spans
@@ -93,11 +137,17 @@ function eventView(e: SpanEventRecord): SpanEventView {
 }
 
 /** Set when the span failed: status error or `error.type`; exception events and logs fill in the details. */
-function readError(record: SpanRecord, status: Span['status'], logs: readonly LogRecordData[]): Span['error'] | undefined {
+function readError(
+  record: SpanRecord,
+  status: Span['status'],
+  logs: readonly LogRecordData[],
+): Span['error'] | undefined {
   const errorType = meaningful(record.attributes[Errors.errorType]);
   if (status.code !== 'error' && errorType === undefined) return undefined;
   const out: NonNullable<Span['error']> = {};
-  let exception: Attributes | undefined = record.events?.find((e) => e.name === Errors.exceptionEvent)?.attributes;
+  let exception: Attributes | undefined = record.events?.find(
+    (e) => e.name === Errors.exceptionEvent,
+  )?.attributes;
   if (!exception) exception = logs.find((l) => eventNameOf(l) === GenAiEvents.operationException)?.attributes;
   const httpStatus = asString(firstPresent(record.attributes, Errors.httpStatusCode));
   const type = errorType ?? meaningful(exception?.[Errors.exceptionType]) ?? httpStatus;
@@ -158,7 +208,12 @@ function readLlmCall(record: SpanRecord, logs: readonly LogRecordData[]): LlmCal
  */
 function assignFinishReasons(call: LlmCall): void {
   const outputs = call.messages.filter((m) => m.direction === 'output');
-  if (outputs.length === 0 || outputs.length !== call.finishReasons.length || outputs.some((m) => m.finishReason)) return;
+  if (
+    outputs.length === 0 ||
+    outputs.length !== call.finishReasons.length ||
+    outputs.some((m) => m.finishReason)
+  )
+    return;
   outputs.forEach((m, i) => (m.finishReason = call.finishReasons[i]));
 }
 
@@ -167,7 +222,11 @@ function classify(attrs: Attributes, groups: FlattenedGroups): CallKind | undefi
   if (op !== undefined) {
     if ((Operations.llm as readonly string[]).includes(op)) return 'llm';
     if ((Operations.embedding as readonly string[]).includes(op)) return 'embedding';
-    if ((Operations.tool as readonly string[]).includes(op) || (Operations.agent as readonly string[]).includes(op)) return undefined;
+    if (
+      (Operations.tool as readonly string[]).includes(op) ||
+      (Operations.agent as readonly string[]).includes(op)
+    )
+      return undefined;
   }
   const oiKind = asString(attrs[OpenInference.spanKind])?.toUpperCase();
   if (oiKind !== undefined) {
@@ -199,7 +258,11 @@ function classify(attrs: Attributes, groups: FlattenedGroups): CallKind | undefi
 }
 
 function conventionOf(attrs: Attributes, groups: FlattenedGroups): LlmCall['convention'] {
-  if (attrs[OpenInference.spanKind] !== undefined || groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix]) {
+  if (
+    attrs[OpenInference.spanKind] !== undefined ||
+    groups[OpenInference.inputMessagesPrefix] ||
+    groups[OpenInference.outputMessagesPrefix]
+  ) {
     return 'openinference';
   }
   if (
@@ -224,14 +287,24 @@ interface SelectedContent {
  * Sources are computed lazily in order of richness; the input side and the output side each take the
  * first source that has messages for them.
  */
-function selectMessages(record: SpanRecord, logs: readonly LogRecordData[], groups: FlattenedGroups): SelectedContent {
+function selectMessages(
+  record: SpanRecord,
+  logs: readonly LogRecordData[],
+  groups: FlattenedGroups,
+): SelectedContent {
   const attrs = record.attributes;
   const sources: (() => MessageSource | undefined)[] = [
     () => (hasAny(attrs, STRUCTURED_KEYS) ? structuredSource(attrs, 'attribute') : undefined),
     () => (logs.length ? eventSource(logEvents(logs)) : undefined),
     () => (record.events?.length ? eventSource(spanEvents(record.events)) : undefined),
-    () => (groups[Traceloop.promptPrefix] || groups[Traceloop.completionPrefix] ? openLlmetrySource(groups) : undefined),
-    () => (groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix] ? openInferenceSource(groups) : undefined),
+    () =>
+      groups[Traceloop.promptPrefix] || groups[Traceloop.completionPrefix]
+        ? openLlmetrySource(groups)
+        : undefined,
+    () =>
+      groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix]
+        ? openInferenceSource(groups)
+        : undefined,
     () => legacyAttributeSource(attrs),
     () => ioValueSource(attrs),
   ];
@@ -257,7 +330,7 @@ function selectMessages(record: SpanRecord, logs: readonly LogRecordData[], grou
   }
   return {
     messages: [...(input ?? []), ...(output ?? [])],
-    finishReasons: finishReasons?.length ? finishReasons : anyFinishReasons ?? [],
+    finishReasons: finishReasons?.length ? finishReasons : (anyFinishReasons ?? []),
     unreadable,
   };
 }
@@ -282,7 +355,13 @@ function logEvents(logs: readonly LogRecordData[]): ContentEvent[] {
     const name = eventNameOf(log);
     if (!isContentEventName(name)) continue;
     const body = readBody(log.body);
-    out.push({ name: name!, body: body.value, bodyComplete: body.complete, attributes: log.attributes ?? {}, origin: 'logRecord' });
+    out.push({
+      name: name!,
+      body: body.value,
+      bodyComplete: body.complete,
+      attributes: log.attributes ?? {},
+      origin: 'logRecord',
+    });
   }
   return out;
 }
@@ -296,7 +375,13 @@ function spanEvents(events: readonly SpanEventRecord[]): ContentEvent[] {
     // spread it over the event's attributes.
     const packed = attrs[GenAi.eventContent];
     const body = packed !== undefined ? readBody(packed) : { value: unpackedBody(attrs), complete: true };
-    out.push({ name: e.name, body: body.value, bodyComplete: body.complete, attributes: attrs, origin: 'spanEvent' });
+    out.push({
+      name: e.name,
+      body: body.value,
+      bodyComplete: body.complete,
+      attributes: attrs,
+      origin: 'spanEvent',
+    });
   }
   return out;
 }
@@ -326,7 +411,8 @@ function readBody(body: unknown): { value: unknown; complete: boolean } {
 function legacyAttributeSource(attrs: Attributes): MessageSource | undefined {
   const prompt = attrs[GenAi.prompt];
   const completion = attrs[GenAi.completion];
-  if ((prompt === undefined || prompt === null) && (completion === undefined || completion === null)) return undefined;
+  if ((prompt === undefined || prompt === null) && (completion === undefined || completion === null))
+    return undefined;
   const p = providerMessageList(prompt, 'input', { origin: 'attribute', originName: GenAi.prompt });
   const c = providerMessageList(completion, 'output', { origin: 'attribute', originName: GenAi.completion });
   return {
@@ -364,13 +450,26 @@ function ioMessages(value: unknown, direction: Message['direction'], key: string
   // Some other JSON (a chain's inputs): show it as text rather than nothing.
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   if (!text) return [];
-  return [{ role: direction === 'input' ? 'user' : 'assistant', direction, parts: [{ type: 'text', text }], origin: 'ioValue', originName: key }];
+  return [
+    {
+      role: direction === 'input' ? 'user' : 'assistant',
+      direction,
+      parts: [{ type: 'text', text }],
+      origin: 'ioValue',
+      originName: key,
+    },
+  ];
 }
 
-function missingReason(record: SpanRecord, logs: readonly LogRecordData[], unreadable: boolean): MissingContentReason {
+function missingReason(
+  record: SpanRecord,
+  logs: readonly LogRecordData[],
+  unreadable: boolean,
+): MissingContentReason {
   if (unreadable) return 'truncated';
   const scope = record.scope?.name ?? '';
-  if (logs.length === 0 && LogEmittingScopePrefixes.some((p) => scope.startsWith(p))) return 'logsNotExported';
+  if (logs.length === 0 && LogEmittingScopePrefixes.some((p) => scope.startsWith(p)))
+    return 'logsNotExported';
   return 'captureDisabled';
 }
 
@@ -401,7 +500,11 @@ function askedPreview(spans: readonly Span[]): string | undefined {
   return undefined;
 }
 
-function summarizeTrace(traceId: string, input: Span[], updatedMs: number): { summary: TraceSummary; spans: Span[] } {
+function summarizeTrace(
+  traceId: string,
+  input: Span[],
+  updatedMs: number,
+): { summary: TraceSummary; spans: Span[] } {
   // Stable sort: spans that start in the same millisecond keep their arrival order.
   const spans = input
     .map((s, i) => ({ s, i }))

@@ -33,9 +33,15 @@ function structuredPart(p: unknown): MessagePart {
     case PartTypes.thinking:
       return { type: 'reasoning', text: textField(p.content ?? p.text ?? p.thinking) };
     case PartTypes.toolCall:
-      return withId({ type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.arguments) }, p.id);
+      return withId(
+        { type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.arguments) },
+        p.id,
+      );
     case PartTypes.serverToolCall:
-      return withId({ type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.server_tool_call) }, p.id);
+      return withId(
+        { type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.server_tool_call) },
+        p.id,
+      );
     case PartTypes.toolCallResponse:
       return withId({ type: 'toolResult', result: textField(p.response ?? p.result ?? p.content) }, p.id);
     case PartTypes.serverToolCallResponse:
@@ -73,7 +79,8 @@ export function contentParts(content: unknown): MessagePart[] {
     for (const item of content) {
       if (typeof item === 'string') out.push({ type: 'text', text: item });
       else if (isRecord(item)) out.push(providerPart(item) ?? structuredPart(item));
-      else if (item !== null && item !== undefined) out.push({ type: 'other', kind: typeof item, value: toAttrValue(item) });
+      else if (item !== null && item !== undefined)
+        out.push({ type: 'other', kind: typeof item, value: toAttrValue(item) });
     }
     return out;
   }
@@ -108,12 +115,20 @@ function providerPart(p: Record<string, unknown>): MessagePart | undefined {
     case 'file': {
       const f = isRecord(p.file) ? p.file : undefined;
       if (!f) return undefined;
-      const part: MessagePart = { type: 'media', modality: 'file', fileId: asString(f.file_id), ...uriFields(asString(f.file_data)) };
+      const part: MessagePart = {
+        type: 'media',
+        modality: 'file',
+        fileId: asString(f.file_id),
+        ...uriFields(asString(f.file_data)),
+      };
       return dropUndefined(part);
     }
     case 'tool_use':
       // Anthropic content block, as some instrumentations pass it through.
-      return withId({ type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.input) }, p.id);
+      return withId(
+        { type: 'toolCall', name: asString(p.name) ?? '', arguments: argumentsText(p.input) },
+        p.id,
+      );
     case 'tool_result':
       return withId({ type: 'toolResult', result: textOfContent(p.content) }, p.tool_use_id);
     default:
@@ -167,7 +182,10 @@ function withId<T extends MessagePart & { id?: string }>(part: T, id: unknown): 
   return part;
 }
 
-function media(p: Record<string, unknown>, extra: { size?: number; uri?: string; mimeType?: string; fileId?: string }): MessagePart {
+function media(
+  p: Record<string, unknown>,
+  extra: { size?: number; uri?: string; mimeType?: string; fileId?: string },
+): MessagePart {
   const out: MessagePart = { type: 'media' };
   const modality = asString(p.modality);
   if (modality) out.modality = modality;
@@ -190,7 +208,12 @@ function uriFields(uri: string | undefined): { uri?: string; mimeType?: string; 
   const comma = uri.indexOf(',');
   const header = uri.slice(5, comma < 0 ? Math.min(uri.length, 200) : comma);
   const mimeType = header.split(';')[0] || undefined;
-  const size = comma < 0 ? undefined : header.includes(';base64') ? base64Size(uri.slice(comma + 1)) : uri.length - comma - 1;
+  const size =
+    comma < 0
+      ? undefined
+      : header.includes(';base64')
+        ? base64Size(uri.slice(comma + 1))
+        : uri.length - comma - 1;
   return dropUndefined({ mimeType, size });
 }
 

@@ -4,7 +4,16 @@
 import type { AttrValue, Attributes } from '../records';
 import type { Usage } from '../model';
 import { GenAi, OpenInference, Traceloop, UsageKeys } from './keys';
-import { asBool, asInt, asString, asStringList, firstPresent, isRecord, readStructured, toAttrValue } from './values';
+import {
+  asBool,
+  asInt,
+  asString,
+  asStringList,
+  firstPresent,
+  isRecord,
+  readStructured,
+  toAttrValue,
+} from './values';
 
 /** Usage from the first key of each list that holds an integer; `totalTokens` only when reported. */
 export function readUsage(attrs: Attributes): Usage {
@@ -41,7 +50,11 @@ function firstInt(attrs: Attributes, keys: readonly string[]): number | undefine
 export function readFinishReasons(attrs: Attributes): string[] {
   const v = firstPresent(attrs, [GenAi.responseFinishReasons, OpenInference.finishReason]);
   if (v === undefined) return [];
-  if (typeof v === 'string' && !v.trimStart().startsWith('[')) return v.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
+  if (typeof v === 'string' && !v.trimStart().startsWith('['))
+    return v
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r.length > 0);
   return asStringList(v);
 }
 
@@ -104,7 +117,12 @@ export interface ModelFacts {
 
 export function readModelFacts(attrs: Attributes): ModelFacts {
   const f: ModelFacts = {};
-  const provider = str(attrs, [GenAi.providerName, GenAi.system, OpenInference.provider, OpenInference.system]);
+  const provider = str(attrs, [
+    GenAi.providerName,
+    GenAi.system,
+    OpenInference.provider,
+    OpenInference.system,
+  ]);
   if (provider) f.provider = provider;
   const operation = str(attrs, [GenAi.operationName, Traceloop.requestType]);
   if (operation) f.operation = operation;
@@ -112,9 +130,12 @@ export function readModelFacts(attrs: Attributes): ModelFacts {
   // response model only when it differs from the model in the invocation parameters.
   const oiModel = asString(attrs[OpenInference.modelName]);
   const invModel = asString(invocationParameters(attrs)?.model);
-  const requestModel = str(attrs, [GenAi.requestModel, OpenInference.requestModelName]) ?? invModel ?? oiModel;
+  const requestModel =
+    str(attrs, [GenAi.requestModel, OpenInference.requestModelName]) ?? invModel ?? oiModel;
   if (requestModel) f.requestModel = requestModel;
-  const responseModel = str(attrs, [GenAi.responseModel, OpenInference.responseModelName]) ?? (oiModel !== undefined && invModel !== undefined && oiModel !== invModel ? oiModel : undefined);
+  const responseModel =
+    str(attrs, [GenAi.responseModel, OpenInference.responseModelName]) ??
+    (oiModel !== undefined && invModel !== undefined && oiModel !== invModel ? oiModel : undefined);
   if (responseModel) f.responseModel = responseModel;
   const responseId = str(attrs, [GenAi.responseId]);
   if (responseId) f.responseId = responseId;

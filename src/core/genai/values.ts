@@ -83,7 +83,11 @@ export function toText(v: unknown): string {
   if (v === undefined) return '';
   if (v instanceof Uint8Array) return `<${v.length} bytes>`;
   try {
-    return JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? `<${x.length} bytes>` : typeof x === 'bigint' ? String(x) : x)) ?? String(v);
+    return (
+      JSON.stringify(v, (_k, x: unknown) =>
+        x instanceof Uint8Array ? `<${x.length} bytes>` : typeof x === 'bigint' ? String(x) : x,
+      ) ?? String(v)
+    );
   } catch {
     return String(v);
   }
@@ -91,7 +95,14 @@ export function toText(v: unknown): string {
 
 /** Turns arbitrary parsed JSON into an AttrValue (for `other` parts and parameters). */
 export function toAttrValue(v: unknown): AttrValue {
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Uint8Array) return v;
+  if (
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'number' ||
+    typeof v === 'boolean' ||
+    v instanceof Uint8Array
+  )
+    return v;
   if (Array.isArray(v)) return v.map(toAttrValue);
   if (isRecord(v)) {
     const out: Record<string, AttrValue> = {};

@@ -1,7 +1,13 @@
 // Small typed builders of raw records for the normaliser and store tests: each test states only the
 // attributes, events and log records it is about; ids, times, scope and resource get sane defaults.
 
-import type { AttrValue, Attributes, LogRecordData, SpanEventRecord, SpanRecord } from '../../../src/core/records';
+import type {
+  AttrValue,
+  Attributes,
+  LogRecordData,
+  SpanEventRecord,
+  SpanRecord,
+} from '../../../src/core/records';
 
 /** A 32-hex-digit trace id from a small number, so tests read `traceId(1)`. */
 export function traceId(n: number): string {
@@ -86,7 +92,11 @@ export interface LogInit {
 export function log(eventName: string, body: AttrValue | undefined, init: LogInit = {}): LogRecordData {
   const record: LogRecordData = {
     timeUnixNano: ns(init.offsetMs ?? 0),
-    attributes: { 'gen_ai.system': 'openai', ...(init.nameAsAttribute ? { 'event.name': eventName } : {}), ...init.attributes },
+    attributes: {
+      'gen_ai.system': 'openai',
+      ...(init.nameAsAttribute ? { 'event.name': eventName } : {}),
+      ...init.attributes,
+    },
     traceId: traceId(init.trace ?? 1),
     spanId: spanId(init.span ?? 1),
     resource: { 'service.name': 'wayfarer' },
@@ -98,6 +108,10 @@ export function log(eventName: string, body: AttrValue | undefined, init: LogIni
 }
 
 /** Typed-parts messages as the structured attributes carry them (before JSON.stringify). */
-export function textMessage(role: string, text: string, extra: Record<string, AttrValue> = {}): Record<string, AttrValue> {
+export function textMessage(
+  role: string,
+  text: string,
+  extra: Record<string, AttrValue> = {},
+): Record<string, AttrValue> {
   return { role, parts: [{ type: 'text', content: text }], ...extra };
 }

@@ -5,11 +5,17 @@ import { parseJsonLenient } from '../../../src/core/genai/lenientJson';
 
 describe('parseJsonLenient', () => {
   it('parses valid JSON strictly and says it is complete', () => {
-    assert.deepEqual(parseJsonLenient('{"a":[1,2,{"b":null}],"c":"\\u00e9\\n"}'), { value: { a: [1, 2, { b: null }], c: 'é\n' }, complete: true });
+    assert.deepEqual(parseJsonLenient('{"a":[1,2,{"b":null}],"c":"\\u00e9\\n"}'), {
+      value: { a: [1, 2, { b: null }], c: 'é\n' },
+      complete: true,
+    });
   });
 
   it('keeps the beginning of a string cut in the middle', () => {
-    assert.deepEqual(parseJsonLenient('[{"role":"user","content":"Hello wor'), { value: [{ role: 'user', content: 'Hello wor' }], complete: false });
+    assert.deepEqual(parseJsonLenient('[{"role":"user","content":"Hello wor'), {
+      value: [{ role: 'user', content: 'Hello wor' }],
+      complete: false,
+    });
   });
 
   it('drops a key whose value was not reached, and a number or literal at the cut', () => {

@@ -87,12 +87,19 @@ describe('span basics', () => {
       }),
     );
     assert.deepEqual(s.error, { message: 'The server had an error' });
-    const http = normalize(span({ name: 'HTTP POST', status: { code: 2 }, attributes: { 'http.status_code': 500 } }));
+    const http = normalize(
+      span({ name: 'HTTP POST', status: { code: 2 }, attributes: { 'http.status_code': 500 } }),
+    );
     assert.deepEqual(http.error, { type: '500' });
   });
 
   it('prefers the status message and leaves a successful span without error', () => {
-    const failed = normalize(span({ status: { code: 2, message: 'timed out' }, events: [spanEvent('exception', { 'exception.type': 'TimeoutError', 'exception.message': 'other' })] }));
+    const failed = normalize(
+      span({
+        status: { code: 2, message: 'timed out' },
+        events: [spanEvent('exception', { 'exception.type': 'TimeoutError', 'exception.message': 'other' })],
+      }),
+    );
     assert.deepEqual(failed.error, { type: 'TimeoutError', message: 'timed out' });
     const handled = normalize(span({ events: [spanEvent('exception', { 'exception.message': 'retried' })] }));
     assert.equal(handled.error, undefined);
@@ -112,10 +119,22 @@ describe('structured attributes (gen_ai.input.messages / output.messages / syste
           { type: 'hologram', depth: 3 },
         ],
       },
-      { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Lisbon' } }] },
+      {
+        role: 'assistant',
+        parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Lisbon' } }],
+      },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: { summary: 'sunny' } }] },
     ];
-    const output = [{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'reasoning', content: 'Think.' }, { type: 'text', content: 'Sunny.' }] }];
+    const output = [
+      {
+        role: 'assistant',
+        finish_reason: 'stop',
+        parts: [
+          { type: 'reasoning', content: 'Think.' },
+          { type: 'text', content: 'Sunny.' },
+        ],
+      },
+    ];
     const s = normalize(
       chatSpan({
         attributes: {
@@ -154,11 +173,17 @@ describe('structured attributes (gen_ai.input.messages / output.messages / syste
   });
 
   it('keeps what is readable of a cut JSON value and marks the cut message', () => {
-    const full = JSON.stringify([textMessage('system', 'Be brief.'), textMessage('user', 'Tell me everything about Lisbon, please, at length.')]);
+    const full = JSON.stringify([
+      textMessage('system', 'Be brief.'),
+      textMessage('user', 'Tell me everything about Lisbon, please, at length.'),
+    ]);
     const cut = full.slice(0, full.indexOf('at length'));
     const s = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': cut } }));
     const m = s.llm!.messages;
-    assert.deepEqual(texts(m), ['input:system:Be brief.', 'input:user:Tell me everything about Lisbon, please, ']);
+    assert.deepEqual(texts(m), [
+      'input:system:Be brief.',
+      'input:user:Tell me everything about Lisbon, please, ',
+    ]);
     assert.equal(m[0]!.truncated, undefined);
     assert.equal(m[1]!.truncated, true);
     assert.equal(s.llm!.missingContent, undefined);
@@ -174,13 +199,21 @@ describe('structured attributes (gen_ai.input.messages / output.messages / syste
     const s = normalize(
       chatSpan({
         attributes: {
-          'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'A' }] }, { role: 'assistant', parts: [{ type: 'text', content: 'B' }] }]),
+          'gen_ai.output.messages': JSON.stringify([
+            { role: 'assistant', parts: [{ type: 'text', content: 'A' }] },
+            { role: 'assistant', parts: [{ type: 'text', content: 'B' }] },
+          ]),
           'gen_ai.input.messages': JSON.stringify([textMessage('user', 'Q')]),
           'gen_ai.system_instructions': 'Plain system text',
         },
       }),
     );
-    assert.deepEqual(texts(s.llm!.messages), ['input:system:Plain system text', 'input:user:Q', 'output:assistant:A', 'output:assistant:B']);
+    assert.deepEqual(texts(s.llm!.messages), [
+      'input:system:Plain system text',
+      'input:user:Q',
+      'output:assistant:A',
+      'output:assistant:B',
+    ]);
     assert.deepEqual(
       s.llm!.messages.filter((m) => m.direction === 'output').map((m) => m.index),
       [0, 1],
@@ -189,15 +222,32 @@ describe('structured attributes (gen_ai.input.messages / output.messages / syste
 });
 
 describe('events as log records', () => {
-  const record = chatSpan({ scope: '@opentelemetry/instrumentation-openai', attributes: { 'gen_ai.response.finish_reasons': ['tool_calls'] } });
+  const record = chatSpan({
+    scope: '@opentelemetry/instrumentation-openai',
+    attributes: { 'gen_ai.response.finish_reasons': ['tool_calls'] },
+  });
 
   it('takes the role from the event name and reads tool calls, tool results and choices', () => {
     const logs = [
       log('gen_ai.system.message', { content: 'Be brief.' }),
       log('gen_ai.user.message', { content: 'Rain in Lisbon?' }),
-      log('gen_ai.assistant.message', { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lisbon"}' } }] }),
+      log('gen_ai.assistant.message', {
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Lisbon"}' },
+          },
+        ],
+      }),
       log('gen_ai.tool.message', { id: 'call_1', content: '{"rain":false}' }),
-      log('gen_ai.choice', { index: 0, finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'book', arguments: '{}' } }] } }),
+      log('gen_ai.choice', {
+        index: 0,
+        finish_reason: 'tool_calls',
+        message: {
+          tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'book', arguments: '{}' } }],
+        },
+      }),
     ];
     const llm = normalize(record, logs).llm!;
     assert.deepEqual(texts(llm.messages), [
@@ -210,7 +260,13 @@ describe('events as log records', () => {
     assert.ok(llm.messages.every((m) => m.origin === 'logRecord'));
     assert.deepEqual(
       llm.messages.map((m) => m.originName),
-      ['gen_ai.system.message', 'gen_ai.user.message', 'gen_ai.assistant.message', 'gen_ai.tool.message', 'gen_ai.choice'],
+      [
+        'gen_ai.system.message',
+        'gen_ai.user.message',
+        'gen_ai.assistant.message',
+        'gen_ai.tool.message',
+        'gen_ai.choice',
+      ],
     );
     assert.equal(llm.messages[4]!.finishReason, 'tool_calls');
     assert.equal(llm.missingContent, undefined);
@@ -219,11 +275,22 @@ describe('events as log records', () => {
   it('orders choices by index, reads JSON text bodies and event.name attributes', () => {
     const logs = [
       log('gen_ai.user.message', '{"content":"Two answers please"}', { nameAsAttribute: true }),
-      log('gen_ai.choice', { index: 1, finish_reason: 'length', message: { role: 'assistant', content: 'second' } }),
-      log('gen_ai.choice', JSON.stringify({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'first' } })),
+      log('gen_ai.choice', {
+        index: 1,
+        finish_reason: 'length',
+        message: { role: 'assistant', content: 'second' },
+      }),
+      log(
+        'gen_ai.choice',
+        JSON.stringify({ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'first' } }),
+      ),
     ];
     const llm = normalize(chatSpan(), logs).llm!;
-    assert.deepEqual(texts(llm.messages), ['input:user:Two answers please', 'output:assistant:first', 'output:assistant:second']);
+    assert.deepEqual(texts(llm.messages), [
+      'input:user:Two answers please',
+      'output:assistant:first',
+      'output:assistant:second',
+    ]);
     assert.deepEqual(llm.finishReasons, ['stop', 'length']);
   });
 
@@ -243,7 +310,9 @@ describe('events as log records', () => {
         ],
       }),
     ]).llm!;
-    assert.deepEqual(texts(llm.messages), ['input:user:What is this?|media image image/jpeg  3000|media image  https://example.com/a.png']);
+    assert.deepEqual(texts(llm.messages), [
+      'input:user:What is this?|media image image/jpeg  3000|media image  https://example.com/a.png',
+    ]);
   });
 
   it('reads gen_ai.client.inference.operation.details with structured messages in its attributes', () => {
@@ -251,16 +320,24 @@ describe('events as log records', () => {
       log('gen_ai.client.inference.operation.details', undefined, {
         attributes: {
           'gen_ai.input.messages': JSON.stringify([textMessage('user', 'Hello')]),
-          'gen_ai.output.messages': [{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: 'Hi!' }] }],
+          'gen_ai.output.messages': [
+            { role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: 'Hi!' }] },
+          ],
         },
       }),
     ]).llm!;
     assert.deepEqual(texts(llm.messages), ['input:user:Hello', 'output:assistant:Hi!']);
-    assert.ok(llm.messages.every((m) => m.origin === 'logRecord' && m.originName === 'gen_ai.client.inference.operation.details'));
+    assert.ok(
+      llm.messages.every(
+        (m) => m.origin === 'logRecord' && m.originName === 'gen_ai.client.inference.operation.details',
+      ),
+    );
   });
 
   it('keeps finish reasons of choices whose content was not captured, but shows no empty message', () => {
-    const llm = normalize(chatSpan(), [log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: {} })]).llm!;
+    const llm = normalize(chatSpan(), [
+      log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: {} }),
+    ]).llm!;
     assert.deepEqual(llm.messages, []);
     assert.deepEqual(llm.finishReasons, ['stop']);
     assert.equal(llm.missingContent, 'captureDisabled');
@@ -272,8 +349,13 @@ describe('events as span events', () => {
     const llm = normalize(
       chatSpan({
         events: [
-          spanEvent('gen_ai.user.message', { 'gen_ai.system': 'az.ai.inference', 'gen_ai.event.content': '{"role":"user","content":"Bonjour"}' }),
-          spanEvent('gen_ai.choice', { 'gen_ai.event.content': '{"message":{"content":"Salut"},"finish_reason":"stop","index":0}' }),
+          spanEvent('gen_ai.user.message', {
+            'gen_ai.system': 'az.ai.inference',
+            'gen_ai.event.content': '{"role":"user","content":"Bonjour"}',
+          }),
+          spanEvent('gen_ai.choice', {
+            'gen_ai.event.content': '{"message":{"content":"Salut"},"finish_reason":"stop","index":0}',
+          }),
         ],
       }),
     ).llm!;
@@ -288,7 +370,8 @@ describe('events as span events', () => {
         attributes: { 'gen_ai.response.finish_reasons': 'tool_calls, stop' },
         events: [
           spanEvent('gen_ai.choice', {
-            'gen_ai.event.content': '{"finish_reason":"tool_calls","index":0,"message":{"toolCalls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}}',
+            'gen_ai.event.content':
+              '{"finish_reason":"tool_calls","index":0,"message":{"toolCalls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}}',
           }),
         ],
       }),
@@ -301,7 +384,10 @@ describe('events as span events', () => {
     const llm = normalize(
       chatSpan({
         events: [
-          spanEvent('gen_ai.assistant.message', { content: '', tool_calls: '[{"id":"c1","function":{"name":"f","arguments":"{}"}}]' }),
+          spanEvent('gen_ai.assistant.message', {
+            content: '',
+            tool_calls: '[{"id":"c1","function":{"name":"f","arguments":"{}"}}]',
+          }),
           spanEvent('gen_ai.tool.message', { id: 'c1', content: 'done' }),
         ],
       }),
@@ -313,12 +399,20 @@ describe('events as span events', () => {
     const llm = normalize(
       chatSpan({
         events: [
-          spanEvent('gen_ai.content.prompt', { 'gen_ai.prompt': '[{"role":"System","content":"Be brief."},{"role":"user","content":"Hi"}]' }),
-          spanEvent('gen_ai.content.completion', { 'gen_ai.completion': '[{"role":"assistant","content":"Hello!"}]' }),
+          spanEvent('gen_ai.content.prompt', {
+            'gen_ai.prompt': '[{"role":"System","content":"Be brief."},{"role":"user","content":"Hi"}]',
+          }),
+          spanEvent('gen_ai.content.completion', {
+            'gen_ai.completion': '[{"role":"assistant","content":"Hello!"}]',
+          }),
         ],
       }),
     ).llm!;
-    assert.deepEqual(texts(llm.messages), ['input:system:Be brief.', 'input:user:Hi', 'output:assistant:Hello!']);
+    assert.deepEqual(texts(llm.messages), [
+      'input:system:Be brief.',
+      'input:user:Hi',
+      'output:assistant:Hello!',
+    ]);
     assert.equal(llm.messages[0]!.originName, 'gen_ai.content.prompt');
   });
 });
@@ -326,10 +420,16 @@ describe('events as span events', () => {
 describe('choosing between forms', () => {
   it('prefers structured attributes over log records and span events, never duplicating', () => {
     const record = chatSpan({
-      attributes: { 'gen_ai.input.messages': JSON.stringify([textMessage('user', 'from attribute')]), 'gen_ai.output.messages': JSON.stringify([textMessage('assistant', 'answer')]) },
+      attributes: {
+        'gen_ai.input.messages': JSON.stringify([textMessage('user', 'from attribute')]),
+        'gen_ai.output.messages': JSON.stringify([textMessage('assistant', 'answer')]),
+      },
       events: [spanEvent('gen_ai.user.message', { content: 'from span event' })],
     });
-    const llm = normalize(record, [log('gen_ai.user.message', { content: 'from log' }), log('gen_ai.choice', { index: 0, message: { content: 'log answer' } })]).llm!;
+    const llm = normalize(record, [
+      log('gen_ai.user.message', { content: 'from log' }),
+      log('gen_ai.choice', { index: 0, message: { content: 'log answer' } }),
+    ]).llm!;
     assert.deepEqual(texts(llm.messages), ['input:user:from attribute', 'output:assistant:answer']);
   });
 
@@ -343,8 +443,13 @@ describe('choosing between forms', () => {
   });
 
   it('picks each side from the richest form that has it', () => {
-    const record = chatSpan({ attributes: { 'gen_ai.output.messages': JSON.stringify([textMessage('assistant', 'from attribute')]) } });
-    const llm = normalize(record, [log('gen_ai.user.message', { content: 'from log' }), log('gen_ai.choice', { index: 0, message: { content: 'from log too' } })]).llm!;
+    const record = chatSpan({
+      attributes: { 'gen_ai.output.messages': JSON.stringify([textMessage('assistant', 'from attribute')]) },
+    });
+    const llm = normalize(record, [
+      log('gen_ai.user.message', { content: 'from log' }),
+      log('gen_ai.choice', { index: 0, message: { content: 'from log too' } }),
+    ]).llm!;
     assert.deepEqual(texts(llm.messages), ['input:user:from log', 'output:assistant:from attribute']);
   });
 });
@@ -405,7 +510,9 @@ describe('OpenLLMetry flattened attributes', () => {
 
   it('reads tool definitions, usage, parameters and streaming', () => {
     const llm = normalize(record).llm!;
-    assert.deepEqual(llm.toolDefinitions, [{ name: 'get_weather', description: 'Weather for a city', parameters: '{"type":"object"}' }]);
+    assert.deepEqual(llm.toolDefinitions, [
+      { name: 'get_weather', description: 'Weather for a city', parameters: '{"type":"object"}' },
+    ]);
     assert.deepEqual(llm.usage, { inputTokens: 40, outputTokens: 8, totalTokens: 48 });
     assert.deepEqual(llm.parameters, { temperature: 0.2, top_k: 5 });
     assert.equal(llm.isStreaming, true);
@@ -435,13 +542,17 @@ describe('OpenLLMetry flattened attributes', () => {
         attributes: {
           'llm.request.type': 'chat',
           'gen_ai.prompt.0.role': 'user',
-          'gen_ai.prompt.0.content': '[{"type":"text","text":"Describe"},{"type":"image_url","image_url":{"url":"https://x/y.png"}}]',
+          'gen_ai.prompt.0.content':
+            '[{"type":"text","text":"Describe"},{"type":"image_url","image_url":{"url":"https://x/y.png"}}]',
           'gen_ai.prompt.1.role': 'user',
           'gen_ai.prompt.1.content': '[1, 2, 3]',
         },
       }),
     ).llm!;
-    assert.deepEqual(texts(llm.messages), ['input:user:Describe|media image  https://x/y.png', 'input:user:[1, 2, 3]']);
+    assert.deepEqual(texts(llm.messages), [
+      'input:user:Describe|media image  https://x/y.png',
+      'input:user:[1, 2, 3]',
+    ]);
   });
 });
 
@@ -458,7 +569,8 @@ describe('OpenInference flattened attributes', () => {
       'llm.input_messages.0.message.contents.0.message_content.type': 'text',
       'llm.input_messages.0.message.contents.0.message_content.text': 'What is on the plate?',
       'llm.input_messages.0.message.contents.1.message_content.type': 'image',
-      'llm.input_messages.0.message.contents.1.message_content.image.image.url': 'https://example.com/plate.jpg',
+      'llm.input_messages.0.message.contents.1.message_content.image.image.url':
+        'https://example.com/plate.jpg',
       'llm.input_messages.0.message.contents.2.message_content.type': 'image',
       'llm.input_messages.0.message.contents.2.message_content.image.image.url': 'data:image/png;base64,AAAA',
       'llm.input_messages.1.message.role': 'assistant',
@@ -471,7 +583,8 @@ describe('OpenInference flattened attributes', () => {
       'llm.output_messages.0.message.role': 'assistant',
       'llm.output_messages.0.message.content': 'A custard tart.',
       'llm.finish_reason': 'stop',
-      'llm.tools.0.tool.json_schema': '{"type":"function","function":{"name":"lookup","description":"Look up a dish","parameters":{"type":"object"}}}',
+      'llm.tools.0.tool.json_schema':
+        '{"type":"function","function":{"name":"lookup","description":"Look up a dish","parameters":{"type":"object"}}}',
       'llm.token_count.prompt': '120',
       'llm.token_count.completion': 7,
       'llm.token_count.total': 127,
@@ -492,7 +605,11 @@ describe('OpenInference flattened attributes', () => {
       'input:tool:result#call_9=pastel de nata',
       'output:assistant:A custard tart.',
     ]);
-    assert.equal(llm.messages[3]!.finishReason, 'stop', 'the span-level finish reason goes to the only output');
+    assert.equal(
+      llm.messages[3]!.finishReason,
+      'stop',
+      'the span-level finish reason goes to the only output',
+    );
   });
 
   it('reads models, usage, parameters, tools and streaming', () => {
@@ -501,10 +618,18 @@ describe('OpenInference flattened attributes', () => {
     assert.equal(llm.requestModel, 'gpt-4o');
     assert.equal(llm.responseModel, 'gpt-4o-2024-08-06');
     assert.equal(llm.provider, 'openai');
-    assert.deepEqual(llm.usage, { inputTokens: 120, outputTokens: 7, totalTokens: 127, cachedInputTokens: 64, reasoningTokens: 3 });
+    assert.deepEqual(llm.usage, {
+      inputTokens: 120,
+      outputTokens: 7,
+      totalTokens: 127,
+      cachedInputTokens: 64,
+      reasoningTokens: 3,
+    });
     assert.deepEqual(llm.parameters, { temperature: 0.1, stream: true });
     assert.equal(llm.isStreaming, true);
-    assert.deepEqual(llm.toolDefinitions, [{ name: 'lookup', description: 'Look up a dish', parameters: '{"type":"object"}' }]);
+    assert.deepEqual(llm.toolDefinitions, [
+      { name: 'lookup', description: 'Look up a dish', parameters: '{"type":"object"}' },
+    ]);
     assert.equal(s.sessionId, 'sess-1');
     assert.equal(s.userId, 'user-1');
   });
@@ -514,23 +639,45 @@ describe('OpenInference flattened attributes', () => {
       span({
         attributes: {
           'openinference.span.kind': 'LLM',
-          'input.value': '{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]}',
+          'input.value':
+            '{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]}',
           'input.mime_type': 'application/json',
-          'output.value': '{"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hello"}}]}',
+          'output.value':
+            '{"choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"Hello"}}]}',
         },
       }),
     ).llm!;
-    assert.deepEqual(texts(llm.messages), ['input:system:Be brief.', 'input:user:Hi', 'output:assistant:Hello']);
+    assert.deepEqual(texts(llm.messages), [
+      'input:system:Be brief.',
+      'input:user:Hi',
+      'output:assistant:Hello',
+    ]);
     assert.ok(llm.messages.every((m) => m.origin === 'ioValue'));
     assert.deepEqual(llm.finishReasons, ['stop']);
 
-    const plain = normalize(span({ attributes: { 'openinference.span.kind': 'LLM', 'input.value': 'just text', 'output.value': 'an answer' } })).llm!;
+    const plain = normalize(
+      span({
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'input.value': 'just text',
+          'output.value': 'an answer',
+        },
+      }),
+    ).llm!;
     assert.deepEqual(texts(plain.messages), ['input:user:just text', 'output:assistant:an answer']);
   });
 
   it('does not treat CHAIN, AGENT or TOOL spans as calls even with a model and usage', () => {
     for (const kind of ['CHAIN', 'AGENT', 'TOOL']) {
-      const s = normalize(span({ attributes: { 'openinference.span.kind': kind, 'llm.model_name': 'gpt-4o', 'llm.token_count.prompt': 10 } }));
+      const s = normalize(
+        span({
+          attributes: {
+            'openinference.span.kind': kind,
+            'llm.model_name': 'gpt-4o',
+            'llm.token_count.prompt': 10,
+          },
+        }),
+      );
       assert.equal(s.llm, undefined, kind);
     }
   });
@@ -557,14 +704,33 @@ describe('usage, finish reasons and parameters', () => {
   });
 
   it('reads the deprecated usage names and ignores values that are not numbers', () => {
-    const llm = normalize(chatSpan({ attributes: { 'gen_ai.usage.prompt_tokens': 30, 'gen_ai.usage.completion_tokens': '5', 'gen_ai.usage.input_tokens': 'lots' } })).llm!;
+    const llm = normalize(
+      chatSpan({
+        attributes: {
+          'gen_ai.usage.prompt_tokens': 30,
+          'gen_ai.usage.completion_tokens': '5',
+          'gen_ai.usage.input_tokens': 'lots',
+        },
+      }),
+    ).llm!;
     assert.deepEqual(llm.usage, { inputTokens: 30, outputTokens: 5 });
   });
 
   it('reads finish reasons as an array, JSON text or a single string', () => {
-    assert.deepEqual(normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': ['stop', 'length'] } })).llm!.finishReasons, ['stop', 'length']);
-    assert.deepEqual(normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': '["tool_calls"]' } })).llm!.finishReasons, ['tool_calls']);
-    assert.deepEqual(normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': 'stop' } })).llm!.finishReasons, ['stop']);
+    assert.deepEqual(
+      normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': ['stop', 'length'] } })).llm!
+        .finishReasons,
+      ['stop', 'length'],
+    );
+    assert.deepEqual(
+      normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': '["tool_calls"]' } })).llm!
+        .finishReasons,
+      ['tool_calls'],
+    );
+    assert.deepEqual(
+      normalize(chatSpan({ attributes: { 'gen_ai.response.finish_reasons': 'stop' } })).llm!.finishReasons,
+      ['stop'],
+    );
   });
 
   it('reads request parameters without the model, and the response facts', () => {
@@ -591,7 +757,15 @@ describe('usage, finish reasons and parameters', () => {
 
 describe('what is an LLM call', () => {
   it('keeps model and usage of embedding calls, without messages or a missing-content reason', () => {
-    const s = normalize(span({ attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.input_tokens': 8 } }));
+    const s = normalize(
+      span({
+        attributes: {
+          'gen_ai.operation.name': 'embeddings',
+          'gen_ai.request.model': 'text-embedding-3-small',
+          'gen_ai.usage.input_tokens': 8,
+        },
+      }),
+    );
     assert.equal(s.llm!.operation, 'embeddings');
     assert.equal(s.llm!.requestModel, 'text-embedding-3-small');
     assert.deepEqual(s.llm!.usage, { inputTokens: 8 });
@@ -600,16 +774,38 @@ describe('what is an LLM call', () => {
   });
 
   it('does not treat agent, tool or OpenLLMetry workflow spans as calls', () => {
-    const agent = normalize(span({ attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5 } }));
-    const workflow = normalize(span({ attributes: { 'traceloop.span.kind': 'workflow', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5 } }));
+    const agent = normalize(
+      span({
+        attributes: {
+          'gen_ai.operation.name': 'invoke_agent',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 5,
+        },
+      }),
+    );
+    const workflow = normalize(
+      span({
+        attributes: {
+          'traceloop.span.kind': 'workflow',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 5,
+        },
+      }),
+    );
     assert.equal(agent.llm, undefined);
     assert.equal(workflow.llm, undefined);
   });
 
   it('recognises an unlabelled span by its model and usage', () => {
-    const s = normalize(span({ attributes: { 'gen_ai.request.model': 'claude', 'gen_ai.usage.output_tokens': 3 } }));
+    const s = normalize(
+      span({ attributes: { 'gen_ai.request.model': 'claude', 'gen_ai.usage.output_tokens': 3 } }),
+    );
     assert.equal(s.llm?.convention, 'genai');
-    assert.equal(normalize(span({ attributes: { 'gen_ai.request.model': 'claude' } })).llm, undefined, 'a model alone is not enough');
+    assert.equal(
+      normalize(span({ attributes: { 'gen_ai.request.model': 'claude' } })).llm,
+      undefined,
+      'a model alone is not enough',
+    );
   });
 });
 
@@ -617,19 +813,34 @@ describe('missing content', () => {
   it('says logsNotExported for a log-emitting instrumentation without logs, captureDisabled once logs arrived', () => {
     const record = chatSpan({ scope: '@opentelemetry/instrumentation-openai' });
     assert.equal(normalize(record).llm!.missingContent, 'logsNotExported');
-    assert.equal(normalize(record, [log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: {} })]).llm!.missingContent, 'captureDisabled');
+    assert.equal(
+      normalize(record, [log('gen_ai.choice', { index: 0, finish_reason: 'stop', message: {} })]).llm!
+        .missingContent,
+      'captureDisabled',
+    );
   });
 
   it('says captureDisabled for other instrumentations', () => {
-    assert.equal(normalize(chatSpan({ scope: '@traceloop/instrumentation-openai' })).llm!.missingContent, 'captureDisabled');
+    assert.equal(
+      normalize(chatSpan({ scope: '@traceloop/instrumentation-openai' })).llm!.missingContent,
+      'captureDisabled',
+    );
   });
 });
 
 describe('session and user ids', () => {
   it('tries configured names first, then the conventions, span before resource', () => {
-    const custom = createNormalizer({ sessionAttributes: ['app.conversation'], userAttributes: [' app.customer '] });
+    const custom = createNormalizer({
+      sessionAttributes: ['app.conversation'],
+      userAttributes: [' app.customer '],
+    });
     const record = span({
-      attributes: { 'app.conversation': 'conv-9', 'session.id': 'sess-x', 'app.customer': 'cust-7', 'enduser.id': 'user-x' },
+      attributes: {
+        'app.conversation': 'conv-9',
+        'session.id': 'sess-x',
+        'app.customer': 'cust-7',
+        'enduser.id': 'user-x',
+      },
     });
     const s = custom.span(record, []);
     assert.equal(s.sessionId, 'conv-9');
@@ -642,7 +853,10 @@ describe('session and user ids', () => {
   it('reads keys in priority order and falls back to the resource', () => {
     const s = normalize(
       span({
-        attributes: { 'traceloop.association.properties.session_id': 'tl-sess', 'gen_ai.conversation.id': 'conv-1' },
+        attributes: {
+          'traceloop.association.properties.session_id': 'tl-sess',
+          'gen_ai.conversation.id': 'conv-1',
+        },
         resource: { 'service.name': 'svc', 'enduser.id': 'res-user', 'session.id': 'res-sess' },
       }),
     );
@@ -659,7 +873,11 @@ describe('session and user ids', () => {
 
 describe('trace summary', () => {
   function trace(spans: SpanRecord[]) {
-    return normalizer.trace(traceId(1), spans.map((r) => normalize(r)), 99);
+    return normalizer.trace(
+      traceId(1),
+      spans.map((r) => normalize(r)),
+      99,
+    );
   }
 
   it('sorts spans stably by start, finds the root and covers every span', () => {
@@ -682,18 +900,66 @@ describe('trace summary', () => {
   });
 
   it('takes the earliest span whose parent has not arrived as the root', () => {
-    const { summary } = trace([span({ id: 5, parent: 4, name: 'orphan late', startMs: 20 }), span({ id: 6, parent: 4, name: 'orphan early', startMs: 5 })]);
+    const { summary } = trace([
+      span({ id: 5, parent: 4, name: 'orphan late', startMs: 20 }),
+      span({ id: 6, parent: 4, name: 'orphan early', startMs: 5 }),
+    ]);
     assert.equal(summary.name, 'orphan early');
     assert.equal(summary.rootSpanId, spanId(6));
   });
 
   it('lists models once, in order, and sums usage without double counting parents', () => {
     const { summary } = trace([
-      span({ id: 1, name: 'root', attributes: { 'traceloop.span.kind': 'workflow', 'gen_ai.usage.input_tokens': 999 } }),
-      span({ id: 2, parent: 1, name: 'langchain', startMs: 1, attributes: { 'llm.request.type': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 30, 'gen_ai.usage.output_tokens': 6 } }),
-      span({ id: 3, parent: 2, name: 'openai.chat', startMs: 2, attributes: { 'llm.request.type': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024', 'gen_ai.usage.input_tokens': 30, 'gen_ai.usage.output_tokens': 6 } }),
-      span({ id: 4, parent: 1, name: 'chat 2', startMs: 3, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'mini', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 1, 'gen_ai.usage.total_tokens': 11 } }),
-      span({ id: 5, parent: 1, name: 'chat 3', startMs: 4, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' } }),
+      span({
+        id: 1,
+        name: 'root',
+        attributes: { 'traceloop.span.kind': 'workflow', 'gen_ai.usage.input_tokens': 999 },
+      }),
+      span({
+        id: 2,
+        parent: 1,
+        name: 'langchain',
+        startMs: 1,
+        attributes: {
+          'llm.request.type': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 30,
+          'gen_ai.usage.output_tokens': 6,
+        },
+      }),
+      span({
+        id: 3,
+        parent: 2,
+        name: 'openai.chat',
+        startMs: 2,
+        attributes: {
+          'llm.request.type': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.response.model': 'gpt-4o-2024',
+          'gen_ai.usage.input_tokens': 30,
+          'gen_ai.usage.output_tokens': 6,
+        },
+      }),
+      span({
+        id: 4,
+        parent: 1,
+        name: 'chat 2',
+        startMs: 3,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'mini',
+          'gen_ai.usage.input_tokens': 10,
+          'gen_ai.usage.output_tokens': 1,
+          'gen_ai.usage.total_tokens': 11,
+        },
+      }),
+      span({
+        id: 5,
+        parent: 1,
+        name: 'chat 3',
+        startMs: 4,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' },
+      }),
     ]);
     assert.equal(summary.llmCallCount, 4);
     assert.deepEqual(summary.models, ['gpt-4o', 'gpt-4o-2024', 'mini']);
@@ -703,7 +969,12 @@ describe('trace summary', () => {
   it('reports errors and inherits session and user from any span, the root first', () => {
     const { summary, spans } = trace([
       span({ id: 1, name: 'root', attributes: { 'session.id': 'root-sess' } }),
-      span({ id: 2, parent: 1, startMs: 1, attributes: { 'session.id': 'child-sess', 'user.id': 'child-user' } }),
+      span({
+        id: 2,
+        parent: 1,
+        startMs: 1,
+        attributes: { 'session.id': 'child-sess', 'user.id': 'child-user' },
+      }),
       span({ id: 3, parent: 1, startMs: 2, status: { code: 2 } }),
     ]);
     assert.equal(summary.sessionId, 'root-sess');
@@ -718,26 +989,63 @@ describe('robustness', () => {
     let deep = '';
     for (let i = 0; i < 20_000; i++) deep += '[';
     const weird: SpanRecord[] = [
-      chatSpan({ attributes: { 'gen_ai.input.messages': 42, 'gen_ai.output.messages': '{"parts":"x"}', 'gen_ai.system_instructions': { a: 1 } } }),
+      chatSpan({
+        attributes: {
+          'gen_ai.input.messages': 42,
+          'gen_ai.output.messages': '{"parts":"x"}',
+          'gen_ai.system_instructions': { a: 1 },
+        },
+      }),
       chatSpan({ attributes: { 'gen_ai.input.messages': deep, 'gen_ai.tool.definitions': 'not json' } }),
-      chatSpan({ attributes: { 'gen_ai.input.messages': [[null, 1, true, { parts: [null, 3, { type: 7 }] }]], 'gen_ai.response.finish_reasons': { x: 1 } } }),
-      span({ attributes: { 'llm.request.type': 'chat', 'gen_ai.prompt.0': 'collides', 'gen_ai.prompt.0.role': 'user', 'gen_ai.prompt.x.content': 'not an index', 'gen_ai.prompt.0.tool_calls.0': 'bad' } }),
-      span({ attributes: { 'openinference.span.kind': 'LLM', 'llm.input_messages.0.message.contents.0.message_content.type': 'hologram', 'llm.invocation_parameters': '[1,2' } }),
+      chatSpan({
+        attributes: {
+          'gen_ai.input.messages': [[null, 1, true, { parts: [null, 3, { type: 7 }] }]],
+          'gen_ai.response.finish_reasons': { x: 1 },
+        },
+      }),
+      span({
+        attributes: {
+          'llm.request.type': 'chat',
+          'gen_ai.prompt.0': 'collides',
+          'gen_ai.prompt.0.role': 'user',
+          'gen_ai.prompt.x.content': 'not an index',
+          'gen_ai.prompt.0.tool_calls.0': 'bad',
+        },
+      }),
+      span({
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.input_messages.0.message.contents.0.message_content.type': 'hologram',
+          'llm.invocation_parameters': '[1,2',
+        },
+      }),
     ];
-    const bad = [log('gen_ai.choice', 12), log('gen_ai.tool.message', null as never), log('gen_ai.user.message', new Uint8Array([1, 2]))];
+    const bad = [
+      log('gen_ai.choice', 12),
+      log('gen_ai.tool.message', null as never),
+      log('gen_ai.user.message', new Uint8Array([1, 2])),
+    ];
     for (const r of weird) {
       const s = normalize(r, bad);
       assert.ok(s.llm, 'each is still a call');
     }
-    const unknown = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'hologram', depth: 3 }] }] } })).llm!;
-    assert.deepEqual(unknown.messages[0]!.parts, [{ type: 'other', kind: 'hologram', value: { type: 'hologram', depth: 3 } }]);
+    const unknown = normalize(
+      chatSpan({
+        attributes: { 'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'hologram', depth: 3 }] }] },
+      }),
+    ).llm!;
+    assert.deepEqual(unknown.messages[0]!.parts, [
+      { type: 'other', kind: 'hologram', value: { type: 'hologram', depth: 3 } },
+    ]);
   });
 
   it('reads a 300 kB message with many escapes, whole and cut, and sums a chain of 5,000 calls', () => {
     const big = 'line with "quotes" and\nnew lines\t'.repeat(10_000);
     const messages = JSON.stringify([textMessage('user', big)]);
     const whole = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': messages } }));
-    const cut = normalize(chatSpan({ attributes: { 'gen_ai.input.messages': messages.slice(0, messages.length - 100) } }));
+    const cut = normalize(
+      chatSpan({ attributes: { 'gen_ai.input.messages': messages.slice(0, messages.length - 100) } }),
+    );
     assert.equal((whole.llm!.messages[0]!.parts[0] as { text: string }).text, big);
     assert.equal(cut.llm!.messages[0]!.truncated, true);
     assert.ok(big.startsWith((cut.llm!.messages[0]!.parts[0] as { text: string }).text));
@@ -745,7 +1053,16 @@ describe('robustness', () => {
     // A chain 5,000 deep of LLM calls: the ancestor walk must not be quadratic.
     const chain: Span[] = [];
     for (let i = 1; i <= 5000; i++) {
-      chain.push(normalize(span({ id: i, parent: i > 1 ? i - 1 : undefined, startMs: i, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 1 } })));
+      chain.push(
+        normalize(
+          span({
+            id: i,
+            parent: i > 1 ? i - 1 : undefined,
+            startMs: i,
+            attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 1 },
+          }),
+        ),
+      );
     }
     const { summary } = normalizer.trace(traceId(1), chain, 0);
     assert.deepEqual(summary.usage, { inputTokens: 1 }, 'only the deepest call counts');

@@ -21,7 +21,8 @@ const LISBON_A =
 const RAIN_Q = 'Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.';
 const CALL_ID = 'call_AWA4etsk3hbYqDMlfnt863BR';
 const CALL_ARGS = '{"city":"Lisbon","date":"2025-06-14"}';
-const TOOL_RESULT = '{"city":"Lisbon","date":"2025-06-14","summary":"sunny","high_c":24,"low_c":16,"rain_chance":0.05}';
+const TOOL_RESULT =
+  '{"city":"Lisbon","date":"2025-06-14","summary":"sunny","high_c":24,"low_c":16,"rain_chance":0.05}';
 const RAIN_A =
   'Lisbon on 2025-06-14 looks sunny: highs around 24 °C, lows near 16 °C and a 5% chance of rain. A good day to explore on foot: pack sunscreen and a light jacket for the evening.';
 const PORTO_Q = 'Please move my Porto train on 2025-05-02 to the 09:05 departure. [mock:http-500]';
@@ -29,10 +30,12 @@ const ERROR_MESSAGE = 'The server had an error while processing your request. So
 const PACK_Q = 'What should I pack for three days in Porto at the end of May?';
 const PACK_A =
   'For three days in Porto in late spring, pack: a light rain jacket, comfortable walking shoes for the hills, two layers for cool evenings by the Douro, a travel adapter (type F) and a reusable water bottle.';
-const KYOTO_Q = 'Wir sind im Oktober drei Tage in Kyoto (京都). Was sollten wir an einem Tag unbedingt sehen? 🙏🍁';
+const KYOTO_Q =
+  'Wir sind im Oktober drei Tage in Kyoto (京都). Was sollten wir an einem Tag unbedingt sehen? 🙏🍁';
 const KYOTO_A =
   'Gern! Für einen Herbsttag in Kyoto (京都): Morgens zum Fushimi Inari-Taisha (伏見稲荷大社), bevor die Gruppen kommen, mittags Yudōfu in Arashiyama (嵐山) und abends durch Gion (祇園) schlendern. 🍁⛩️🍵 Viel Spaß –楽しい旅を！';
-const LARGE_Q_START = 'Here is the booking export from our agency account (CSV). Can you summarise it for me?\n\nbooking_id,created,destination,hotel,check_in,nights,travellers,total_eur,status\n';
+const LARGE_Q_START =
+  'Here is the booking export from our agency account (CSV). Can you summarise it for me?\n\nbooking_id,created,destination,hotel,check_in,nights,travellers,total_eur,status\n';
 const LARGE_Q_LENGTH = 300126;
 const LARGE_A =
   'I went through all 4037 bookings in the export. Most trips are short city breaks (2–4 nights), Lisbon and Porto are the most booked destinations, and the cancellations cluster around the spring holidays. Want me to list the cancelled ones?';
@@ -74,7 +77,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'stop',
         responseId: 'chatcmpl-LqC958NoKbSUHUJImxJHJ92ebaOQF',
         responseModel: 'gpt-4o-mini-2024-07-18',
-        usage: { inputTokens: 71, outputTokens: 55, totalTokens: 126, cachedInputTokens: 41, reasoningTokens: 0 },
+        usage: {
+          inputTokens: 71,
+          outputTokens: 55,
+          totalTokens: 126,
+          cachedInputTokens: 41,
+          reasoningTokens: 0,
+        },
       },
     ],
   },
@@ -89,7 +98,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'tool_calls',
         responseId: 'chatcmpl-0O03D6lxKx5eyAwFG9wLMOIz3r1H0',
         responseModel: 'gpt-4o-mini-2024-07-18',
-        usage: { inputTokens: 247, outputTokens: 21, totalTokens: 268, cachedInputTokens: 41, reasoningTokens: 0 },
+        usage: {
+          inputTokens: 247,
+          outputTokens: 21,
+          totalTokens: 268,
+          cachedInputTokens: 41,
+          reasoningTokens: 0,
+        },
       },
       {
         input: [...lisbonHistory, toolCallLine, `tool ${CALL_ID}: ${TOOL_RESULT}`],
@@ -97,7 +112,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'stop',
         responseId: 'chatcmpl-M8aVEWvB27vt8FjbLB66etrNOxH0A',
         responseModel: 'gpt-4o-mini-2024-07-18',
-        usage: { inputTokens: 318, outputTokens: 44, totalTokens: 362, cachedInputTokens: 41, reasoningTokens: 0 },
+        usage: {
+          inputTokens: 318,
+          outputTokens: 44,
+          totalTokens: 362,
+          cachedInputTokens: 41,
+          reasoningTokens: 0,
+        },
       },
     ],
   },
@@ -120,7 +141,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'stop',
         responseId: 'chatcmpl-qEBhU3y449YUDT2ucAGEjteBuGNnL',
         responseModel: 'gpt-4o-mini-2024-07-18',
-        usage: { inputTokens: 68, outputTokens: 52, totalTokens: 120, cachedInputTokens: 41, reasoningTokens: 0 },
+        usage: {
+          inputTokens: 68,
+          outputTokens: 52,
+          totalTokens: 120,
+          cachedInputTokens: 41,
+          reasoningTokens: 0,
+        },
       },
     ],
   },
@@ -135,7 +162,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'stop',
         responseId: 'chatcmpl-tooLF1L4dBVO4EjwUVBakR5voWq6F',
         responseModel: 'o4-mini-2025-04-16',
-        usage: { inputTokens: 76, outputTokens: 156, totalTokens: 232, cachedInputTokens: 41, reasoningTokens: 104 },
+        usage: {
+          inputTokens: 76,
+          outputTokens: 156,
+          totalTokens: 232,
+          cachedInputTokens: 41,
+          reasoningTokens: 104,
+        },
       },
     ],
   },
@@ -151,7 +184,13 @@ const SCENARIOS: Record<string, Scenario> = {
         finish: 'stop',
         responseId: 'chatcmpl-5R0imJHEUSMRz7Xit6MriyHLB5Wxv',
         responseModel: 'gpt-4.1-mini-2025-04-14',
-        usage: { inputTokens: 75084, outputTokens: 60, totalTokens: 75144, cachedInputTokens: 41, reasoningTokens: 0 },
+        usage: {
+          inputTokens: 75084,
+          outputTokens: 60,
+          totalTokens: 75144,
+          cachedInputTokens: 41,
+          reasoningTokens: 0,
+        },
       },
     ],
   },
@@ -318,8 +357,14 @@ describe('fixtures from real instrumentation libraries', () => {
           // Session and user: on the trace always; on the calls only where the library puts them.
           assert.equal(summary.sessionId, sc.session);
           assert.equal(summary.userId, sc.user);
-          assert.deepEqual(store.findSession(sc.session).map((t) => t.traceId), [summary.traceId]);
-          assert.deepEqual(store.findUser(sc.user).map((t) => t.traceId), [summary.traceId]);
+          assert.deepEqual(
+            store.findSession(sc.session).map((t) => t.traceId),
+            [summary.traceId],
+          );
+          assert.deepEqual(
+            store.findUser(sc.user).map((t) => t.traceId),
+            [summary.traceId],
+          );
 
           const calls = llmCalls(trace);
           const expectCalls = sc.failed && lib && !lib.failedCallExported ? [] : sc.calls;
@@ -329,11 +374,18 @@ describe('fixtures from real instrumentation libraries', () => {
           if (sc.failed) {
             assert.equal(summary.hasError, true);
             const failed = trace.spans.filter((s) => s.status.code === 'error');
-            assert.ok(failed.length > 0 && failed.every((s) => s.error !== undefined), 'every failed span has an error');
+            assert.ok(
+              failed.length > 0 && failed.every((s) => s.error !== undefined),
+              'every failed span has an error',
+            );
             // The app's own span and the call (where exported) carry the 500's text; a transport span
             // below them may only know the status code.
             const root = trace.spans.find((s) => s.spanId === summary.rootSpanId)!;
-            for (const s of [root, ...llmCalls(trace)]) assert.ok(s.error?.message?.includes(ERROR_MESSAGE), `the 500 message reaches ${s.name}: ${s.error?.message}`);
+            for (const s of [root, ...llmCalls(trace)])
+              assert.ok(
+                s.error?.message?.includes(ERROR_MESSAGE),
+                `the 500 message reaches ${s.name}: ${s.error?.message}`,
+              );
           } else {
             assert.equal(summary.hasError, false);
           }
@@ -347,7 +399,8 @@ describe('fixtures from real instrumentation libraries', () => {
             const outputs = messages.filter((m) => m.direction === 'output').flatMap(line);
             // A tool call the model answered with is kept even where history drops it (see asReported).
             const expectedInput = lib && !lib.toolCallIds ? asReported(call.input, lib) : call.input;
-            const expectedOutput = lib && !lib.toolCallIds ? call.output.map((l) => l.replace(CALL_ID, '-')) : call.output;
+            const expectedOutput =
+              lib && !lib.toolCallIds ? call.output.map((l) => l.replace(CALL_ID, '-')) : call.output;
             assert.deepEqual(shorten(inputs), expectedInput, `call ${i + 1} input`);
             assert.deepEqual(outputs, expectedOutput, `call ${i + 1} output`);
             assert.equal(llm.requestModel, sc.requestModel);
@@ -365,7 +418,10 @@ describe('fixtures from real instrumentation libraries', () => {
             assert.equal(messages.filter((m) => m.direction === 'output')[0]!.finishReason, finish);
             if (!lib) return;
 
-            assert.ok(messages.every((m) => m.origin === lib.origin), `messages read from ${lib.origin}`);
+            assert.ok(
+              messages.every((m) => m.origin === lib.origin),
+              `messages read from ${lib.origin}`,
+            );
             if (lib.responseIds) assert.equal(llm.responseId, call.responseId);
             if (!sc.streamed || lib.streamResponseModel) assert.equal(llm.responseModel, call.responseModel);
             if (sc.session && lib.sessionOnCalls) {
@@ -386,12 +442,22 @@ describe('fixtures from real instrumentation libraries', () => {
             } else {
               // The library counts a streamed answer's tokens itself: its numbers, read as sent.
               const raw = span.attributes;
-              assert.equal(llm.usage.inputTokens, raw['gen_ai.usage.input_tokens'] ?? raw['gen_ai.usage.prompt_tokens']);
-              assert.equal(llm.usage.outputTokens, raw['gen_ai.usage.output_tokens'] ?? raw['gen_ai.usage.completion_tokens']);
+              assert.equal(
+                llm.usage.inputTokens,
+                raw['gen_ai.usage.input_tokens'] ?? raw['gen_ai.usage.prompt_tokens'],
+              );
+              assert.equal(
+                llm.usage.outputTokens,
+                raw['gen_ai.usage.output_tokens'] ?? raw['gen_ai.usage.completion_tokens'],
+              );
               assert.ok((llm.usage.inputTokens ?? 0) > 0 && (llm.usage.outputTokens ?? 0) > 0);
-              assert.equal(llm.usage.totalTokens, (llm.usage.inputTokens ?? NaN) + (llm.usage.outputTokens ?? NaN));
+              assert.equal(
+                llm.usage.totalTokens,
+                (llm.usage.inputTokens ?? NaN) + (llm.usage.outputTokens ?? NaN),
+              );
             }
-            for (const k of Object.keys(llm.usage) as (keyof Usage)[]) total[k] = (total[k] ?? 0) + llm.usage[k]!;
+            for (const k of Object.keys(llm.usage) as (keyof Usage)[])
+              total[k] = (total[k] ?? 0) + llm.usage[k]!;
 
             if (scenario === 'tools') {
               assert.deepEqual(
@@ -400,8 +466,12 @@ describe('fixtures from real instrumentation libraries', () => {
               );
             }
           });
-          if (lib && !sc.failed) assert.deepEqual(summary.usage, total, 'trace usage is the sum of its calls');
-          if (lib && !sc.failed) assert.deepEqual(summary.models, [sc.streamed && !lib.streamResponseModel ? sc.requestModel : sc.calls[0]!.responseModel]);
+          if (lib && !sc.failed)
+            assert.deepEqual(summary.usage, total, 'trace usage is the sum of its calls');
+          if (lib && !sc.failed)
+            assert.deepEqual(summary.models, [
+              sc.streamed && !lib.streamResponseModel ? sc.requestModel : sc.calls[0]!.responseModel,
+            ]);
 
           if (scenario === 'large') {
             const user = calls[0]!.llm!.messages.find((m) => m.role === 'user')!;

@@ -56,11 +56,19 @@ function turn(n: number, session?: string, user?: string): SpanRecord[] {
   if (user) attrs['enduser.id'] = user;
   return [
     span({ trace: n, id: 1, name: `turn ${n}`, kind: 1, startMs: n * 1000, attributes: attrs }),
-    chatSpan({ trace: n, id: 2, parent: 1, startMs: n * 1000 + 1, scope: '@opentelemetry/instrumentation-openai', attributes: { 'gen_ai.usage.input_tokens': 10 } }),
+    chatSpan({
+      trace: n,
+      id: 2,
+      parent: 1,
+      startMs: n * 1000 + 1,
+      scope: '@opentelemetry/instrumentation-openai',
+      attributes: { 'gen_ai.usage.input_tokens': 10 },
+    }),
   ];
 }
 
-const userLog = (n: number) => log('gen_ai.user.message', { content: `question ${n}` }, { trace: n, span: 2 });
+const userLog = (n: number) =>
+  log('gen_ai.user.message', { content: `question ${n}` }, { trace: n, span: 2 });
 
 describe('TraceStore ingest', () => {
   it('joins log records that arrive before their span', () => {
@@ -71,7 +79,10 @@ describe('TraceStore ingest', () => {
     assert.equal(store.list().length, 0);
     store.ingest(batch(turn(1)), 'otlp');
     const call = store.getTrace(traceId(1))!.spans.find((s) => s.llm)!;
-    assert.deepEqual(call.llm!.messages.map((m) => m.parts), [[{ type: 'text', text: 'question 1' }]]);
+    assert.deepEqual(
+      call.llm!.messages.map((m) => m.parts),
+      [[{ type: 'text', text: 'question 1' }]],
+    );
     assert.equal(call.llm!.missingContent, undefined);
   });
 
@@ -111,7 +122,13 @@ describe('TraceStore ingest', () => {
     assert.equal(twice.repeatedLogs, 0);
     assert.equal(messagesOf(2).length, 2);
     // A later batch with new records for the same span is not a retry.
-    const more = store.ingest(batch([], [log('gen_ai.user.message', { content: 'question 1, again' }, { trace: 1, span: 2, offsetMs: 5 })]), 'otlp');
+    const more = store.ingest(
+      batch(
+        [],
+        [log('gen_ai.user.message', { content: 'question 1, again' }, { trace: 1, span: 2, offsetMs: 5 })],
+      ),
+      'otlp',
+    );
     assert.equal(more.repeatedLogs, 0);
     assert.equal(messagesOf(1).length, 2);
     // Once the trace is cleared, the same records are new again.
@@ -122,7 +139,11 @@ describe('TraceStore ingest', () => {
 
   it('treats trace and span ids case-insensitively', () => {
     const { store } = makeStore();
-    const records = turn(1).map((r) => ({ ...r, traceId: r.traceId.replace(/1$/, 'A'), spanId: r.spanId.toUpperCase() }));
+    const records = turn(1).map((r) => ({
+      ...r,
+      traceId: r.traceId.replace(/1$/, 'A'),
+      spanId: r.spanId.toUpperCase(),
+    }));
     records[1]!.traceId = records[0]!.traceId = `${'0'.repeat(31)}A`;
     store.ingest(batch(records), 'otlp');
     const trace = store.getTrace(`${'0'.repeat(31)}a`);
@@ -209,7 +230,13 @@ describe('TraceStore eviction and clear', () => {
     const { store } = makeStore();
     for (let n = 1; n <= 5; n++) store.ingest(batch(turn(n, `s${n}`)), 'otlp');
     store.setMaxTraces(2);
-    assert.deepEqual(store.list().map((t) => t.name).sort(), ['turn 4', 'turn 5']);
+    assert.deepEqual(
+      store
+        .list()
+        .map((t) => t.name)
+        .sort(),
+      ['turn 4', 'turn 5'],
+    );
     assert.deepEqual(store.findSession('s1'), []);
   });
 

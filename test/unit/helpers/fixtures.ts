@@ -36,7 +36,9 @@ export function fixtureManifest(): Manifest {
 }
 
 /** Manifest entries matching every given field, in manifest order (sorted by file). */
-export function fixtureEntries(filter: Partial<Pick<FixtureEntry, 'library' | 'scenario' | 'signal' | 'encoding'>> = {}): FixtureEntry[] {
+export function fixtureEntries(
+  filter: Partial<Pick<FixtureEntry, 'library' | 'scenario' | 'signal' | 'encoding'>> = {},
+): FixtureEntry[] {
   const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as [keyof FixtureEntry, string][];
   return fixtureManifest().entries.filter((e) => wanted.every(([k, v]) => e[k] === v));
 }

@@ -2,17 +2,43 @@
 // and inherited from the trace, and which input messages repeat an earlier call.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConversationState, buildDimensions, markRepeatedInput, SESSION_DIMENSION_KEY, USER_DIMENSION_KEY } from '../../../src/host/conversationViewModel';
+import {
+  buildConversationState,
+  buildDimensions,
+  markRepeatedInput,
+  SESSION_DIMENSION_KEY,
+  USER_DIMENSION_KEY,
+} from '../../../src/host/conversationViewModel';
 import type { MessagePart } from '../../../src/core/model';
 import { answer, llm, message, span, spanId, T0, text, trace, TRACE_ID } from '../../browser/traceBuilders';
 
 describe('buildConversationState', () => {
   it('lists the LLM calls of the trace in start order, stable for equal starts, and counts the other spans', () => {
     const root = span({ spanId: spanId(1), name: 'agent run', startMs: T0, durationMs: 900 });
-    const late = span({ spanId: spanId(2), parentSpanId: root.spanId, startMs: T0 + 500, llm: llm({ requestModel: 'late' }) });
-    const earlyA = span({ spanId: spanId(3), parentSpanId: root.spanId, startMs: T0 + 100, llm: llm({ requestModel: 'a' }) });
-    const earlyB = span({ spanId: spanId(4), parentSpanId: root.spanId, startMs: T0 + 100, llm: llm({ requestModel: 'b' }) });
-    const tool = span({ spanId: spanId(5), parentSpanId: root.spanId, startMs: T0 + 300, name: 'get_weather' });
+    const late = span({
+      spanId: spanId(2),
+      parentSpanId: root.spanId,
+      startMs: T0 + 500,
+      llm: llm({ requestModel: 'late' }),
+    });
+    const earlyA = span({
+      spanId: spanId(3),
+      parentSpanId: root.spanId,
+      startMs: T0 + 100,
+      llm: llm({ requestModel: 'a' }),
+    });
+    const earlyB = span({
+      spanId: spanId(4),
+      parentSpanId: root.spanId,
+      startMs: T0 + 100,
+      llm: llm({ requestModel: 'b' }),
+    });
+    const tool = span({
+      spanId: spanId(5),
+      parentSpanId: root.spanId,
+      startMs: T0 + 300,
+      name: 'get_weather',
+    });
     const t = trace([root, late, earlyA, earlyB, tool]);
     const state = buildConversationState(t, { traceId: TRACE_ID }, 42);
     assert.deepEqual(
@@ -26,8 +52,17 @@ describe('buildConversationState', () => {
   });
 
   it('keeps only ids in the target and yields no trace for a trace the store lost', () => {
-    const state = buildConversationState(undefined, { traceId: TRACE_ID, spanId: spanId(9), extra: 'x' } as never, 1);
-    assert.deepEqual(state, { target: { traceId: TRACE_ID, spanId: spanId(9) }, calls: [], otherSpanCount: 0, generatedMs: 1 });
+    const state = buildConversationState(
+      undefined,
+      { traceId: TRACE_ID, spanId: spanId(9), extra: 'x' } as never,
+      1,
+    );
+    assert.deepEqual(state, {
+      target: { traceId: TRACE_ID, spanId: spanId(9) },
+      calls: [],
+      otherSpanCount: 0,
+      generatedMs: 1,
+    });
   });
 
   it('carries the span facts, error and raw attributes of each call', () => {
@@ -41,7 +76,10 @@ describe('buildConversationState', () => {
     assert.ok(call);
     assert.deepEqual(call.status, { code: 'error', message: '500 Internal Server Error' });
     assert.deepEqual(call.error, { type: 'InternalServerError', message: 'boom' });
-    assert.deepEqual(JSON.parse(call.rawAttributes), { 'gen_ai.request.model': 'gpt-4o-mini', bytes: '01ff' });
+    assert.deepEqual(JSON.parse(call.rawAttributes), {
+      'gen_ai.request.model': 'gpt-4o-mini',
+      bytes: '01ff',
+    });
   });
 });
 
@@ -86,17 +124,29 @@ describe('buildDimensions', () => {
   it('has no session or user rows when nobody knows them', () => {
     const s = span({ llm: llm(), attributes: { a: 1 } });
     const rows = buildDimensions(s, trace([s]));
-    assert.deepEqual(rows.map((r) => r.key), ['a', 'service.name']);
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ['a', 'service.name'],
+    );
   });
 });
 
 describe('repeated input', () => {
   const system = text('system', 'You are a weather bot.');
   const user = text('user', 'Weather in Paris?');
-  const toolCall: MessagePart = { type: 'toolCall', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+  const toolCall: MessagePart = {
+    type: 'toolCall',
+    id: 'call_1',
+    name: 'get_weather',
+    arguments: '{"city":"Paris"}',
+  };
 
   it('marks the messages a follow-up call repeats from the previous call (its input then its answer)', () => {
-    const first = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer([toolCall], { finishReason: 'tool_calls' })] }) });
+    const first = span({
+      spanId: spanId(1),
+      startMs: T0,
+      llm: llm({ messages: [system, user, answer([toolCall], { finishReason: 'tool_calls' })] }),
+    });
     const second = span({
       spanId: spanId(2),
       startMs: T0 + 100,
@@ -117,17 +167,45 @@ describe('repeated input', () => {
   });
 
   it('finds the call a conversation continues even when another call ran in between', () => {
-    const a = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer('Sunny.')] }) });
-    const other = span({ spanId: spanId(2), startMs: T0 + 10, llm: llm({ messages: [text('system', 'Summarise.'), text('user', 'x'), answer('y')] }) });
-    const b = span({ spanId: spanId(3), startMs: T0 + 20, llm: llm({ messages: [system, user, message('assistant', [{ type: 'text', text: 'Sunny.' }]), text('user', 'And tomorrow?'), answer('Rain.')] }) });
+    const a = span({
+      spanId: spanId(1),
+      startMs: T0,
+      llm: llm({ messages: [system, user, answer('Sunny.')] }),
+    });
+    const other = span({
+      spanId: spanId(2),
+      startMs: T0 + 10,
+      llm: llm({ messages: [text('system', 'Summarise.'), text('user', 'x'), answer('y')] }),
+    });
+    const b = span({
+      spanId: spanId(3),
+      startMs: T0 + 20,
+      llm: llm({
+        messages: [
+          system,
+          user,
+          message('assistant', [{ type: 'text', text: 'Sunny.' }]),
+          text('user', 'And tomorrow?'),
+          answer('Rain.'),
+        ],
+      }),
+    });
     const calls = buildConversationState(trace([a, other, b]), { traceId: TRACE_ID }, 1).calls;
     assert.equal(calls[1]?.repeatedInput, undefined, 'a different conversation repeats nothing');
     assert.deepEqual(calls[2]?.repeatedInput, { count: 3, fromSpanId: a.spanId });
   });
 
   it('does not mark messages that only look alike (other role or other text)', () => {
-    const a = span({ spanId: spanId(1), startMs: T0, llm: llm({ messages: [system, user, answer('Sunny.')] }) });
-    const b = span({ spanId: spanId(2), startMs: T0 + 20, llm: llm({ messages: [text('user', 'You are a weather bot.'), user, answer('?')] }) });
+    const a = span({
+      spanId: spanId(1),
+      startMs: T0,
+      llm: llm({ messages: [system, user, answer('Sunny.')] }),
+    });
+    const b = span({
+      spanId: spanId(2),
+      startMs: T0 + 20,
+      llm: llm({ messages: [text('user', 'You are a weather bot.'), user, answer('?')] }),
+    });
     const calls = buildConversationState(trace([a, b]), { traceId: TRACE_ID }, 1).calls;
     assert.equal(calls[1]?.repeatedInput, undefined);
   });
@@ -147,7 +225,9 @@ describe('repeated input', () => {
     const history = [system, user];
     for (let i = 0; i < 300; i++) {
       const reply = answer(`step ${i}`);
-      spans.push(span({ spanId: spanId(i + 1), startMs: T0 + i, llm: llm({ messages: [...history, reply] }) }));
+      spans.push(
+        span({ spanId: spanId(i + 1), startMs: T0 + i, llm: llm({ messages: [...history, reply] }) }),
+      );
       history.push(message('assistant', reply.parts), text('user', `continue ${i}`));
     }
     const calls = buildConversationState(trace(spans), { traceId: TRACE_ID }, 1).calls;

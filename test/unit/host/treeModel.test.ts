@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { childNodes, describeSpan, describeTrace, heldRootNodes, parentNode, rootNodes, waitingTraceCount, type TreeNode } from '../../../src/host/treeModel';
+import {
+  childNodes,
+  describeSpan,
+  describeTrace,
+  heldRootNodes,
+  parentNode,
+  rootNodes,
+  waitingTraceCount,
+  type TreeNode,
+} from '../../../src/host/treeModel';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 
 function storeWith(scenarios: string[]): TraceStore {
@@ -21,12 +30,22 @@ describe('tree model', () => {
     const roots = rootNodes(store, { llmOnly: false });
     assert.equal(roots.length, 2);
     const starts = roots.map((n) => store.getTrace((n as { traceId: string }).traceId)!.summary.startMs);
-    assert.deepEqual(starts, [...starts].sort((a, b) => b - a));
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => b - a),
+    );
     const tools = store.list().find((t) => t.llmCallCount === 2)!;
     const view = describeTrace(tools, tools.startMs + 120_000);
     assert.equal(view.label, 'handle_turn');
-    assert.match(view.description, /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/);
-    assert.ok(view.tooltip.includes('Asked: Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.'));
+    assert.match(
+      view.description,
+      /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/,
+    );
+    assert.ok(
+      view.tooltip.includes(
+        'Asked: Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.',
+      ),
+    );
     assert.equal(view.icon, 'llm');
     assert.ok(view.tooltip.includes(`Trace ID: ${tools.traceId}`));
     assert.ok(view.tooltip.includes('Session: sess-lisbon-weekend'));
@@ -38,14 +57,18 @@ describe('tree model', () => {
     const held = rootNodes(store, { llmOnly: false });
     assert.equal(held.length, 1);
     for (const scenario of ['tools', 'error']) {
-      for (const e of fixtureEntries({ library: 'otel-openai', scenario, encoding: 'protobuf' })) if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+      for (const e of fixtureEntries({ library: 'otel-openai', scenario, encoding: 'protobuf' }))
+        if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
     }
     const live = rootNodes(store, { llmOnly: false });
     assert.equal(live.length, 3);
     assert.deepEqual(heldRootNodes(store, held), held);
     assert.equal(waitingTraceCount(store, { llmOnly: false }, held), 2);
     // With only LLM calls, a waiting trace without one is not counted: it would not be listed either.
-    assert.equal(waitingTraceCount(store, { llmOnly: true }, held), rootNodes(store, { llmOnly: true }).length - 1);
+    assert.equal(
+      waitingTraceCount(store, { llmOnly: true }, held),
+      rootNodes(store, { llmOnly: true }).length - 1,
+    );
     // A held trace that was cleared goes; nothing waits once the store is empty.
     store.clear();
     assert.deepEqual(heldRootNodes(store, held), []);
@@ -96,8 +119,13 @@ describe('tree model', () => {
     const store = storeWith(['chat', 'tools', 'error']);
     const nodes = rootNodes(store, { llmOnly: false, sessionFilter: 'sess-lisbon-weekend' });
     assert.equal(nodes[0]!.kind, 'session');
-    const starts = nodes.slice(1).map((n) => store.getTrace((n as { traceId: string }).traceId)!.summary.startMs);
+    const starts = nodes
+      .slice(1)
+      .map((n) => store.getTrace((n as { traceId: string }).traceId)!.summary.startMs);
     assert.equal(starts.length, 2);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+    );
   });
 });

@@ -3,7 +3,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INITIAL_STATE_ELEMENT_ID, type ConversationState } from '../../../src/protocol/conversation';
-import { buildContentSecurityPolicy, buildWebviewHtml, escapeHtml, serializeForScript, type WebviewHtmlInput } from '../../../src/host/webviewHtml';
+import {
+  buildContentSecurityPolicy,
+  buildWebviewHtml,
+  escapeHtml,
+  serializeForScript,
+  type WebviewHtmlInput,
+} from '../../../src/host/webviewHtml';
 import { answer, llm, span, text, trace } from '../../browser/traceBuilders';
 import { buildConversationState } from '../../../src/host/conversationViewModel';
 
@@ -14,8 +20,15 @@ const NONCE = 'n0nce-ABCdef_123456';
 const HOSTILE = '</script><script>alert(1)</script><!-- \u2028 \u2029 & <img src=x onerror=alert(2)>';
 
 function hostileState(): ConversationState {
-  const call = span({ llm: llm({ messages: [text('user', HOSTILE), answer(`reply ${HOSTILE}`)] }), attributes: { 'x.evil': HOSTILE } });
-  return buildConversationState(trace([call], { name: HOSTILE }), { traceId: call.traceId, spanId: call.spanId }, 1);
+  const call = span({
+    llm: llm({ messages: [text('user', HOSTILE), answer(`reply ${HOSTILE}`)] }),
+    attributes: { 'x.evil': HOSTILE },
+  });
+  return buildConversationState(
+    trace([call], { name: HOSTILE }),
+    { traceId: call.traceId, spanId: call.spanId },
+    1,
+  );
 }
 
 function input(overrides: Partial<WebviewHtmlInput> = {}): WebviewHtmlInput {
@@ -38,7 +51,9 @@ function cspOf(html: string): string {
 }
 
 function stateJson(html: string): string {
-  const m = new RegExp(`<script type="application/json" id="${INITIAL_STATE_ELEMENT_ID}">([\\s\\S]*?)</script>`).exec(html);
+  const m = new RegExp(
+    `<script type="application/json" id="${INITIAL_STATE_ELEMENT_ID}">([\\s\\S]*?)</script>`,
+  ).exec(html);
   assert.ok(m, 'the document embeds the initial state');
   return m[1] as string;
 }
@@ -58,8 +73,16 @@ describe('buildWebviewHtml', () => {
     const csp = cspOf(html);
     assert.equal(csp, buildContentSecurityPolicy(CSP_SOURCE, NONCE));
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|(^|\s)\*(\s|;|$)/);
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
-    assert.deepEqual([...directives.keys()], ['default-src', 'script-src', 'style-src', 'font-src', 'img-src']);
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
+    assert.deepEqual(
+      [...directives.keys()],
+      ['default-src', 'script-src', 'style-src', 'font-src', 'img-src'],
+    );
     assert.deepEqual(directives.get('script-src'), [`'nonce-${NONCE}'`]);
     assert.doesNotMatch(html, /\sstyle=/, 'no inline style attributes');
     assert.doesNotMatch(html, /<style/, 'no style elements');
@@ -88,7 +111,12 @@ describe('buildWebviewHtml', () => {
   });
 
   it('escapes the title and the resource URIs', () => {
-    const html = buildWebviewHtml(input({ title: '</title><script>alert(1)</script>', styleUris: ['https://x/a.css"><script>alert(2)</script>'] }));
+    const html = buildWebviewHtml(
+      input({
+        title: '</title><script>alert(1)</script>',
+        styleUris: ['https://x/a.css"><script>alert(2)</script>'],
+      }),
+    );
     assert.match(html, /<title>&lt;\/title&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/title>/);
     assert.doesNotMatch(html, /<script>alert/);
     assert.match(html, /href="https:\/\/x\/a.css&quot;&gt;&lt;script&gt;/);
@@ -98,7 +126,13 @@ describe('buildWebviewHtml', () => {
     for (const nonce of ['', 'short', `${NONCE}' 'unsafe-inline`, `${NONCE}"`, `${NONCE} x`, `${NONCE};`]) {
       assert.throws(() => buildWebviewHtml(input({ nonce })), /nonce/, JSON.stringify(nonce));
     }
-    for (const cspSource of ['', `${CSP_SOURCE}; script-src *`, `${CSP_SOURCE} 'unsafe-inline'`, 'a"b', 'a,b']) {
+    for (const cspSource of [
+      '',
+      `${CSP_SOURCE}; script-src *`,
+      `${CSP_SOURCE} 'unsafe-inline'`,
+      'a"b',
+      'a,b',
+    ]) {
       assert.throws(() => buildWebviewHtml(input({ cspSource })), /cspSource/, JSON.stringify(cspSource));
     }
   });
@@ -113,6 +147,9 @@ describe('serializeForScript and escapeHtml', () => {
   });
 
   it('escapes the five HTML specials', () => {
-    assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    assert.equal(
+      escapeHtml(`<a href="x" title='y'>&</a>`),
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
   });
 });

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as protobuf from 'protobufjs';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
-import { decodeOtlp, encodeErrorStatus, encodeExportResponse, OtlpDecodeError } from '../../../src/otlp/decode';
+import {
+  decodeOtlp,
+  encodeErrorStatus,
+  encodeExportResponse,
+  OtlpDecodeError,
+} from '../../../src/otlp/decode';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const SPAN = 'b7ad6b7169203331';
@@ -20,7 +25,9 @@ function pbLogs(obj: Record<string, unknown>): Uint8Array {
   return t.encode(t.fromObject(obj)).finish();
 }
 const json = (obj: unknown): Buffer => Buffer.from(JSON.stringify(obj));
-const oneSpan = (span: Record<string, unknown>): Record<string, unknown> => ({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
+const oneSpan = (span: Record<string, unknown>): Record<string, unknown> => ({
+  resourceSpans: [{ scopeSpans: [{ spans: [span] }] }],
+});
 
 function decodeError(fn: () => unknown): OtlpDecodeError {
   try {
@@ -39,7 +46,11 @@ describe('decodeOtlp: protobuf traces', () => {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
         scopeSpans: [
           {
-            scope: { name: '@opentelemetry/instrumentation-openai', version: '0.5.0', attributes: [{ key: 'scope.attr', value: { boolValue: true } }] },
+            scope: {
+              name: '@opentelemetry/instrumentation-openai',
+              version: '0.5.0',
+              attributes: [{ key: 'scope.attr', value: { boolValue: true } }],
+            },
             spans: [
               {
                 traceId: hex(TRACE),
@@ -58,15 +69,31 @@ describe('decodeOtlp: protobuf traces', () => {
                   { key: 'negative', value: { intValue: -7 } },
                   { key: 'big', value: { intValue: '9007199254740993' } },
                   { key: 'double', value: { doubleValue: 0.25 } },
-                  { key: 'array', value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }, {}] } } },
-                  { key: 'kv', value: { kvlistValue: { values: [{ key: 'inner', value: { stringValue: 'x' } }] } } },
+                  {
+                    key: 'array',
+                    value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }, {}] } },
+                  },
+                  {
+                    key: 'kv',
+                    value: { kvlistValue: { values: [{ key: 'inner', value: { stringValue: 'x' } }] } },
+                  },
                   { key: 'bytes', value: { bytesValue: Buffer.from([0, 255, 7]) } },
                   { key: 'empty', value: {} },
                   { key: 'zero', value: { stringValue: '' } },
                 ],
-                events: [{ timeUnixNano: '1700000000200000000', name: 'gen_ai.choice', attributes: [{ key: 'index', value: { intValue: 0 } }] }],
+                events: [
+                  {
+                    timeUnixNano: '1700000000200000000',
+                    name: 'gen_ai.choice',
+                    attributes: [{ key: 'index', value: { intValue: 0 } }],
+                  },
+                ],
                 links: [
-                  { traceId: hex('11111111111111111111111111111111'), spanId: hex('2222222222222222'), attributes: [{ key: 'l', value: { stringValue: 'v' } }] },
+                  {
+                    traceId: hex('11111111111111111111111111111111'),
+                    spanId: hex('2222222222222222'),
+                    attributes: [{ key: 'l', value: { stringValue: 'v' } }],
+                  },
                   { traceId: hex('1111'), spanId: hex('2222222222222222') },
                 ],
                 status: { code: 2, message: 'rate limited' },
@@ -95,10 +122,18 @@ describe('decodeOtlp: protobuf traces', () => {
     assert.equal(s.droppedAttributesCount, 2);
     assert.deepEqual(s.status, { code: 2, message: 'rate limited' });
     assert.deepEqual(s.resource, { 'service.name': 'shop' });
-    assert.deepEqual(s.scope, { name: '@opentelemetry/instrumentation-openai', version: '0.5.0', attributes: { 'scope.attr': true } });
-    assert.deepEqual(s.events, [{ name: 'gen_ai.choice', timeUnixNano: '1700000000200000000', attributes: { index: 0 } }]);
+    assert.deepEqual(s.scope, {
+      name: '@opentelemetry/instrumentation-openai',
+      version: '0.5.0',
+      attributes: { 'scope.attr': true },
+    });
+    assert.deepEqual(s.events, [
+      { name: 'gen_ai.choice', timeUnixNano: '1700000000200000000', attributes: { index: 0 } },
+    ]);
     // The link with a 2-byte trace id is dropped on its own; the span stays.
-    assert.deepEqual(s.links, [{ traceId: '11111111111111111111111111111111', spanId: '2222222222222222', attributes: { l: 'v' } }]);
+    assert.deepEqual(s.links, [
+      { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', attributes: { l: 'v' } },
+    ]);
   });
 
   it('turns each AnyValue kind into a plain value, int64 beyond 2^53 as a string', () => {
@@ -128,7 +163,16 @@ describe('decodeOtlp: protobuf traces', () => {
 
   it('reads instrumentation_library_spans (field 1000) of pre-1.0 exporters', () => {
     const legacy = pbTraces({
-      resourceSpans: [{ instrumentationLibrarySpans: [{ scope: { name: 'old-lib', version: '0.1' }, spans: [{ traceId: hex(TRACE), spanId: hex(SPAN), name: 'old' }] }] }],
+      resourceSpans: [
+        {
+          instrumentationLibrarySpans: [
+            {
+              scope: { name: 'old-lib', version: '0.1' },
+              spans: [{ traceId: hex(TRACE), spanId: hex(SPAN), name: 'old' }],
+            },
+          ],
+        },
+      ],
     });
     // Field 1000, wire type 2: the tag is the varint of 8002.
     assert.ok(Buffer.from(legacy).includes(Buffer.from([0xc2, 0x3e])));
@@ -152,7 +196,12 @@ describe('decodeOtlp: protobuf traces', () => {
                   { spanId: hex(SPAN), name: 'no trace id' },
                   { traceId: Buffer.alloc(16), spanId: hex(SPAN), name: 'zero trace id' },
                   { traceId: hex(TRACE), spanId: hex(SPAN), parentSpanId: hex('0102'), name: 'bad parent' },
-                  { traceId: hex(TRACE), spanId: hex(SPAN), parentSpanId: Buffer.alloc(8), name: 'zero parent is a root' },
+                  {
+                    traceId: hex(TRACE),
+                    spanId: hex(SPAN),
+                    parentSpanId: Buffer.alloc(8),
+                    name: 'zero parent is a root',
+                  },
                 ],
               },
             ],
@@ -161,7 +210,10 @@ describe('decodeOtlp: protobuf traces', () => {
       }),
       'protobuf',
     );
-    assert.deepEqual(out.spans.map((s) => s.name), ['good', 'zero parent is a root']);
+    assert.deepEqual(
+      out.spans.map((s) => s.name),
+      ['good', 'zero parent is a root'],
+    );
     assert.equal(out.spans[1]!.parentSpanId, undefined);
     assert.equal(out.rejected, 5);
     assert.match(out.rejectReason ?? '', /trace id is 15 bytes, not 16/);
@@ -186,7 +238,19 @@ describe('decodeOtlp: protobuf logs and metrics', () => {
                     severityNumber: 9,
                     severityText: 'INFO',
                     eventName: 'gen_ai.choice',
-                    body: { kvlistValue: { values: [{ key: 'index', value: { intValue: 0 } }, { key: 'message', value: { kvlistValue: { values: [{ key: 'content', value: { stringValue: 'Hi' } }] } } }] } },
+                    body: {
+                      kvlistValue: {
+                        values: [
+                          { key: 'index', value: { intValue: 0 } },
+                          {
+                            key: 'message',
+                            value: {
+                              kvlistValue: { values: [{ key: 'content', value: { stringValue: 'Hi' } }] },
+                            },
+                          },
+                        ],
+                      },
+                    },
                     traceId: hex(TRACE),
                     spanId: hex(SPAN),
                   },
@@ -225,7 +289,11 @@ describe('decodeOtlp: protobuf logs and metrics', () => {
             scopeLogs: [
               {
                 logRecords: [
-                  { attributes: [{ key: 'event.name', value: { stringValue: 'gen_ai.user.message' } }], traceId: hex(TRACE), spanId: hex(SPAN) },
+                  {
+                    attributes: [{ key: 'event.name', value: { stringValue: 'gen_ai.user.message' } }],
+                    traceId: hex(TRACE),
+                    spanId: hex(SPAN),
+                  },
                   { body: { stringValue: 'plain log' } },
                   { body: { stringValue: 'zero ids' }, traceId: Buffer.alloc(16), spanId: Buffer.alloc(8) },
                   { body: { stringValue: 'bad' }, traceId: hex('abcd') },
@@ -256,7 +324,16 @@ describe('decodeOtlp: protobuf logs and metrics', () => {
       .encode(
         t.fromObject({
           resourceMetrics: [
-            { scopeMetrics: [{ metrics: [{ name: 'gen_ai.client.token.usage' }, { name: 'gen_ai.client.operation.duration' }] }] },
+            {
+              scopeMetrics: [
+                {
+                  metrics: [
+                    { name: 'gen_ai.client.token.usage' },
+                    { name: 'gen_ai.client.operation.duration' },
+                  ],
+                },
+              ],
+            },
             { instrumentationLibraryMetrics: [{ metrics: [{ name: 'old' }] }] },
           ],
         }),
@@ -267,7 +344,12 @@ describe('decodeOtlp: protobuf logs and metrics', () => {
   });
 
   it('decodes an empty body as an empty request', () => {
-    assert.deepEqual(decodeOtlp('traces', new Uint8Array(0), 'protobuf'), { spans: [], logs: [], metricCount: 0, rejected: 0 });
+    assert.deepEqual(decodeOtlp('traces', new Uint8Array(0), 'protobuf'), {
+      spans: [],
+      logs: [],
+      metricCount: 0,
+      rejected: 0,
+    });
   });
 });
 
@@ -366,24 +448,42 @@ describe('decodeOtlp: OTLP/JSON', () => {
     const spans = [
       { traceId: b64(TRACE), spanId: b64(SPAN), name: 'padded' },
       { traceId: b64(TRACE).replace(/=+$/, ''), spanId: b64(SPAN).replace(/=+$/, ''), name: 'unpadded' },
-      { traceId: Buffer.from('fbffffffffffffffffffffffffffffff', 'hex').toString('base64url'), spanId: SPAN, name: 'url-safe' },
+      {
+        traceId: Buffer.from('fbffffffffffffffffffffffffffffff', 'hex').toString('base64url'),
+        spanId: SPAN,
+        name: 'url-safe',
+      },
       { traceId: b64(TRACE.slice(0, 30)), spanId: SPAN, name: 'base64 of 15 bytes' },
       { traceId: 'not an id at all!', spanId: SPAN, name: 'garbage' },
       { traceId: TRACE, spanId: 12345, name: 'number id' },
     ];
     const out = decodeOtlp('traces', json({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), 'json');
-    assert.deepEqual(out.spans.map((s) => [s.name, s.traceId, s.spanId]), [
-      ['padded', TRACE, SPAN],
-      ['unpadded', TRACE, SPAN],
-      ['url-safe', 'fbffffffffffffffffffffffffffffff', SPAN],
-    ]);
+    assert.deepEqual(
+      out.spans.map((s) => [s.name, s.traceId, s.spanId]),
+      [
+        ['padded', TRACE, SPAN],
+        ['unpadded', TRACE, SPAN],
+        ['url-safe', 'fbffffffffffffffffffffffffffffff', SPAN],
+      ],
+    );
     assert.equal(out.rejected, 3);
   });
 
   it('reads the instrumentationLibrarySpans / instrumentationLibrary of very old JSON exporters', () => {
     const out = decodeOtlp(
       'traces',
-      json({ resourceSpans: [{ instrumentationLibrarySpans: [{ instrumentationLibrary: { name: 'legacy', version: '0.9' }, spans: [{ traceId: TRACE, spanId: SPAN, name: 's' }] }] }] }),
+      json({
+        resourceSpans: [
+          {
+            instrumentationLibrarySpans: [
+              {
+                instrumentationLibrary: { name: 'legacy', version: '0.9' },
+                spans: [{ traceId: TRACE, spanId: SPAN, name: 's' }],
+              },
+            ],
+          },
+        ],
+      }),
       'json',
     );
     assert.deepEqual(out.spans[0]!.scope, { name: 'legacy', version: '0.9' });
@@ -398,8 +498,20 @@ describe('decodeOtlp: OTLP/JSON', () => {
             scope_logs: [
               {
                 log_records: [
-                  { time_unix_nano: '5', severity_number: 'SEVERITY_NUMBER_WARN', event_name: 'gen_ai.choice', trace_id: Buffer.from(TRACE, 'hex').toString('base64'), span_id: SPAN },
-                  { timeUnixNano: 7, severityNumber: 17, body: { stringValue: 'x' }, traceId: '', spanId: '' },
+                  {
+                    time_unix_nano: '5',
+                    severity_number: 'SEVERITY_NUMBER_WARN',
+                    event_name: 'gen_ai.choice',
+                    trace_id: Buffer.from(TRACE, 'hex').toString('base64'),
+                    span_id: SPAN,
+                  },
+                  {
+                    timeUnixNano: 7,
+                    severityNumber: 17,
+                    body: { stringValue: 'x' },
+                    traceId: '',
+                    spanId: '',
+                  },
                 ],
               },
             ],
@@ -409,14 +521,22 @@ describe('decodeOtlp: OTLP/JSON', () => {
       'json',
     );
     assert.equal(out.logs.length, 2);
-    assert.deepEqual([out.logs[0]!.severityNumber, out.logs[0]!.eventName, out.logs[0]!.traceId, out.logs[0]!.spanId], [13, 'gen_ai.choice', TRACE, SPAN]);
-    assert.deepEqual([out.logs[1]!.timeUnixNano, out.logs[1]!.severityNumber, out.logs[1]!.body, out.logs[1]!.traceId], ['7', 17, 'x', undefined]);
+    assert.deepEqual(
+      [out.logs[0]!.severityNumber, out.logs[0]!.eventName, out.logs[0]!.traceId, out.logs[0]!.spanId],
+      [13, 'gen_ai.choice', TRACE, SPAN],
+    );
+    assert.deepEqual(
+      [out.logs[1]!.timeUnixNano, out.logs[1]!.severityNumber, out.logs[1]!.body, out.logs[1]!.traceId],
+      ['7', 17, 'x', undefined],
+    );
   });
 
   it('keeps a __proto__ attribute key as a plain key', () => {
     const out = decodeOtlp(
       'traces',
-      Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"${SPAN}","attributes":[{"key":"__proto__","value":{"kvlistValue":{"values":[{"key":"polluted","value":{"boolValue":true}}]}}}]}]}]}]}`),
+      Buffer.from(
+        `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"${SPAN}","attributes":[{"key":"__proto__","value":{"kvlistValue":{"values":[{"key":"polluted","value":{"boolValue":true}}]}}}]}]}]}]}`,
+      ),
       'json',
     );
     const attrs = out.spans[0]!.attributes;
@@ -426,8 +546,18 @@ describe('decodeOtlp: OTLP/JSON', () => {
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
-  it('ignores unknown fields and the other signals\' lists', () => {
-    const out = decodeOtlp('traces', json({ somethingNew: 1, resourceLogs: [{}], resourceSpans: [{ extra: true, scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, future: { x: 1 } }] }] }] }), 'json');
+  it("ignores unknown fields and the other signals' lists", () => {
+    const out = decodeOtlp(
+      'traces',
+      json({
+        somethingNew: 1,
+        resourceLogs: [{}],
+        resourceSpans: [
+          { extra: true, scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, future: { x: 1 } }] }] },
+        ],
+      }),
+      'json',
+    );
     assert.equal(out.spans.length, 1);
     assert.equal(out.rejected, 0);
   });
@@ -435,15 +565,30 @@ describe('decodeOtlp: OTLP/JSON', () => {
 
 describe('decodeOtlp: malformed bodies', () => {
   const cases: [string, 'protobuf' | 'json', Uint8Array, RegExp][] = [
-    ['truncated protobuf', 'protobuf', pbTraces(oneSpan({ traceId: hex(TRACE), spanId: hex(SPAN), name: 'x'.repeat(50) })).subarray(0, 30), /truncated/],
+    [
+      'truncated protobuf',
+      'protobuf',
+      pbTraces(oneSpan({ traceId: hex(TRACE), spanId: hex(SPAN), name: 'x'.repeat(50) })).subarray(0, 30),
+      /truncated/,
+    ],
     ['protobuf wire type 7', 'protobuf', Uint8Array.from([0x0f]), /wire type 7/],
-    ['protobuf with a message field sent as a varint', 'protobuf', Uint8Array.from([0x08, 0x01]), /wire type 0, expected 2/],
+    [
+      'protobuf with a message field sent as a varint',
+      'protobuf',
+      Uint8Array.from([0x08, 0x01]),
+      /wire type 0, expected 2/,
+    ],
     ['JSON sent as protobuf', 'protobuf', json(camelRequest()), /looks like JSON/],
     ['not JSON', 'json', Buffer.from('resourceSpans: []'), /not valid JSON/],
     ['empty JSON body', 'json', Buffer.from('  '), /empty body/],
     ['a JSON array', 'json', Buffer.from('[]'), /not a JSON object/],
     ['resourceSpans not a list', 'json', json({ resourceSpans: 'x' }), /resourceSpans is not an array/],
-    ['a resource that is not an object', 'json', json({ resourceSpans: [1] }), /resourceSpans\[0\] is not an object/],
+    [
+      'a resource that is not an object',
+      'json',
+      json({ resourceSpans: [1] }),
+      /resourceSpans\[0\] is not an object/,
+    ],
   ];
   for (const [name, encoding, body, reason] of cases) {
     it(`refuses ${name} with a short reason`, () => {
@@ -454,19 +599,38 @@ describe('decodeOtlp: malformed bodies', () => {
   }
 
   it('never quotes the body in its reason', () => {
-    const err = decodeError(() => decodeOtlp('traces', Buffer.from('{"resourceSpans": SECRET-PROMPT-TEXT}'), 'json'));
+    const err = decodeError(() =>
+      decodeOtlp('traces', Buffer.from('{"resourceSpans": SECRET-PROMPT-TEXT}'), 'json'),
+    );
     assert.doesNotMatch(err.message, /SECRET/);
   });
 
   it('throws nothing but OtlpDecodeError for random bytes and every truncation of a real request', () => {
     const valid = pbTraces({
-      resourceSpans: [{ resource: { attributes: [{ key: 'k', value: { stringValue: 'v' } }] }, scopeSpans: [{ spans: [{ traceId: hex(TRACE), spanId: hex(SPAN), name: 'n', attributes: [{ key: 'a', value: { arrayValue: { values: [{ intValue: 1 }] } } }] }] }] }],
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'k', value: { stringValue: 'v' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: hex(TRACE),
+                  spanId: hex(SPAN),
+                  name: 'n',
+                  attributes: [{ key: 'a', value: { arrayValue: { values: [{ intValue: 1 }] } } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const bodies: Uint8Array[] = [];
     for (let i = 0; i < valid.length; i++) bodies.push(valid.subarray(0, i));
     let seed = 42;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let i = 0; i < 300; i++) bodies.push(Uint8Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)));
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 300; i++)
+      bodies.push(Uint8Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)));
     for (let i = 0; i < 300; i++) {
       const mutated = Uint8Array.from(valid);
       mutated[Math.floor(rand() * mutated.length)] = Math.floor(rand() * 256);
@@ -493,7 +657,8 @@ describe('decodeOtlp: nesting and size limits', () => {
     for (let i = 1; i < depth; i++) v = { arrayValue: { values: [v] } };
     return v;
   }
-  const spanWith = (value: unknown): Buffer => json(oneSpan({ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'deep', value }] }));
+  const spanWith = (value: unknown): Buffer =>
+    json(oneSpan({ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'deep', value }] }));
 
   it('keeps an attribute nested 64 levels deep and rejects the span at 65', () => {
     const ok = decodeOtlp('traces', spanWith(nestedJsonValue(64)), 'json');
@@ -511,7 +676,12 @@ describe('decodeOtlp: nesting and size limits', () => {
     const body = json({
       resourceSpans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }, { key: 'deep', value: nestedJsonValue(80) }] },
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 's' } },
+              { key: 'deep', value: nestedJsonValue(80) },
+            ],
+          },
           scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN }] }],
         },
       ],
@@ -528,17 +698,50 @@ describe('decodeOtlp: nesting and size limits', () => {
 
   it('refuses a protobuf body nested beyond the limit', () => {
     // protobufjs will not encode this deep, so the bytes are assembled by hand, inside out.
-    let anyValue = protobuf.Writer.create().uint32((1 << 3) | 2).string('leaf').finish();
+    let anyValue = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .string('leaf')
+      .finish();
     for (let i = 0; i < 150; i++) {
-      const array = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(anyValue).finish();
-      anyValue = protobuf.Writer.create().uint32((5 << 3) | 2).bytes(array).finish();
+      const array = protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .bytes(anyValue)
+        .finish();
+      anyValue = protobuf.Writer.create()
+        .uint32((5 << 3) | 2)
+        .bytes(array)
+        .finish();
     }
-    const kv = protobuf.Writer.create().uint32((1 << 3) | 2).string('deep').uint32((2 << 3) | 2).bytes(anyValue).finish();
-    const span = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(hex(TRACE)).uint32((2 << 3) | 2).bytes(hex(SPAN)).uint32((9 << 3) | 2).bytes(kv).finish();
-    const scopeSpans = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(span).finish();
-    const resourceSpans = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(scopeSpans).finish();
-    const request = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(resourceSpans).finish();
-    assert.match(decodeError(() => decodeOtlp('traces', request, 'protobuf')).message, /nested more than 100 levels/);
+    const kv = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .string('deep')
+      .uint32((2 << 3) | 2)
+      .bytes(anyValue)
+      .finish();
+    const span = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(hex(TRACE))
+      .uint32((2 << 3) | 2)
+      .bytes(hex(SPAN))
+      .uint32((9 << 3) | 2)
+      .bytes(kv)
+      .finish();
+    const scopeSpans = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(span)
+      .finish();
+    const resourceSpans = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(scopeSpans)
+      .finish();
+    const request = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(resourceSpans)
+      .finish();
+    assert.match(
+      decodeError(() => decodeOtlp('traces', request, 'protobuf')).message,
+      /nested more than 100 levels/,
+    );
   });
 
   it('refuses a few megabytes of empty protobuf messages without building them', () => {
@@ -549,19 +752,39 @@ describe('decodeOtlp: nesting and size limits', () => {
     const ids = Buffer.concat([Buffer.from([0x0a, 16]), hex(TRACE), Buffer.from([0x12, 8]), hex(SPAN)]);
     const span = Buffer.concat([ids, attrs]);
     const w = protobuf.Writer.create();
-    const scopeSpans = w.uint32((2 << 3) | 2).bytes(span).finish();
-    const resourceSpans = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(scopeSpans).finish();
-    const request = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(resourceSpans).finish();
+    const scopeSpans = w
+      .uint32((2 << 3) | 2)
+      .bytes(span)
+      .finish();
+    const resourceSpans = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(scopeSpans)
+      .finish();
+    const request = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(resourceSpans)
+      .finish();
     // The reason comes from the pre-scan: protobufjs itself would build all 1.2 million objects first.
     assert.match(decodeError(() => decodeOtlp('traces', request, 'protobuf')).message, /too many items/);
   });
 
   it('refuses a JSON body with too many objects, and honours smaller limits', () => {
-    const many = Buffer.from(`{"resourceSpans":[${Array.from({ length: 2_100_000 }, () => '{}').join(',')}]}`);
+    const many = Buffer.from(
+      `{"resourceSpans":[${Array.from({ length: 2_100_000 }, () => '{}').join(',')}]}`,
+    );
     assert.match(decodeError(() => decodeOtlp('traces', many, 'json')).message, /too many items/);
-    const body = json(oneSpan({ traceId: TRACE, spanId: SPAN, attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: { intValue: i } })) }));
+    const body = json(
+      oneSpan({
+        traceId: TRACE,
+        spanId: SPAN,
+        attributes: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: { intValue: i } })),
+      }),
+    );
     assert.equal(decodeOtlp('traces', body, 'json').spans.length, 1);
-    assert.match(decodeError(() => decodeOtlp('traces', body, 'json', { maxElements: 10 })).message, /too many items/);
+    assert.match(
+      decodeError(() => decodeOtlp('traces', body, 'json', { maxElements: 10 })).message,
+      /too many items/,
+    );
   });
 });
 
@@ -575,18 +798,25 @@ describe('export responses and error bodies', () => {
       ['metrics', types.metricsResponse, 'rejectedDataPoints'],
     ] as const) {
       assert.equal(encodeExportResponse(signal, 'protobuf').length, 0);
-      const decoded = type.toObject(type.decode(encodeExportResponse(signal, 'protobuf', { rejected: 3, message: 'three bad' })), { longs: Number });
+      const decoded = type.toObject(
+        type.decode(encodeExportResponse(signal, 'protobuf', { rejected: 3, message: 'three bad' })),
+        { longs: Number },
+      );
       assert.deepEqual(decoded, { partialSuccess: { [field]: 3, errorMessage: 'three bad' } });
     }
   });
 
   it('encodes OTLP/JSON responses with int64 as strings', () => {
     assert.equal(encodeExportResponse('traces', 'json'), '{}');
-    assert.deepEqual(JSON.parse(encodeExportResponse('logs', 'json', { rejected: 2, message: 'm' })), { partialSuccess: { rejectedLogRecords: '2', errorMessage: 'm' } });
+    assert.deepEqual(JSON.parse(encodeExportResponse('logs', 'json', { rejected: 2, message: 'm' })), {
+      partialSuccess: { rejectedLogRecords: '2', errorMessage: 'm' },
+    });
   });
 
   it('encodes google.rpc.Status bodies with a gRPC code matching the HTTP status', () => {
-    const status = types.rpcStatus.toObject(types.rpcStatus.decode(encodeErrorStatus('protobuf', 400, 'bad body')));
+    const status = types.rpcStatus.toObject(
+      types.rpcStatus.decode(encodeErrorStatus('protobuf', 400, 'bad body')),
+    );
     assert.deepEqual(status, { code: 3, message: 'bad body' });
     assert.deepEqual(JSON.parse(encodeErrorStatus('json', 500, 'oops')), { code: 13, message: 'oops' });
     assert.equal(JSON.parse(encodeErrorStatus('json', 413, 'big')).code, 8);

@@ -4,7 +4,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -24,26 +29,48 @@ describe('real OpenTelemetry JS exporters into the receiver', () => {
   let endpoint: string;
 
   before(async () => {
-    receiver = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, logger: new MemoryLogger(), onBatch: (batch, info) => void received.push({ batch, info }) });
+    receiver = new OtlpHttpReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1024 * 1024,
+      logger: new MemoryLogger(),
+      onBatch: (batch, info) => void received.push({ batch, info }),
+    });
     endpoint = `http://127.0.0.1:${(await receiver.start()).port}/v1/traces`;
   });
   after(() => receiver.stop());
 
   for (const [name, make, encoding, compression] of [
     ['exporter-trace-otlp-proto', (url: string) => new ProtoExporter({ url }), 'protobuf', undefined],
-    ['exporter-trace-otlp-proto with gzip', (url: string) => new ProtoExporter({ url, compression: 'gzip' as never }), 'protobuf', 'gzip'],
+    [
+      'exporter-trace-otlp-proto with gzip',
+      (url: string) => new ProtoExporter({ url, compression: 'gzip' as never }),
+      'protobuf',
+      'gzip',
+    ],
     ['exporter-trace-otlp-http (JSON)', (url: string) => new JsonExporter({ url }), 'json', undefined],
-    ['exporter-trace-otlp-http (JSON) with gzip', (url: string) => new JsonExporter({ url, compression: 'gzip' as never }), 'json', 'gzip'],
+    [
+      'exporter-trace-otlp-http (JSON) with gzip',
+      (url: string) => new JsonExporter({ url, compression: 'gzip' as never }),
+      'json',
+      'gzip',
+    ],
   ] as const) {
     it(`receives exactly what ${name} sends`, async () => {
       const memory = new InMemorySpanExporter();
       const provider = new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': 'exporter-test', 'service.version': '1.2.3' }),
-        spanProcessors: [new SimpleSpanProcessor({ exporter: memory }), new SimpleSpanProcessor({ exporter: make(endpoint) })],
+        spanProcessors: [
+          new SimpleSpanProcessor({ exporter: memory }),
+          new SimpleSpanProcessor({ exporter: make(endpoint) }),
+        ],
       });
       const tracer = provider.getTracer('exporter-test-scope', '9.9.9');
       const before = received.length;
-      const root = tracer.startSpan('invoke_agent shop', { kind: SpanKind.SERVER, attributes: { 'session.id': 'sess-1' } });
+      const root = tracer.startSpan('invoke_agent shop', {
+        kind: SpanKind.SERVER,
+        attributes: { 'session.id': 'sess-1' },
+      });
       const child = tracer.startSpan(
         'chat gpt-4o-mini',
         {
@@ -54,7 +81,9 @@ describe('real OpenTelemetry JS exporters into the receiver', () => {
             'gen_ai.request.temperature': 0.5,
             'gen_ai.request.stream': false,
             'gen_ai.response.finish_reasons': ['stop', 'length'],
-            'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Grüße 👋' }] }]),
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: 'Grüße 👋' }] },
+            ]),
           },
           links: [{ context: root.spanContext(), attributes: { 'link.kind': 'follows' } }],
         },
@@ -96,11 +125,24 @@ function expected(span: ReadableSpan): SpanRecord {
     startTimeUnixNano: nanos(span.startTime),
     endTimeUnixNano: nanos(span.endTime),
     attributes: Object.fromEntries(Object.entries(span.attributes).map(([k, v]) => [k, v as never])),
-    events: span.events.map((e) => ({ name: e.name, timeUnixNano: nanos(e.time), attributes: { ...(e.attributes as Record<string, never>) } })),
-    links: span.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: { ...(l.attributes as Record<string, never>) } })),
-    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
+    events: span.events.map((e) => ({
+      name: e.name,
+      timeUnixNano: nanos(e.time),
+      attributes: { ...(e.attributes as Record<string, never>) },
+    })),
+    links: span.links.map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      attributes: { ...(l.attributes as Record<string, never>) },
+    })),
+    status: span.status.message
+      ? { code: span.status.code, message: span.status.message }
+      : { code: span.status.code },
     resource: Object.fromEntries(Object.entries(span.resource.attributes)) as Record<string, never>,
-    scope: { name: span.instrumentationScope.name, ...(span.instrumentationScope.version ? { version: span.instrumentationScope.version } : {}) },
+    scope: {
+      name: span.instrumentationScope.name,
+      ...(span.instrumentationScope.version ? { version: span.instrumentationScope.version } : {}),
+    },
   };
   const parent = span.parentSpanContext?.spanId;
   if (parent) record.parentSpanId = parent;

@@ -20,13 +20,19 @@ export interface SendOptions {
 export function send(port: number, path: string, options: SendOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: http.OutgoingHttpHeaders = { ...options.headers };
-    if (options.body !== undefined && headers['content-length'] === undefined) headers['content-length'] = Buffer.byteLength(options.body);
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    if (options.body !== undefined && headers['content-length'] === undefined)
+      headers['content-length'] = Buffer.byteLength(options.body);
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'POST', headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
     // A server that refuses early may close while we still write; the answer it sent first still counts.
     req.on('error', (err) => setTimeout(() => reject(err), 200));
     if (options.chunks) {

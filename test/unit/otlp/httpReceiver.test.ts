@@ -10,7 +10,13 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { MemoryLogger } from '../../../src/core/logger';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
 import type { DecodedRequest } from '../../../src/otlp/decode';
-import { OtlpHttpReceiver, PortInUseError, ReceiverStartError, RECEIVER_SERVER_HEADER, type ReceiverBatchInfo } from '../../../src/otlp/httpReceiver';
+import {
+  OtlpHttpReceiver,
+  PortInUseError,
+  ReceiverStartError,
+  RECEIVER_SERVER_HEADER,
+  type ReceiverBatchInfo,
+} from '../../../src/otlp/httpReceiver';
 import { send, type Answer } from './helpers';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
@@ -20,9 +26,13 @@ const MAX = 64 * 1024;
 // The receiver's own spans go to the tracer it is given. A provider registered globally (as another
 // extension in the same host might) must receive none of them.
 const selfSpans = new InMemorySpanExporter();
-const selfProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: selfSpans })] });
+const selfProvider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: selfSpans })],
+});
 const globalSpans = new InMemorySpanExporter();
-const globalProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: globalSpans })] });
+const globalProvider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: globalSpans })],
+});
 trace.setGlobalTracerProvider(globalProvider);
 
 let spanCounter = 0;
@@ -32,12 +42,26 @@ function nextSpanId(): string {
 }
 
 function protoTraces(spanId = nextSpanId(), extra: Record<string, unknown>[] = []): Uint8Array {
-  const spans = [{ traceId: Buffer.from(TRACE, 'hex'), spanId: Buffer.from(spanId, 'hex'), name: `span ${spanId}`, attributes: [{ key: 'gen_ai.system', value: { stringValue: 'openai' } }] }, ...extra];
-  return types.traceRequest.encode(types.traceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
+  const spans = [
+    {
+      traceId: Buffer.from(TRACE, 'hex'),
+      spanId: Buffer.from(spanId, 'hex'),
+      name: `span ${spanId}`,
+      attributes: [{ key: 'gen_ai.system', value: { stringValue: 'openai' } }],
+    },
+    ...extra,
+  ];
+  return types.traceRequest
+    .encode(types.traceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] }))
+    .finish();
 }
 
 function jsonTraces(spanId = nextSpanId(), extra: Record<string, unknown>[] = []): string {
-  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId, name: `span ${spanId}` }, ...extra] }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      { scopeSpans: [{ spans: [{ traceId: TRACE, spanId, name: `span ${spanId}` }, ...extra] }] },
+    ],
+  });
 }
 
 const PB = { 'content-type': 'application/x-protobuf' };
@@ -93,7 +117,10 @@ describe('OtlpHttpReceiver', () => {
     assert.equal(answer.status, 200);
     assert.equal(batches.length, before + 1);
     assert.equal(batches.at(-1)!.batch.spans[0]!.spanId, spanId);
-    assert.deepEqual(batches.map((b) => JSON.stringify(b.batch)), snapshots);
+    assert.deepEqual(
+      batches.map((b) => JSON.stringify(b.batch)),
+      snapshots,
+    );
   }
 
   function assertServerHeader(answer: Answer): void {
@@ -102,7 +129,11 @@ describe('OtlpHttpReceiver', () => {
 
   function statusOf(answer: Answer): { code: number; message: string } {
     const type = String(answer.headers['content-type']);
-    if (type.startsWith('application/x-protobuf')) return types.rpcStatus.toObject(types.rpcStatus.decode(answer.body)) as { code: number; message: string };
+    if (type.startsWith('application/x-protobuf'))
+      return types.rpcStatus.toObject(types.rpcStatus.decode(answer.body)) as {
+        code: number;
+        message: string;
+      };
     assert.match(type, /^application\/json/);
     return JSON.parse(answer.body.toString('utf8')) as { code: number; message: string };
   }
@@ -120,11 +151,19 @@ describe('OtlpHttpReceiver', () => {
       assert.equal(batch.spans.length, 1);
       assert.equal(batch.spans[0]!.spanId, spanId);
       assert.equal(batch.spans[0]!.traceId, TRACE);
-      assert.deepEqual(info, { signal: 'traces', encoding: 'protobuf', bytes: body.length, remoteAddress: '127.0.0.1' });
+      assert.deepEqual(info, {
+        signal: 'traces',
+        encoding: 'protobuf',
+        bytes: body.length,
+        remoteAddress: '127.0.0.1',
+      });
     });
 
     it('takes JSON with a charset parameter and answers JSON', async () => {
-      const answer = await send(port, '/v1/traces', { headers: { 'content-type': 'application/json; charset=utf-8' }, body: jsonTraces() });
+      const answer = await send(port, '/v1/traces', {
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: jsonTraces(),
+      });
       assert.equal(answer.status, 200);
       assert.equal(answer.headers['content-type'], 'application/json');
       assert.deepEqual(JSON.parse(answer.body.toString()), {});
@@ -132,7 +171,15 @@ describe('OtlpHttpReceiver', () => {
     });
 
     it('takes logs on /v1/logs and a trailing slash', async () => {
-      const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ eventName: 'gen_ai.choice', traceId: TRACE, spanId: '00000000000000aa' }] }] }] });
+      const body = JSON.stringify({
+        resourceLogs: [
+          {
+            scopeLogs: [
+              { logRecords: [{ eventName: 'gen_ai.choice', traceId: TRACE, spanId: '00000000000000aa' }] },
+            ],
+          },
+        ],
+      });
       const answer = await send(port, '/v1/logs/', { headers: JSON_TYPE, body });
       assert.equal(answer.status, 200);
       const { batch, info } = batches.at(-1)!;
@@ -148,7 +195,10 @@ describe('OtlpHttpReceiver', () => {
       it(`takes a ${name} body`, async () => {
         const spanId = nextSpanId();
         const body = encode(protoTraces(spanId));
-        const answer = await send(port, '/v1/traces', { headers: { ...PB, 'content-encoding': header }, body });
+        const answer = await send(port, '/v1/traces', {
+          headers: { ...PB, 'content-encoding': header },
+          body,
+        });
         assert.equal(answer.status, 200);
         const { batch, info } = batches.at(-1)!;
         assert.equal(batch.spans[0]!.spanId, spanId);
@@ -158,22 +208,36 @@ describe('OtlpHttpReceiver', () => {
     }
 
     it('treats Content-Encoding: identity as no encoding', async () => {
-      const answer = await send(port, '/v1/traces', { headers: { ...PB, 'content-encoding': 'identity' }, body: protoTraces() });
+      const answer = await send(port, '/v1/traces', {
+        headers: { ...PB, 'content-encoding': 'identity' },
+        body: protoTraces(),
+      });
       assert.equal(answer.status, 200);
       assert.equal(batches.at(-1)!.info.contentEncoding, undefined);
     });
 
     it('answers a partial success naming the rejected spans, in the request encoding', async () => {
-      const bad = { traceId: Buffer.from('abcd', 'hex'), spanId: Buffer.from('0102030405060708', 'hex'), name: 'bad' };
+      const bad = {
+        traceId: Buffer.from('abcd', 'hex'),
+        spanId: Buffer.from('0102030405060708', 'hex'),
+        name: 'bad',
+      };
       const pb = await send(port, '/v1/traces', { headers: PB, body: protoTraces(nextSpanId(), [bad]) });
       assert.equal(pb.status, 200);
-      const decoded = types.traceResponse.toObject(types.traceResponse.decode(pb.body), { longs: Number }) as { partialSuccess: { rejectedSpans: number; errorMessage: string } };
+      const decoded = types.traceResponse.toObject(types.traceResponse.decode(pb.body), {
+        longs: Number,
+      }) as { partialSuccess: { rejectedSpans: number; errorMessage: string } };
       assert.equal(decoded.partialSuccess.rejectedSpans, 1);
       assert.match(decoded.partialSuccess.errorMessage, /1 span rejected; first: a span trace id is 2 bytes/);
       assert.equal(batches.at(-1)!.batch.spans.length, 1);
 
-      const js = await send(port, '/v1/traces', { headers: JSON_TYPE, body: jsonTraces(nextSpanId(), [{ traceId: 'xyz', spanId: 'abc' }, { traceId: TRACE }]) });
-      const parsed = JSON.parse(js.body.toString()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
+      const js = await send(port, '/v1/traces', {
+        headers: JSON_TYPE,
+        body: jsonTraces(nextSpanId(), [{ traceId: 'xyz', spanId: 'abc' }, { traceId: TRACE }]),
+      });
+      const parsed = JSON.parse(js.body.toString()) as {
+        partialSuccess: { rejectedSpans: string; errorMessage: string };
+      };
       assert.equal(parsed.partialSuccess.rejectedSpans, '2');
       assert.match(parsed.partialSuccess.errorMessage, /^2 spans rejected/);
       assert.ok(logger.lines.some((l) => l.level === 'warn' && l.message.includes('2 spans rejected')));
@@ -181,7 +245,13 @@ describe('OtlpHttpReceiver', () => {
 
     it('decodes metrics, answers 200 and passes nothing on', async () => {
       const before = batches.length;
-      const body = types.metricsRequest.encode(types.metricsRequest.fromObject({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'gen_ai.client.token.usage' }] }] }] })).finish();
+      const body = types.metricsRequest
+        .encode(
+          types.metricsRequest.fromObject({
+            resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'gen_ai.client.token.usage' }] }] }],
+          }),
+        )
+        .finish();
       const answer = await send(port, '/v1/metrics', { headers: PB, body });
       assert.equal(answer.status, 200);
       assert.deepEqual(types.metricsResponse.toObject(types.metricsResponse.decode(answer.body)), {});
@@ -201,7 +271,9 @@ describe('OtlpHttpReceiver', () => {
     it('wraps each request in its own span', () => {
       const spans = selfSpans.getFinishedSpans();
       assert.ok(spans.length > 0);
-      const ok = spans.find((s) => s.attributes['http.response.status_code'] === 200 && s.attributes['otlp.signal'] === 'traces');
+      const ok = spans.find(
+        (s) => s.attributes['http.response.status_code'] === 200 && s.attributes['otlp.signal'] === 'traces',
+      );
       assert.ok(ok, 'a span for an accepted trace request');
       assert.equal(ok.name, 'otlp receive');
       assert.equal(ok.attributes['url.path'], '/v1/traces');
@@ -236,14 +308,23 @@ describe('OtlpHttpReceiver', () => {
     it('answers 403 to a request from a web page, which carries an Origin header, and stores nothing', async () => {
       const before = batches.length;
       for (const origin of ['http://attacker.example', 'null', 'http://127.0.0.1:4318']) {
-        const answer = await send(port, '/v1/traces', { headers: { ...JSON_TYPE, origin }, body: jsonTraces() });
+        const answer = await send(port, '/v1/traces', {
+          headers: { ...JSON_TYPE, origin },
+          body: jsonTraces(),
+        });
         assert.equal(answer.status, 403, origin);
         assertServerHeader(answer);
         assert.equal(answer.headers['access-control-allow-origin'], undefined);
         assert.match(statusOf(answer).message, /requests from web pages are refused/);
       }
       assert.equal(batches.length, before);
-      assert.ok(logger.lines.some((l) => l.level === 'warn' && /403 requests from web pages are refused \(Origin: http:\/\/attacker\.example\)/.test(l.message)));
+      assert.ok(
+        logger.lines.some(
+          (l) =>
+            l.level === 'warn' &&
+            /403 requests from web pages are refused \(Origin: http:\/\/attacker\.example\)/.test(l.message),
+        ),
+      );
       await assertStillServing();
     });
 
@@ -255,7 +336,10 @@ describe('OtlpHttpReceiver', () => {
         assert.match(answer.body.toString(), /application\/x-protobuf or application\/json/);
       }
       for (const encoding of ['br', 'zstd', 'gzip, br']) {
-        const answer = await send(port, '/v1/traces', { headers: { ...JSON_TYPE, 'content-encoding': encoding }, body: jsonTraces() });
+        const answer = await send(port, '/v1/traces', {
+          headers: { ...JSON_TYPE, 'content-encoding': encoding },
+          body: jsonTraces(),
+        });
         assert.equal(answer.status, 415, encoding);
         assert.match(statusOf(answer).message, /unsupported content encoding/);
       }
@@ -270,14 +354,26 @@ describe('OtlpHttpReceiver', () => {
       assert.equal(pbStatus.code, 3);
       assert.match(pbStatus.message, /truncated/);
 
-      const js = await send(port, '/v1/traces', { headers: JSON_TYPE, body: '{"resourceSpans": [ SECRET-PROMPT' });
+      const js = await send(port, '/v1/traces', {
+        headers: JSON_TYPE,
+        body: '{"resourceSpans": [ SECRET-PROMPT',
+      });
       assert.equal(js.status, 400);
       assert.match(statusOf(js).message, /not valid JSON/);
       assert.doesNotMatch(js.body.toString(), /SECRET/);
       assert.ok(!logger.lines.some((l) => l.message.includes('SECRET')), 'body content never logged');
-      assert.ok(logger.lines.some((l) => l.level === 'warn' && /refused POST \/v1\/traces from .*: 400 body is not valid JSON/.test(l.message)));
+      assert.ok(
+        logger.lines.some(
+          (l) =>
+            l.level === 'warn' &&
+            /refused POST \/v1\/traces from .*: 400 body is not valid JSON/.test(l.message),
+        ),
+      );
 
-      const badGzip = await send(port, '/v1/traces', { headers: { ...PB, 'content-encoding': 'gzip' }, body: Buffer.from('not gzip at all') });
+      const badGzip = await send(port, '/v1/traces', {
+        headers: { ...PB, 'content-encoding': 'gzip' },
+        body: Buffer.from('not gzip at all'),
+      });
       assert.equal(badGzip.status, 400);
       assert.match(statusOf(badGzip).message, /not valid gzip data/);
       await assertStillServing();
@@ -303,11 +399,20 @@ describe('OtlpHttpReceiver', () => {
     it('refuses a gzip bomb with 413 without inflating it', async () => {
       // 200 MB of zeros: about 200 KB compressed, over the limit only once inflated.
       const bomb = zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 });
-      const limited = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024 * 1024, logger, onBatch: () => undefined });
+      const limited = new OtlpHttpReceiver({
+        host: '127.0.0.1',
+        port: 0,
+        maxBodyBytes: 1024 * 1024,
+        logger,
+        onBatch: () => undefined,
+      });
       const { port: bombPort } = await limited.start();
       try {
         assert.ok(bomb.length < 1024 * 1024);
-        const answer = await send(bombPort, '/v1/traces', { headers: { ...PB, 'content-encoding': 'gzip' }, body: bomb });
+        const answer = await send(bombPort, '/v1/traces', {
+          headers: { ...PB, 'content-encoding': 'gzip' },
+          body: bomb,
+        });
         assert.equal(answer.status, 413);
         // Only the capped inflate says this; inflated whole, the zeros would have failed to decode as 400.
         assert.match(statusOf(answer).message, /decompressed body exceeds the limit/);
@@ -324,7 +429,13 @@ describe('OtlpHttpReceiver', () => {
         assert.equal(answer.status, 500);
         assertServerHeader(answer);
         assert.equal(statusOf(answer).code, 13);
-        assert.ok(logger.lines.some((l) => l.level === 'error' && l.message.includes(mode === 'throw' ? 'store exploded' : 'async store exploded')));
+        assert.ok(
+          logger.lines.some(
+            (l) =>
+              l.level === 'error' &&
+              l.message.includes(mode === 'throw' ? 'store exploded' : 'async store exploded'),
+          ),
+        );
         await assertStillServing();
       }
     });
@@ -395,50 +506,78 @@ describe('OtlpHttpReceiver life cycle', () => {
   // unfinished request (60 s): the test's timeout sits below both.
   // Without closing idle connections itself, stop() would wait out the idle connection's keep-alive (5 s);
   // a request still arriving is answered at once: the test's timeout sits below the keep-alive.
-  it('stops promptly while a keep-alive connection is idle and a request is in flight', { timeout: 4_000 }, async () => {
-    const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0 });
-    const { port } = await receiver.start();
-    const agent = new http.Agent({ keepAlive: true });
-    try {
-      // An idle keep-alive connection left open by an agent.
-      await new Promise<void>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: JSON_TYPE }, (res) => {
-          res.resume();
-          res.on('end', () => resolve());
+  it(
+    'stops promptly while a keep-alive connection is idle and a request is in flight',
+    { timeout: 4_000 },
+    async () => {
+      const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0 });
+      const { port } = await receiver.start();
+      const agent = new http.Agent({ keepAlive: true });
+      try {
+        // An idle keep-alive connection left open by an agent.
+        await new Promise<void>((resolve, reject) => {
+          const req = http.request(
+            { host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: JSON_TYPE },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          );
+          req.on('error', reject);
+          req.end('{}');
         });
-        req.on('error', reject);
-        req.end('{}');
-      });
-      // A request whose body never finishes.
-      const inFlight = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: { ...JSON_TYPE, 'content-length': 1000 } });
-      const inFlightDone = new Promise<string>((resolve) => {
-        inFlight.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-        inFlight.on('response', (res) => resolve(`HTTP ${res.statusCode}`));
-      });
-      inFlight.write('{"resourceSpans":');
-      await new Promise((r) => setTimeout(r, 50));
-      await receiver.stop();
-      assert.equal(await inFlightDone, 'HTTP 503');
-      await assert.rejects(send(port, '/v1/traces', { headers: JSON_TYPE, body: '{}' }), /ECONNREFUSED/);
-    } finally {
-      agent.destroy();
-      await receiver.stop();
-    }
-  });
+        // A request whose body never finishes.
+        const inFlight = http.request({
+          host: '127.0.0.1',
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          agent: false,
+          headers: { ...JSON_TYPE, 'content-length': 1000 },
+        });
+        const inFlightDone = new Promise<string>((resolve) => {
+          inFlight.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+          inFlight.on('response', (res) => resolve(`HTTP ${res.statusCode}`));
+        });
+        inFlight.write('{"resourceSpans":');
+        await new Promise((r) => setTimeout(r, 50));
+        await receiver.stop();
+        assert.equal(await inFlightDone, 'HTTP 503');
+        await assert.rejects(send(port, '/v1/traces', { headers: JSON_TYPE, body: '{}' }), /ECONNREFUSED/);
+      } finally {
+        agent.destroy();
+        await receiver.stop();
+      }
+    },
+  );
 
   // An exporter retries 503 (OTLP/HTTP, "retryable" codes) and honours Retry-After; a 200 would have told
   // it the spans were kept while they were dropped.
   it('answers 503 with Retry-After, and hands nothing on, for a request that finishes after stop()', async () => {
     let called = 0;
-    const receiver = new OtlpHttpReceiver({ ...quiet, host: '127.0.0.1', port: 0, onBatch: () => void called++ });
+    const receiver = new OtlpHttpReceiver({
+      ...quiet,
+      host: '127.0.0.1',
+      port: 0,
+      onBatch: () => void called++,
+    });
     const { port } = await receiver.start();
     const body = jsonTraces();
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/v1/traces',
+      method: 'POST',
+      agent: false,
+      headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) },
+    });
     const answer = new Promise<Answer>((resolve, reject) => {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       });
       req.on('error', reject);
     });

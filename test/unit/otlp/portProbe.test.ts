@@ -49,7 +49,9 @@ async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<nu
 }
 
 /** Answers like an OTLP/HTTP receiver that accepts JSON and protobuf, with optional extras. */
-function otlpLike(extra: { server?: string; page?: string; getTraces?: [number, string] } = {}): http.RequestListener {
+function otlpLike(
+  extra: { server?: string; page?: string; getTraces?: [number, string] } = {},
+): http.RequestListener {
   return (req, res) => {
     req.resume();
     req.on('end', () => {
@@ -69,36 +71,66 @@ function otlpLike(extra: { server?: string; page?: string; getTraces?: [number, 
 
 describe('probeOtlpPort', () => {
   it('recognises another LLM Trace Inspector receiver', async () => {
-    const receiver = new OtlpHttpReceiver({ host: HOST, port: 0, maxBodyBytes: 1024, logger: new MemoryLogger(), onBatch: () => undefined });
+    const receiver = new OtlpHttpReceiver({
+      host: HOST,
+      port: 0,
+      maxBodyBytes: 1024,
+      logger: new MemoryLogger(),
+      onBatch: () => undefined,
+    });
     const { port } = await receiver.start();
     closers.push(() => receiver.stop());
-    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), { kind: 'llmTraceInspector', label: 'another VS Code window running LLM Trace Inspector' });
+    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), {
+      kind: 'llmTraceInspector',
+      label: 'another VS Code window running LLM Trace Inspector',
+    });
   });
 
   it('calls an unnamed OTLP receiver "another OTLP receiver", with its Server header when it sends one', async () => {
-    assert.deepEqual(await probeOtlpPort(HOST, await httpServer(otlpLike()), 2000), { kind: 'otlp', label: 'another OTLP receiver' });
-    assert.deepEqual(await probeOtlpPort(HOST, await httpServer(otlpLike({ server: 'Kestrel' })), 2000), { kind: 'otlp', label: 'another OTLP receiver (Kestrel)' });
+    assert.deepEqual(await probeOtlpPort(HOST, await httpServer(otlpLike()), 2000), {
+      kind: 'otlp',
+      label: 'another OTLP receiver',
+    });
+    assert.deepEqual(await probeOtlpPort(HOST, await httpServer(otlpLike({ server: 'Kestrel' })), 2000), {
+      kind: 'otlp',
+      label: 'another OTLP receiver (Kestrel)',
+    });
   });
 
-  it('names the OpenTelemetry Collector by its OTLP receiver\'s answer to a GET', async () => {
-    const port = await httpServer(otlpLike({ getTraces: [405, '405 method not allowed, supported: [POST]'] }));
-    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), { kind: 'otlp', label: 'an OpenTelemetry Collector (or a tool built on it)' });
+  it("names the OpenTelemetry Collector by its OTLP receiver's answer to a GET", async () => {
+    const port = await httpServer(
+      otlpLike({ getTraces: [405, '405 method not allowed, supported: [POST]'] }),
+    );
+    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), {
+      kind: 'otlp',
+      label: 'an OpenTelemetry Collector (or a tool built on it)',
+    });
   });
 
   it('names a product whose own page says what it is, and only then', async () => {
-    const phoenix = await httpServer(otlpLike({ page: '<!DOCTYPE html><html><head><title>Phoenix</title><meta name="title" content="Arize Phoenix" /></head></html>' }));
+    const phoenix = await httpServer(
+      otlpLike({
+        page: '<!DOCTYPE html><html><head><title>Phoenix</title><meta name="title" content="Arize Phoenix" /></head></html>',
+      }),
+    );
     assert.deepEqual(await probeOtlpPort(HOST, phoenix, 2000), { kind: 'otlp', label: 'Arize Phoenix' });
     const jaeger = await httpServer(otlpLike({ page: '<html><head><title>Jaeger UI</title></head></html>' }));
     assert.deepEqual(await probeOtlpPort(HOST, jaeger, 2000), { kind: 'otlp', label: 'Jaeger' });
-    const unnamed = await httpServer(otlpLike({ page: '<html><head><title>Dashboard</title></head></html>' }));
-    assert.deepEqual(await probeOtlpPort(HOST, unnamed, 2000), { kind: 'otlp', label: 'another OTLP receiver' });
+    const unnamed = await httpServer(
+      otlpLike({ page: '<html><head><title>Dashboard</title></head></html>' }),
+    );
+    assert.deepEqual(await probeOtlpPort(HOST, unnamed, 2000), {
+      kind: 'otlp',
+      label: 'another OTLP receiver',
+    });
   });
 
   it('recognises a receiver that takes only protobuf (415 for JSON)', async () => {
     const port = await httpServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        if (req.method === 'POST' && req.headers['content-type'] === 'application/x-protobuf') res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
+        if (req.method === 'POST' && req.headers['content-type'] === 'application/x-protobuf')
+          res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
         else if (req.method === 'POST') res.writeHead(415).end();
         else res.writeHead(404).end();
       });
@@ -111,36 +143,58 @@ describe('probeOtlpPort', () => {
       req.resume();
       res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>hello</html>');
     });
-    assert.deepEqual(await probeOtlpPort(HOST, plain, 2000), { kind: 'http', label: 'a web server (not an OTLP receiver)' });
+    assert.deepEqual(await probeOtlpPort(HOST, plain, 2000), {
+      kind: 'http',
+      label: 'a web server (not an OTLP receiver)',
+    });
     const nginx = await httpServer((req, res) => {
       req.resume();
-      res.writeHead(404, { Server: 'nginx/1.25.3', 'Content-Type': 'text/html' }).end('<html>not found</html>');
+      res
+        .writeHead(404, { Server: 'nginx/1.25.3', 'Content-Type': 'text/html' })
+        .end('<html>not found</html>');
     });
-    assert.deepEqual(await probeOtlpPort(HOST, nginx, 2000), { kind: 'http', label: 'a web server (nginx/1.25.3), not an OTLP receiver' });
+    assert.deepEqual(await probeOtlpPort(HOST, nginx, 2000), {
+      kind: 'http',
+      label: 'a web server (nginx/1.25.3), not an OTLP receiver',
+    });
   });
 
   it('keeps hostile Server headers out of the label', async () => {
     const port = await httpServer((req, res) => {
       req.resume();
-      res.writeHead(404, { Server: '<img src=x onerror=alert(1)> [click](http://evil) ' + 'x'.repeat(100) }).end();
+      res
+        .writeHead(404, { Server: '<img src=x onerror=alert(1)> [click](http://evil) ' + 'x'.repeat(100) })
+        .end();
     });
-    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), { kind: 'http', label: 'a web server (not an OTLP receiver)' });
+    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), {
+      kind: 'http',
+      label: 'a web server (not an OTLP receiver)',
+    });
     const long = await httpServer((req, res) => {
       req.resume();
       res.writeHead(404, { Server: 'Apache/2.4.41 (Ubuntu) <b>bold</b>' }).end();
     });
-    assert.deepEqual(await probeOtlpPort(HOST, long, 2000), { kind: 'http', label: 'a web server (Apache/2.4.41), not an OTLP receiver' });
+    assert.deepEqual(await probeOtlpPort(HOST, long, 2000), {
+      kind: 'http',
+      label: 'a web server (Apache/2.4.41), not an OTLP receiver',
+    });
   });
 
   // A probe that ignored its 300 ms timeout would wait on this server for ever and fail on the test's own.
   it('calls a TCP server that never answers "other", within the timeout', { timeout: 10_000 }, async () => {
     const port = await tcpServer(() => undefined);
-    assert.deepEqual(await probeOtlpPort(HOST, port, 300), { kind: 'other', label: 'a program that does not answer HTTP requests' });
+    assert.deepEqual(await probeOtlpPort(HOST, port, 300), {
+      kind: 'other',
+      label: 'a program that does not answer HTTP requests',
+    });
   });
 
   it('calls a TCP server that answers something other than HTTP "other"', async () => {
     const port = await tcpServer((socket) => socket.end('\x00\x00\x12\x04\x00\x00\x00\x00\x00 not http'));
-    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), { kind: 'other', label: 'a program that is not an HTTP server' });
+    assert.deepEqual(await probeOtlpPort(HOST, port, 2000), {
+      kind: 'other',
+      label: 'a program that is not an HTTP server',
+    });
   });
 
   it('returns undefined for a closed port', async () => {

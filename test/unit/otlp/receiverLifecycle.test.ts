@@ -2,7 +2,12 @@
 // per settings change however it is heard, and nothing left listening after a dispose.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReceiverLifecycle, type ListenSettings, type ReceiverState, type StartNotice } from '../../../src/otlp/receiverLifecycle';
+import {
+  ReceiverLifecycle,
+  type ListenSettings,
+  type ReceiverState,
+  type StartNotice,
+} from '../../../src/otlp/receiverLifecycle';
 
 class PortInUse extends Error {}
 
@@ -98,12 +103,17 @@ describe('ReceiverLifecycle', () => {
       // "Use Port 4319" / Change Receiver Port: the setting is written, and both paths react.
       w.setSettings({ port: 4319 });
       w.taken.add(4319); // the new port is taken too: each start would tell the user once
-      const steps = order === 'listener first'
-        ? [w.lifecycle.settingsChanged(), w.lifecycle.useNewSettings()]
-        : [w.lifecycle.useNewSettings(), w.lifecycle.settingsChanged()];
+      const steps =
+        order === 'listener first'
+          ? [w.lifecycle.settingsChanged(), w.lifecycle.useNewSettings()]
+          : [w.lifecycle.useNewSettings(), w.lifecycle.settingsChanged()];
       await Promise.all(steps);
       assert.equal(w.listens, 2, `${order}: one start on the new port`);
-      assert.deepEqual(w.notices.map((n) => n.port), [4318, 4319], `${order}: one notice per port`);
+      assert.deepEqual(
+        w.notices.map((n) => n.port),
+        [4318, 4319],
+        `${order}: one notice per port`,
+      );
     }
   });
 

@@ -17,7 +17,13 @@ describe('replaying the captured fixtures through the receiver', () => {
   let port: number;
 
   before(async () => {
-    receiver = new OtlpHttpReceiver({ host: '127.0.0.1', port: 0, maxBodyBytes: 20 * 1024 * 1024, logger, onBatch: (batch, info) => void received.push({ batch, info }) });
+    receiver = new OtlpHttpReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 20 * 1024 * 1024,
+      logger,
+      onBatch: (batch, info) => void received.push({ batch, info }),
+    });
     port = (await receiver.start()).port;
   });
   after(() => receiver.stop());
@@ -25,8 +31,15 @@ describe('replaying the captured fixtures through the receiver', () => {
   const entries = fixtureEntries();
   it('has fixtures to replay, for every signal', () => {
     assert.ok(entries.length > 0);
-    for (const signal of ['traces', 'logs', 'metrics'] as const) assert.ok(entries.some((e) => e.signal === signal), signal);
-    assert.ok(entries.some((e) => e.contentEncoding === 'gzip'), 'a gzip body');
+    for (const signal of ['traces', 'logs', 'metrics'] as const)
+      assert.ok(
+        entries.some((e) => e.signal === signal),
+        signal,
+      );
+    assert.ok(
+      entries.some((e) => e.contentEncoding === 'gzip'),
+      'a gzip body',
+    );
   });
 
   for (const entry of entries) {
@@ -43,7 +56,12 @@ describe('replaying the captured fixtures through the receiver', () => {
         assert.deepEqual(JSON.parse(answer.body.toString()), {});
       } else {
         const types = otlpTypes();
-        const type = entry.signal === 'traces' ? types.traceResponse : entry.signal === 'logs' ? types.logsResponse : types.metricsResponse;
+        const type =
+          entry.signal === 'traces'
+            ? types.traceResponse
+            : entry.signal === 'logs'
+              ? types.logsResponse
+              : types.metricsResponse;
         assert.deepEqual(type.toObject(type.decode(answer.body)), {});
       }
 
@@ -71,6 +89,9 @@ describe('replaying the captured fixtures through the receiver', () => {
   }
 
   it('refused nothing and logged no warning', () => {
-    assert.deepEqual(logger.lines.filter((l) => l.level === 'warn' || l.level === 'error'), []);
+    assert.deepEqual(
+      logger.lines.filter((l) => l.level === 'warn' || l.level === 'error'),
+      [],
+    );
   });
 });

