@@ -2,7 +2,8 @@
 // because instrumentations patch the `openai` module globally and would otherwise see each other's
 // calls. Telemetry goes to OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318).
 //
-//   node runLibrary.mjs --library otel-openai|traceloop|openinference|traceloop-legacy|azure-ai-inference [--protocol protobuf|json] [--gzip]
+//   node runLibrary.mjs --library otel-openai|traceloop|openinference|traceloop-legacy|azure-ai-inference
+//     [--protocol protobuf|json] [--gzip]
 //        [--scenarios chat,tools,...] [--session ID --user ID] [--openai-base-url URL] [--markers]
 //
 // Without --openai-base-url (or OPENAI_BASE_URL) it starts its own loopback mock of the OpenAI API.

@@ -41,7 +41,8 @@ try {
   if (!existsSync(path.join(ROOT, 'sample/node_modules/openai')))
     run(npm, ci, { env, cwd: path.join(ROOT, 'sample') });
 
-  // The receiver's port: the OTLP default when it is free, else any free one (the profile's settings say which).
+  // The receiver's port: the OTLP default when it is free, else any free one (the profile's settings say
+  // which).
   const receiverPort = (await portFree(4318)) ? 4318 : await freePort();
   const endpoint = `http://127.0.0.1:${receiverPort}`;
 

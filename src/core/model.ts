@@ -19,7 +19,7 @@ export type MessagePart =
   | { type: 'reasoning'; text: string }
   | { type: 'toolCall'; id?: string; name: string; arguments: string }
   | { type: 'toolResult'; id?: string; name?: string; result: string }
-  /** `size` is in bytes; a data: URI is kept as mimeType + size only. `fileId` names a provider-uploaded file. */
+  /** `size` is in bytes; a data: URI is kept as mimeType + size only. `fileId`: a provider-uploaded file. */
   | { type: 'media'; modality?: string; mimeType?: string; uri?: string; size?: number; fileId?: string }
   | { type: 'other'; kind: string; value: AttrValue };
 

@@ -2,8 +2,8 @@
 // TelemetryBatches. Spans and their correlated log records may arrive in any order and in any number of
 // batches; the store keeps the raw records per trace, normalises a span again when a log record for it
 // arrives later, and rebuilds a trace's summary and the session/user indexes lazily. It is bounded by a
-// number of traces (least recently updated first, always a whole trace) and tells listeners about changes at most once per
-// debounce interval, so a burst of thousands of spans does not re-render thousands of times.
+// number of traces (least recently updated first, always a whole trace) and tells listeners about changes
+// at most once per debounce interval, so a burst of thousands of spans does not re-render thousands of times.
 
 import { createHash } from 'node:crypto';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
@@ -384,7 +384,7 @@ function unindex(map: Map<string, Set<string>>, key: string | undefined, traceId
   if (set.size === 0) map.delete(key);
 }
 
-/** Log records grouped by lower-case trace id, in arrival order; records without trace and span id under ''. */
+/** Log records grouped by lower-case trace id, in arrival order; those without trace and span id under ''. */
 function logsByTrace(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
   const out = new Map<string, LogRecordData[]>();
   for (const log of logs) {

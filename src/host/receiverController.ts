@@ -230,7 +230,8 @@ export class ReceiverController implements vscode.Disposable {
 
   /**
    * Writes the port where its effective value comes from (a workspace setting would otherwise silently win
-   * over a user one) and starts the receiver on it, once, whether the settings listener hears it first or not.
+   * over a user one) and starts the receiver on it, once, whether the settings listener hears it first or
+   * not.
    */
   private async usePort(port: number): Promise<void> {
     await updateEffectiveSetting('receiver.port', port);

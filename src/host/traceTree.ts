@@ -128,7 +128,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changed.fire();
   }
 
-  /** The line above the tree shows a session filter's totals; the title's description, where the receiver listens. */
+  /**
+   * The line above the tree shows a session filter's totals; the title's description, where the receiver
+   * listens.
+   */
   private updateMessage(): void {
     if (!this.view) return;
     // A lone view's description is not shown, so where the receiver listens goes into the title.

@@ -20,7 +20,7 @@ export interface WebviewHtmlInput {
   title: string;
 }
 
-/** The panel's Content Security Policy. Scripts only by nonce; never 'unsafe-inline' (not even for styles). */
+/** The panel's Content Security Policy. Scripts only by nonce; never 'unsafe-inline' (nor for styles). */
 export function buildContentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
     `default-src 'none'`,

@@ -41,7 +41,10 @@ export interface DecodeLimits {
   maxValueDepth: number;
   /** Most embedded messages in one protobuf body; a JSON body may hold twice as many objects and arrays. */
   maxElements: number;
-  /** Deepest message nesting in one protobuf body; JSON may nest three times deeper (a message is up to three containers). */
+  /**
+   * Deepest message nesting in one protobuf body; JSON may nest three times deeper (a message is up to three
+   * containers).
+   */
   maxNesting: number;
 }
 

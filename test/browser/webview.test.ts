@@ -391,7 +391,8 @@ describe('conversation webview in Chromium', () => {
     try {
       const second = o.page.locator('.lti-call').nth(1);
       const earlier = second.locator('details.lti-earlier');
-      // System prompt, question and the first call's answer (the tool call) come back as the second call's input.
+      // System prompt, question and the first call's answer (the tool call) come back as the second call's
+      // input.
       assert.match(
         await earlier.locator('summary').innerText(),
         /Earlier conversation: 3 messages already shown in call #1/,
@@ -422,7 +423,8 @@ describe('conversation webview in Chromium', () => {
       // Open everything that builds lazily so it is checked too.
       for (const summary of await page.locator('summary').all()) await summary.click();
       for (const button of await page.locator('.lti-show-all').all()) await button.click();
-      // Folded sections build their content on the toggle event, a task of its own: wait until every open one has.
+      // Folded sections build their content on the toggle event, a task of its own: wait until every open
+      // one has.
       await page.waitForFunction(() =>
         [...document.querySelectorAll('details[open]')].every((d) => d.children.length > 1),
       );
@@ -744,7 +746,7 @@ describe('conversation webview in Chromium', () => {
     const loop = await open(stateOf(agentLoopTrace(120)));
     try {
       const elapsed = Date.now() - loopStarted;
-      // Each call re-sends the whole conversation (about 14,000 messages in all); only the new ones are built.
+      // Each call re-sends the whole conversation (about 14,000 messages in all); only new ones are built.
       assert.equal(await loop.page.locator('.lti-call').count(), 120);
       assert.equal(await loop.page.locator('.lti-msg').count(), 2 + 1 + 119 * 2);
       console.log(`# 120-call agent loop painted in ${elapsed} ms`);

@@ -1,7 +1,8 @@
 // The flattened dialects, where one message is spread over many attributes:
 // OpenLLMetry  gen_ai.prompt.N.role / .content / .tool_calls.M.{id,name,arguments} / .tool_call_id,
 //              gen_ai.completion.N.* (+ finish_reason), llm.request.functions.N.* (tool definitions);
-// OpenInference llm.input_messages.N.message.{role,content,contents.M.message_content.*,tool_calls.M.tool_call.*},
+// OpenInference llm.input_messages.N.message.{role,content,contents.M.message_content.*,
+// tool_calls.M.tool_call.*},
 //              llm.output_messages.N.message.*, llm.tools.N.tool.json_schema.
 // Keys are grouped into small trees in one pass over the span's attributes, so a span with thousands of
 // attributes costs one scan, not one scan per message.
@@ -270,7 +271,10 @@ function openInferenceContent(node: KeyNode | undefined): MessagePart | undefine
 // ---------------------------------------------------------------------------------------------------
 // Tool definitions
 
-/** gen_ai.tool.definitions, then OpenLLMetry llm.request.functions.N.*, then OpenInference llm.tools.N.tool.*. */
+/**
+ * gen_ai.tool.definitions, then OpenLLMetry llm.request.functions.N.*, then OpenInference
+ * llm.tools.N.tool.*.
+ */
 export function toolDefinitions(attrs: Attributes, groups: FlattenedGroups): ToolDefinition[] {
   const semconv = attrs[GenAi.toolDefinitions];
   if (semconv !== undefined && semconv !== null) {

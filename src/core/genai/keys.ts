@@ -26,7 +26,10 @@ export const GenAi = {
   toolName: 'gen_ai.tool.name',
   toolCallId: 'gen_ai.tool.call.id',
   agentName: 'gen_ai.agent.name',
-  /** Deprecated (pre-events) whole-conversation JSON attributes; also the attributes of the legacy content events. */
+  /**
+   * Deprecated (pre-events) whole-conversation JSON attributes; also the attributes of the legacy content
+   * events.
+   */
   prompt: 'gen_ai.prompt',
   completion: 'gen_ai.completion',
   /** Azure AI Inference / Semantic Kernel put an event's JSON payload in this span-event attribute. */

@@ -6,7 +6,7 @@
 import type { MessagePart } from '../model';
 import { asString, isRecord, toAttrValue, toText } from './values';
 
-/** Part types of the GenAI input/output message JSON schemas (semantic-conventions gen-ai-*-messages.json). */
+/** Part types of the GenAI input/output message JSON schemas (semantic-conventions gen-ai-*-messages). */
 const PartTypes = {
   text: 'text',
   toolCall: 'tool_call',
