@@ -10,7 +10,19 @@ const vscodeImport = {
   name: 'vscode',
   message: 'Only src/host (and the composition root) may use the VS Code API; keep this module pure.',
 };
-const layer = (group, message) => ({ group, message });
+/** A layer's files may not import `vscode`, the folders named, or the composition root. */
+function layer(files, forbidden, message, more = []) {
+  const group = [...forbidden.map((f) => `**/${f}/**`), '**/extension'];
+  return {
+    files,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [vscodeImport], patterns: [{ group, message }, ...more] },
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   {
@@ -52,70 +64,29 @@ export default tseslint.config(
       ],
     },
   },
+  layer(
+    ['src/core/**/*.ts'],
+    ['host', 'otlp', 'appInsights', 'protocol'],
+    'src/core imports nothing outside src/core.',
+  ),
+  layer(
+    ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
+    ['host'],
+    'Sources import only src/core, never the host.',
+  ),
+  layer(
+    ['src/protocol/**/*.ts'],
+    ['host', 'otlp', 'appInsights'],
+    'The webview protocol imports only core types.',
+  ),
   {
-    files: ['src/core/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [vscodeImport],
-          patterns: [
-            layer(
-              ['**/host/**', '**/otlp/**', '**/appInsights/**', '**/protocol/**', '**/extension'],
-              'src/core imports nothing outside src/core.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [vscodeImport],
-          patterns: [layer(['**/host/**', '**/extension'], 'Sources import only src/core, never the host.')],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/protocol/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [vscodeImport],
-          patterns: [
-            layer(
-              ['**/host/**', '**/otlp/**', '**/appInsights/**', '**/extension'],
-              'The webview protocol imports only core types.',
-            ),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['webview/**/*.ts'],
+    ...layer(
+      ['webview/**/*.ts'],
+      ['src/host', 'src/otlp', 'src/appInsights'],
+      'The webview bundle imports only src/protocol and core.',
+      [{ group: ['node:*'], message: 'The webview runs in a browser.' }],
+    ),
     languageOptions: { globals: { ...globals.browser } },
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [vscodeImport],
-          patterns: [
-            layer(
-              ['**/src/host/**', '**/src/otlp/**', '**/src/appInsights/**', '**/extension'],
-              'The webview bundle imports only src/protocol and core types.',
-            ),
-            layer(['node:*'], 'The webview runs in a browser.'),
-          ],
-        },
-      ],
-    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -142,7 +142,7 @@ for (const [encoding, bodies] of [
   );
 }
 
-// ---- ingest over HTTP: the real receiver (decode + normalise + store) vs a bare server ----
+// ---- ingest over HTTP: the real receiver (decode + normalize + store) vs a bare server ----
 
 /**
  * Sends the bodies for `seconds` from 8 keep-alive connections. The client runs in a worker thread, so
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       const spansPerSec = (ours.requests * spansPerRequest * 1000) / ours.ms;
       const baseSpans = (base.requests * spansPerRequest * 1000) / base.ms;
       row(
-        `ingest ${encoding}${gzip ? ' gzip' : ''} (receiver, decode, normalise, store)`,
+        `ingest ${encoding}${gzip ? ' gzip' : ''} (receiver, decode, normalize, store)`,
         `${fmt(spansPerSec / 1000, 1)}k spans/s, ${fmt((ours.bytes * 1000) / ours.ms / 1048576, 1)} MB/s`,
         `bare Node HTTP server: ${fmt(baseSpans / 1000, 1)}k spans/s (ratio ${fmt(spansPerSec / baseSpans, 2)})`,
       );

@@ -5,7 +5,7 @@
 // VS Code, the "tools" step installs them when missing (scripts/setup-test-tools.sh: a few minutes, once).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describeTier, parseCounts, totalLine } from './lib/summary.mjs';
+import { describeTier, parseCounts, totalLine } from './lib/summary.cjs';
 
 // From a fresh clone, `npm test` alone is enough: install the locked dependencies first.
 if (!existsSync('node_modules/.bin/tsc')) {

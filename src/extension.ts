@@ -8,7 +8,7 @@ import { createNormalizer } from './core/genai/normalize';
 import { noopTracer } from './otlp/httpReceiver';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
-import { affectsNormalisation, affectsReceiver, readConfig } from './host/config';
+import { affectsNormalization, affectsReceiver, readConfig } from './host/config';
 import { ConversationPanels } from './host/conversationPanel';
 import { CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (affectsReceiver(e)) void receiver.settingsChanged();
       if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`)) store.setMaxTraces(next.maxTraces);
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
-      if (affectsNormalisation(e)) {
+      if (affectsNormalization(e)) {
         store.setNormalizer(
           createNormalizer({
             sessionAttributes: next.sessionAttributes,

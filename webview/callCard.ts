@@ -3,10 +3,10 @@
 // dimensions, raw attributes) that are built only when opened.
 
 import type { Message } from '../src/core/model';
-import type { CallView } from '../src/protocol/conversation';
+import { callModel, type CallView } from '../src/protocol/conversation';
 import { append, h, icon, iconButton, lazyDetails, type Child } from './dom';
-import { formatCount, formatDuration, totalTokens } from '../src/core/format';
-import { formatOffset, formatTokenCount, formatValue, plural } from './format';
+import { formatCount, formatDuration, plural, totalTokens } from '../src/core/format';
+import { formatOffset, formatTokenCount, formatValue } from './format';
 import { codeBlock } from './markdown';
 import { messageElement, type ViewContext } from './messages';
 import { missingContentElement } from './missingContent';
@@ -25,10 +25,6 @@ export interface CallCardInfo {
 
 export function callElementId(spanId: string): string {
   return `lti-call-${spanId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-}
-
-export function callModel(call: CallView): string {
-  return call.llm.responseModel ?? call.llm.requestModel ?? call.name;
 }
 
 function fact(label: string, value: Child, sub?: Child, className = ''): HTMLElement {

@@ -1,7 +1,7 @@
 // Formatting for the conversation view beyond the shared src/core/format.ts (which the sidebar uses too,
 // so durations and counts read the same everywhere): times, offsets, JSON, sizes. Pure, no DOM.
 
-import { formatCount, formatDuration } from '../src/core/format';
+import { bytesAsHex, formatCount, formatDuration } from '../src/core/format';
 
 /** Local date and time with seconds, e.g. "2025-11-23 14:05:09". */
 export function formatTime(ms: number): string {
@@ -14,12 +14,6 @@ export function formatTime(ms: number): string {
 /** Offset from the trace start, e.g. "+1.20 s". */
 export function formatOffset(ms: number): string {
   return `+${formatDuration(Math.max(0, ms))}`;
-}
-
-/** Replaces byte arrays (and their JSON round-trip shape) so values print readably. */
-function replacer(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  return value;
 }
 
 /** Pretty JSON if `text` parses as a JSON object or array; otherwise undefined. */
@@ -36,7 +30,7 @@ export function prettyJsonText(text: string): string | undefined {
 export function prettyJson(value: unknown): string {
   if (typeof value === 'string') return prettyJsonText(value) ?? value;
   try {
-    return JSON.stringify(value, replacer, 2) ?? String(value);
+    return JSON.stringify(value, bytesAsHex, 2) ?? String(value);
   } catch {
     return String(value);
   }
@@ -47,7 +41,7 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   try {
-    return JSON.stringify(value, replacer) ?? String(value);
+    return JSON.stringify(value, bytesAsHex) ?? String(value);
   } catch {
     return String(value);
   }
@@ -64,9 +58,4 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-/** "1 message", "3 messages". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

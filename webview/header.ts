@@ -2,12 +2,11 @@
 // buttons, error badge) and, for traces with several LLM calls, an outline that shows when each call ran
 // and jumps to it. Timeline bars are SVG rectangles: the CSP allows no style attributes.
 
-import type { CallView, ConversationState } from '../src/protocol/conversation';
+import { callModel, type CallView, type ConversationState } from '../src/protocol/conversation';
 import type { TraceSummary } from '../src/core/model';
 import { append, h, icon, iconButton } from './dom';
-import { formatCount, formatDuration, totalTokens } from '../src/core/format';
-import { formatTime, formatTokenCount, plural } from './format';
-import { callModel } from './callCard';
+import { formatCount, formatDuration, plural, totalTokens } from '../src/core/format';
+import { formatTime, formatTokenCount } from './format';
 import type { ViewContext } from './messages';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

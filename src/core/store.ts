@@ -1,6 +1,6 @@
 // The in-memory trace store. It does not care where telemetry came from: every source hands it
 // TelemetryBatches. Spans and their correlated log records may arrive in any order and in any number of
-// batches; the store keeps the raw records per trace, normalises a span again when a log record for it
+// batches; the store keeps the raw records per trace, normalizes a span again when a log record for it
 // arrives later, and rebuilds a trace's summary and the session/user indexes lazily. It is bounded by a
 // number of traces (least recently updated first, always a whole trace) and tells listeners about changes
 // at most once per debounce interval, so a burst of thousands of spans does not re-render thousands of times.
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 
-/** Turns records into the domain model; the GenAI normaliser in production, anything in tests. */
+/** Turns records into the domain model; the GenAI normalizer in production, anything in tests. */
 export interface Normalizer {
   span(record: SpanRecord, logs: readonly LogRecordData[]): Span;
   trace(traceId: string, spans: Span[], updatedMs: number): { summary: TraceSummary; spans: Span[] };
@@ -135,7 +135,7 @@ export class TraceStore {
       for (const log of logs) this.addLog(entry, log, relog);
       touched.add(entry.traceId);
     }
-    // A span whose logs arrived after it is normalised again, once per batch.
+    // A span whose logs arrived after it is normalized again, once per batch.
     for (const [entry, spanIds] of relog) {
       for (const spanId of spanIds) {
         const record = entry.records.get(spanId)!;
@@ -235,7 +235,7 @@ export class TraceStore {
   }
 
   /**
-   * Swaps the normaliser (the session/user attribute settings changed) and normalises every stored span
+   * Swaps the normalizer (the session/user attribute settings changed) and normalizes every stored span
    * again from its raw record, so the indexes follow the new settings.
    */
   setNormalizer(normalizer: Normalizer): void {

@@ -49,7 +49,7 @@ export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
   );
 }
 
-export function affectsNormalisation(e: vscode.ConfigurationChangeEvent): boolean {
+export function affectsNormalization(e: vscode.ConfigurationChangeEvent): boolean {
   return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) =>
     e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
   );

@@ -6,9 +6,9 @@
 // (tool arguments, tool results, other parts) goes into fenced blocks whose fence is longer than any
 // run of backticks inside, so no content can close its block early.
 
-import { formatCount, formatDuration, totalTokens } from '../core/format';
+import { bytesAsHex, formatCount, formatDuration, totalTokens } from '../core/format';
 import type { Message, MessagePart, Usage } from '../core/model';
-import type { CallView, ConversationState } from '../protocol/conversation';
+import { callModel, type CallView, type ConversationState } from '../protocol/conversation';
 
 export interface MarkdownOptions {
   /** One call only, with its whole input; otherwise the whole trace. */
@@ -145,7 +145,7 @@ function partLines(out: string[], part: MessagePart): void {
     }
     case 'other':
       out.push(`${inline(part.kind)}:`, '');
-      fenced(out, typeof part.value === 'string' ? part.value : JSON.stringify(part.value, bytesAsBase64, 2));
+      fenced(out, typeof part.value === 'string' ? part.value : JSON.stringify(part.value, bytesAsHex, 2));
       return;
   }
 }
@@ -165,10 +165,6 @@ function fenced(out: string[], text: string): void {
   }
   const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
   out.push(`${fence}${lang}`, body, fence, '');
-}
-
-function callModel(call: CallView): string {
-  return call.llm.responseModel ?? call.llm.requestModel ?? call.name;
 }
 
 function tokens(usage: Usage): string | undefined {
@@ -217,10 +213,6 @@ function inline(text: string): string {
         /\w/.test(all[at - 1] ?? '') && /\w/.test(all[at + 1] ?? '') ? c : `\\${c}`,
       )
   );
-}
-
-function bytesAsBase64(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? `(${value.length} bytes)` : value;
 }
 
 function finish(lines: string[]): string {

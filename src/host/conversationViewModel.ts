@@ -1,6 +1,7 @@
 // Turns a stored Trace into the state the conversation webview renders. Pure, so it is tested without an
 // editor; the panel calls it on every store change for its trace and posts the result.
 
+import { bytesAsHex, bytesToHex } from '../core/format';
 import type { Message, MessagePart, Span, Trace } from '../core/model';
 import type { AttrValue, Attributes } from '../core/records';
 import type { CallView, ConversationState, ConversationTarget, DimensionRow } from '../protocol/conversation';
@@ -9,32 +10,18 @@ import type { CallView, ConversationState, ConversationTarget, DimensionRow } fr
 export const SESSION_DIMENSION_KEY = 'session';
 export const USER_DIMENSION_KEY = 'user';
 
-const MAX_BYTES_SHOWN = 64;
-
-function bytesToHex(bytes: Uint8Array): string {
-  const shown = Array.from(bytes.subarray(0, MAX_BYTES_SHOWN), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
-  return bytes.length > MAX_BYTES_SHOWN ? `${shown}… (${bytes.length} bytes)` : shown;
-}
-
-/** JSON.stringify replacer: byte arrays become hex instead of `{"0":1,"1":2,...}`. */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? bytesToHex(value) : value;
-}
-
 /** An attribute value as one line of text: strings unchanged, scalars printed, structures as JSON. */
 export function attrValueToString(value: AttrValue): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null) return 'null';
   if (value instanceof Uint8Array) return bytesToHex(value);
-  return JSON.stringify(value, jsonReplacer);
+  return JSON.stringify(value, bytesAsHex);
 }
 
 /** Pretty JSON of attributes, keys in the order they arrived. */
 export function attributesToJson(attributes: Attributes): string {
-  return JSON.stringify(attributes, jsonReplacer, 2);
+  return JSON.stringify(attributes, bytesAsHex, 2);
 }
 
 function attributeRows(attributes: Attributes, from: DimensionRow['from']): DimensionRow[] {

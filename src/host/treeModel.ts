@@ -2,7 +2,7 @@
 // level has, and how each node reads (label, description, tooltip, icon). traceTree.ts turns these
 // plain descriptions into TreeItems in one place.
 
-import { formatAge, formatDuration, formatInOut, formatTokens, totalTokens } from '../core/format';
+import { formatAge, formatDuration, formatInOut, formatTokens, plural, totalTokens } from '../core/format';
 import type { Span, Trace, TraceSummary } from '../core/model';
 
 export type TreeNode =
@@ -133,14 +133,14 @@ export function describeSession(sessionId: string, traces: TraceSummary[]): Node
   const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
   const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
   const users = [...new Set(traces.map((t) => t.userId).filter((u): u is string => !!u))];
-  const description = `${traces.length} ${plural(traces.length, 'trace')} · ${calls} ${plural(calls, 'LLM call')} · ${formatTokens(tokens)} tokens`;
+  const description = `${plural(traces.length, 'trace')} · ${plural(calls, 'LLM call')} · ${formatTokens(tokens)} tokens`;
   return {
     label: `Session ${sessionId}`,
     description,
     tooltip: [
       `Session ${sessionId}`,
-      `${traces.length} ${plural(traces.length, 'trace')}, oldest turn first`,
-      `${calls} ${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
+      `${plural(traces.length, 'trace')}, oldest turn first`,
+      `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
       ...(users.length ? [`User: ${users.join(', ')}`] : []),
     ],
     icon: 'session',
@@ -164,7 +164,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     `Service: ${t.service}`,
     `Trace ID: ${t.traceId}`,
     `Started: ${new Date(t.startMs).toISOString()}  (${formatDuration(t.durationMs)})`,
-    `${t.spanCount} ${plural(t.spanCount, 'span')}, ${t.llmCallCount} ${plural(t.llmCallCount, 'LLM call')}`,
+    `${plural(t.spanCount, 'span')}, ${plural(t.llmCallCount, 'LLM call')}`,
   ];
   if (t.preview) tooltip.push(`Asked: ${t.preview}`);
   if (t.models.length) tooltip.push(`Models: ${t.models.join(', ')}`);
@@ -256,8 +256,4 @@ function traceNode(traceId: string): TreeNode {
 
 function spanNode(span: Span): TreeNode {
   return { kind: 'span', traceId: span.traceId, spanId: span.spanId };
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
 }

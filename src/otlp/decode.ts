@@ -1,7 +1,7 @@
 // Turns one OTLP/HTTP export request body (protobuf or OTLP/JSON) into source-neutral records, once, at
-// the boundary. Both encodings go through the same normaliser: protobufjs hands back objects with
+// the boundary. Both encodings go through the same reader: protobufjs hands back objects with
 // lowerCamelCase fields, Long int64s and byte arrays; OTLP/JSON gives lowerCamelCase (or snake_case)
-// keys, hex ids, int64s as strings and enums as names or numbers. The normaliser accepts every one of
+// keys, hex ids, int64s as strings and enums as names or numbers. The reader accepts every one of
 // those shapes. The body as a whole is checked before anything is built (structure, nesting, size), so
 // a hostile body costs one cheap pass and a clear 400, never a crash or a gigabyte of objects; a single
 // bad span or log record is skipped and counted so the rest of the batch still arrives.
@@ -17,6 +17,8 @@ import type {
   SpanRecord,
   TelemetryBatch,
 } from '../core/records';
+import { EVENT_NAME_ATTRIBUTE } from '../core/records';
+import { isPlainObject } from '../core/objects';
 import { otlpTypes } from './otlpProto';
 
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
@@ -58,7 +60,6 @@ export const defaultDecodeLimits: Readonly<DecodeLimits> = {
 };
 
 /** Log records name their event here when LogRecord.event_name (field 12) is not set (older SDKs). */
-const EVENT_NAME_ATTRIBUTE = 'event.name';
 
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
@@ -72,7 +73,7 @@ export function decodeOtlp(
   const lim: DecodeLimits = { ...defaultDecodeLimits, ...limits };
   try {
     const root = encoding === 'protobuf' ? readProtobuf(signal, body, lim) : readJson(body, lim);
-    return normaliseRequest(signal, root, lim);
+    return readRequest(signal, root, lim);
   } catch (err) {
     // protobufjs throws plain Errors ("index out of range"); anything else that slips through is still a
     // body we cannot read, never a reason to take the receiver down.
@@ -350,7 +351,7 @@ function readJson(body: Uint8Array, lim: DecodeLimits): unknown {
       at ? `body is not valid JSON (syntax error at character ${at[1]})` : 'body is not valid JSON',
     );
   }
-  if (!isObject(value)) throw new OtlpDecodeError('body is not a JSON object');
+  if (!isPlainObject(value)) throw new OtlpDecodeError('body is not a JSON object');
   return value;
 }
 
@@ -395,13 +396,9 @@ function scanJson(body: Uint8Array, lim: DecodeLimits): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Normalising (both encodings)
+// Reading into records (both encodings)
 
 type Obj = Record<string, unknown>;
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-}
 
 /** A field under its lowerCamelCase name (protobufjs, OTLP/JSON) or its proto name (snake_case JSON). */
 function pick(o: Obj, camel: string, snake?: string): unknown {
@@ -426,7 +423,7 @@ function list(o: Obj, where: string, camel: string, snake: string): unknown[] {
   return v;
 }
 
-function str(v: unknown): string {
+function stringOrEmpty(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
@@ -566,7 +563,7 @@ function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue
 }
 
 function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
-  if (!isObject(v)) return null;
+  if (!isPlainObject(v)) return null;
   if (depth > lim.maxValueDepth)
     throw new ItemRejected(`an attribute value is nested more than ${lim.maxValueDepth} levels deep`);
   let x = own(v, 'stringValue', 'string_value');
@@ -579,12 +576,12 @@ function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   if (x !== undefined) return typeof x === 'number' ? x : typeof x === 'string' ? Number(x) : null; // "NaN", "Infinity" in JSON
   x = own(v, 'arrayValue', 'array_value');
   if (x !== undefined) {
-    const values = isObject(x) ? x['values'] : undefined;
+    const values = isPlainObject(x) ? x['values'] : undefined;
     return Array.isArray(values) ? values.map((item) => anyValue(item, depth + 1, lim)) : [];
   }
   x = own(v, 'kvlistValue', 'kvlist_value');
   if (x !== undefined) {
-    const values = isObject(x) ? x['values'] : undefined;
+    const values = isPlainObject(x) ? x['values'] : undefined;
     return Array.isArray(values) ? keyValues(values, depth + 1, lim) : {};
   }
   x = own(v, 'bytesValue', 'bytes_value');
@@ -602,7 +599,7 @@ function keyValues(items: unknown, depth: number, lim: DecodeLimits, dropTooDeep
   const out: Attributes = {};
   if (!Array.isArray(items)) return out;
   for (const kv of items) {
-    if (!isObject(kv)) continue;
+    if (!isPlainObject(kv)) continue;
     const key = kv['key'];
     if (typeof key !== 'string') continue;
     try {
@@ -619,9 +616,9 @@ function attributes(o: Obj, lim: DecodeLimits, dropTooDeep = false): Attributes 
 }
 
 function scopeOf(o: unknown, lim: DecodeLimits): InstrumentationScope {
-  if (!isObject(o)) return { name: '' };
-  const scope: InstrumentationScope = { name: str(pick(o, 'name')) };
-  const version = str(pick(o, 'version'));
+  if (!isPlainObject(o)) return { name: '' };
+  const scope: InstrumentationScope = { name: stringOrEmpty(pick(o, 'name')) };
+  const version = stringOrEmpty(pick(o, 'version'));
   if (version) scope.version = version;
   const attrs = attributes(o, lim, true);
   if (Object.keys(attrs).length > 0) scope.attributes = attrs;
@@ -651,17 +648,17 @@ function* groups(
   const resources = list(root, '', ...names.resource);
   for (let r = 0; r < resources.length; r++) {
     const rs = resources[r];
-    if (!isObject(rs)) throw new OtlpDecodeError(`${names.resource[0]}[${r}] is not an object`);
+    if (!isPlainObject(rs)) throw new OtlpDecodeError(`${names.resource[0]}[${r}] is not an object`);
     const res = pick(rs, 'resource');
     // Shared by every item under it; a resource value nested too deep must not reject all of them.
-    const resource = isObject(res) ? attributes(res, lim, true) : {};
+    const resource = isPlainObject(res) ? attributes(res, lim, true) : {};
     const scopes = [
       ...list(rs, `${names.resource[0]}[${r}].`, ...names.scope),
       ...list(rs, `${names.resource[0]}[${r}].`, ...names.legacyScope),
     ];
     for (let s = 0; s < scopes.length; s++) {
       const ss = scopes[s];
-      if (!isObject(ss))
+      if (!isPlainObject(ss))
         throw new OtlpDecodeError(`${names.resource[0]}[${r}].${names.scope[0]}[${s}] is not an object`);
       const scope = scopeOf(
         pick(ss, 'scope') ?? pick(ss, 'instrumentationLibrary', 'instrumentation_library'),
@@ -697,8 +694,8 @@ class Rejections {
   }
 }
 
-function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits): DecodedRequest {
-  if (!isObject(root)) throw new OtlpDecodeError('body is not an export request object');
+function readRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits): DecodedRequest {
+  if (!isPlainObject(root)) throw new OtlpDecodeError('body is not an export request object');
   const out: DecodedRequest = { spans: [], logs: [], metricCount: 0, rejected: 0 };
   const rejections = new Rejections();
   if (signal === 'traces') {
@@ -735,7 +732,7 @@ function normaliseRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits):
 }
 
 function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
-  if (!isObject(item)) throw new ItemRejected('a span is not an object');
+  if (!isPlainObject(item)) throw new ItemRejected('a span is not an object');
   const traceId = readId(pick(item, 'traceId', 'trace_id'), TRACE_ID_BYTES);
   if (traceId.kind !== 'ok')
     throw new ItemRejected(
@@ -755,24 +752,24 @@ function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
 
   const statusObj = pick(item, 'status');
   const status: SpanRecord['status'] = { code: 0 };
-  if (isObject(statusObj)) {
+  if (isPlainObject(statusObj)) {
     status.code = enumValue(pick(statusObj, 'code'), statusCodeNames, 'STATUS_CODE_');
-    const message = str(pick(statusObj, 'message'));
+    const message = stringOrEmpty(pick(statusObj, 'message'));
     if (message) status.message = message;
   }
 
   const events: SpanEventRecord[] = [];
   for (const e of list(item, 'span.', 'events', 'events')) {
-    if (!isObject(e)) continue;
+    if (!isPlainObject(e)) continue;
     events.push({
-      name: str(pick(e, 'name')),
+      name: stringOrEmpty(pick(e, 'name')),
       timeUnixNano: nanos(pick(e, 'timeUnixNano', 'time_unix_nano')),
       attributes: attributes(e, lim),
     });
   }
   const links: SpanLinkRecord[] = [];
   for (const l of list(item, 'span.', 'links', 'links')) {
-    if (!isObject(l)) continue;
+    if (!isPlainObject(l)) continue;
     const lt = readId(pick(l, 'traceId', 'trace_id'), TRACE_ID_BYTES);
     const ls = readId(pick(l, 'spanId', 'span_id'), SPAN_ID_BYTES);
     // A broken link loses only itself: the span is still worth showing.
@@ -783,7 +780,7 @@ function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
   const span: SpanRecord = {
     traceId: traceId.hex,
     spanId: spanId.hex,
-    name: str(pick(item, 'name')),
+    name: stringOrEmpty(pick(item, 'name')),
     kind: enumValue(pick(item, 'kind'), spanKindNames, 'SPAN_KIND_'),
     startTimeUnixNano: nanos(pick(item, 'startTimeUnixNano', 'start_time_unix_nano')),
     endTimeUnixNano: nanos(pick(item, 'endTimeUnixNano', 'end_time_unix_nano')),
@@ -801,7 +798,7 @@ function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {
 }
 
 function logOf(item: unknown, g: Groups, lim: DecodeLimits): LogRecordData {
-  if (!isObject(item)) throw new ItemRejected('a log record is not an object');
+  if (!isPlainObject(item)) throw new ItemRejected('a log record is not an object');
   // Log records may stand alone: empty (or all-zero) ids leave them uncorrelated, wrong lengths do not.
   const traceId = readId(pick(item, 'traceId', 'trace_id'), TRACE_ID_BYTES);
   if (traceId.kind === 'bad')
@@ -824,11 +821,12 @@ function logOf(item: unknown, g: Groups, lim: DecodeLimits): LogRecordData {
     'SEVERITY_NUMBER_',
   );
   if (severity > 0) log.severityNumber = severity;
-  const severityText = str(pick(item, 'severityText', 'severity_text'));
+  const severityText = stringOrEmpty(pick(item, 'severityText', 'severity_text'));
   if (severityText) log.severityText = severityText;
   const body = pick(item, 'body');
-  if (isObject(body)) log.body = anyValue(body, 1, lim);
-  const eventName = str(pick(item, 'eventName', 'event_name')) || str(attrs[EVENT_NAME_ATTRIBUTE]);
+  if (isPlainObject(body)) log.body = anyValue(body, 1, lim);
+  const eventName =
+    stringOrEmpty(pick(item, 'eventName', 'event_name')) || stringOrEmpty(attrs[EVENT_NAME_ATTRIBUTE]);
   if (eventName) log.eventName = eventName;
   if (traceId.kind === 'ok' && !isZeroHex(traceId.hex)) log.traceId = traceId.hex;
   if (spanId.kind === 'ok' && !isZeroHex(spanId.hex)) log.spanId = spanId.hex;

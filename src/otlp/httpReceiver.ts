@@ -8,7 +8,14 @@
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { ProxyTracerProvider, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+// The receiver's own spans are OpenTelemetry API spans, not the domain Span of core/model.
+import {
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  type Span as OtelSpan,
+  type Tracer,
+} from '@opentelemetry/api';
 import { scopedLogger, type Logger } from '../core/logger';
 import {
   decodeOtlp,
@@ -245,7 +252,7 @@ export class OtlpHttpReceiver {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     path: string,
-    span: Span,
+    span: OtelSpan,
   ): Promise<void> {
     const signal = routes[path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path];
     const encoding = encodingOf(req.headers['content-type']);

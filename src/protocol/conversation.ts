@@ -131,3 +131,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
 
 /** The id of the element in the page that carries the initial state as JSON (first paint, no round trip). */
 export const INITIAL_STATE_ELEMENT_ID = 'lti-initial-state';
+
+/** The model a call names: the one that answered, else the one asked for, else the span's name. */
+export function callModel(call: CallView): string {
+  return call.llm.responseModel ?? call.llm.requestModel ?? call.name;
+}

@@ -1,6 +1,6 @@
 // Small typed builders of domain traces for the conversation view's tests (the view model's unit tests
-// and the browser test). Each builder fills what a real normaliser would and lets a test state only
-// what it is about; the summary is computed from the spans the way the store's normaliser does.
+// and the browser test). Each builder fills what a real normalizer would and lets a test state only
+// what it is about; the summary is computed from the spans the way the store's normalizer does.
 
 import {
   addUsage,

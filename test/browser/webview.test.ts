@@ -39,6 +39,7 @@ import {
   WEATHER_ARGS,
 } from './scenarios';
 import { TRACE_ID } from './traceBuilders';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/lib/chromium.cjs';
 
 // Callbacks given to page.evaluate run in the page, where these exist. Declared loosely in this module
 // rather than adding the DOM library to the whole Node program that tsc checks.
@@ -47,16 +48,6 @@ declare const window: any;
 declare const document: any;
 
 const ROOT = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const RESULTS = path.join(ROOT, 'test-results');
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NTY';
 
@@ -89,9 +80,8 @@ function stateOf(t: Trace | undefined, target: Partial<ConversationTarget> = {})
 }
 
 async function waitForChromium(): Promise<void> {
-  // The tools setup may still be installing Chromium when the suite starts.
-  for (let i = 0; i < 120 && !existsSync(CHROMIUM); i++) await new Promise((r) => setTimeout(r, 1000));
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+  // npm test's tools step installs it; run alone, the browser runner does.
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (bash scripts/setup-test-tools.sh installs it)`);
 }
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, bundleDir: string): void {
@@ -757,7 +747,7 @@ describe('conversation webview in Chromium', () => {
   });
 
   for (const library of ['traceloop', 'otel-openai', 'openinference']) {
-    it(`renders the real ${library} tools fixture through TraceStore and the normaliser`, async () => {
+    it(`renders the real ${library} tools fixture through TraceStore and the normalizer`, async () => {
       const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
       const entries = fixtureEntries({ library, scenario: 'tools', encoding: 'json' }).filter(
         (e) => e.signal !== 'metrics',

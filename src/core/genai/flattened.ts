@@ -12,7 +12,8 @@ import type { Message, MessagePart, ToolDefinition } from '../model';
 import { GenAi, OpenInference, Traceloop } from './keys';
 import { emptySource, msg, normRole, type MessageSource } from './genaiMessages';
 import { argumentsText, contentParts, textOfContent } from './parts';
-import { asString, isRecord, readStructured, toText } from './values';
+import { asString, readStructured, toText } from './values';
+import { isPlainObject } from '../objects';
 
 /** One level of a dotted key tree; a node may hold a value and children both (colliding keys). */
 export interface KeyNode {
@@ -73,7 +74,7 @@ function val(node: KeyNode | undefined, path: string): AttrValue | undefined {
   return child(node, path)?.value;
 }
 
-function str(node: KeyNode | undefined, path: string): string | undefined {
+function leafString(node: KeyNode | undefined, path: string): string | undefined {
   return asString(val(node, path));
 }
 
@@ -98,7 +99,7 @@ export function openLlmetrySource(groups: FlattenedGroups): MessageSource {
   const completionName = `${GenAi.completion}.N`;
   for (const { index, node } of indexed(groups[Traceloop.completionPrefix])) {
     const m = openLlmetryMessage(node, 'output', completionName);
-    const finish = str(node, 'finish_reason');
+    const finish = leafString(node, 'finish_reason');
     if (finish) out.finishReasons.push(finish);
     if (!m) continue;
     m.index = index;
@@ -120,7 +121,7 @@ function openLlmetryMessage(
   if (content === 'null') content = undefined;
   const parts: MessagePart[] = [];
   if (role === 'tool') {
-    const id = str(node, 'tool_call_id');
+    const id = leafString(node, 'tool_call_id');
     if (content !== undefined || id !== undefined) {
       const part: MessagePart = {
         type: 'toolResult',
@@ -132,10 +133,10 @@ function openLlmetryMessage(
   } else {
     parts.push(...flattenedContent(content));
     for (const { node: call } of indexed(child(node, 'tool_calls'))) {
-      parts.push(toolCall(str(call, 'id'), str(call, 'name'), val(call, 'arguments')));
+      parts.push(toolCall(leafString(call, 'id'), leafString(call, 'name'), val(call, 'arguments')));
     }
     const fn = child(node, 'function_call');
-    if (fn) parts.push(toolCall(undefined, str(fn, 'name'), val(fn, 'arguments')));
+    if (fn) parts.push(toolCall(undefined, leafString(fn, 'name'), val(fn, 'arguments')));
   }
   if (parts.length === 0) return undefined;
   return msg(role, direction, parts, { origin: 'flattenedAttribute', originName });
@@ -154,7 +155,7 @@ function flattenedContent(content: AttrValue | undefined): MessagePart[] {
         s?.complete &&
         Array.isArray(s.value) &&
         s.value.length > 0 &&
-        s.value.every((p) => isRecord(p) && typeof p.type === 'string')
+        s.value.every((p) => isPlainObject(p) && typeof p.type === 'string')
       ) {
         return contentParts(s.value);
       }
@@ -200,7 +201,7 @@ function openInferenceMessage(
   const parts: MessagePart[] = [];
   const content = val(node, 'content');
   if (role === 'tool') {
-    const id = str(node, 'tool_call_id');
+    const id = leafString(node, 'tool_call_id');
     const text =
       content !== undefined && content !== null
         ? textOfContent(content)
@@ -208,7 +209,7 @@ function openInferenceMessage(
     if (text !== undefined || id !== undefined) {
       const part: MessagePart = { type: 'toolResult', result: text ?? '' };
       if (id !== undefined) part.id = id;
-      const name = str(node, 'name');
+      const name = leafString(node, 'name');
       if (name !== undefined) part.name = name;
       parts.push(part);
     }
@@ -220,28 +221,30 @@ function openInferenceMessage(
     }
     for (const { node: c } of indexed(child(node, 'tool_calls'))) {
       const call = child(c, 'tool_call');
-      parts.push(toolCall(str(call, 'id'), str(call, 'function.name'), val(call, 'function.arguments')));
+      parts.push(
+        toolCall(leafString(call, 'id'), leafString(call, 'function.name'), val(call, 'function.arguments')),
+      );
     }
-    const fnName = str(node, 'function_call_name');
+    const fnName = leafString(node, 'function_call_name');
     if (fnName) parts.push(toolCall(undefined, fnName, val(node, 'function_call_arguments_json')));
   }
   if (parts.length === 0) return undefined;
   const m = msg(role, direction, parts, { origin: 'flattenedAttribute', originName });
-  const name = str(node, 'name');
+  const name = leafString(node, 'name');
   if (name && role !== 'tool') m.name = name;
   return m;
 }
 
 function contentsText(contents: KeyNode | undefined): string | undefined {
   const texts = indexed(contents)
-    .map(({ node }) => str(node, 'message_content.text'))
+    .map(({ node }) => leafString(node, 'message_content.text'))
     .filter((t): t is string => t !== undefined);
   return texts.length ? texts.join('') : undefined;
 }
 
 function openInferenceContent(node: KeyNode | undefined): MessagePart | undefined {
   if (!node) return undefined;
-  const type = str(node, 'type') ?? 'text';
+  const type = leafString(node, 'type') ?? 'text';
   const text = val(node, 'text');
   switch (type) {
     case 'text':
@@ -249,13 +252,13 @@ function openInferenceContent(node: KeyNode | undefined): MessagePart | undefine
     case 'reasoning':
       return { type: 'reasoning', text: text === undefined || text === null ? '' : toText(text) };
     case 'image': {
-      const url = str(node, 'image.image.url');
+      const url = leafString(node, 'image.image.url');
       return contentParts([{ type: 'image_url', image_url: { url } }])[0];
     }
     case 'audio': {
       const part: MessagePart = { type: 'media', modality: 'audio' };
-      const url = str(node, 'audio.audio.url');
-      const mime = str(node, 'audio.audio.mime_type');
+      const url = leafString(node, 'audio.audio.url');
+      const mime = leafString(node, 'audio.audio.mime_type');
       if (url && !url.startsWith('data:')) part.uri = url;
       if (mime) part.mimeType = mime;
       return part;
@@ -288,8 +291,8 @@ export function toolDefinitions(attrs: Attributes, groups: FlattenedGroups): Too
     // 0.22 wrote the parameters schema under `arguments`.
     .map(({ node }) =>
       definition(
-        str(node, 'name'),
-        str(node, 'description'),
+        leafString(node, 'name'),
+        leafString(node, 'description'),
         val(node, 'parameters') ?? val(node, 'arguments'),
       ),
     )
@@ -303,15 +306,19 @@ export function toolDefinitions(attrs: Attributes, groups: FlattenedGroups): Too
         const d = s ? definitionFrom(s.value) : undefined;
         if (d) return d;
       }
-      return definition(str(node, 'tool.name'), str(node, 'tool.description'), val(node, 'tool.parameters'));
+      return definition(
+        leafString(node, 'tool.name'),
+        leafString(node, 'tool.description'),
+        val(node, 'tool.parameters'),
+      );
     })
     .filter((d): d is ToolDefinition => d !== undefined);
 }
 
 /** A definition in either the convention's flat shape or OpenAI's {type, function: {...}} shape. */
 function definitionFrom(v: unknown): ToolDefinition | undefined {
-  if (!isRecord(v)) return undefined;
-  const fn = isRecord(v.function) ? v.function : v;
+  if (!isPlainObject(v)) return undefined;
+  const fn = isPlainObject(v.function) ? v.function : v;
   return definition(asString(fn.name), asString(fn.description), fn.parameters ?? fn.input_schema);
 }
 

@@ -8,7 +8,8 @@ import type { Attributes } from '../records';
 import type { Message, MessageOrigin, MessagePart } from '../model';
 import { GenAi, GenAiEvents } from './keys';
 import { contentParts, structuredParts, textOfContent, toolCallParts } from './parts';
-import { asInt, asString, isRecord, readStructured } from './values';
+import { asInt, asString, readStructured } from './values';
+import { isPlainObject } from '../objects';
 
 /** What one form of content yielded for one call. */
 export interface MessageSource {
@@ -104,7 +105,7 @@ function structuredMessage(
   ctx: Ctx,
   position: number,
 ): Message | undefined {
-  if (!isRecord(m)) {
+  if (!isPlainObject(m)) {
     const parts = structuredParts(m);
     return parts.length
       ? msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)
@@ -137,7 +138,7 @@ function systemInstructions(value: unknown, ctx: Ctx): ReadMessages {
   if (!s) return { messages: [], unreadable: true };
   const list = Array.isArray(s.value) ? s.value : [s.value];
   // Either a list of parts (the convention) or, from some emitters, a list of system messages.
-  if (list.some((x) => isRecord(x) && (x.parts !== undefined || x.role !== undefined))) {
+  if (list.some((x) => isPlainObject(x) && (x.parts !== undefined || x.role !== undefined))) {
     const messages = list
       .map((m, i) => structuredMessage(m, 'input', ctx, i))
       .filter((m): m is Message => m !== undefined);
@@ -207,7 +208,7 @@ export function eventSource(events: readonly ContentEvent[]): MessageSource {
       }
       case GenAiEvents.operationDetails: {
         // The messages travel as event attributes; a logs bridge may have put them in a map body instead.
-        const attrs: Record<string, unknown> = { ...(isRecord(e.body) ? e.body : {}), ...e.attributes };
+        const attrs: Record<string, unknown> = { ...(isPlainObject(e.body) ? e.body : {}), ...e.attributes };
         const s = structuredSource(attrs, e.origin, e.name);
         out.input.push(...s.input);
         outputs.push(...s.output);
@@ -240,13 +241,13 @@ function bodyOrUndefined(e: ContentEvent): unknown {
 }
 
 function choiceMessage(body: unknown, ctx: Ctx, position: number): Message | undefined {
-  if (!isRecord(body)) {
+  if (!isPlainObject(body)) {
     const parts = contentParts(body);
     return parts.length
       ? Object.assign(msg('assistant', 'output', parts, ctx), { index: position })
       : undefined;
   }
-  const inner = isRecord(body.message) ? body.message : body;
+  const inner = isPlainObject(body.message) ? body.message : body;
   const m = providerMessage(inner, 'assistant', 'output', ctx, false) ?? msg('assistant', 'output', [], ctx);
   const finish = asString(body.finish_reason);
   if (finish) m.finishReason = finish;
@@ -268,7 +269,7 @@ export function providerMessage(
   ctx: Ctx,
   forceRole: boolean,
 ): Message | undefined {
-  if (!isRecord(body)) {
+  if (!isPlainObject(body)) {
     if (role === 'tool') {
       if (body === undefined || body === null) return undefined;
       return msg('tool', direction, [{ type: 'toolResult', result: textOfContent(body) }], ctx);
@@ -294,7 +295,7 @@ export function providerMessage(
     parts.push(...contentParts(body.content));
     // Azure AI Inference spells the choice's tool calls the SDK's way, `toolCalls`.
     parts.push(...toolCallParts(body.tool_calls ?? body.toolCalls));
-    if (isRecord(body.function_call)) parts.push(...toolCallParts([body.function_call]));
+    if (isPlainObject(body.function_call)) parts.push(...toolCallParts([body.function_call]));
   }
   if (parts.length === 0) return undefined;
   const m = msg(r, direction, parts, ctx);
@@ -330,7 +331,7 @@ export function providerMessageList(value: unknown, direction: Direction, ctx: C
   const messages: Message[] = [];
   list.forEach((item, i) => {
     const m =
-      isRecord(item) && (isRecord(item.message) || item.finish_reason !== undefined)
+      isPlainObject(item) && (isPlainObject(item.message) || item.finish_reason !== undefined)
         ? choiceMessage(item, ctx, i)
         : providerMessage(item, direction === 'input' ? 'user' : 'assistant', direction, ctx, false);
     if (m) {
@@ -346,7 +347,7 @@ export function providerMessageList(value: unknown, direction: Direction, ctx: C
 
 function messageList(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  if (isRecord(v)) {
+  if (isPlainObject(v)) {
     if (Array.isArray(v.messages)) return v.messages;
     if (Array.isArray(v.choices)) return v.choices;
     return [v];

@@ -1,4 +1,4 @@
-// Every attribute, event and scope name the GenAI normaliser reads, in one place. Each group names the
+// Every attribute, event and scope name the GenAI normalizer reads, in one place. Each group names the
 // convention (and generation) it comes from, so a reader can check a key against its source:
 // - OpenTelemetry GenAI semantic conventions (open-telemetry/semantic-conventions-genai, model/gen-ai/
 //   registry.yaml and events.yaml; deprecated names from semantic-conventions model/gen-ai/deprecated/),

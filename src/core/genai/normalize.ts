@@ -1,4 +1,4 @@
-// The GenAI normaliser: turns a raw span (and the log records correlated with it) into the domain Span,
+// The GenAI normalizer: turns a raw span (and the log records correlated with it) into the domain Span,
 // with an LlmCall when the span is a model call, and builds a trace's summary. It reads every generation
 // of the conventions; where several forms carry the content of one call it takes, for the input side and
 // the output side separately, the first form that has messages, in this order of richness:
@@ -26,7 +26,13 @@ import type {
   Usage,
 } from '../model';
 import { addUsage } from '../model';
-import type { Attributes, LogRecordData, SpanEventRecord, SpanRecord } from '../records';
+import {
+  EVENT_NAME_ATTRIBUTE,
+  type Attributes,
+  type LogRecordData,
+  type SpanEventRecord,
+  type SpanRecord,
+} from '../records';
 import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
 import {
   eventSource,
@@ -79,7 +85,6 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
 }
 
 /** The `event.name` attribute, for log records whose event name did not travel in the dedicated field. */
-const EVENT_NAME_ATTRIBUTE = 'event.name';
 const UNKNOWN_SERVICE = 'unknown_service';
 
 const SPAN_KINDS: readonly Span['kind'][] = [

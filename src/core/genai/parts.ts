@@ -4,7 +4,8 @@
 // {type: 'text'|'image_url'|...}, plus `tool_calls`). Unknown shapes become `other` parts, never errors.
 
 import type { MessagePart } from '../model';
-import { asString, isRecord, toAttrValue, toText } from './values';
+import { asString, toAttrValue, toText } from './values';
+import { isPlainObject } from '../objects';
 
 /** Part types of the GenAI input/output message JSON schemas (semantic-conventions gen-ai-*-messages). */
 const PartTypes = {
@@ -24,7 +25,7 @@ const PartTypes = {
 /** One typed part of gen_ai.input.messages / output.messages / system_instructions. */
 function structuredPart(p: unknown): MessagePart {
   if (typeof p === 'string') return { type: 'text', text: p };
-  if (!isRecord(p)) return { type: 'other', kind: typeof p, value: toAttrValue(p) };
+  if (!isPlainObject(p)) return { type: 'other', kind: typeof p, value: toAttrValue(p) };
   const type = asString(p.type);
   switch (type) {
     case PartTypes.text:
@@ -78,13 +79,13 @@ export function contentParts(content: unknown): MessagePart[] {
     const out: MessagePart[] = [];
     for (const item of content) {
       if (typeof item === 'string') out.push({ type: 'text', text: item });
-      else if (isRecord(item)) out.push(providerPart(item) ?? structuredPart(item));
+      else if (isPlainObject(item)) out.push(providerPart(item) ?? structuredPart(item));
       else if (item !== null && item !== undefined)
         out.push({ type: 'other', kind: typeof item, value: toAttrValue(item) });
     }
     return out;
   }
-  if (isRecord(content)) return [providerPart(content) ?? structuredPart(content)];
+  if (isPlainObject(content)) return [providerPart(content) ?? structuredPart(content)];
   return [{ type: 'text', text: toText(content) }];
 }
 
@@ -100,20 +101,20 @@ function providerPart(p: Record<string, unknown>): MessagePart | undefined {
       return { type: 'text', text: textField(p.refusal) };
     case 'image_url': {
       const img = p.image_url;
-      const url = isRecord(img) ? asString(img.url) : asString(img);
+      const url = isPlainObject(img) ? asString(img.url) : asString(img);
       return { type: 'media', modality: 'image', ...uriFields(url) };
     }
     case 'input_image':
       return { type: 'media', modality: 'image', ...uriFields(asString(p.image_url)) };
     case 'input_audio': {
-      const a = isRecord(p.input_audio) ? p.input_audio : {};
+      const a = isPlainObject(p.input_audio) ? p.input_audio : {};
       const format = asString(a.format);
       const out: MessagePart = { type: 'media', modality: 'audio', size: base64Size(a.data) };
       if (format) out.mimeType = `audio/${format}`;
       return dropUndefined(out);
     }
     case 'file': {
-      const f = isRecord(p.file) ? p.file : undefined;
+      const f = isPlainObject(p.file) ? p.file : undefined;
       if (!f) return undefined;
       const part: MessagePart = {
         type: 'media',
@@ -138,11 +139,11 @@ function providerPart(p: Record<string, unknown>): MessagePart | undefined {
 
 /** OpenAI `tool_calls`: [{id, type, function: {name, arguments}}], or already-flat {name, arguments}. */
 export function toolCallParts(toolCalls: unknown): MessagePart[] {
-  if (!Array.isArray(toolCalls)) return isRecord(toolCalls) ? toolCallParts([toolCalls]) : [];
+  if (!Array.isArray(toolCalls)) return isPlainObject(toolCalls) ? toolCallParts([toolCalls]) : [];
   const out: MessagePart[] = [];
   for (const c of toolCalls) {
-    if (!isRecord(c)) continue;
-    const fn = isRecord(c.function) ? c.function : c;
+    if (!isPlainObject(c)) continue;
+    const fn = isPlainObject(c.function) ? c.function : c;
     const name = asString(fn.name) ?? '';
     out.push(withId({ type: 'toolCall', name, arguments: argumentsText(fn.arguments) }, c.id));
   }
@@ -156,8 +157,8 @@ export function textOfContent(content: unknown): string {
     const texts: string[] = [];
     for (const item of content) {
       if (typeof item === 'string') texts.push(item);
-      else if (isRecord(item) && typeof item.text === 'string') texts.push(item.text);
-      else if (isRecord(item) && typeof item.content === 'string') texts.push(item.content);
+      else if (isPlainObject(item) && typeof item.text === 'string') texts.push(item.text);
+      else if (isPlainObject(item) && typeof item.content === 'string') texts.push(item.content);
       else return toText(content);
     }
     return texts.join('');

@@ -4,16 +4,8 @@
 import type { AttrValue, Attributes } from '../records';
 import type { Usage } from '../model';
 import { GenAi, OpenInference, Traceloop, UsageKeys } from './keys';
-import {
-  asBool,
-  asInt,
-  asString,
-  asStringList,
-  firstPresent,
-  isRecord,
-  readStructured,
-  toAttrValue,
-} from './values';
+import { asBool, asInt, asString, asStringList, firstPresent, readStructured, toAttrValue } from './values';
+import { isPlainObject } from '../objects';
 
 /** Usage from the first key of each list that holds an integer; `totalTokens` only when reported. */
 export function readUsage(attrs: Attributes): Usage {
@@ -92,7 +84,7 @@ export function invocationParameters(attrs: Attributes): Record<string, unknown>
   const raw = attrs[OpenInference.invocationParameters];
   if (raw === undefined || raw === null) return undefined;
   const s = readStructured(raw);
-  return s && isRecord(s.value) ? s.value : undefined;
+  return s && isPlainObject(s.value) ? s.value : undefined;
 }
 
 /** True/false when the call says whether it streamed; undefined when nothing says. */
@@ -117,32 +109,32 @@ export interface ModelFacts {
 
 export function readModelFacts(attrs: Attributes): ModelFacts {
   const f: ModelFacts = {};
-  const provider = str(attrs, [
+  const provider = firstString(attrs, [
     GenAi.providerName,
     GenAi.system,
     OpenInference.provider,
     OpenInference.system,
   ]);
   if (provider) f.provider = provider;
-  const operation = str(attrs, [GenAi.operationName, Traceloop.requestType]);
+  const operation = firstString(attrs, [GenAi.operationName, Traceloop.requestType]);
   if (operation) f.operation = operation;
   // OpenInference's llm.model_name holds the request's model until a response names one: it is the
   // response model only when it differs from the model in the invocation parameters.
   const oiModel = asString(attrs[OpenInference.modelName]);
   const invModel = asString(invocationParameters(attrs)?.model);
   const requestModel =
-    str(attrs, [GenAi.requestModel, OpenInference.requestModelName]) ?? invModel ?? oiModel;
+    firstString(attrs, [GenAi.requestModel, OpenInference.requestModelName]) ?? invModel ?? oiModel;
   if (requestModel) f.requestModel = requestModel;
   const responseModel =
-    str(attrs, [GenAi.responseModel, OpenInference.responseModelName]) ??
+    firstString(attrs, [GenAi.responseModel, OpenInference.responseModelName]) ??
     (oiModel !== undefined && invModel !== undefined && oiModel !== invModel ? oiModel : undefined);
   if (responseModel) f.responseModel = responseModel;
-  const responseId = str(attrs, [GenAi.responseId]);
+  const responseId = firstString(attrs, [GenAi.responseId]);
   if (responseId) f.responseId = responseId;
   return f;
 }
 
-function str(attrs: Attributes, keys: readonly string[]): string | undefined {
+function firstString(attrs: Attributes, keys: readonly string[]): string | undefined {
   for (const k of keys) {
     const s = asString(attrs[k]);
     if (s !== undefined) return s;

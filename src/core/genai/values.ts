@@ -3,11 +3,8 @@
 // values as AnyValue maps or as JSON text. Every reader returns undefined instead of throwing.
 
 import type { AttrValue, Attributes } from '../records';
+import { isPlainObject } from '../objects';
 import { parseJsonLenient } from './lenientJson';
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-}
 
 /** A non-empty string, or a number/boolean as text; anything else is undefined. */
 export function asString(v: unknown): string | undefined {
@@ -104,7 +101,7 @@ export function toAttrValue(v: unknown): AttrValue {
   )
     return v;
   if (Array.isArray(v)) return v.map(toAttrValue);
-  if (isRecord(v)) {
+  if (isPlainObject(v)) {
     const out: Record<string, AttrValue> = {};
     for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toAttrValue(x);
     return out;

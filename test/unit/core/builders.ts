@@ -1,4 +1,4 @@
-// Small typed builders of raw records for the normaliser and store tests: each test states only the
+// Small typed builders of raw records for the normalizer and store tests: each test states only the
 // attributes, events and log records it is about; ids, times, scope and resource get sane defaults.
 
 import type {

@@ -1,4 +1,4 @@
-// The GenAI normaliser on small hand-built records, one form of the conventions per test: what each
+// The GenAI normalizer on small hand-built records, one form of the conventions per test: what each
 // form yields, which form wins when several carry the same call, and what happens to bad values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

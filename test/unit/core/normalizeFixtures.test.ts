@@ -1,8 +1,8 @@
-// The normaliser on what the real instrumentation libraries sent (test/fixtures, captured by
+// The normalizer on what the real instrumentation libraries sent (test/fixtures, captured by
 // sample/captureFixtures.mjs): every library, scenario and encoding is decoded, ingested into a TraceStore
 // and read back as the conversation the view will show. The expected texts, tool calls and token counts
 // are the scenario's documented inputs and the mock model's documented answers (test/fixtures/README.md),
-// not values read back from the normaliser.
+// not values read back from the normalizer.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNormalizer } from '../../../src/core/genai/normalize';

@@ -1,4 +1,4 @@
-// The trace store: arrival order of spans and logs, re-normalisation, eviction of whole traces, the
+// The trace store: arrival order of spans and logs, re-normalization, eviction of whole traces, the
 // session and user indexes, and debounced change events driven by injected timers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,7 +86,7 @@ describe('TraceStore ingest', () => {
     assert.equal(call.llm!.missingContent, undefined);
   });
 
-  it('normalises a span again when its logs arrive after it', () => {
+  it('normalizes a span again when its logs arrive after it', () => {
     const { store } = makeStore();
     store.ingest(batch(turn(1)), 'otlp');
     const before = store.getTrace(traceId(1))!.spans.find((s) => s.llm)!;
@@ -292,7 +292,7 @@ describe('TraceStore change events', () => {
 });
 
 describe('TraceStore.setNormalizer', () => {
-  it('normalises every stored span again and re-indexes', () => {
+  it('normalizes every stored span again and re-indexes', () => {
     const { store, timers, events } = makeStore();
     store.ingest(batch([span({ attributes: { 'app.thread': 't-42' } })]), 'otlp');
     timers.fireAll();

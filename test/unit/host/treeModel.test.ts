@@ -1,4 +1,4 @@
-// The sidebar's pure model: which nodes each level has and how each reads, on traces normalised from the
+// The sidebar's pure model: which nodes each level has and how each reads, on traces normalized from the
 // real captures (the OpenTelemetry OpenAI instrumentation's tool-calling and failed turns).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,8 +1,7 @@
 // What `npm test` reports: a tier that could not run is a visible failure, never "0 failed".
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-// @ts-expect-error: a plain ES module of the scripts, without types
-import { describeTier, parseCounts, totalLine, totals } from '../../../scripts/lib/summary.mjs';
+import { describeTier, parseCounts, totalLine, totals } from '../../../scripts/lib/summary.cjs';
 
 test('counts are read from node:test and from the real-VS-Code tiers', () => {
   assert.deepEqual(parseCounts('ℹ tests 3\nℹ pass 2\nℹ fail 1\n'), { passed: 2, failed: 1 });

@@ -3,7 +3,7 @@
 // no failing test: it may not have run at all (its tools would not install, its host did not start).
 
 /** Reads a tier's "N passed, N failed" (or node:test's "ℹ pass N ... ℹ fail N") from its output. */
-export function parseCounts(text) {
+function parseCounts(text) {
   let m = /ℹ pass (\d+)[\s\S]*?ℹ fail (\d+)/.exec(text);
   if (m) return { passed: Number(m[1]), failed: Number(m[2]) };
   m = /(\d+) passed, (\d+|unknown) failed\s*$/m.exec(text);
@@ -12,7 +12,7 @@ export function parseCounts(text) {
 }
 
 /** One tier's line: what ran, and when it failed without a failing test, that it did not complete. */
-export function describeTier({ code, passed, failed, skipped }) {
+function describeTier({ code, passed, failed, skipped }) {
   if (skipped) return `did not run (${skipped})`;
   if (code === 0) return passed === undefined ? 'ok' : `${passed} passed, ${failed ?? 0} failed`;
   if (!failed) {
@@ -23,7 +23,7 @@ export function describeTier({ code, passed, failed, skipped }) {
 }
 
 /** Totals: a failed tier with no failing test counts as one failure, so the last line never says 0 failed. */
-export function totals(results) {
+function totals(results) {
   let passed = 0;
   let failed = 0;
   for (const r of results) {
@@ -35,8 +35,10 @@ export function totals(results) {
   return { passed, failed, failedTiers };
 }
 
-export function totalLine(results) {
+function totalLine(results) {
   const t = totals(results);
   const which = t.failedTiers.length ? ` (tiers failed: ${t.failedTiers.join(', ')})` : '';
   return `${t.passed} passed, ${t.failed} failed${which}`;
 }
+
+module.exports = { parseCounts, describeTier, totals, totalLine };
