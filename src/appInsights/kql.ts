@@ -1,0 +1,283 @@
+// Every KQL query the Application Insights source sends, built here and nowhere else, for both schemas:
+// the classic names of an Application Insights resource (`dependencies`, `customDimensions`, `timestamp`)
+// and the App* names of its Log Analytics workspace (`AppDependencies`, `Properties`, `TimeGenerated`).
+// A value that comes from the user or from a row (a session id, an operation id, a cursor) enters a query
+// only as a KQL string literal built by kqlString(), or after validation; nothing else is spliced in.
+// Every query is bounded in rows; the time range goes with the request (the Logs API's timespan).
+
+import { GenAi, OpenInference, SessionKeys, Traceloop, UsageKeys, UserKeys } from '../core/genai/keys';
+
+export type AppInsightsSchema = 'classic' | 'workspace';
+
+/** Column and table names of one schema. */
+interface Names {
+  requests: string;
+  dependencies: string;
+  traces: string;
+  exceptions: string;
+  time: string;
+  dims: string;
+  operationId: string;
+  parentId: string;
+  id: string;
+  name: string;
+  type: string;
+  duration: string;
+  success: string;
+  resultCode: string;
+  session: string;
+  user: string;
+  role: string;
+}
+
+export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
+  classic: {
+    requests: 'requests',
+    dependencies: 'dependencies',
+    traces: 'traces',
+    exceptions: 'exceptions',
+    time: 'timestamp',
+    dims: 'customDimensions',
+    operationId: 'operation_Id',
+    parentId: 'operation_ParentId',
+    id: 'id',
+    name: 'name',
+    type: 'type',
+    duration: 'duration',
+    success: 'success',
+    resultCode: 'resultCode',
+    session: 'session_Id',
+    user: 'user_AuthenticatedId',
+    role: 'cloud_RoleName',
+  },
+  workspace: {
+    requests: 'AppRequests',
+    dependencies: 'AppDependencies',
+    traces: 'AppTraces',
+    exceptions: 'AppExceptions',
+    time: 'TimeGenerated',
+    dims: 'Properties',
+    operationId: 'OperationId',
+    parentId: 'ParentId',
+    id: 'Id',
+    name: 'Name',
+    type: 'DependencyType',
+    duration: 'DurationMs',
+    success: 'Success',
+    resultCode: 'ResultCode',
+    session: 'SessionId',
+    user: 'UserAuthenticatedId',
+    role: 'AppRoleName',
+  },
+};
+
+/**
+ * A KQL string literal holding exactly `value`: double-quoted, with backslash, quote and every character
+ * outside printable ASCII escaped (`\uXXXX`), so no input can end the literal, start a comment or a new
+ * statement, or hide a line break.
+ */
+export function kqlString(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    for (let i = 0; i < ch.length; i++) {
+      const code = ch.charCodeAt(i);
+      if (ch === '"') out += '\\"';
+      else if (ch === '\\') out += '\\\\';
+      else if (code >= 0x20 && code < 0x7f) out += ch[i];
+      else out += `\\u${code.toString(16).padStart(4, '0')}`;
+    }
+  }
+  return `${out}"`;
+}
+
+/** A list of string literals for `in (...)`. */
+function kqlStringList(values: readonly string[]): string {
+  return values.map(kqlString).join(', ');
+}
+
+/** A custom dimension as a string: `tostring(customDimensions["gen_ai.system"])`. */
+function dim(n: Names, key: string): string {
+  return `tostring(${n.dims}[${kqlString(key)}])`;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_ID = /^[0-9a-f]{16,32}$/i;
+
+/** An operation id (trace id) as the exporter writes it: 32 hex characters (or a GUID from older SDKs). */
+export function isOperationId(value: string): boolean {
+  return HEX_ID.test(value) || GUID.test(value);
+}
+
+/** The dimensions that tell a GenAI span, whichever convention wrote it. */
+function genAiPredicate(n: Names): string {
+  const present = [
+    GenAi.operationName,
+    GenAi.system,
+    GenAi.providerName,
+    GenAi.requestModel,
+    Traceloop.requestType,
+    OpenInference.modelName,
+  ].map((k) => `isnotempty(${dim(n, k)})`);
+  return [
+    ...present,
+    `${dim(n, OpenInference.spanKind)} =~ "LLM"`,
+    // The Python exporter writes "GenAI | <gen_ai.system>" as the dependency type.
+    `${n.type} startswith "GenAI"`,
+  ].join(' or ');
+}
+
+/** Dimensions kept in list rows: what the tree and Find by Session need, never message content. */
+export const SUMMARY_KEYS: readonly string[] = [
+  GenAi.operationName,
+  GenAi.system,
+  GenAi.providerName,
+  GenAi.requestModel,
+  GenAi.responseModel,
+  GenAi.responseFinishReasons,
+  GenAi.agentName,
+  GenAi.toolName,
+  ...UsageKeys.input,
+  ...UsageKeys.output,
+  ...UsageKeys.total,
+  ...UsageKeys.cachedInput,
+  ...UsageKeys.reasoning,
+  Traceloop.requestType,
+  Traceloop.spanKind,
+  OpenInference.spanKind,
+  OpenInference.modelName,
+  OpenInference.provider,
+  OpenInference.system,
+  'error.type',
+  ...SessionKeys,
+  ...UserKeys,
+];
+
+/** How much of the end of the input messages a list row carries, to show what the turn asked. */
+export const QUESTION_TAIL_CHARS = 1500;
+
+/**
+ * Where a page of the list ends (newest first): the next page holds rows older than `timeIso`, and the rows
+ * at exactly that time that the pages so far did not show.
+ */
+export interface ListCursor {
+  timeIso: string;
+  idsAtTime: string[];
+}
+
+/**
+ * Recent LLM calls, newest first: one row per GenAI dependency, with the summary dimensions and the tail of
+ * its input messages (for the question), never the whole content. Pages on with `after`.
+ *
+ * Columns: callTime, id, operationId, parentId, name, type, durationMs, success, resultCode, role, session,
+ * user, dims (a bag of SUMMARY_KEYS), inputTail.
+ */
+export function recentCallsQuery(schema: AppInsightsSchema, limit: number, after?: ListCursor): string {
+  const n = SCHEMA_NAMES[schema];
+  const lines = [`${n.dependencies}`, `| where ${genAiPredicate(n)}`];
+  if (after) {
+    const t = `datetime(${validIsoTime(after.timeIso)})`;
+    const seen = after.idsAtTime.length ? ` and ${n.id} !in (${kqlStringList(after.idsAtTime)})` : '';
+    lines.push(`| where ${n.time} < ${t} or (${n.time} == ${t}${seen})`);
+  }
+  lines.push(
+    `| order by ${n.time} desc, ${n.id} desc`,
+    `| take ${boundedInt(limit, 1, 1000)}`,
+    ...summaryProjection(n),
+  );
+  return lines.join('\n');
+}
+
+function summaryProjection(n: Names): string[] {
+  const packed = SUMMARY_KEYS.map((k) => `${kqlString(k)}, ${n.dims}[${kqlString(k)}]`).join(', ');
+  const input = `tostring(${n.dims}[${kqlString(GenAi.inputMessages)}])`;
+  const openInferenceInput = `tostring(${n.dims}[${kqlString(OpenInference.inputValue)}])`;
+  return [
+    `| extend inputText = iff(isnotempty(${input}), ${input}, ${openInferenceInput})`,
+    `| project callTime = ${n.time}, id = ${n.id}, operationId = ${n.operationId}, parentId = ${n.parentId},`,
+    `    name = ${n.name}, type = ${n.type}, durationMs = todouble(${n.duration}), success = ${n.success},`,
+    `    resultCode = ${n.resultCode}, role = ${n.role}, session = ${n.session}, user = ${n.user},`,
+    `    dims = bag_pack(${packed}),`,
+    `    inputTail = substring(inputText, max_of(0, strlen(inputText) - ${QUESTION_TAIL_CHARS}))`,
+  ];
+}
+
+export type PersonKind = 'session' | 'user';
+
+/**
+ * The operations (traces) of one session or one user, oldest first: the id is matched on the column the
+ * exporter moves session.id / enduser.id into, and on every dimension that names a session or user (the
+ * configured ones first). One row per operation with its first time.
+ */
+export function operationsOfQuery(
+  schema: AppInsightsSchema,
+  kind: PersonKind,
+  id: string,
+  extraKeys: readonly string[],
+  limit: number,
+): string {
+  const n = SCHEMA_NAMES[schema];
+  const keys = [...new Set([...extraKeys, ...(kind === 'session' ? SessionKeys : UserKeys)])];
+  const column = kind === 'session' ? n.session : n.user;
+  const value = kqlString(id);
+  const match = [`${column} == ${value}`, ...keys.map((k) => `${dim(n, k)} == ${value}`)].join(' or ');
+  return [
+    `union ${n.dependencies}, ${n.requests}`,
+    `| where ${match}`,
+    `| summarize firstTime = min(${n.time}), calls = countif(${genAiPredicate(n)}) by operationId = ${n.operationId}`,
+    `| order by firstTime asc`,
+    `| take ${boundedInt(limit, 1, 500)}`,
+  ].join('\n');
+}
+
+/**
+ * Every row of the given operations: requests and dependencies (spans), traces (log records), exceptions.
+ * `table` says which table a row came from; the mapping reads each row by its own table's column names.
+ */
+export function operationRowsQuery(schema: AppInsightsSchema, operationIds: readonly string[], limit: number): string {
+  const n = SCHEMA_NAMES[schema];
+  const ids = validOperationIds(operationIds);
+  return [
+    `union withsource = table ${n.requests}, ${n.dependencies}, ${n.traces}, ${n.exceptions}`,
+    `| where ${n.operationId} in (${kqlStringList(ids)})`,
+    `| order by ${n.time} asc`,
+    `| take ${boundedInt(limit, 1, 20000)}`,
+  ].join('\n');
+}
+
+/**
+ * Message content that newer workspaces keep apart from the spans (AppGenAIContent), for the given
+ * operations. `union isfuzzy=true` with an empty table of the same key keeps the query valid, and its answer
+ * empty, where the workspace has no such table. The columns are not a published list: every column comes
+ * back and the mapping reads the ones it knows.
+ */
+export function genAiContentQuery(operationIds: readonly string[], limit: number): string {
+  const ids = validOperationIds(operationIds);
+  return [
+    `union isfuzzy=true (datatable(OperationId: string, ParentSpanId: string) []), AppGenAIContent`,
+    `| where OperationId in (${kqlStringList(ids)})`,
+    `| take ${boundedInt(limit, 1, 20000)}`,
+  ].join('\n');
+}
+
+/** The schema of AppGenAIContent, to learn which columns a workspace has. */
+export function genAiContentSchemaQuery(): string {
+  return 'AppGenAIContent | getschema | project ColumnName, ColumnType';
+}
+
+function validOperationIds(ids: readonly string[]): string[] {
+  const bad = ids.find((id) => !isOperationId(id));
+  if (bad !== undefined) throw new RangeError(`not an operation id: ${JSON.stringify(bad.slice(0, 80))}`);
+  if (ids.length === 0) throw new RangeError('no operation ids');
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
+function validIsoTime(iso: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$/.test(iso) || Number.isNaN(Date.parse(iso))) {
+    throw new RangeError(`not an ISO time: ${JSON.stringify(iso.slice(0, 40))}`);
+  }
+  return iso;
+}
+
+function boundedInt(n: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.trunc(Number.isFinite(n) ? n : min)));
+}
