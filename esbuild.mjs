@@ -1,4 +1,5 @@
-// Two bundles: the extension (Node, CommonJS, `vscode` external) and the conversation webview (browser).
+// The extension (Node, CommonJS, `vscode` external; @azure/identity in a bundle of its own, loaded on
+// demand) and the conversation webview (browser).
 // Type checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
@@ -17,7 +18,8 @@ const common = {
 const contexts = [
   await esbuild.context({
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    // azureIdentity.js is loaded only when its credentials are chosen (src/host/appInsightsController.ts).
+    entryPoints: { extension: 'src/extension.ts', azureIdentity: 'src/appInsights/azureIdentity.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

@@ -13,10 +13,12 @@ import {
   launchChromium,
   logger,
   makeTempDir,
+  onCleanup,
   prepareProfile,
   run,
   startCodeServer,
 } from './lib/harness.mjs';
+import { startCloudStandIn } from './lib/cloudStandIn.mjs';
 
 const log = logger('ext-tests');
 const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 240000);
@@ -51,10 +53,15 @@ try {
   const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort });
   writeFileSync(path.join(workspace, 'README.md'), 'LLM Trace Inspector extension-host test workspace\n');
   const port = await freePort();
+  // Application Insights stands in on loopback; the extension host trusts its certificate and finds the
+  // stand-in az on its login shell's PATH.
+  const cloud = await startCloudStandIn(tmp, { log });
+  onCleanup(() => cloud.close());
   await startCodeServer(profile, {
     port,
     folder: workspace,
     extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+    env: cloud.env,
   });
   log('code-server up on port', port, '; receiver port', receiverPort);
   const browser = await launchChromium(path.join(tmp, 'chromium'));

@@ -4,7 +4,7 @@
 // read the conversation in the webview. Screenshots go to test-results/ (git-ignored).
 // Prints "N passed, N failed".
 import path from 'node:path';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import {
   ROOT,
@@ -22,6 +22,7 @@ import {
   sleep,
   startCodeServer,
 } from './lib/harness.mjs';
+import { WORKSPACE, startCloudStandIn } from './lib/cloudStandIn.mjs';
 
 const log = logger('ui-test');
 const RESULTS = path.join(ROOT, 'test-results');
@@ -86,16 +87,21 @@ try {
 
   const tmp = makeTempDir('lti-ui-');
   const receiverPort = await freePort();
+  // Application Insights on loopback: the stand-in Logs API and az (the connection is added later).
+  const cloud = await startCloudStandIn(tmp, { log });
+  onCleanup(() => cloud.close());
   const profile = prepareProfile(tmp, {
     'llmTraceInspector.receiver.port': receiverPort,
     'workbench.colorTheme': 'Default Dark Modern',
+    'llmTraceInspector.appInsights.endpoint': cloud.endpoint,
+    'llmTraceInspector.appInsights.credential': 'azureCli',
   });
   installExtension(profile, vsix);
   log('installed', path.basename(vsix));
   const workspace = path.join(tmp, 'workspace');
   mkdirSync(workspace, { recursive: true });
   const port = await freePort();
-  await startCodeServer(profile, { port, folder: workspace });
+  await startCodeServer(profile, { port, folder: workspace, env: cloud.env });
   const browser = await launchChromium(path.join(tmp, 'chromium'), {
     viewport: { width: 1500, height: 950 },
   });
@@ -419,6 +425,60 @@ try {
     assert(/handle_turn|no longer in the store/.test(text), 'no conversation panel after the reload');
     await page.screenshot({ path: path.join(RESULTS, 'ui-after-reload.png') });
   });
+
+  await check(
+    'the Application Insights view lists production LLM calls and opens one as a conversation',
+    async () => {
+      await page.keyboard.press('F1');
+      await page.keyboard.type('View: Close All Editors');
+      await page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'Close All Editors' })
+        .first()
+        .waitFor();
+      await page.keyboard.press('Enter');
+      // Connected as a team would share it: the setting holds only the workspace id.
+      const settingsFile = path.join(profile.userDataDir, 'User', 'settings.json');
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+      settings['llmTraceInspector.appInsights.connections'] = [
+        { name: 'prod-insights', workspaceId: WORKSPACE },
+      ];
+      writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+      const pane = page.locator('.pane', {
+        has: page.locator('.pane-header', { hasText: 'Application Insights' }),
+      });
+      const header = pane.locator('.pane-header').first();
+      if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+      await pane.locator('.monaco-list-row', { hasText: 'prod-insights' }).waitFor({ timeout: 30000 });
+      const callRow = pane.locator('.monaco-list-row[aria-level="2"]', { hasText: ' tok' });
+      await callRow.first().waitFor({ timeout: 30000 });
+      const text = (await pane.innerText()).replace(/\s+/g, ' ');
+      assert(
+        /last 1 hour · \d+ LLM calls/.test(text),
+        `the connection row lacks its range and count: "${text.slice(0, 300)}"`,
+      );
+      await sleep(500);
+      await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-list.png') });
+      await pane.locator('.monaco-list-row[aria-level="2"]', { hasText: 'Lisbon' }).first().click();
+      const end = Date.now() + 30000;
+      let frame;
+      while (!frame && Date.now() < end) {
+        for (const f of page.frames()) {
+          const meta = await f
+            .locator('#lti-root .lti-meta')
+            .first()
+            .innerText({ timeout: 200 })
+            .catch(() => '');
+          if (/Application Insights/.test(meta) && (await f.$('#lti-root .lti-call'))) frame = f;
+        }
+        if (!frame) await sleep(300);
+      }
+      assert(frame, 'no conversation of a production trace');
+      const body = await frame.locator('#lti-root').innerText();
+      assert(/Lisbon/.test(body), 'the production conversation lacks its messages');
+      await sleep(500);
+      await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-conversation.png') });
+    },
+  );
 
   await browser.close().catch(() => {});
   exitCode = results.every((r) => r.ok) ? 0 : 1;

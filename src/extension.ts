@@ -5,10 +5,15 @@ import * as vscode from 'vscode';
 import { scopedLogger } from './core/logger';
 import { TraceStore } from './core/store';
 import { createNormalizer } from './core/genai/normalize';
+import type { Normalizer } from './core/store';
 import { noopTracer } from './otlp/httpReceiver';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
-import { affectsNormalization, affectsReceiver, readConfig } from './host/config';
+import { affectsAppInsights, affectsNormalization, affectsReceiver, readConfig } from './host/config';
+import { AppInsightsController } from './host/appInsightsController';
+import { CloudTreeProvider } from './host/cloudTree';
+import { TraceSources } from './host/sources';
+import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
 import { CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
@@ -38,10 +43,29 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     showCollapseAll: true,
   });
   tree.attach(treeView);
-  const panels = new ConversationPanels(context.extensionUri, store, rootLogger, (traceId, spanId) => {
-    void treeView.reveal({ kind: 'span', traceId, spanId }, { select: true, focus: false, expand: true });
+
+  // Every source behind one interface; each Application Insights connection has a store of its own, so a
+  // cloud query never evicts a local trace.
+  const sources = new TraceSources(new LocalSource(store));
+  const currentNormalizer = (): Normalizer => {
+    const c = readConfig();
+    return createNormalizer({ sessionAttributes: c.sessionAttributes, userAttributes: c.userAttributes });
+  };
+  const cloud = new AppInsightsController(sources, rootLogger, currentNormalizer, context.extensionPath);
+  const cloudTree = new CloudTreeProvider(cloud);
+  const cloudView = vscode.window.createTreeView(Views.appInsights, {
+    treeDataProvider: cloudTree,
+    showCollapseAll: true,
+  });
+  const panels = new ConversationPanels(context.extensionUri, sources, rootLogger, (target) => {
+    const node = { kind: 'span' as const, traceId: target.traceId, spanId: target.spanId };
+    const reveal = { select: true, focus: false, expand: true };
+    if (target.sourceId) void cloudView.reveal({ ...node, sourceId: target.sourceId }, reveal);
+    else void treeView.reveal(node, reveal);
   });
   const statusBar = new ReceiverStatusBar(receiver);
+  // A connection is queried when its view is first shown, not at activation.
+  cloud.setViewVisible(cloudView.visible);
 
   context.subscriptions.push(
     channel,
@@ -51,7 +75,16 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     treeView,
     panels,
     statusBar,
-    ...registerCommands({ store, receiver, tree, treeView, panels, log: channel }),
+    sources,
+    cloud,
+    cloudTree,
+    cloudView,
+    cloud.onDidChange(() => cloudTree.refresh()),
+    sources.onDidChangeTraces(({ sourceId }) => {
+      if (sourceId !== LOCAL_SOURCE_ID) cloudTree.refresh();
+    }),
+    cloudView.onDidChangeVisibility((e) => cloud.setViewVisible(e.visible)),
+    ...registerCommands({ store, receiver, tree, treeView, panels, log: channel, sources, cloud, cloudTree }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
@@ -66,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
           }),
         );
       }
+      if (affectsAppInsights(e) || affectsNormalization(e)) cloud.reload();
     }),
   );
 
@@ -82,7 +116,15 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   }
 
   logger.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return createApi({ store, receiver, tree, panels, activationMs: performance.now() - started });
+  return createApi({
+    store,
+    receiver,
+    tree,
+    panels,
+    cloud,
+    cloudTree,
+    activationMs: performance.now() - started,
+  });
 }
 
 export function deactivate(): void {

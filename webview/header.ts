@@ -48,6 +48,7 @@ export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: 
   );
   const meta = h('p', { className: 'lti-meta' });
   const metaParts = [
+    state.sourceLabel,
     trace.service,
     `started ${formatTime(trace.startMs)}`,
     trace.models.length > 0 ? trace.models.join(', ') : undefined,
@@ -150,17 +151,58 @@ export function callOutline(
   return nav;
 }
 
-/** What the view shows for a trace the store no longer has (cleared, evicted, from an earlier session). */
-export function missingTrace(traceId: string, ctx: ViewContext): HTMLElement {
+/**
+ * What the view shows for a trace the store does not have: a local one cleared, evicted or from an earlier
+ * session; a cloud one whose rows could not be fetched (the error says why and what to do).
+ */
+export function missingTrace(
+  traceId: string,
+  ctx: ViewContext,
+  sourceLabel?: string,
+  loadError?: string,
+): HTMLElement {
+  const cloud = sourceLabel !== undefined;
+  const text = loadError
+    ? loadError
+    : cloud
+      ? `No rows of this operation were found in ${sourceLabel} within the last 30 days: it may be older, or the connection has changed.`
+      : 'Local traces are kept in memory: this one was cleared, evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces), or received before the window was reloaded. Run the app again to send a new trace.';
+  return h(
+    'div',
+    { className: 'lti-empty', attrs: { role: loadError ? 'alert' : 'status' } },
+    icon(loadError ? 'error' : 'search-stop', 'lti-empty-icon'),
+    h('h1', {
+      text: loadError
+        ? 'This trace could not be fetched'
+        : cloud
+          ? 'This trace was not found'
+          : 'This trace is no longer in the store',
+    }),
+    h('p', { text }),
+    h('div', { className: 'lti-ids' }, idChip('Trace', traceId, 'trace id', ctx)),
+  );
+}
+
+/** While a cloud source fetches the rows of the trace. */
+export function loadingTrace(state: ConversationState): HTMLElement {
   return h(
     'div',
     { className: 'lti-empty', attrs: { role: 'status' } },
-    icon('search-stop', 'lti-empty-icon'),
-    h('h1', { text: 'This trace is no longer in the store' }),
+    icon('loading', 'lti-empty-icon codicon-modifier-spin'),
+    h('h1', { text: 'Fetching the trace' }),
     h('p', {
-      text: 'Local traces are kept in memory: this one was cleared, evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces), or received before the window was reloaded. Run the app again to send a new trace.',
+      text: `Reading every row of operation ${state.target.traceId} from ${state.sourceLabel ?? 'its source'}...`,
     }),
-    h('div', { className: 'lti-ids' }, idChip('Trace', traceId, 'trace id', ctx)),
+  );
+}
+
+/** Where a cloud trace came from, and what its source knows about missing content. */
+export function sourceNotes(state: ConversationState): HTMLElement | undefined {
+  if (!state.notes?.length) return undefined;
+  return h(
+    'div',
+    { className: 'lti-source-notes', attrs: { role: 'note' } },
+    ...state.notes.map((note) => h('p', {}, icon('info'), h('span', { text: note }))),
   );
 }
 

@@ -5,7 +5,7 @@
 
 import type { Message, MessagePart } from '../src/core/model';
 import { append, h, icon, iconButton, lazyDetails } from './dom';
-import { formatCount } from '../src/core/format';
+import { formatCount, formatCut } from '../src/core/format';
 import { formatBytes, prettyJson, prettyJsonText } from './format';
 import { codeBlock, isExternalHref, LINK_HREF_ATTRIBUTE, renderMarkdown } from './markdown';
 
@@ -296,7 +296,9 @@ export function messageElement(message: Message, ctx: ViewContext): HTMLElement 
           'p',
           { className: 'lti-note lti-note-warning' },
           icon('warning'),
-          'This text was cut upstream, before it reached the inspector: what follows is all that arrived.',
+          message.truncatedAt
+            ? `This text was ${formatCut(message.truncatedAt)} upstream (a length limit of the exporter or SDK on the way), before it reached the inspector: what follows is all that arrived.`
+            : 'This text was cut upstream, before it reached the inspector: what follows is all that arrived.',
         ),
       );
     }

@@ -5,7 +5,7 @@
 import type { CallView, ConversationState } from '../src/protocol/conversation';
 import { h } from './dom';
 import { callCard, callElementId, type CallCardContext } from './callCard';
-import { callOutline, missingTrace, noCalls, traceHeader } from './header';
+import { callOutline, loadingTrace, missingTrace, noCalls, sourceNotes, traceHeader } from './header';
 
 interface CardEntry {
   signature: string;
@@ -39,10 +39,14 @@ export class ConversationView {
 
   render(state: ConversationState): void {
     const trace = state.trace;
-    if (!trace) {
+    if (!trace || (state.loading && state.calls.length === 0)) {
       this.cards.clear();
-      this.root.replaceChildren(missingTrace(state.target.traceId, this.options));
-      this.root.setAttribute('aria-busy', 'false');
+      this.root.replaceChildren(
+        state.loading
+          ? loadingTrace(state)
+          : missingTrace(state.target.traceId, this.options, state.sourceLabel, state.loadError),
+      );
+      this.root.setAttribute('aria-busy', state.loading ? 'true' : 'false');
       return;
     }
     const header = traceHeader(trace, state, this.options);
@@ -74,6 +78,8 @@ export class ConversationView {
     });
     this.cards = next;
     const parts: Node[] = [header];
+    const notes = sourceNotes(state);
+    if (notes) parts.push(notes);
     if (state.calls.length > 1) parts.push(callOutline(state.calls, trace, (spanId) => this.select(spanId)));
     parts.push(state.calls.length > 0 ? calls : noCalls(state));
     this.root.replaceChildren(...parts);

@@ -6,6 +6,9 @@
 // Every query is bounded in rows; the time range goes with the request (the Logs API's timespan).
 
 import { GenAi, OpenInference, SessionKeys, Traceloop, UsageKeys, UserKeys } from '../core/genai/keys';
+import type { PersonKind } from '../core/source';
+
+export type { PersonKind };
 
 export type AppInsightsSchema = 'classic' | 'workspace';
 
@@ -156,8 +159,10 @@ export const SUMMARY_KEYS: readonly string[] = [
 export const QUESTION_TAIL_CHARS = 1500;
 
 /**
- * Where a page of the list ends (newest first): the next page holds rows older than `timeIso`, and the rows
- * at exactly that time that the pages so far did not show.
+ * Where a page of the list ends (newest first): the next page holds rows older than the millisecond of
+ * `timeIso`, and the rows within that millisecond that the pages so far did not show (`idsAtTime` lists
+ * the ones they did). Milliseconds, because the client hands datetimes back as Date: the service keeps
+ * 100 ns, so rows a fraction of a millisecond apart would otherwise fall between two pages.
  */
 export interface ListCursor {
   timeIso: string;
@@ -175,9 +180,9 @@ export function recentCallsQuery(schema: AppInsightsSchema, limit: number, after
   const n = SCHEMA_NAMES[schema];
   const lines = [`${n.dependencies}`, `| where ${genAiPredicate(n)}`];
   if (after) {
-    const t = `datetime(${validIsoTime(after.timeIso)})`;
+    const t = `datetime(${toMillisecond(validIsoTime(after.timeIso))})`;
     const seen = after.idsAtTime.length ? ` and ${n.id} !in (${kqlStringList(after.idsAtTime)})` : '';
-    lines.push(`| where ${n.time} < ${t} or (${n.time} == ${t}${seen})`);
+    lines.push(`| where ${n.time} < ${t} or (${n.time} < ${t} + 1ms${seen})`);
   }
   lines.push(
     `| order by ${n.time} desc, ${n.id} desc`,
@@ -200,8 +205,6 @@ function summaryProjection(n: Names): string[] {
     `    inputTail = substring(inputText, max_of(0, strlen(inputText) - ${QUESTION_TAIL_CHARS}))`,
   ];
 }
-
-export type PersonKind = 'session' | 'user';
 
 /**
  * The operations (traces) of one session or one user, oldest first: the id is matched on the column the
@@ -233,7 +236,11 @@ export function operationsOfQuery(
  * Every row of the given operations: requests and dependencies (spans), traces (log records), exceptions.
  * `table` says which table a row came from; the mapping reads each row by its own table's column names.
  */
-export function operationRowsQuery(schema: AppInsightsSchema, operationIds: readonly string[], limit: number): string {
+export function operationRowsQuery(
+  schema: AppInsightsSchema,
+  operationIds: readonly string[],
+  limit: number,
+): string {
   const n = SCHEMA_NAMES[schema];
   const ids = validOperationIds(operationIds);
   return [
@@ -272,10 +279,18 @@ function validOperationIds(ids: readonly string[]): string[] {
 }
 
 function validIsoTime(iso: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$/.test(iso) || Number.isNaN(Date.parse(iso))) {
+  // Date.parse rolls 2026-02-30 over to March (and 24:00 to the next day): a real time reads back the same.
+  const ms = Date.parse(iso);
+  const real = !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === iso.slice(0, 19);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$/.test(iso) || !real) {
     throw new RangeError(`not an ISO time: ${JSON.stringify(iso.slice(0, 40))}`);
   }
   return iso;
+}
+
+/** The time cut to its millisecond (the precision of a Date). */
+function toMillisecond(iso: string): string {
+  return iso.replace(/(\.\d{3})\d+Z$/, '$1Z');
 }
 
 function boundedInt(n: number, min: number, max: number): number {

@@ -7,6 +7,11 @@ export function formatCount(n: number): string {
   return integer.format(n);
 }
 
+/** Where a value was cut on the way, e.g. "cut at 262,144 bytes". */
+export function formatCut(at: { limit: number; unit: 'bytes' | 'characters' }): string {
+  return `cut at ${integer.format(at.limit)} ${at.unit}`;
+}
+
 /** 812 -> "812", 12345 -> "12.3k", 2500000 -> "2.5M". */
 export function formatTokens(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '?';

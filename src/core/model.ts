@@ -2,7 +2,7 @@
 // conversation, usage and dimensions. It is plain, JSON-serialisable data (no classes, no Maps) so the
 // host can hand it to the webview unchanged. Which source the data came from is recorded, never relied on.
 
-import type { AttrValue, Attributes } from './records';
+import type { AttrValue, Attributes, Truncation } from './records';
 
 export type SourceKind = 'otlp' | 'file' | 'appInsights';
 
@@ -37,6 +37,11 @@ export interface Message {
   index?: number;
   /** True when the value it came from was visibly cut (invalid JSON, a known truncation marker). */
   truncated?: boolean;
+  /**
+   * Where the value it came from was cut, when the source knew (e.g. an exporter's 262,144-byte limit).
+   * Set only together with `truncated`; the message holds what arrived before the cut and nothing more.
+   */
+  truncatedAt?: Truncation;
 }
 
 export interface Usage {

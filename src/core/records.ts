@@ -9,6 +9,16 @@ export type AttrValue =
 
 export type Attributes = Record<string, AttrValue>;
 
+/**
+ * Where a source saw a value cut before it arrived: at `limit` UTF-8 bytes or UTF-16 characters (a length
+ * limit of an SDK, an exporter or a backend). Only recorded when the source can tell; the value itself
+ * stays as it arrived, and nothing is added after the cut.
+ */
+export interface Truncation {
+  limit: number;
+  unit: 'bytes' | 'characters';
+}
+
 /** The log-record attribute that names an event, when the record's own event name field is empty. */
 export const EVENT_NAME_ATTRIBUTE = 'event.name';
 
@@ -62,6 +72,8 @@ export interface SpanRecord {
   resource: Attributes;
   scope: InstrumentationScope;
   droppedAttributesCount?: number;
+  /** Attributes whose value was cut on the way (attribute key -> where), when the source could tell. */
+  truncated?: Record<string, Truncation>;
 }
 
 export interface LogRecordData {
@@ -77,6 +89,10 @@ export interface LogRecordData {
   spanId?: string;
   resource: Attributes;
   scope: InstrumentationScope;
+  /** Set when the source saw the body cut on the way (a string body then holds what arrived). */
+  truncatedBody?: Truncation;
+  /** Attributes whose value was cut on the way (attribute key -> where), when the source could tell. */
+  truncated?: Record<string, Truncation>;
 }
 
 /** One decoded export request (or a part of a query result), whatever its source. */

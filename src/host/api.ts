@@ -2,7 +2,10 @@
 // receiver and the store through it; it never exposes a way to change them except through commands.
 
 import type * as vscode from 'vscode';
+import type { SourceStatus } from '../appInsights/source';
 import type { Trace, TraceSummary } from '../core/model';
+import type { AppInsightsController } from './appInsightsController';
+import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import type { TraceStore } from '../core/store';
 import type { ConversationPanels } from './conversationPanel';
 import type { ReceiverController, ReceiverState } from './receiverController';
@@ -33,11 +36,20 @@ export interface LlmTraceInspectorApi {
   treeSnapshot(depth?: number): TreeItemSnapshot[];
   /** The line shown above the tree (pause, session filter), if any. */
   treeMessage(): string | undefined;
-  /** Trace ids with an open conversation panel. */
+  /** Trace ids with an open conversation panel (`sourceId|traceId` for a cloud trace). */
   openConversations(): string[];
+  /** The Application Insights connections, with where each stands. */
+  cloudConnections(): { sourceId: string; label: string; status: SourceStatus; schema: string }[];
+  /** What a connection holds now (listed or fetched), newest first. */
+  cloudTraces(sourceId: string): TraceSummary[];
+  cloudTrace(sourceId: string, traceId: string): Trace | undefined;
+  /** The Application Insights view as the user sees it, `depth` levels deep. */
+  cloudTreeSnapshot(depth?: number): { label: string; description: string; contextValue: string }[][];
 }
 
 export function createApi(deps: {
+  cloud: AppInsightsController;
+  cloudTree: CloudTreeProvider;
   store: TraceStore;
   receiver: ReceiverController;
   tree: TraceTreeProvider;
@@ -85,6 +97,31 @@ export function createApi(deps: {
       return tree.message;
     },
     openConversations: () => panels.openTraceIds,
+    cloudConnections: () =>
+      deps.cloud.list().map((s) => ({ sourceId: s.id, label: s.label, status: s.status, schema: s.schema })),
+    cloudTraces: (sourceId) => {
+      const store = deps.cloud.get(sourceId)?.store;
+      store?.flush();
+      return store?.list() ?? [];
+    },
+    cloudTrace: (sourceId, traceId) => deps.cloud.get(sourceId)?.store.getTrace(traceId),
+    cloudTreeSnapshot: (depth = 2) => {
+      const level = (
+        nodes: CloudNode[],
+        d: number,
+      ): { label: string; description: string; contextValue: string }[][] =>
+        nodes.map((node) => {
+          const item = deps.cloudTree.getTreeItem(node);
+          const row = {
+            label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+            description: typeof item.description === 'string' ? item.description : '',
+            contextValue: item.contextValue ?? '',
+          };
+          const children = d > 1 ? level(deps.cloudTree.getChildren(node), d - 1).flat() : [];
+          return [row, ...children];
+        });
+      return level(deps.cloudTree.getChildren(), depth);
+    },
   };
 }
 

@@ -3,12 +3,16 @@
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
 import type { TraceSummary } from '../core/model';
+import type { PersonKind } from '../core/source';
 import type { TraceStore } from '../core/store';
 import type { ConversationTarget } from '../protocol/conversation';
+import type { AppInsightsController } from './appInsightsController';
+import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import { copyAsMarkdown, type ConversationPanels } from './conversationPanel';
 import { updateEffectiveSetting } from './config';
 import { Commands, Views } from './ids';
 import type { ReceiverController } from './receiverController';
+import type { SourceCatalog } from './sources';
 import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
 
@@ -19,6 +23,16 @@ export interface CommandDeps {
   treeView: vscode.TreeView<TreeNode>;
   panels: ConversationPanels;
   log: vscode.LogOutputChannel;
+  sources: SourceCatalog;
+  cloud: AppInsightsController;
+  cloudTree: CloudTreeProvider;
+}
+
+/** A connection's source id from a tree node (or the id itself, from scripts). */
+function sourceIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  const node = arg as Partial<CloudNode> | undefined;
+  return typeof node?.sourceId === 'string' ? node.sourceId : undefined;
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -42,15 +56,41 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       openTrace(deps, typeof traceId === 'string' ? traceId : undefined),
     ),
     reg(Commands.findBySession, (sessionId?: unknown) =>
-      findBySession(deps, typeof sessionId === 'string' ? sessionId : undefined),
+      findPerson(deps, 'session', typeof sessionId === 'string' ? sessionId : undefined),
+    ),
+    reg(Commands.findByUser, (userId?: unknown) =>
+      findPerson(deps, 'user', typeof userId === 'string' ? userId : undefined),
     ),
     reg(Commands.clearSessionFilter, () => tree.setSessionFilter(undefined)),
+    reg(Commands.appInsightsConnect, () => deps.cloud.connect()),
+    reg(Commands.appInsightsDisconnect, (node?: unknown) => deps.cloud.disconnect(sourceIdOf(node))),
+    reg(Commands.appInsightsRefresh, (node?: unknown) => {
+      const id = sourceIdOf(node);
+      if (id) deps.cloudTree.setSearch(id, undefined);
+      else deps.cloudTree.clearSearches();
+      return deps.cloud.refresh(id);
+    }),
+    reg(Commands.appInsightsLoadMore, (node?: unknown) => {
+      const id = sourceIdOf(node) ?? deps.cloud.list()[0]?.id;
+      return id ? deps.cloud.loadMore(id) : undefined;
+    }),
+    reg(Commands.appInsightsTimeRange, (node?: unknown) => deps.cloud.chooseTimeRange(sourceIdOf(node))),
+    reg(Commands.appInsightsCopyQuery, (node?: unknown) => deps.cloud.openQuery(sourceIdOf(node))),
+    reg(Commands.appInsightsClearSearch, (node?: unknown) => {
+      const id = sourceIdOf(node);
+      if (id) deps.cloudTree.setSearch(id, undefined);
+      else deps.cloudTree.clearSearches();
+    }),
     reg(Commands.receiverActions, () => receiverActions(deps)),
     reg(Commands.copyId, (node?: TreeNode) => copyId(node)),
-    reg(Commands.copyMarkdown, (node?: TreeNode) => {
-      if (node?.kind === 'trace') return copyAsMarkdown(store, { traceId: node.traceId });
-      if (node?.kind === 'span') return copyAsMarkdown(store, { traceId: node.traceId, spanId: node.spanId });
-      return undefined;
+    reg(Commands.copyMarkdown, async (node?: TreeNode) => {
+      if (node?.kind !== 'trace' && node?.kind !== 'span') return undefined;
+      const source = deps.sources.get(node.sourceId);
+      if (!source) return undefined;
+      await source.loadTrace(node.traceId);
+      const target: ConversationTarget = { traceId: node.traceId };
+      if (node.kind === 'span') target.spanId = node.spanId;
+      return copyAsMarkdown(source.store, target);
     }),
     reg(Commands.showLog, () => deps.log.show(true)),
     reg(Commands.pauseLive, () => tree.setPaused(true)),
@@ -59,7 +99,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   function copyId(node: TreeNode | undefined): Thenable<void> | undefined {
     if (!node) return undefined;
-    const id = node.kind === 'session' ? node.sessionId : node.kind === 'trace' ? node.traceId : node.spanId;
+    const id =
+      node.kind === 'session'
+        ? node.sessionId
+        : node.kind === 'user'
+          ? node.userId
+          : node.kind === 'trace'
+            ? node.traceId
+            : node.spanId;
     return vscode.env.clipboard.writeText(id).then(() => {
       vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', id), 2500);
     });
@@ -78,9 +125,10 @@ function toTarget(arg: unknown): ConversationTarget | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
   const a = arg as Record<string, unknown>;
   if (typeof a.traceId !== 'string') return undefined;
-  return typeof a.spanId === 'string' && a.kind !== 'trace'
-    ? { traceId: a.traceId, spanId: a.spanId }
-    : { traceId: a.traceId };
+  const target: ConversationTarget = { traceId: a.traceId };
+  if (typeof a.spanId === 'string' && a.kind !== 'trace') target.spanId = a.spanId;
+  if (typeof a.sourceId === 'string' && a.sourceId) target.sourceId = a.sourceId;
+  return target;
 }
 
 async function copyEndpoint(receiver: ReceiverController): Promise<string | undefined> {
@@ -143,36 +191,89 @@ async function openTrace(deps: CommandDeps, traceId: string | undefined): Promis
 }
 
 /**
- * Finds a session's traces in the local store and shows them in the sidebar, oldest turn first, under a
- * header with the session's totals. Returns what it found, so scripts and tests can use the command.
+ * Finds a session's (or a user's) traces in the local store and in every Application Insights connection,
+ * and lists each source's turns oldest first under a header with the totals: the local ones in the LLM
+ * Traces view, the cloud ones under their connection. Returns what it found, so scripts and tests can use
+ * the command.
  */
-async function findBySession(deps: CommandDeps, sessionId: string | undefined): Promise<TraceSummary[]> {
+async function findPerson(
+  deps: CommandDeps,
+  kind: PersonKind,
+  given: string | undefined,
+): Promise<TraceSummary[]> {
   deps.store.flush();
-  let id = sessionId?.trim();
+  let id = given?.trim();
   if (!id) {
-    const known = deps.store.sessions();
+    const known =
+      kind === 'session'
+        ? deps.store.sessions().map((s) => ({ id: s.sessionId, count: s.traceCount, lastMs: s.lastMs }))
+        : [];
     id = await pickOrType(
       known.map((s) => ({
-        label: s.sessionId,
-        description: vscode.l10n.t('{0} traces', String(s.traceCount)),
+        label: s.id,
+        description: vscode.l10n.t('{0} traces', String(s.count)),
         detail: new Date(s.lastMs).toLocaleString(),
-        id: s.sessionId,
+        id: s.id,
       })),
-      vscode.l10n.t('Find by Session ID'),
-      vscode.l10n.t(
-        'Type or paste a session id (gen_ai.conversation.id, session.id ...) or pick a recent one',
-      ),
+      kind === 'session' ? vscode.l10n.t('Find by Session ID') : vscode.l10n.t('Find by User'),
+      kind === 'session'
+        ? vscode.l10n.t(
+            'Type or paste a session id (gen_ai.conversation.id, session.id ...) or pick a recent one',
+          )
+        : vscode.l10n.t('Type or paste a user id (enduser.id, user.id ...)'),
     );
   }
   if (!id) return [];
-  const traces = deps.store.findSession(id);
-  if (traces.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No local trace belongs to session "{0}".', id));
-    return [];
+  const value = id;
+  const local = kind === 'session' ? deps.store.findSession(value) : deps.store.findUser(value);
+  const cloud = deps.cloud.list();
+  const found: { label: string; traces: TraceSummary[]; error?: string }[] = [];
+  if (cloud.length > 0) {
+    await vscode.window.withProgress(
+      {
+        location: { viewId: Views.appInsights },
+        title: vscode.l10n.t('Searching Application Insights for {0} {1}', kind, value),
+      },
+      () =>
+        Promise.all(
+          cloud.map(async (source) => {
+            try {
+              const traces = await source.find(kind, value);
+              deps.cloudTree.setSearch(source.id, { kind, value, traceIds: traces.map((t) => t.traceId) });
+              found.push({ label: source.label, traces });
+            } catch (err) {
+              const e = err as { message?: string; action?: string };
+              found.push({
+                label: source.label,
+                traces: [],
+                error: [e.message, e.action].filter(Boolean).join(' '),
+              });
+            }
+          }),
+        ),
+    );
   }
-  deps.tree.setSessionFilter(id);
-  await vscode.commands.executeCommand(`${Views.traces}.focus`);
-  return traces;
+  if (local.length > 0) {
+    if (kind === 'session') deps.tree.setSessionFilter(value);
+    else deps.tree.setUserFilter(value);
+    await vscode.commands.executeCommand(`${Views.traces}.focus`);
+  }
+  const cloudFound = found.filter((f) => f.traces.length > 0);
+  if (cloudFound.length > 0 && local.length === 0)
+    await vscode.commands.executeCommand(`${Views.appInsights}.focus`);
+  for (const f of found.filter((x) => x.error)) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Searching {0} failed: {1}', f.label, f.error ?? ''));
+  }
+  if (local.length === 0 && cloudFound.length === 0 && !found.some((f) => f.error)) {
+    const where =
+      cloud.length > 0 ? vscode.l10n.t('locally or in Application Insights') : vscode.l10n.t('locally');
+    void vscode.window.showInformationMessage(
+      kind === 'session'
+        ? vscode.l10n.t('No trace of session "{0}" was found {1}.', value, where)
+        : vscode.l10n.t('No trace of user "{0}" was found {1}.', value, where),
+    );
+  }
+  return [...local, ...cloudFound.flatMap((f) => f.traces)];
 }
 
 async function receiverActions(deps: CommandDeps): Promise<void> {

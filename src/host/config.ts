@@ -2,6 +2,7 @@
 // which only change how the store or the views behave.
 
 import * as vscode from 'vscode';
+import type { CredentialChoice } from '../appInsights/credential';
 import { CONFIG_SECTION } from './ids';
 
 export interface ReceiverConfig {
@@ -11,8 +12,22 @@ export interface ReceiverConfig {
   maxRequestBytes: number;
 }
 
+export interface AppInsightsConfig {
+  /** The raw setting; targets.readConnections validates it. */
+  connections: unknown;
+  credential: CredentialChoice;
+  tenant: string | undefined;
+  endpoint: string;
+  audience: string;
+  timeRange: string;
+  pageSize: number;
+  queryTimeoutMs: number;
+  maxTraces: number;
+}
+
 export interface Config {
   receiver: ReceiverConfig;
+  appInsights: AppInsightsConfig;
   maxTraces: number;
   llmCallsOnly: boolean;
   sessionAttributes: string[];
@@ -35,11 +50,45 @@ export function readConfig(): Config {
         20 * 1024 * 1024,
       ),
     },
+    appInsights: readAppInsights(c),
     maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
     userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
   };
+}
+
+export const DEFAULT_LOGS_ENDPOINT = 'https://api.loganalytics.io/v1';
+export const DEFAULT_LOGS_AUDIENCE = 'https://api.loganalytics.io';
+
+function readAppInsights(c: vscode.WorkspaceConfiguration): AppInsightsConfig {
+  const credential = c.get<string>('appInsights.credential', 'vscode');
+  const tenant = c.get<string>('appInsights.tenant', '').trim();
+  return {
+    connections: c.get<unknown>('appInsights.connections', []),
+    credential: credential === 'azureCli' || credential === 'default' ? credential : 'vscode',
+    tenant: /^[\w.-]{1,100}$/.test(tenant) ? tenant : undefined,
+    endpoint: httpsUrl(c.get<string>('appInsights.endpoint', DEFAULT_LOGS_ENDPOINT), DEFAULT_LOGS_ENDPOINT),
+    audience: httpsUrl(c.get<string>('appInsights.audience', DEFAULT_LOGS_AUDIENCE), DEFAULT_LOGS_AUDIENCE),
+    timeRange: c.get<string>('appInsights.timeRange', '1h'),
+    pageSize: clampInt(c.get<number>('appInsights.pageSize', 100), 10, 1000, 100),
+    queryTimeoutMs: 1000 * clampInt(c.get<number>('appInsights.queryTimeoutSeconds', 60), 5, 600, 60),
+    maxTraces: clampInt(c.get<number>('appInsights.maxTraces', 500), 10, 10_000, 500),
+  };
+}
+
+/** Bearer tokens go only over https: anything else falls back to the public cloud's endpoint. */
+function httpsUrl(value: string | undefined, fallback: string): string {
+  try {
+    const url = new URL((value ?? '').trim());
+    return url.protocol === 'https:' ? url.toString().replace(/\/+$/, '') : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export function affectsAppInsights(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${CONFIG_SECTION}.appInsights`);
 }
 
 /** Settings whose change needs the receiver to be restarted to take effect. */

@@ -6,7 +6,7 @@
 // (tool arguments, tool results, other parts) goes into fenced blocks whose fence is longer than any
 // run of backticks inside, so no content can close its block early.
 
-import { bytesAsHex, formatCount, formatDuration, totalTokens } from '../core/format';
+import { bytesAsHex, formatCount, formatCut, formatDuration, totalTokens } from '../core/format';
 import type { Message, MessagePart, Usage } from '../core/model';
 import { callModel, type CallView, type ConversationState } from '../protocol/conversation';
 
@@ -106,7 +106,11 @@ function messageSection(out: string[], message: Message): void {
   const notes = [
     message.name,
     message.direction === 'output' && message.finishReason ? `finish: ${message.finishReason}` : undefined,
-    message.truncated ? 'cut upstream' : undefined,
+    message.truncated
+      ? message.truncatedAt
+        ? `${formatCut(message.truncatedAt)} upstream`
+        : 'cut upstream'
+      : undefined,
   ].filter((x): x is string => !!x);
   out.push(`### ${inline(role)}${notes.length > 0 ? ` (${notes.map(inline).join(', ')})` : ''}`, '');
   for (const part of message.parts) partLines(out, part);

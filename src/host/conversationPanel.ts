@@ -1,32 +1,51 @@
-// Conversation panels: one webview panel per trace, kept in step with the store, restored after a window
-// reload by a serializer that saves only the target ids and re-reads the store.
+// Conversation panels: one webview panel per trace (of any source), kept in step with its source's store,
+// restored after a window reload by a serializer that saves only the ids (source, trace, span) and reads
+// the trace again: from the store, or, for a cloud source, by fetching it.
 
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger';
+import { LOCAL_SOURCE_ID } from '../core/source';
 import type { TraceStore } from '../core/store';
-import { isWebviewMessage, type ConversationTarget, type HostMessage } from '../protocol/conversation';
-import { buildConversationState } from './conversationViewModel';
+import {
+  isWebviewMessage,
+  type ConversationState,
+  type ConversationTarget,
+  type HostMessage,
+} from '../protocol/conversation';
+import { buildConversationState, type SourceContext } from './conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
+import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
 import { buildWebviewHtml } from './webviewHtml';
 
+interface OpenPanel {
+  panel: vscode.WebviewPanel;
+  target: ConversationTarget;
+  /** A cloud trace's rows are being fetched, or could not be. */
+  loading?: boolean;
+  loadError?: string;
+}
+
 export class ConversationPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; target: ConversationTarget }>();
+  /** Keyed by source and trace: the same trace id may come from two sources. */
+  private readonly panels = new Map<string, OpenPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly store: TraceStore,
+    private readonly sources: SourceCatalog,
     private readonly logger: Logger,
-    private readonly onRevealSpan: (traceId: string, spanId: string) => void,
+    private readonly onRevealSpan: (target: ConversationTarget & { spanId: string }) => void,
   ) {
     this.disposables.push(
-      store.onDidChange((change) => {
-        for (const [traceId, open] of this.panels) {
+      sources.onDidChangeTraces(({ sourceId, change }) => {
+        for (const open of this.panels.values()) {
+          if ((open.target.sourceId ?? LOCAL_SOURCE_ID) !== sourceId) continue;
+          const traceId = open.target.traceId;
           if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId))
-            this.post(open.panel, open.target);
+            this.post(open);
         }
       }),
       vscode.window.registerWebviewPanelSerializer(Views.conversationPanel, {
@@ -44,13 +63,12 @@ export class ConversationPanels implements vscode.Disposable {
 
   /** Opens (or reveals) the panel of a trace, focused on one LLM call when a span id is given. */
   show(target: ConversationTarget): void {
-    const traceId = target.traceId.toLowerCase();
-    const normalized: ConversationTarget = target.spanId ? { traceId, spanId: target.spanId } : { traceId };
-    const open = this.panels.get(traceId);
+    const normalized = normalizeTarget(target);
+    const open = this.panels.get(keyOf(normalized));
     if (open) {
       open.target = normalized;
       open.panel.reveal(undefined, false);
-      this.post(open.panel, normalized);
+      this.post(open);
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -62,8 +80,11 @@ export class ConversationPanels implements vscode.Disposable {
     this.attach(panel, normalized);
   }
 
+  /** Open panels as `sourceId|traceId` (the local source's as the bare trace id). */
   get openTraceIds(): string[] {
-    return [...this.panels.keys()];
+    return [...this.panels.values()].map((p) =>
+      p.target.sourceId ? `${p.target.sourceId}|${p.target.traceId}` : p.target.traceId,
+    );
   }
 
   dispose(): void {
@@ -86,24 +107,63 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel, target: ConversationTarget): void {
-    const traceId = target.traceId;
-    this.panels.get(traceId)?.panel.dispose();
-    const entry = { panel, target };
-    this.panels.set(traceId, entry);
+    const key = keyOf(target);
+    this.panels.get(key)?.panel.dispose();
+    const entry: OpenPanel = { panel, target };
+    this.panels.set(key, entry);
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
     panel.title = this.title(target);
-    panel.webview.html = this.html(panel.webview, target);
     const subs: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(entry, message)),
       panel.onDidDispose(() => {
-        if (this.panels.get(traceId)?.panel === panel) this.panels.delete(traceId);
+        if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
         for (const s of subs) s.dispose();
       }),
     ];
+    this.load(entry);
+    panel.webview.html = this.html(panel.webview, entry);
   }
 
-  private html(webview: vscode.Webview, target: ConversationTarget): string {
+  /** A cloud trace is fetched whole before it is shown; the panel says so meanwhile. */
+  private load(entry: OpenPanel): void {
+    const source = this.sources.get(entry.target.sourceId);
+    if (!source || source.id === LOCAL_SOURCE_ID) return;
+    entry.loading = true;
+    delete entry.loadError;
+    source.loadTrace(entry.target.traceId).then(
+      () => {
+        entry.loading = false;
+        this.post(entry);
+      },
+      (err: unknown) => {
+        entry.loading = false;
+        const e = err as { message?: string; action?: string };
+        entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
+        this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
+        this.post(entry);
+      },
+    );
+  }
+
+  private state(entry: OpenPanel): ConversationState {
+    const source = this.sources.get(entry.target.sourceId);
+    const trace = source?.store.getTrace(entry.target.traceId);
+    const context: SourceContext = {};
+    if (entry.target.sourceId) {
+      context.sourceLabel = source
+        ? vscode.l10n.t('Application Insights · {0}', source.label)
+        : vscode.l10n.t('Application Insights (a connection that no longer exists)');
+      const note = source?.noteFor(entry.target.traceId);
+      if (note) context.notes = [note];
+      if (!source) context.loadError = vscode.l10n.t('The connection this trace came from was removed.');
+    }
+    if (entry.loading) context.loading = true;
+    if (entry.loadError) context.loadError = entry.loadError;
+    return buildConversationState(trace, entry.target, Date.now(), context);
+  }
+
+  private html(webview: vscode.Webview, entry: OpenPanel): string {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     return buildWebviewHtml({
       cspSource: webview.cspSource,
@@ -113,31 +173,25 @@ export class ConversationPanels implements vscode.Disposable {
         webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'conversation.css')).toString(),
       ],
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
-      initialState: buildConversationState(this.store.getTrace(target.traceId), target, Date.now()),
-      title: this.title(target),
+      initialState: this.state(entry),
+      title: this.title(entry.target),
     });
   }
 
-  private post(panel: vscode.WebviewPanel, target: ConversationTarget): void {
-    panel.title = this.title(target);
-    const message: HostMessage = {
-      type: 'state',
-      state: buildConversationState(this.store.getTrace(target.traceId), target, Date.now()),
-    };
-    void panel.webview.postMessage(message);
+  private post(entry: OpenPanel): void {
+    entry.panel.title = this.title(entry.target);
+    const message: HostMessage = { type: 'state', state: this.state(entry) };
+    void entry.panel.webview.postMessage(message);
   }
 
-  private async onMessage(
-    entry: { panel: vscode.WebviewPanel; target: ConversationTarget },
-    message: unknown,
-  ): Promise<void> {
+  private async onMessage(entry: OpenPanel, message: unknown): Promise<void> {
     if (!isWebviewMessage(message)) {
       this.logger.warn('[panel] ignored a malformed message from the webview');
       return;
     }
     switch (message.type) {
       case 'ready':
-        this.post(entry.panel, entry.target);
+        this.post(entry);
         return;
       case 'openLink': {
         const uri = safeExternalUri(message.href);
@@ -155,21 +209,27 @@ export class ConversationPanels implements vscode.Disposable {
         vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', message.what), 2500);
         return;
       case 'copyMarkdown': {
-        const target =
-          message.spanId === undefined
-            ? { traceId: entry.target.traceId }
-            : { traceId: entry.target.traceId, spanId: message.spanId };
-        await copyAsMarkdown(this.store, target);
+        const source = this.sources.get(entry.target.sourceId);
+        if (!source) return;
+        const target: ConversationTarget = { traceId: entry.target.traceId };
+        if (message.spanId !== undefined) target.spanId = message.spanId;
+        await copyAsMarkdown(source.store, target);
         return;
       }
-      case 'revealSpan':
-        this.onRevealSpan(message.traceId, message.spanId);
+      case 'revealSpan': {
+        const target: ConversationTarget & { spanId: string } = {
+          traceId: message.traceId,
+          spanId: message.spanId,
+        };
+        if (entry.target.sourceId) target.sourceId = entry.target.sourceId;
+        this.onRevealSpan(target);
         return;
+      }
     }
   }
 
   private title(target: ConversationTarget): string {
-    const trace = this.store.getTrace(target.traceId);
+    const trace = this.sources.get(target.sourceId)?.store.getTrace(target.traceId);
     if (!trace) return vscode.l10n.t('Trace {0}', target.traceId.slice(0, 8));
     const span = target.spanId ? spanOf(trace, target.spanId) : undefined;
     const model = span?.llm?.responseModel ?? span?.llm?.requestModel ?? trace.summary.models[0];
@@ -177,12 +237,27 @@ export class ConversationPanels implements vscode.Disposable {
   }
 }
 
+function keyOf(target: ConversationTarget): string {
+  return `${target.sourceId ?? LOCAL_SOURCE_ID}|${target.traceId}`;
+}
+
+function normalizeTarget(target: ConversationTarget): ConversationTarget {
+  const out: ConversationTarget = { traceId: target.traceId.toLowerCase() };
+  if (target.spanId) out.spanId = target.spanId;
+  if (target.sourceId && target.sourceId !== LOCAL_SOURCE_ID) out.sourceId = target.sourceId;
+  return out;
+}
+
 function asTarget(state: unknown): ConversationTarget | undefined {
   if (typeof state !== 'object' || state === null) return undefined;
   const s = state as Record<string, unknown>;
   const t = (typeof s.target === 'object' && s.target !== null ? s.target : s) as Record<string, unknown>;
   if (typeof t.traceId !== 'string' || !/^[0-9a-f]{32}$/i.test(t.traceId)) return undefined;
-  return typeof t.spanId === 'string' ? { traceId: t.traceId, spanId: t.spanId } : { traceId: t.traceId };
+  const target: ConversationTarget = { traceId: t.traceId };
+  if (typeof t.spanId === 'string') target.spanId = t.spanId;
+  if (typeof t.sourceId === 'string' && /^appInsights:[\w./:() -]{1,400}$/i.test(t.sourceId))
+    target.sourceId = t.sourceId;
+  return normalizeTarget(target);
 }
 
 /** Only plain web and mail links leave the webview; `command:`, `file:`, `vscode:` and the like never do. */

@@ -76,15 +76,30 @@ export function buildCallView(span: Span, trace: Trace): CallView | undefined {
  * The whole state of a conversation panel. A missing trace (cleared, evicted, never seen) yields a state
  * without `trace`, which the webview shows as "no longer in the store".
  */
+/** What the source adds to the state: where the trace is from, and what it knows about it. */
+export interface SourceContext {
+  sourceLabel?: string;
+  notes?: string[];
+  loading?: boolean;
+  loadError?: string;
+}
+
 export function buildConversationState(
   trace: Trace | undefined,
   target: ConversationTarget,
   nowMs: number,
+  context: SourceContext = {},
 ): ConversationState {
   const safeTarget: ConversationTarget = { traceId: target.traceId };
   if (target.spanId !== undefined) safeTarget.spanId = target.spanId;
+  if (target.sourceId !== undefined) safeTarget.sourceId = target.sourceId;
+  const extra: Partial<ConversationState> = {};
+  if (context.sourceLabel) extra.sourceLabel = context.sourceLabel;
+  if (context.notes?.length) extra.notes = context.notes;
+  if (context.loading) extra.loading = true;
+  if (context.loadError) extra.loadError = context.loadError;
   if (!trace) {
-    return { target: safeTarget, calls: [], otherSpanCount: 0, generatedMs: nowMs };
+    return { target: safeTarget, calls: [], otherSpanCount: 0, generatedMs: nowMs, ...extra };
   }
   // Stable sort: calls that start at the same millisecond keep the store's order.
   const llmSpans = trace.spans
@@ -102,6 +117,7 @@ export function buildConversationState(
     calls,
     otherSpanCount: trace.spans.length - calls.length,
     generatedMs: nowMs,
+    ...extra,
   };
 }
 

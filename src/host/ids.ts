@@ -21,11 +21,20 @@ export const Commands = {
   showLog: 'llmTraceInspector.showLog',
   pauseLive: 'llmTraceInspector.pauseLive',
   resumeLive: 'llmTraceInspector.resumeLive',
+  findByUser: 'llmTraceInspector.findByUser',
+  appInsightsConnect: 'llmTraceInspector.appInsights.connect',
+  appInsightsDisconnect: 'llmTraceInspector.appInsights.disconnect',
+  appInsightsRefresh: 'llmTraceInspector.appInsights.refresh',
+  appInsightsLoadMore: 'llmTraceInspector.appInsights.loadMore',
+  appInsightsTimeRange: 'llmTraceInspector.appInsights.timeRange',
+  appInsightsCopyQuery: 'llmTraceInspector.appInsights.openQuery',
+  appInsightsClearSearch: 'llmTraceInspector.appInsights.clearSearch',
 } as const;
 
 export const Views = {
   container: 'llmTraceInspector',
   traces: 'llmTraceInspector.traces',
+  appInsights: 'llmTraceInspector.appInsights',
   conversationPanel: 'llmTraceInspector.conversation',
 } as const;
 

@@ -13,6 +13,7 @@ import {
   spanOf,
   describeSession,
   describeSpan,
+  describeUser,
   describeTrace,
   heldRootNodes,
   parentNode,
@@ -23,8 +24,14 @@ import {
   type TreeNode,
 } from './treeModel';
 
-const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
+export const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  user: new vscode.ThemeIcon('person'),
+  cloud: new vscode.ThemeIcon('azure'),
+  info: new vscode.ThemeIcon('info'),
+  warning: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  loading: new vscode.ThemeIcon('loading~spin'),
+  more: new vscode.ThemeIcon('ellipsis'),
   llm: new vscode.ThemeIcon('sparkle', new vscode.ThemeColor('charts.purple')),
   tool: new vscode.ThemeIcon('tools'),
   agent: new vscode.ThemeIcon('hubot'),
@@ -38,6 +45,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   private llmOnly: boolean;
   private sessionFilter: string | undefined;
+  private userFilter: string | undefined;
   /** The top-level nodes shown when live updates were paused; undefined while live. */
   private held: TreeNode[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -58,8 +66,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     void this.updateContext();
   }
 
-  get options(): { llmOnly: boolean; sessionFilter?: string } {
-    return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter };
+  get options(): { llmOnly: boolean; sessionFilter?: string; userFilter?: string } {
+    return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter, userFilter: this.userFilter };
   }
 
   /** The line above the tree, as the view shows it. */
@@ -107,6 +115,16 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   setSessionFilter(sessionId: string | undefined): void {
     this.sessionFilter = sessionId;
+    this.userFilter = undefined;
+    this.hold();
+    void this.updateContext();
+    this.refresh();
+  }
+
+  /** Lists one user's traces, oldest first, under a user node; undefined lists everything again. */
+  setUserFilter(userId: string | undefined): void {
+    this.userFilter = userId;
+    this.sessionFilter = undefined;
     this.hold();
     void this.updateContext();
     this.refresh();
@@ -169,6 +187,20 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         ),
       );
     }
+    if (this.userFilter !== undefined) {
+      const traces = this.store.findUser(this.userFilter);
+      const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+      const traceCount =
+        traces.length === 1 ? vscode.l10n.t('1 trace') : vscode.l10n.t('{0} traces', String(traces.length));
+      lines.push(
+        vscode.l10n.t(
+          'User {0}: {1}, {2} tokens, oldest first.',
+          this.userFilter,
+          traceCount,
+          formatTokens(tokens),
+        ),
+      );
+    }
     // A message would hide the welcome content of an empty view, so there is none while live and unfiltered.
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
@@ -194,7 +226,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.contextValue = view.contextValue;
     item.accessibilityInformation = { label: view.ariaLabel };
     item.tooltip = tooltip(view.tooltip);
-    if (node.kind === 'session') {
+    if (node.kind === 'session' || node.kind === 'user') {
       item.command = { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
     } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
       const args =
@@ -216,6 +248,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     switch (node.kind) {
       case 'session':
         return describeSession(node.sessionId, this.store.findSession(node.sessionId));
+      case 'user':
+        return describeUser(node.userId, this.store.findUser(node.userId));
       case 'trace': {
         const trace = this.store.getTrace(node.traceId);
         if (!trace) return missing(node.traceId);
@@ -236,7 +270,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     await vscode.commands.executeCommand(
       'setContext',
       ContextKeys.sessionFilter,
-      this.sessionFilter !== undefined,
+      this.sessionFilter !== undefined || this.userFilter !== undefined,
     );
     await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
   }
@@ -245,15 +279,17 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 export function nodeId(node: TreeNode): string {
   switch (node.kind) {
     case 'session':
-      return `session:${node.sessionId}`;
+      return `${node.sourceId ? `${node.sourceId}:` : ''}session:${node.sessionId}`;
+    case 'user':
+      return `${node.sourceId ?? 'local'}:user:${node.userId}`;
     case 'trace':
-      return `trace:${node.traceId}`;
+      return `${node.sourceId ? `${node.sourceId}:` : ''}trace:${node.traceId}`;
     case 'span':
-      return `span:${node.traceId}:${node.spanId}`;
+      return `${node.sourceId ? `${node.sourceId}:` : ''}span:${node.traceId}:${node.spanId}`;
   }
 }
 
-function tooltip(lines: string[]): vscode.MarkdownString {
+export function tooltip(lines: string[]): vscode.MarkdownString {
   // Values come from the traced app: escape them, never let them become links or HTML.
   const md = new vscode.MarkdownString(undefined, false);
   md.isTrusted = false;
@@ -266,7 +302,7 @@ function tooltip(lines: string[]): vscode.MarkdownString {
   return md;
 }
 
-function missing(id: string): NodeView {
+export function missing(id: string): NodeView {
   return {
     label: id,
     description: vscode.l10n.t('no longer in the store'),

@@ -5,12 +5,27 @@
 import { formatAge, formatDuration, formatInOut, formatTokens, plural, totalTokens } from '../core/format';
 import type { Span, Trace, TraceSummary } from '../core/model';
 
+/** A node of either tree; `sourceId` is set on nodes of a cloud source (absent: the local receiver). */
 export type TreeNode =
-  | { kind: 'session'; sessionId: string }
-  | { kind: 'trace'; traceId: string }
-  | { kind: 'span'; traceId: string; spanId: string };
+  | { kind: 'session'; sessionId: string; sourceId?: string }
+  | { kind: 'user'; userId: string; sourceId?: string }
+  | { kind: 'trace'; traceId: string; sourceId?: string }
+  | { kind: 'span'; traceId: string; spanId: string; sourceId?: string };
 
-export type NodeIcon = 'error' | 'llm' | 'tool' | 'agent' | 'trace' | 'span' | 'session';
+export type NodeIcon =
+  | 'error'
+  | 'llm'
+  | 'tool'
+  | 'agent'
+  | 'trace'
+  | 'span'
+  | 'session'
+  | 'user'
+  | 'cloud'
+  | 'info'
+  | 'warning'
+  | 'loading'
+  | 'more';
 
 export interface NodeView {
   label: string;
@@ -28,22 +43,24 @@ export interface TreeModelSource {
   list(): TraceSummary[];
   getTrace(traceId: string): Trace | undefined;
   findSession(sessionId: string): TraceSummary[];
+  findUser(userId: string): TraceSummary[];
 }
 
 export interface TreeOptions {
   llmOnly: boolean;
   sessionFilter?: string;
+  userFilter?: string;
 }
 
 export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNode[] {
-  if (options.sessionFilter !== undefined) {
-    const traces = source
-      .findSession(options.sessionFilter)
-      .filter((t) => !options.llmOnly || t.llmCallCount > 0);
-    return [
-      { kind: 'session', sessionId: options.sessionFilter },
-      ...traces.map((t) => traceNode(t.traceId)),
-    ];
+  if (options.sessionFilter !== undefined || options.userFilter !== undefined) {
+    const byUser = options.sessionFilter === undefined;
+    const value = (byUser ? options.userFilter : options.sessionFilter) as string;
+    const traces = (byUser ? source.findUser(value) : source.findSession(value)).filter(
+      (t) => !options.llmOnly || t.llmCallCount > 0,
+    );
+    const head: TreeNode = byUser ? { kind: 'user', userId: value } : { kind: 'session', sessionId: value };
+    return [head, ...traces.map((t) => traceNode(t.traceId))];
   }
   return source
     .list()
@@ -74,7 +91,7 @@ export function waitingTraceCount(
 }
 
 export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {
-  if (node.kind === 'session') return [];
+  if (node.kind === 'session' || node.kind === 'user') return [];
   const trace = source.getTrace(node.traceId);
   if (!trace) return [];
   if (options.llmOnly) {
@@ -147,6 +164,26 @@ export function describeSession(sessionId: string, traces: TraceSummary[]): Node
     contextValue: 'session',
     collapsible: false,
     ariaLabel: `Session ${sessionId}: ${description}`,
+  };
+}
+
+export function describeUser(userId: string, traces: TraceSummary[]): NodeView {
+  const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+  const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+  const sessions = new Set(traces.map((t) => t.sessionId).filter((s): s is string => !!s)).size;
+  const description = `${plural(traces.length, 'trace')} · ${plural(sessions, 'session')} · ${formatTokens(tokens)} tokens`;
+  return {
+    label: `User ${userId}`,
+    description,
+    tooltip: [
+      `User ${userId}`,
+      `${plural(traces.length, 'trace')} in ${plural(sessions, 'session')}, oldest first`,
+      `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
+    ],
+    icon: 'user',
+    contextValue: 'user',
+    collapsible: false,
+    ariaLabel: `User ${userId}: ${description}`,
   };
 }
 

@@ -8,6 +8,8 @@ import type { LlmCall, Span, TraceSummary } from '../core/model';
 export interface ConversationTarget {
   traceId: string;
   spanId?: string;
+  /** Which source holds the trace; absent means the local receiver. */
+  sourceId?: string;
 }
 
 export interface DimensionRow {
@@ -52,6 +54,14 @@ export interface ConversationState {
   otherSpanCount: number;
   /** When the host built this state (ms). */
   generatedMs: number;
+  /** Where the trace came from ("Application Insights · prod-insights"); absent for local traces. */
+  sourceLabel?: string;
+  /** What the source knows about missing content (a role the reader lacks), to show above the calls. */
+  notes?: string[];
+  /** Set while a cloud source is still fetching the trace's rows. */
+  loading?: boolean;
+  /** Set when fetching the trace failed: what happened and what to do. */
+  loadError?: string;
 }
 
 // ---- host -> webview notifications ----

@@ -7,10 +7,10 @@
 // Keys are grouped into small trees in one pass over the span's attributes, so a span with thousands of
 // attributes costs one scan, not one scan per message.
 
-import type { AttrValue, Attributes } from '../records';
+import type { AttrValue, Attributes, Truncation } from '../records';
 import type { Message, MessagePart, ToolDefinition } from '../model';
 import { GenAi, OpenInference, Traceloop } from './keys';
-import { emptySource, msg, normRole, type MessageSource } from './genaiMessages';
+import { emptySource, msg, normRole, type Cuts, type MessageSource } from './genaiMessages';
 import { argumentsText, contentParts, textOfContent } from './parts';
 import { asString, readStructured, toText } from './values';
 import { isPlainObject } from '../objects';
@@ -86,22 +86,50 @@ function indexed(node: KeyNode | undefined): { index: number; node: KeyNode }[] 
   return out.sort((a, b) => a.index - b.index);
 }
 
+/**
+ * The message indexes under `prefix` (`llm.input_messages.`) that have a value the source saw cut, with
+ * where: any cut leaf (content, a content part, tool-call arguments) cuts the message it belongs to.
+ */
+function cutIndexes(cuts: Cuts | undefined, prefix: string): Map<number, Truncation> {
+  const out = new Map<number, Truncation>();
+  if (!cuts) return out;
+  for (const key in cuts) {
+    if (!key.startsWith(prefix)) continue;
+    const m = /^(\d+)\./.exec(key.slice(prefix.length));
+    if (m) out.set(Number(m[1]), cuts[key]!);
+  }
+  return out;
+}
+
+/** A flattened message is text as it arrived: a cut the source saw cannot be checked, so it is taken. */
+function markCut(m: Message, cut: Truncation | undefined): void {
+  if (!cut) return;
+  m.truncated = true;
+  m.truncatedAt = cut;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // OpenLLMetry
 
-export function openLlmetrySource(groups: FlattenedGroups): MessageSource {
+export function openLlmetrySource(groups: FlattenedGroups, cuts?: Cuts): MessageSource {
   const out = emptySource();
   const promptName = `${GenAi.prompt}.N`;
-  for (const { node } of indexed(groups[Traceloop.promptPrefix])) {
+  const promptCuts = cutIndexes(cuts, Traceloop.promptPrefix);
+  for (const { index, node } of indexed(groups[Traceloop.promptPrefix])) {
     const m = openLlmetryMessage(node, 'input', promptName);
-    if (m) out.input.push(m);
+    if (m) {
+      markCut(m, promptCuts.get(index));
+      out.input.push(m);
+    }
   }
   const completionName = `${GenAi.completion}.N`;
+  const completionCuts = cutIndexes(cuts, Traceloop.completionPrefix);
   for (const { index, node } of indexed(groups[Traceloop.completionPrefix])) {
     const m = openLlmetryMessage(node, 'output', completionName);
     const finish = leafString(node, 'finish_reason');
     if (finish) out.finishReasons.push(finish);
     if (!m) continue;
+    markCut(m, completionCuts.get(index));
     m.index = index;
     if (finish) m.finishReason = finish;
     out.output.push(m);
@@ -174,17 +202,23 @@ function toolCall(id: string | undefined, name: string | undefined, args: unknow
 // ---------------------------------------------------------------------------------------------------
 // OpenInference
 
-export function openInferenceSource(groups: FlattenedGroups): MessageSource {
+export function openInferenceSource(groups: FlattenedGroups, cuts?: Cuts): MessageSource {
   const out = emptySource();
   const inputName = `${OpenInference.inputMessagesPrefix}N`;
-  for (const { node } of indexed(groups[OpenInference.inputMessagesPrefix])) {
+  const inputCuts = cutIndexes(cuts, OpenInference.inputMessagesPrefix);
+  for (const { index, node } of indexed(groups[OpenInference.inputMessagesPrefix])) {
     const m = openInferenceMessage(child(node, 'message'), 'input', inputName);
-    if (m) out.input.push(m);
+    if (m) {
+      markCut(m, inputCuts.get(index));
+      out.input.push(m);
+    }
   }
   const outputName = `${OpenInference.outputMessagesPrefix}N`;
+  const outputCuts = cutIndexes(cuts, OpenInference.outputMessagesPrefix);
   for (const { index, node } of indexed(groups[OpenInference.outputMessagesPrefix])) {
     const m = openInferenceMessage(child(node, 'message'), 'output', outputName);
     if (!m) continue;
+    markCut(m, outputCuts.get(index));
     m.index = index;
     out.output.push(m);
   }

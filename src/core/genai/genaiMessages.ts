@@ -4,7 +4,7 @@
 // (gen_ai.client.inference.operation.details) and the oldest gen_ai.content.prompt/completion events.
 // Each reader returns a MessageSource; normalize.ts picks the richest source per side.
 
-import type { Attributes } from '../records';
+import type { Attributes, Truncation } from '../records';
 import type { Message, MessageOrigin, MessagePart } from '../model';
 import { GenAi, GenAiEvents } from './keys';
 import { contentParts, structuredParts, textOfContent, toolCallParts } from './parts';
@@ -37,34 +37,50 @@ interface Ctx {
 // ---------------------------------------------------------------------------------------------------
 // Structured attributes (current conventions)
 
+/** Attribute key -> where the source saw its value cut (SpanRecord.truncated / LogRecordData.truncated). */
+export type Cuts = Readonly<Record<string, Truncation>>;
+
 /**
  * Reads the three structured content attributes from `attrs` (a span's attributes, or an
- * operation-details event's). `originName` defaults to the attribute's own key.
+ * operation-details event's). `originName` defaults to the attribute's own key. `cuts` says which of
+ * them the source saw cut, and where.
  */
 export function structuredSource(
   attrs: Readonly<Record<string, unknown>>,
   origin: MessageOrigin,
   originName?: string,
+  cuts?: Cuts,
 ): MessageSource {
   const out = emptySource();
   const system = attrs[GenAi.systemInstructions];
   if (system !== undefined && system !== null) {
-    const r = systemInstructions(system, { origin, originName: originName ?? GenAi.systemInstructions });
+    const r = systemInstructions(
+      system,
+      { origin, originName: originName ?? GenAi.systemInstructions },
+      cuts?.[GenAi.systemInstructions],
+    );
     out.input.push(...r.messages);
     out.unreadable ||= r.unreadable;
   }
   const input = attrs[GenAi.inputMessages];
   if (input !== undefined && input !== null) {
-    const r = structuredMessages(input, 'input', { origin, originName: originName ?? GenAi.inputMessages });
+    const r = structuredMessages(
+      input,
+      'input',
+      { origin, originName: originName ?? GenAi.inputMessages },
+      cuts?.[GenAi.inputMessages],
+    );
     out.input.push(...r.messages);
     out.unreadable ||= r.unreadable;
   }
   const output = attrs[GenAi.outputMessages];
   if (output !== undefined && output !== null) {
-    const r = structuredMessages(output, 'output', {
-      origin,
-      originName: originName ?? GenAi.outputMessages,
-    });
+    const r = structuredMessages(
+      output,
+      'output',
+      { origin, originName: originName ?? GenAi.outputMessages },
+      cuts?.[GenAi.outputMessages],
+    );
     out.output.push(...sortByIndex(r.messages));
     out.unreadable ||= r.unreadable;
   }
@@ -72,21 +88,24 @@ export function structuredSource(
   return out;
 }
 
-interface ReadMessages {
+export interface ReadMessages {
   messages: Message[];
   unreadable: boolean;
 }
 
-function structuredMessages(value: unknown, direction: Direction, ctx: Ctx): ReadMessages {
+function structuredMessages(value: unknown, direction: Direction, ctx: Ctx, cut?: Truncation): ReadMessages {
   if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
     // Not JSON at all: someone put the plain text there. Show it rather than call it unreadable.
     const parts: MessagePart[] = value ? [{ type: 'text', text: value }] : [];
-    return {
-      messages: parts.length
-        ? [msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)]
-        : [],
-      unreadable: false,
-    };
+    return markTextCut(
+      {
+        messages: parts.length
+          ? [msg(direction === 'input' ? 'user' : 'assistant', direction, parts, ctx)]
+          : [],
+        unreadable: false,
+      },
+      cut,
+    );
   }
   const s = readStructured(value);
   if (!s) return { messages: [], unreadable: true };
@@ -96,7 +115,7 @@ function structuredMessages(value: unknown, direction: Direction, ctx: Ctx): Rea
     const message = structuredMessage(m, direction, ctx, i);
     if (message) messages.push(message);
   });
-  return finishRead(messages, s.complete);
+  return finishRead(messages, s.complete, cut);
 }
 
 function structuredMessage(
@@ -127,12 +146,15 @@ function structuredMessage(
   return message;
 }
 
-function systemInstructions(value: unknown, ctx: Ctx): ReadMessages {
+function systemInstructions(value: unknown, ctx: Ctx, cut?: Truncation): ReadMessages {
   if (typeof value === 'string' && !/^\s*[[{]/.test(value)) {
-    return {
-      messages: value ? [msg('system', 'input', [{ type: 'text', text: value }], ctx)] : [],
-      unreadable: false,
-    };
+    return markTextCut(
+      {
+        messages: value ? [msg('system', 'input', [{ type: 'text', text: value }], ctx)] : [],
+        unreadable: false,
+      },
+      cut,
+    );
   }
   const s = readStructured(value);
   if (!s) return { messages: [], unreadable: true };
@@ -143,10 +165,10 @@ function systemInstructions(value: unknown, ctx: Ctx): ReadMessages {
       .map((m, i) => structuredMessage(m, 'input', ctx, i))
       .filter((m): m is Message => m !== undefined);
     for (const m of messages) if (!m.role) m.role = 'system';
-    return finishRead(messages, s.complete);
+    return finishRead(messages, s.complete, cut);
   }
   const parts = structuredParts(list);
-  return finishRead(parts.length ? [msg('system', 'input', parts, ctx)] : [], s.complete);
+  return finishRead(parts.length ? [msg('system', 'input', parts, ctx)] : [], s.complete, cut);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -161,6 +183,13 @@ export interface ContentEvent {
   bodyComplete: boolean;
   attributes: Attributes;
   origin: 'spanEvent' | 'logRecord';
+  /**
+   * Where the source saw the body cut, when that cut is visible in what was read (a JSON body that no
+   * longer parses, or a text body): the message read from it is marked with it.
+   */
+  cut?: Truncation;
+  /** Which of the event's attributes the source saw cut (operation-details events carry content there). */
+  attributeCuts?: Cuts;
 }
 
 const EVENT_ROLES: Readonly<Record<string, string>> = {
@@ -192,24 +221,24 @@ export function eventSource(events: readonly ContentEvent[]): MessageSource {
     if (role !== undefined) {
       const m = providerMessage(e.body, role, 'input', ctx, true);
       if (m) {
-        if (!e.bodyComplete) m.truncated = true;
+        markEventCut(m, e);
         out.input.push(m);
-      } else if (!e.bodyComplete) out.unreadable = true;
+      } else if (!e.bodyComplete || e.cut) out.unreadable = true;
       continue;
     }
     switch (e.name) {
       case GenAiEvents.choice: {
         const m = choiceMessage(e.body, ctx, outputs.length);
         if (m) {
-          if (!e.bodyComplete) m.truncated = true;
+          markEventCut(m, e);
           outputs.push(m);
-        } else if (!e.bodyComplete) out.unreadable = true;
+        } else if (!e.bodyComplete || e.cut) out.unreadable = true;
         break;
       }
       case GenAiEvents.operationDetails: {
         // The messages travel as event attributes; a logs bridge may have put them in a map body instead.
         const attrs: Record<string, unknown> = { ...(isPlainObject(e.body) ? e.body : {}), ...e.attributes };
-        const s = structuredSource(attrs, e.origin, e.name);
+        const s = structuredSource(attrs, e.origin, e.name, e.attributeCuts);
         out.input.push(...s.input);
         outputs.push(...s.output);
         out.unreadable ||= s.unreadable;
@@ -234,6 +263,12 @@ export function eventSource(events: readonly ContentEvent[]): MessageSource {
   out.output = sortByIndex(outputs);
   collectFinishReasons(out);
   return out;
+}
+
+function markEventCut(m: Message, e: ContentEvent): void {
+  if (e.bodyComplete && !e.cut) return;
+  m.truncated = true;
+  if (e.cut) m.truncatedAt = e.cut;
 }
 
 function bodyOrUndefined(e: ContentEvent): unknown {
@@ -306,14 +341,20 @@ export function providerMessage(
 
 /**
  * A JSON list of provider-style messages or choices (the deprecated gen_ai.prompt / gen_ai.completion
- * attributes and content events, OpenInference input.value). Plain text becomes one message.
+ * attributes and content events, OpenInference input.value). Plain text becomes one message. `cut`: where
+ * the source saw the value cut.
  */
-export function providerMessageList(value: unknown, direction: Direction, ctx: Ctx): ReadMessages {
+export function providerMessageList(
+  value: unknown,
+  direction: Direction,
+  ctx: Ctx,
+  cut?: Truncation,
+): ReadMessages {
   if (value === undefined || value === null) return { messages: [], unreadable: false };
   const s = readStructured(value, true);
   if (!s) return { messages: [], unreadable: true };
   if (typeof s.value === 'string') {
-    return {
+    const read: ReadMessages = {
       messages: s.value
         ? [
             msg(
@@ -326,6 +367,7 @@ export function providerMessageList(value: unknown, direction: Direction, ctx: C
         : [],
       unreadable: !s.complete,
     };
+    return s.complete ? markTextCut(read, cut) : read;
   }
   const list = messageList(s.value);
   const messages: Message[] = [];
@@ -339,7 +381,7 @@ export function providerMessageList(value: unknown, direction: Direction, ctx: C
       messages.push(m);
     }
   });
-  return finishRead(direction === 'output' ? sortByIndex(messages) : messages, s.complete);
+  return finishRead(direction === 'output' ? sortByIndex(messages) : messages, s.complete, cut);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -355,13 +397,36 @@ function messageList(v: unknown): unknown[] {
   return v === undefined || v === null ? [] : [v];
 }
 
-function finishRead(messages: Message[], complete: boolean): ReadMessages {
+/**
+ * The messages of one JSON value. A value that did not parse to its end was cut: the message the cut went
+ * through is marked, with where the source saw the cut when it knew. A value the source thought cut (its
+ * size sits at a known limit) that still parses whole was not: JSON cut anywhere but at its very end does
+ * not parse, so the size was a coincidence and nothing is marked.
+ */
+function finishRead(messages: Message[], complete: boolean, cut?: Truncation): ReadMessages {
   if (complete) return { messages, unreadable: false };
   // The message the cut went through may have lost all its parts: the one before it then ends the list.
   while (messages.length && messages[messages.length - 1]!.parts.length === 0) messages.pop();
   const last = messages[messages.length - 1];
-  if (last) last.truncated = true;
+  if (last) {
+    last.truncated = true;
+    if (cut) last.truncatedAt = cut;
+  }
   return { messages, unreadable: messages.length === 0 };
+}
+
+/**
+ * Plain text read whole: nothing in it shows a cut, so the source's word is taken. The text ends where
+ * the value ended; the last message is the one the cut went through.
+ */
+export function markTextCut(read: ReadMessages, cut: Truncation | undefined): ReadMessages {
+  if (!cut) return read;
+  const last = read.messages[read.messages.length - 1];
+  if (last) {
+    last.truncated = true;
+    last.truncatedAt = cut;
+  }
+  return read;
 }
 
 export function msg(role: string, direction: Direction, parts: MessagePart[], ctx: Ctx): Message {

@@ -37,9 +37,11 @@ import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
 import {
   eventSource,
   isContentEventName,
+  markTextCut,
   providerMessageList,
   structuredSource,
   type ContentEvent,
+  type Cuts,
   type MessageSource,
 } from './genaiMessages';
 import {
@@ -298,20 +300,24 @@ function selectMessages(
   groups: FlattenedGroups,
 ): SelectedContent {
   const attrs = record.attributes;
+  // Values the source saw cut on the way (at an SDK's or exporter's length limit): the
+  // messages read from them say so, and where.
+  const cuts: Cuts = record.truncated ?? {};
   const sources: (() => MessageSource | undefined)[] = [
-    () => (hasAny(attrs, STRUCTURED_KEYS) ? structuredSource(attrs, 'attribute') : undefined),
+    () =>
+      hasAny(attrs, STRUCTURED_KEYS) ? structuredSource(attrs, 'attribute', undefined, cuts) : undefined,
     () => (logs.length ? eventSource(logEvents(logs)) : undefined),
     () => (record.events?.length ? eventSource(spanEvents(record.events)) : undefined),
     () =>
       groups[Traceloop.promptPrefix] || groups[Traceloop.completionPrefix]
-        ? openLlmetrySource(groups)
+        ? openLlmetrySource(groups, cuts)
         : undefined,
     () =>
       groups[OpenInference.inputMessagesPrefix] || groups[OpenInference.outputMessagesPrefix]
-        ? openInferenceSource(groups)
+        ? openInferenceSource(groups, cuts)
         : undefined,
-    () => legacyAttributeSource(attrs),
-    () => ioValueSource(attrs),
+    () => legacyAttributeSource(attrs, cuts),
+    () => ioValueSource(attrs, cuts),
   ];
   let input: Message[] | undefined;
   let output: Message[] | undefined;
@@ -360,13 +366,19 @@ function logEvents(logs: readonly LogRecordData[]): ContentEvent[] {
     const name = eventNameOf(log);
     if (!isContentEventName(name)) continue;
     const body = readBody(log.body);
-    out.push({
+    const event: ContentEvent = {
       name: name!,
       body: body.value,
       bodyComplete: body.complete,
       attributes: log.attributes ?? {},
       origin: 'logRecord',
-    });
+    };
+    // A cut the source saw shows in what was read unless the body still parsed as whole JSON (then the
+    // size at the limit was a coincidence: JSON cut short does not parse).
+    const parsedWhole = body.complete && body.value !== log.body;
+    if (log.truncatedBody && typeof log.body === 'string' && !parsedWhole) event.cut = log.truncatedBody;
+    if (log.truncated) event.attributeCuts = log.truncated;
+    out.push(event);
   }
   return out;
 }
@@ -413,13 +425,23 @@ function readBody(body: unknown): { value: unknown; complete: boolean } {
 }
 
 /** The deprecated whole-conversation JSON attributes gen_ai.prompt / gen_ai.completion. */
-function legacyAttributeSource(attrs: Attributes): MessageSource | undefined {
+function legacyAttributeSource(attrs: Attributes, cuts: Cuts): MessageSource | undefined {
   const prompt = attrs[GenAi.prompt];
   const completion = attrs[GenAi.completion];
   if ((prompt === undefined || prompt === null) && (completion === undefined || completion === null))
     return undefined;
-  const p = providerMessageList(prompt, 'input', { origin: 'attribute', originName: GenAi.prompt });
-  const c = providerMessageList(completion, 'output', { origin: 'attribute', originName: GenAi.completion });
+  const p = providerMessageList(
+    prompt,
+    'input',
+    { origin: 'attribute', originName: GenAi.prompt },
+    cuts[GenAi.prompt],
+  );
+  const c = providerMessageList(
+    completion,
+    'output',
+    { origin: 'attribute', originName: GenAi.completion },
+    cuts[GenAi.completion],
+  );
   return {
     input: p.messages,
     output: c.messages,
@@ -432,12 +454,12 @@ function legacyAttributeSource(attrs: Attributes): MessageSource | undefined {
  * OpenInference input.value / output.value: a request or response body (JSON with messages or choices)
  * or plain text. Only reached when no richer form had messages.
  */
-function ioValueSource(attrs: Attributes): MessageSource | undefined {
+function ioValueSource(attrs: Attributes, cuts: Cuts): MessageSource | undefined {
   const input = attrs[OpenInference.inputValue];
   const output = attrs[OpenInference.outputValue];
   if ((input === undefined || input === null) && (output === undefined || output === null)) return undefined;
-  const inRead = ioMessages(input, 'input', OpenInference.inputValue);
-  const outRead = ioMessages(output, 'output', OpenInference.outputValue);
+  const inRead = ioMessages(input, 'input', OpenInference.inputValue, cuts);
+  const outRead = ioMessages(output, 'output', OpenInference.outputValue, cuts);
   return {
     input: inRead,
     output: outRead,
@@ -446,24 +468,23 @@ function ioValueSource(attrs: Attributes): MessageSource | undefined {
   };
 }
 
-function ioMessages(value: unknown, direction: Message['direction'], key: string): Message[] {
+function ioMessages(value: unknown, direction: Message['direction'], key: string, cuts: Cuts): Message[] {
   if (value === undefined || value === null) return [];
   const ctx = { origin: 'ioValue' as const, originName: key };
-  const r = providerMessageList(value, direction, ctx);
+  const r = providerMessageList(value, direction, ctx, cuts[key]);
   const usable = r.messages.filter((m) => m.parts.length > 0);
   if (usable.length) return usable;
   // Some other JSON (a chain's inputs): show it as text rather than nothing.
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   if (!text) return [];
-  return [
-    {
-      role: direction === 'input' ? 'user' : 'assistant',
-      direction,
-      parts: [{ type: 'text', text }],
-      origin: 'ioValue',
-      originName: key,
-    },
-  ];
+  const message: Message = {
+    role: direction === 'input' ? 'user' : 'assistant',
+    direction,
+    parts: [{ type: 'text', text }],
+    origin: 'ioValue',
+    originName: key,
+  };
+  return markTextCut({ messages: [message], unreadable: false }, cuts[key]).messages;
 }
 
 function missingReason(

@@ -1,0 +1,331 @@
+// One Application Insights connection as a trace source: it lists recent LLM calls page by page, fetches a
+// whole operation when a trace is opened, and finds a session's or a user's turns; everything it fetches is
+// mapped to the same records the local receiver produces and kept in a store of its own, so the tree, the
+// conversation view and Find by Session ID read it exactly as they read local traces, and a cloud query
+// never evicts a local trace. Pure: the query runner, the store and the clock are passed in.
+
+import type { Logger } from '../core/logger';
+import type { PersonKind, TraceSource } from '../core/source';
+import type { TraceSummary } from '../core/model';
+import type { TelemetryBatch } from '../core/records';
+import type { TraceStore } from '../core/store';
+import {
+  AppInsightsQueryError,
+  CONTENT_ROLE_HINT,
+  schemaOf,
+  type QueryRow,
+  type QueryRunner,
+  type TimeWindow,
+} from './client';
+import {
+  genAiContentQuery,
+  isOperationId,
+  operationRowsQuery,
+  operationsOfQuery,
+  recentCallsQuery,
+  type AppInsightsSchema,
+  type ListCursor,
+} from './kql';
+import type { Connection } from './targets';
+
+/** Rows to records; the real one is ./rows, tests may pass another. */
+export interface RowMapping {
+  recentCalls(schema: AppInsightsSchema, rows: QueryRow[]): TelemetryBatch;
+  operations(schema: AppInsightsSchema, rows: QueryRow[], genAiContent: QueryRow[]): TelemetryBatch;
+}
+
+export type TimeRange = { kind: 'last'; ms: number } | { kind: 'between'; startMs: number; endMs: number };
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The time ranges the picker offers, from 15 minutes to 30 days (the setting takes their ids). */
+export const TIME_RANGE_PRESETS: readonly { id: string; ms: number; label: string }[] = [
+  { id: '15m', ms: 15 * MINUTE, label: '15 minutes' },
+  { id: '1h', ms: HOUR, label: '1 hour' },
+  { id: '4h', ms: 4 * HOUR, label: '4 hours' },
+  { id: '12h', ms: 12 * HOUR, label: '12 hours' },
+  { id: '24h', ms: DAY, label: '24 hours' },
+  { id: '3d', ms: 3 * DAY, label: '3 days' },
+  { id: '7d', ms: 7 * DAY, label: '7 days' },
+  { id: '30d', ms: 30 * DAY, label: '30 days' },
+];
+
+/** The preset with this id, else the last hour. */
+export function presetRange(id: string | undefined): TimeRange {
+  const preset = TIME_RANGE_PRESETS.find((p) => p.id === id) ?? TIME_RANGE_PRESETS[1]!;
+  return { kind: 'last', ms: preset.ms };
+}
+
+/** "last 1 hour", "last 7 days", or "2026-11-30 12:00 – 14:30" (UTC). */
+export function describeRange(range: TimeRange): string {
+  if (range.kind === 'last') {
+    const preset = TIME_RANGE_PRESETS.find((p) => p.ms === range.ms);
+    return `last ${preset ? preset.label : `${Math.round(range.ms / MINUTE)} minutes`}`;
+  }
+  const fmt = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return `${fmt(range.startMs)} – ${fmt(range.endMs).slice(11)} UTC`;
+}
+
+export interface SourceStatus {
+  state: 'idle' | 'loading' | 'ready' | 'error';
+  error?: AppInsightsQueryError;
+  /** A query answered only in part: what the service said. */
+  partial?: string;
+  /** More rows than the pages so far in the time range. */
+  hasMore: boolean;
+  /** LLM calls listed so far. */
+  listed: number;
+  window?: TimeWindow;
+}
+
+export interface AppInsightsSourceOptions {
+  connection: Connection;
+  runner: QueryRunner;
+  store: TraceStore;
+  mapping: RowMapping;
+  logger: Logger;
+  pageSize: number;
+  range: TimeRange;
+  /** Attribute names the user configured for session and user ids (matched before the known ones). */
+  sessionKeys: readonly string[];
+  userKeys: readonly string[];
+  now?: () => number;
+}
+
+/** The widest window a session or user search covers (the Logs API keeps 30 to 90 days by default). */
+export const SEARCH_WINDOW_MS = 30 * 24 * 3600 * 1000;
+/** Operations fetched per query when a search or an open needs whole traces. */
+const OPERATIONS_PER_QUERY = 20;
+/** Rows one operations query may return. */
+const ROWS_PER_QUERY = 5000;
+/** Turns a search fetches at most. */
+const MAX_SEARCH_OPERATIONS = 100;
+
+export class AppInsightsSource implements TraceSource {
+  readonly kind = 'appInsights' as const;
+  readonly id: string;
+  readonly schema: AppInsightsSchema;
+  private current: SourceStatus = { state: 'idle', hasMore: false, listed: 0 };
+  private cursor: ListCursor | undefined;
+  private range: TimeRange;
+  private lastListQuery: string | undefined;
+  /** Operations whose every row is in the store (opened, or found by a search). */
+  private readonly complete = new Set<string>();
+  /** Per trace: why its content is missing, when the source can tell (AppGenAIContent not readable). */
+  private readonly notes = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  private readonly now: () => number;
+  /** Bumped by each refresh, so an answer to an older one is dropped. */
+  private generation = 0;
+
+  constructor(private readonly options: AppInsightsSourceOptions) {
+    this.id = `appInsights:${options.connection.id}`;
+    this.schema = schemaOf(options.connection.target);
+    this.range = options.range;
+    this.now = options.now ?? Date.now;
+  }
+
+  get label(): string {
+    return this.options.connection.name;
+  }
+
+  get connection(): Connection {
+    return this.options.connection;
+  }
+
+  get store(): TraceStore {
+    return this.options.store;
+  }
+
+  get status(): SourceStatus {
+    return { ...this.current };
+  }
+
+  get timeRange(): TimeRange {
+    return this.range;
+  }
+
+  /** The KQL behind the list as it was last sent, for Open Query in Log Analytics. */
+  get listQuery(): string {
+    return this.lastListQuery ?? recentCallsQuery(this.schema, this.options.pageSize);
+  }
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Why a trace's content is missing, when this source knows (e.g. a role the reader lacks). */
+  noteFor(traceId: string): string | undefined {
+    return this.notes.get(traceId.toLowerCase());
+  }
+
+  isComplete(traceId: string): boolean {
+    return this.complete.has(traceId.toLowerCase());
+  }
+
+  setTimeRange(range: TimeRange): Promise<void> {
+    this.range = range;
+    return this.refresh();
+  }
+
+  /** The first page of recent LLM calls in the time range; what was listed before is let go. */
+  async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    this.cursor = undefined;
+    this.complete.clear();
+    this.notes.clear();
+    this.options.store.clear();
+    this.set({ state: 'loading', hasMore: false, listed: 0 });
+    await this.page(generation, 0);
+  }
+
+  /** The next page, older than everything listed so far. */
+  async loadMore(): Promise<void> {
+    if (this.current.state === 'loading' || !this.current.hasMore) return;
+    const generation = this.generation;
+    const listed = this.current.listed;
+    this.set({ ...this.current, state: 'loading' });
+    await this.page(generation, listed);
+  }
+
+  private async page(generation: number, listedBefore: number): Promise<void> {
+    const window = this.window();
+    const limit = this.options.pageSize;
+    // One row more than a page tells whether there is another.
+    const query = recentCallsQuery(this.schema, limit + 1, this.cursor);
+    this.lastListQuery = recentCallsQuery(this.schema, limit, this.cursor);
+    try {
+      const answer = await this.options.runner.run(query, window);
+      if (generation !== this.generation) return;
+      const rows = answer.rows.slice(0, limit);
+      this.options.store.ingest(this.options.mapping.recentCalls(this.schema, rows), 'appInsights');
+      this.options.store.flush();
+      this.cursor = nextCursor(this.cursor, rows);
+      const status: SourceStatus = {
+        state: 'ready',
+        hasMore: answer.rows.length > limit,
+        listed: listedBefore + rows.length,
+        window,
+      };
+      if (answer.partialError) status.partial = answer.partialError;
+      this.set(status);
+      this.options.logger.info(
+        `[appInsights] ${this.connection.name}: ${rows.length} LLM calls listed${answer.partialError ? ' (partial)' : ''}`,
+      );
+    } catch (err) {
+      if (generation !== this.generation) return;
+      const error =
+        err instanceof AppInsightsQueryError ? err : new AppInsightsQueryError('service', String(err), '');
+      this.options.logger.warn(`[appInsights] ${this.connection.name}: list failed: ${error.message}`);
+      this.set({ ...this.current, state: 'error', error, window });
+    }
+  }
+
+  /** Makes sure every row of the trace is in the store; throws AppInsightsQueryError when it cannot. */
+  async loadTrace(traceId: string): Promise<void> {
+    const id = traceId.toLowerCase();
+    if (this.complete.has(id)) return;
+    await this.loadOperations([id], this.searchWindow());
+  }
+
+  /** A session's turns (or a user's), oldest first, each fetched whole. */
+  async find(kind: PersonKind, value: string): Promise<TraceSummary[]> {
+    const window = this.searchWindow();
+    const keys = kind === 'session' ? this.options.sessionKeys : this.options.userKeys;
+    const query = operationsOfQuery(this.schema, kind, value, keys, MAX_SEARCH_OPERATIONS);
+    const answer = await this.options.runner.run(query, window);
+    const ids = answer.rows
+      .map((r) => String(r.operationId ?? '').toLowerCase())
+      .filter((id) => isOperationId(id) && id.length > 0);
+    this.options.logger.info(
+      `[appInsights] ${this.connection.name}: ${kind} search found ${ids.length} operations`,
+    );
+    if (ids.length > 0) await this.loadOperations(ids, window);
+    const store = this.options.store;
+    const found = kind === 'session' ? store.findSession(value) : store.findUser(value);
+    return found;
+  }
+
+  private async loadOperations(ids: string[], window: TimeWindow): Promise<void> {
+    const wanted = ids.filter((id) => !this.complete.has(id));
+    for (let i = 0; i < wanted.length; i += OPERATIONS_PER_QUERY) {
+      const chunk = wanted.slice(i, i + OPERATIONS_PER_QUERY);
+      const answer = await this.options.runner.run(
+        operationRowsQuery(this.schema, chunk, ROWS_PER_QUERY),
+        window,
+      );
+      const content = this.schema === 'workspace' ? await this.genAiContent(chunk, window) : [];
+      const batch = this.options.mapping.operations(this.schema, answer.rows, content);
+      this.options.store.ingest(batch, 'appInsights');
+      this.options.store.flush();
+      for (const id of chunk) this.complete.add(id);
+      if (answer.partialError) {
+        this.options.logger.warn(
+          `[appInsights] ${this.connection.name}: partial answer: ${answer.partialError}`,
+        );
+      }
+    }
+    this.emit();
+  }
+
+  /** AppGenAIContent rows, or none: a workspace without the table answers empty; a refusal becomes a note. */
+  private async genAiContent(ids: string[], window: TimeWindow): Promise<QueryRow[]> {
+    try {
+      const answer = await this.options.runner.run(genAiContentQuery(ids, ROWS_PER_QUERY), window);
+      return answer.rows;
+    } catch (err) {
+      const error = err instanceof AppInsightsQueryError ? err : undefined;
+      if (error?.kind === 'forbidden' || error?.kind === 'badQuery') {
+        for (const id of ids) {
+          this.notes.set(
+            id,
+            `Message content of this trace is kept in the AppGenAIContent table, which your account may not read: it needs ${CONTENT_ROLE_HINT}.`,
+          );
+        }
+        this.options.logger.warn(
+          `[appInsights] ${this.connection.name}: AppGenAIContent not readable: ${String(err)}`,
+        );
+        return [];
+      }
+      throw err;
+    }
+  }
+
+  private window(): TimeWindow {
+    if (this.range.kind === 'between') return { startMs: this.range.startMs, endMs: this.range.endMs };
+    const end = this.now();
+    return { startMs: end - this.range.ms, endMs: end };
+  }
+
+  /** A session or an opened trace may be older than the list's range: search up to 30 days back. */
+  private searchWindow(): TimeWindow {
+    const end = this.range.kind === 'between' ? Math.max(this.range.endMs, this.now()) : this.now();
+    return { startMs: end - SEARCH_WINDOW_MS, endMs: end };
+  }
+
+  private set(status: SourceStatus): void {
+    this.current = status;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+/** The cursor after a page: the oldest time listed, and every id listed at exactly that time. */
+export function nextCursor(
+  previous: ListCursor | undefined,
+  rows: readonly QueryRow[],
+): ListCursor | undefined {
+  if (rows.length === 0) return previous;
+  const iso = (v: unknown): string =>
+    v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+  const last = iso(rows[rows.length - 1]!.callTime);
+  const ids = rows.filter((r) => iso(r.callTime) === last).map((r) => String(r.id ?? ''));
+  const carried = previous && previous.timeIso === last ? previous.idsAtTime : [];
+  return { timeIso: last, idsAtTime: [...new Set([...carried, ...ids])] };
+}

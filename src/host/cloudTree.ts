@@ -1,0 +1,284 @@
+// The Application Insights view: one node per connection, under it the recent LLM calls grouped into traces
+// (newest first) with Load More, or what a search found (a session's or a user's turns, oldest first), or
+// what went wrong and what to do. Traces and spans read exactly as in the local view: the same tree model,
+// over the connection's own store.
+
+import * as vscode from 'vscode';
+import { describeRange, type AppInsightsSource, type TimeRange } from '../appInsights/source';
+import { describeTarget } from '../appInsights/targets';
+import type { PersonKind } from '../core/source';
+import { Commands } from './ids';
+import { ICONS, missing, nodeId, tooltip } from './traceTree';
+import {
+  childNodes,
+  childrenOf,
+  describeSession,
+  describeSpan,
+  describeTrace,
+  describeUser,
+  spanOf,
+  type NodeIcon,
+  type NodeView,
+  type TreeNode,
+} from './treeModel';
+
+export type CloudNode =
+  | { kind: 'connection'; sourceId: string }
+  | { kind: 'notice'; sourceId: string; id: string; text: string; icon: NodeIcon; command?: vscode.Command }
+  | { kind: 'loadMore'; sourceId: string }
+  | TreeNode;
+
+/** What a search found on one connection, shown instead of the recent calls until it is cleared. */
+interface Search {
+  kind: PersonKind;
+  value: string;
+  traceIds: string[];
+}
+
+export interface CloudSources {
+  list(): AppInsightsSource[];
+  get(sourceId: string): AppInsightsSource | undefined;
+}
+
+export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<CloudNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly searches = new Map<string, Search>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly sources: CloudSources) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** Shows a search's result under a connection (or clears it with undefined). */
+  setSearch(sourceId: string, search: Search | undefined): void {
+    if (search) this.searches.set(sourceId, search);
+    else this.searches.delete(sourceId);
+    void vscode.commands.executeCommand(
+      'setContext',
+      'llmTraceInspector.cloudSearch',
+      this.searches.size > 0,
+    );
+    this.refresh();
+  }
+
+  clearSearches(): void {
+    this.searches.clear();
+    void vscode.commands.executeCommand('setContext', 'llmTraceInspector.cloudSearch', false);
+    this.refresh();
+  }
+
+  getChildren(element?: CloudNode): CloudNode[] {
+    if (!element) return this.sources.list().map((s) => ({ kind: 'connection', sourceId: s.id }));
+    const source = this.sources.get(element.sourceId ?? '');
+    if (!source) return [];
+    if (element.kind === 'connection') return this.connectionChildren(source);
+    if (element.kind === 'notice' || element.kind === 'loadMore') return [];
+    if (element.kind === 'trace' && !source.isComplete(element.traceId)) {
+      // The list holds only the LLM calls; the whole trace comes when it is expanded.
+      void source.loadTrace(element.traceId).catch(() => undefined);
+    }
+    source.store.flush();
+    return childNodes(source.store, element, { llmOnly: false }).map((n) => ({ ...n, sourceId: source.id }));
+  }
+
+  getParent(element: CloudNode): CloudNode | undefined {
+    if (element.kind === 'connection') return undefined;
+    if (element.kind !== 'span') return { kind: 'connection', sourceId: element.sourceId ?? '' };
+    const source = this.sources.get(element.sourceId ?? '');
+    const trace = source?.store.getTrace(element.traceId);
+    const parentId = trace && spanOf(trace, element.spanId)?.parentSpanId;
+    if (!trace || !parentId || !spanOf(trace, parentId))
+      return { kind: 'trace', traceId: element.traceId, sourceId: element.sourceId ?? '' };
+    return { kind: 'span', traceId: element.traceId, spanId: parentId, sourceId: element.sourceId ?? '' };
+  }
+
+  private connectionChildren(source: AppInsightsSource): CloudNode[] {
+    const sourceId = source.id;
+    const status = source.status;
+    const out: CloudNode[] = [];
+    const search = this.searches.get(sourceId);
+    if (search) {
+      const head: TreeNode =
+        search.kind === 'session'
+          ? { kind: 'session', sessionId: search.value, sourceId }
+          : { kind: 'user', userId: search.value, sourceId };
+      out.push(head, ...search.traceIds.map((traceId): CloudNode => ({ kind: 'trace', traceId, sourceId })));
+      if (search.traceIds.length === 0) {
+        out.push(notice(sourceId, 'none', vscode.l10n.t('Nothing found in the last 30 days'), 'info'));
+      }
+      return out;
+    }
+    if (status.state === 'error' && status.error) {
+      out.push(notice(sourceId, 'error', status.error.message, 'error'));
+      out.push(
+        notice(sourceId, 'action', status.error.action, 'info', {
+          command: Commands.appInsightsRefresh,
+          title: vscode.l10n.t('Retry'),
+          arguments: [{ kind: 'connection', sourceId }],
+        }),
+      );
+    }
+    if (status.partial) {
+      out.push(notice(sourceId, 'partial', vscode.l10n.t('Partial result: {0}', status.partial), 'warning'));
+    }
+    if (status.state === 'loading' && status.listed === 0) {
+      out.push(notice(sourceId, 'loading', vscode.l10n.t('Querying…'), 'loading'));
+    }
+    if (status.state === 'idle') {
+      out.push(
+        notice(sourceId, 'idle', vscode.l10n.t('Not queried yet: click to list recent LLM calls'), 'info', {
+          command: Commands.appInsightsRefresh,
+          title: vscode.l10n.t('Refresh'),
+          arguments: [{ kind: 'connection', sourceId }],
+        }),
+      );
+    }
+    source.store.flush();
+    const traces = source.store.list();
+    out.push(...traces.map((t): CloudNode => ({ kind: 'trace', traceId: t.traceId, sourceId })));
+    if (status.state === 'ready' && traces.length === 0) {
+      out.push(
+        notice(
+          sourceId,
+          'empty',
+          vscode.l10n.t('No LLM calls in {0}', rangeLabel(source.timeRange)),
+          'info',
+          {
+            command: Commands.appInsightsTimeRange,
+            title: vscode.l10n.t('Change Time Range'),
+            arguments: [{ kind: 'connection', sourceId }],
+          },
+        ),
+      );
+    }
+    if (status.hasMore) out.push({ kind: 'loadMore', sourceId });
+    return out;
+  }
+
+  getTreeItem(node: CloudNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'connection':
+        return this.connectionItem(node.sourceId);
+      case 'notice': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.sourceId}:notice:${node.id}`;
+        item.iconPath = ICONS[node.icon];
+        item.contextValue = `notice.${node.icon}`;
+        item.tooltip = node.text;
+        item.accessibilityInformation = { label: node.text, role: node.command ? 'button' : 'text' };
+        if (node.command) item.command = node.command;
+        return item;
+      }
+      case 'loadMore': {
+        const item = new vscode.TreeItem(vscode.l10n.t('Load More'), vscode.TreeItemCollapsibleState.None);
+        item.id = `${node.sourceId}:loadMore`;
+        item.iconPath = ICONS.more;
+        item.contextValue = 'loadMore';
+        item.command = {
+          command: Commands.appInsightsLoadMore,
+          title: vscode.l10n.t('Load More'),
+          arguments: [node],
+        };
+        item.accessibilityInformation = { label: vscode.l10n.t('Load more LLM calls'), role: 'button' };
+        return item;
+      }
+      default:
+        return this.traceItem(node);
+    }
+  }
+
+  private connectionItem(sourceId: string): vscode.TreeItem {
+    const source = this.sources.get(sourceId);
+    const item = new vscode.TreeItem(source?.label ?? sourceId, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = sourceId;
+    item.iconPath = ICONS.cloud;
+    item.contextValue = 'connection';
+    if (!source) return item;
+    const s = source.status;
+    const parts = [rangeLabel(source.timeRange)];
+    if (s.state === 'loading') parts.push(vscode.l10n.t('querying…'));
+    else if (s.state === 'error') parts.push(vscode.l10n.t('failed'));
+    else if (s.state === 'ready') parts.push(vscode.l10n.t('{0} LLM calls', String(s.listed)));
+    item.description = parts.join(' · ');
+    const target = source.connection.target;
+    const id = target.kind === 'workspace' ? target.workspaceId : target.resourceId;
+    item.tooltip = tooltip([
+      source.label,
+      `${describeTarget(target)}: ${id}`,
+      `Schema: ${source.schema === 'classic' ? 'classic (requests, dependencies, traces)' : 'workspace (AppRequests, AppDependencies, AppTraces)'}`,
+      `Time range: ${rangeLabel(source.timeRange)}`,
+    ]);
+    item.accessibilityInformation = {
+      label: vscode.l10n.t('Application Insights connection {0}, {1}', source.label, parts.join(', ')),
+    };
+    return item;
+  }
+
+  private traceItem(node: TreeNode): vscode.TreeItem {
+    const source = this.sources.get(node.sourceId ?? '');
+    const store = source?.store;
+    let view: NodeView;
+    if (!store) view = missing(node.kind === 'span' ? node.spanId : node.kind);
+    else if (node.kind === 'session')
+      view = describeSession(node.sessionId, store.findSession(node.sessionId));
+    else if (node.kind === 'user') view = describeUser(node.userId, store.findUser(node.userId));
+    else {
+      const trace = store.getTrace(node.traceId);
+      if (!trace) view = missing(node.traceId);
+      else if (node.kind === 'trace') view = describeTrace(trace.summary, Date.now());
+      else {
+        const span = spanOf(trace, node.spanId);
+        view = span ? describeSpan(span, childrenOf(trace, span.spanId).length > 0) : missing(node.spanId);
+      }
+    }
+    const item = new vscode.TreeItem(
+      view.label,
+      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = nodeId(node);
+    item.description = view.description;
+    item.iconPath = ICONS[view.icon];
+    item.contextValue = `cloud.${view.contextValue}`;
+    item.accessibilityInformation = { label: view.ariaLabel };
+    item.tooltip = tooltip(view.tooltip);
+    if (node.kind === 'session' || node.kind === 'user') {
+      item.command = {
+        command: Commands.appInsightsClearSearch,
+        title: vscode.l10n.t('Back to Recent Calls'),
+        arguments: [{ kind: 'connection', sourceId: node.sourceId }],
+      };
+    } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
+      const args: Record<string, string> = { traceId: node.traceId, sourceId: node.sourceId ?? '' };
+      if (node.kind === 'span') args.spanId = node.spanId;
+      item.command = {
+        command: Commands.openConversation,
+        title: vscode.l10n.t('Open Conversation'),
+        arguments: [args],
+      };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function notice(
+  sourceId: string,
+  id: string,
+  text: string,
+  icon: NodeIcon,
+  command?: vscode.Command,
+): CloudNode {
+  return command
+    ? { kind: 'notice', sourceId, id, text, icon, command }
+    : { kind: 'notice', sourceId, id, text, icon };
+}
+
+function rangeLabel(range: TimeRange): string {
+  return describeRange(range);
+}
