@@ -4,7 +4,7 @@
 // read the conversation in the webview. Screenshots go to test-results/ (git-ignored).
 // Prints "N passed, N failed".
 import path from 'node:path';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import {
   ROOT,
@@ -248,7 +248,9 @@ try {
   await check('Pause holds the list still and says how many new traces wait; Resume shows them', async () => {
     const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
     const traceRows = tree.locator('.monaco-list-row[aria-level="1"]');
-    const before = await traceRows.count();
+    // The list is virtualised: count what the tree holds (aria-setsize), not the rows it has drawn.
+    const count = async () => Number(await traceRows.first().getAttribute('aria-setsize'));
+    const before = await count();
     await page
       .locator('.part.sidebar .action-label[aria-label="Pause Live Updates"]:visible')
       .first()
@@ -265,7 +267,7 @@ try {
     await tree
       .locator('.message', { hasText: 'Paused: 1 new trace waits. Resume to show it.' })
       .waitFor({ timeout: 10000 });
-    const held = await traceRows.count();
+    const held = await count();
     assert(held === before, `the list changed while paused: ${before} rows, then ${held}`);
     await page.screenshot({ path: path.join(RESULTS, 'ui-paused.png') });
     await page
@@ -436,13 +438,18 @@ try {
         .first()
         .waitFor();
       await page.keyboard.press('Enter');
-      // Connected as a team would share it: the setting holds only the workspace id.
-      const settingsFile = path.join(profile.userDataDir, 'User', 'settings.json');
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-      settings['llmTraceInspector.appInsights.connections'] = [
-        { name: 'prod-insights', workspaceId: WORKSPACE },
-      ];
-      writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+      // Connect as a user does: the command, the workspace id typed into its picker, a name.
+      await page.keyboard.press('F1');
+      await page.keyboard.type('LLM Trace Inspector: Connect to Application Insights');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-title', { hasText: 'Connect to Application Insights' }).waitFor();
+      await page.keyboard.type(WORKSPACE);
+      await page.keyboard.press('Enter');
+      await page
+        .locator('.quick-input-title', { hasText: 'Name this connection' })
+        .waitFor({ timeout: 10000 });
+      await page.locator('.quick-input-box input').fill('prod-insights');
+      await page.keyboard.press('Enter');
       const pane = page.locator('.pane', {
         has: page.locator('.pane-header', { hasText: 'Application Insights' }),
       });
@@ -451,9 +458,12 @@ try {
       await pane.locator('.monaco-list-row', { hasText: 'prod-insights' }).waitFor({ timeout: 30000 });
       const callRow = pane.locator('.monaco-list-row[aria-level="2"]', { hasText: ' tok' });
       await callRow.first().waitFor({ timeout: 30000 });
+      // Room for the production list: the local view folds away (its header stays).
+      const localHeader = page.locator('.pane-header', { hasText: 'Traces ·' }).first();
+      if ((await localHeader.getAttribute('aria-expanded')) === 'true') await localHeader.click();
       const text = (await pane.innerText()).replace(/\s+/g, ' ');
       assert(
-        /last 1 hour · \d+ LLM calls/.test(text),
+        /last 1 hour · \d+ GenAI spans/.test(text),
         `the connection row lacks its range and count: "${text.slice(0, 300)}"`,
       );
       await sleep(500);

@@ -46,6 +46,7 @@ fi
 need=()
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+command -v openssl >/dev/null || need+=(openssl) # the Application Insights stand-in's throw-away certificate
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""
   elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"

@@ -150,7 +150,7 @@ export function toQueryError(err: unknown, target: AppInsightsTarget): AppInsigh
     return new AppInsightsQueryError(
       'notSignedIn',
       `Not signed in to Azure: ${e.message ?? ''}`.trim(),
-      'Sign in (LLM Trace Inspector: Sign In to Azure), or pick another credential in llmTraceInspector.appInsights.credential.',
+      'Sign in: refresh the connection and VS Code asks for your Microsoft account; or pick another credential in llmTraceInspector.appInsights.credential (azureCli uses az login).',
       undefined,
       { cause: err },
     );

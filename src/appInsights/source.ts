@@ -262,6 +262,7 @@ export class AppInsightsSource implements TraceSource {
       this.options.store.ingest(batch, 'appInsights');
       this.options.store.flush();
       for (const id of chunk) this.complete.add(id);
+      if (this.schema === 'workspace') this.noteMissingContent(chunk, content);
       if (answer.partialError) {
         this.options.logger.warn(
           `[appInsights] ${this.connection.name}: partial answer: ${answer.partialError}`,
@@ -269,6 +270,24 @@ export class AppInsightsSource implements TraceSource {
       }
     }
     this.emit();
+  }
+
+  /**
+   * A workspace keeps GenAI content in AppGenAIContent (data since 2026-09-30), and a reader without the
+   * Privileged Monitoring Data Reader role gets no rows there: an LLM call with no message anywhere is then
+   * most likely that, and the view says so instead of showing an empty box.
+   */
+  private noteMissingContent(ids: readonly string[], content: readonly QueryRow[]): void {
+    const withContent = new Set(content.map((r) => String(r.OperationId ?? '').toLowerCase()));
+    for (const id of ids) {
+      if (this.notes.has(id) || withContent.has(id)) continue;
+      const calls = this.options.store.getTrace(id)?.spans.filter((s) => s.llm) ?? [];
+      if (calls.length === 0 || calls.some((c) => c.llm!.messages.length > 0)) continue;
+      this.notes.set(
+        id,
+        `No message content was found for this trace, in its rows or in AppGenAIContent. Workspaces keep GenAI content in AppGenAIContent since 2026-09-30, and reading it needs ${CONTENT_ROLE_HINT}; otherwise the app may not capture content.`,
+      );
+    }
   }
 
   /** AppGenAIContent rows, or none: a workspace without the table answers empty; a refusal becomes a note. */

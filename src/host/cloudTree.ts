@@ -201,7 +201,7 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     const parts = [rangeLabel(source.timeRange)];
     if (s.state === 'loading') parts.push(vscode.l10n.t('querying…'));
     else if (s.state === 'error') parts.push(vscode.l10n.t('failed'));
-    else if (s.state === 'ready') parts.push(vscode.l10n.t('{0} LLM calls', String(s.listed)));
+    else if (s.state === 'ready') parts.push(vscode.l10n.t('{0} GenAI spans', String(s.listed)));
     item.description = parts.join(' · ');
     const target = source.connection.target;
     const id = target.kind === 'workspace' ? target.workspaceId : target.resourceId;

@@ -54,7 +54,7 @@ describe('Application Insights', function () {
     await waitFor(() => status().state === 'ready' && status().listed === 20, 'the second page', 30_000);
     const tree = api.cloudTreeSnapshot(2).flat();
     assert.equal(tree[0]?.label, 'prod-insights');
-    assert.match(tree[0]!.description, /last 1 hour · 20 LLM calls/);
+    assert.match(tree[0]!.description, /last 1 hour · 20 GenAI spans/);
     assert.ok(
       tree.some((r) => r.contextValue === 'loadMore'),
       'a Load More row',

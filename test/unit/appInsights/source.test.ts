@@ -177,3 +177,14 @@ describe('AppInsightsSource', () => {
     assert.match(s.noteFor(opId(5)) ?? '', /Privileged Monitoring Data Reader/);
   });
 });
+
+describe('AppInsightsSource content notes', () => {
+  it('an LLM call with no content anywhere on a workspace gets a note naming the role that reads it', async () => {
+    const { s } = source((query) => {
+      if (query.includes('AppGenAIContent')) return { rows: [] };
+      return { rows: [{ operationId: opId(6), id: 'y' }] };
+    });
+    await s.loadTrace(opId(6));
+    assert.match(s.noteFor(opId(6)) ?? '', /AppGenAIContent.*Privileged Monitoring Data Reader/);
+  });
+});
