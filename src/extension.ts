@@ -80,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     cloudTree,
     cloudView,
     cloud.onDidChange(() => cloudTree.refresh()),
+    cloud.onDidDropSource((sourceId) => cloudTree.setSearch(sourceId, undefined)),
     sources.onDidChangeTraces(({ sourceId }) => {
       if (sourceId !== LOCAL_SOURCE_ID) cloudTree.refresh();
     }),

@@ -196,14 +196,35 @@ export function loadingTrace(state: ConversationState): HTMLElement {
   );
 }
 
-/** Where a cloud trace came from, and what its source knows about missing content. */
+/**
+ * What the source says about a trace that is shown: still being fetched whole (the list holds only its LLM
+ * calls), could not be fetched (why, and what to do), or lacks content for a reason it knows.
+ */
 export function sourceNotes(state: ConversationState): HTMLElement | undefined {
-  if (!state.notes?.length) return undefined;
-  return h(
-    'div',
-    { className: 'lti-source-notes', attrs: { role: 'note' } },
-    ...state.notes.map((note) => h('p', {}, icon('info'), h('span', { text: note }))),
-  );
+  const lines: HTMLElement[] = [];
+  if (state.loading)
+    lines.push(
+      h(
+        'p',
+        { attrs: { role: 'status' } },
+        icon('loading', 'codicon-modifier-spin'),
+        h('span', { text: `Fetching every row of this trace from ${state.sourceLabel ?? 'its source'}…` }),
+      ),
+    );
+  if (state.loadError)
+    lines.push(
+      h(
+        'p',
+        { className: 'lti-source-error', attrs: { role: 'alert' } },
+        icon('error'),
+        h('span', {
+          text: `Showing only what the list holds: the whole trace could not be fetched. ${state.loadError}`,
+        }),
+      ),
+    );
+  for (const note of state.notes ?? []) lines.push(h('p', {}, icon('info'), h('span', { text: note })));
+  if (lines.length === 0) return undefined;
+  return h('div', { className: 'lti-source-notes', attrs: { role: 'note' } }, ...lines);
 }
 
 /** What the view shows for a trace that has arrived but has no LLM call (yet). */

@@ -49,6 +49,7 @@ export class ConversationView {
       this.root.setAttribute('aria-busy', state.loading ? 'true' : 'false');
       return;
     }
+    this.root.setAttribute('aria-busy', state.loading ? 'true' : 'false');
     const header = traceHeader(trace, state, this.options);
     const calls = h('div', { className: 'lti-calls' });
     const numberOf = new Map<string, number>();
@@ -83,7 +84,7 @@ export class ConversationView {
     if (state.calls.length > 1) parts.push(callOutline(state.calls, trace, (spanId) => this.select(spanId)));
     parts.push(state.calls.length > 0 ? calls : noCalls(state));
     this.root.replaceChildren(...parts);
-    this.root.setAttribute('aria-busy', 'false');
+    this.root.setAttribute('aria-busy', state.loading ? 'true' : 'false');
     // Scroll only when the target changes: a live trace re-renders often and must not yank the reader back.
     const target = state.target.spanId;
     this.highlight(target);

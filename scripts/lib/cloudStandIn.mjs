@@ -19,7 +19,7 @@ import path from 'node:path';
 import { ROOT } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const SHARED = path.resolve(ROOT, '..', 'shared', 'appinsights');
+const SHARED = require('./shared.cjs').sharedAppInsightsDir();
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'appinsights', 'envelopes');
 
 /** The workspace id the stand-in refuses with 403, to show how a missing role reads. */

@@ -150,7 +150,7 @@ export function toQueryError(err: unknown, target: AppInsightsTarget): AppInsigh
     return new AppInsightsQueryError(
       'notSignedIn',
       `Not signed in to Azure: ${e.message ?? ''}`.trim(),
-      'Sign in: refresh the connection and VS Code asks for your Microsoft account; or pick another credential in llmTraceInspector.appInsights.credential (azureCli uses az login).',
+      'Sign in to Azure (LLM Trace Inspector: Sign In to Azure); with llmTraceInspector.appInsights.credential set to azureCli, run az login first.',
       undefined,
       { cause: err },
     );

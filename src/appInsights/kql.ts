@@ -75,22 +75,50 @@ export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
 };
 
 /**
- * A KQL string literal holding exactly `value`: double-quoted, with backslash, quote and every character
- * outside printable ASCII escaped (`\uXXXX`), so no input can end the literal, start a comment or a new
- * statement, or hide a line break.
+ * A KQL string literal holding exactly `value`, double-quoted. Quote and backslash are escaped, and tab and
+ * newline with the escapes Kusto documents (\t, \n). Text in any script goes through as it is (the request
+ * body is UTF-8 JSON), so a session id in Greek or Japanese matches as typed. What could hide or break a line
+ * (other control characters, line and paragraph separators, direction overrides, zero-width marks, lone
+ * surrogates) is written as \uXXXX, which Kusto's parser reads back to the same character. No input can end
+ * the literal, start a comment or a new statement.
  */
 export function kqlString(value: string): string {
   let out = '"';
-  for (const ch of value) {
-    for (let i = 0; i < ch.length; i++) {
-      const code = ch.charCodeAt(i);
-      if (ch === '"') out += '\\"';
-      else if (ch === '\\') out += '\\\\';
-      else if (code >= 0x20 && code < 0x7f) out += ch[i];
-      else out += `\\u${code.toString(16).padStart(4, '0')}`;
-    }
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const ch = value[i]!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else if (code >= 0xd800 && code <= 0xdbff && isLow(value.charCodeAt(i + 1))) {
+      out += value.slice(i, i + 2); // a whole surrogate pair: an emoji, a CJK extension character
+      i++;
+    } else if (isInvisibleOrBreaking(code)) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += ch;
   }
   return `${out}"`;
+}
+
+function isLow(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Characters that do not show as themselves or that some reader may take for a line break. */
+function isInvisibleOrBreaking(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0xd800 && code <= 0xdfff) || // a surrogate not part of a pair
+    (code >= 0x2000 && code <= 0x200f) || // spaces of other widths, zero-width marks, LRM/RLM
+    (code >= 0x2028 && code <= 0x202f) || // line/paragraph separators, bidi embeddings and overrides
+    (code >= 0x2060 && code <= 0x206f) || // word joiner, invisible operators, bidi isolates
+    code === 0x061c ||
+    code === 0x00ad ||
+    code === 0xfeff ||
+    (code >= 0xfff0 && code <= 0xffff)
+  );
 }
 
 /** A list of string literals for `in (...)`. */
@@ -245,7 +273,7 @@ export function operationRowsQuery(
   const ids = validOperationIds(operationIds);
   return [
     `union withsource = table ${n.requests}, ${n.dependencies}, ${n.traces}, ${n.exceptions}`,
-    `| where ${n.operationId} in (${kqlStringList(ids)})`,
+    `| where ${n.operationId} in~ (${kqlStringList(ids)})`,
     `| order by ${n.time} asc`,
     `| take ${boundedInt(limit, 1, 20000)}`,
   ].join('\n');
@@ -261,7 +289,7 @@ export function genAiContentQuery(operationIds: readonly string[], limit: number
   const ids = validOperationIds(operationIds);
   return [
     `union isfuzzy=true (datatable(OperationId: string, ParentSpanId: string) []), AppGenAIContent`,
-    `| where OperationId in (${kqlStringList(ids)})`,
+    `| where OperationId in~ (${kqlStringList(ids)})`,
     `| take ${boundedInt(limit, 1, 20000)}`,
   ].join('\n');
 }

@@ -117,18 +117,65 @@ export class AppInsightsSource implements TraceSource {
   private readonly notes = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
   private readonly now: () => number;
-  /** Bumped by each refresh, so an answer to an older one is dropped. */
+  /** Bumped by each refresh (and by dispose), so an answer to an older one is dropped. */
   private generation = 0;
+  private disposed = false;
+  /** The traces the list pages showed, newest first: what the view lists, whatever else the store holds. */
+  private listed: string[] = [];
+  /** The window of the pages since the last refresh: Load More pages within it, not a sliding one. */
+  private listWindow: TimeWindow | undefined;
+  /** One fetch per trace at a time, however many panels and tree rows ask. */
+  private readonly inflight = new Map<string, Promise<void>>();
+  private name: string;
+  private sessionKeys: readonly string[];
+  private userKeys: readonly string[];
+  private readonly storeSubscription: { dispose(): void };
 
   constructor(private readonly options: AppInsightsSourceOptions) {
     this.id = `appInsights:${options.connection.id}`;
     this.schema = schemaOf(options.connection.target);
     this.range = options.range;
     this.now = options.now ?? Date.now;
+    this.name = options.connection.name;
+    this.sessionKeys = options.sessionKeys;
+    this.userKeys = options.userKeys;
+    // A trace the store let go (its bound) is no longer whole: fetch it again when it is opened.
+    this.storeSubscription = options.store.onDidChange((change) => {
+      if (change.cleared) this.complete.clear();
+      for (const id of change.removed) {
+        this.complete.delete(id);
+        this.notes.delete(id);
+      }
+    });
   }
 
   get label(): string {
-    return this.options.connection.name;
+    return this.name;
+  }
+
+  /** A renamed connection keeps what it has listed and fetched. */
+  rename(name: string): void {
+    this.name = name;
+    this.emit();
+  }
+
+  /** The attribute names configured for session and user ids changed. */
+  setPersonKeys(sessionKeys: readonly string[], userKeys: readonly string[]): void {
+    this.sessionKeys = sessionKeys;
+    this.userKeys = userKeys;
+  }
+
+  /** The traces the list shows, newest first (those the store still holds). */
+  listedTraceIds(): string[] {
+    return this.listed.filter((id) => this.options.store.getTrace(id) !== undefined);
+  }
+
+  /** Drops every answer still on its way; nothing is written to the store after this. */
+  dispose(): void {
+    this.disposed = true;
+    this.generation++;
+    this.storeSubscription.dispose();
+    this.listeners.clear();
   }
 
   get connection(): Connection {
@@ -173,8 +220,12 @@ export class AppInsightsSource implements TraceSource {
 
   /** The first page of recent LLM calls in the time range; what was listed before is let go. */
   async refresh(): Promise<void> {
+    if (this.disposed) return;
     const generation = ++this.generation;
     this.cursor = undefined;
+    this.listed = [];
+    this.listWindow = this.window();
+    this.inflight.clear();
     this.complete.clear();
     this.notes.clear();
     this.options.store.clear();
@@ -192,7 +243,7 @@ export class AppInsightsSource implements TraceSource {
   }
 
   private async page(generation: number, listedBefore: number): Promise<void> {
-    const window = this.window();
+    const window = (this.listWindow ??= this.window());
     const limit = this.options.pageSize;
     // One row more than a page tells whether there is another.
     const query = recentCallsQuery(this.schema, limit + 1, this.cursor);
@@ -202,6 +253,14 @@ export class AppInsightsSource implements TraceSource {
       if (generation !== this.generation) return;
       const rows = answer.rows.slice(0, limit);
       this.options.store.ingest(this.options.mapping.recentCalls(this.schema, rows), 'appInsights');
+      const seen = new Set(this.listed);
+      for (const r of rows) {
+        const id = String(r.operationId ?? '').toLowerCase();
+        if (id && !seen.has(id)) {
+          seen.add(id);
+          this.listed.push(id);
+        }
+      }
       this.options.store.flush();
       this.cursor = nextCursor(this.cursor, rows);
       const status: SourceStatus = {
@@ -216,7 +275,7 @@ export class AppInsightsSource implements TraceSource {
         `[appInsights] ${this.connection.name}: ${rows.length} LLM calls listed${answer.partialError ? ' (partial)' : ''}`,
       );
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.disposed) return;
       const error =
         err instanceof AppInsightsQueryError ? err : new AppInsightsQueryError('service', String(err), '');
       this.options.logger.warn(`[appInsights] ${this.connection.name}: list failed: ${error.message}`);
@@ -225,16 +284,24 @@ export class AppInsightsSource implements TraceSource {
   }
 
   /** Makes sure every row of the trace is in the store; throws AppInsightsQueryError when it cannot. */
-  async loadTrace(traceId: string): Promise<void> {
+  loadTrace(traceId: string): Promise<void> {
     const id = traceId.toLowerCase();
-    if (this.complete.has(id)) return;
-    await this.loadOperations([id], this.searchWindow());
+    if (this.complete.has(id) || this.disposed) return Promise.resolve();
+    let pending = this.inflight.get(id);
+    if (!pending) {
+      const started: Promise<void> = this.loadOperations([id], this.searchWindow()).finally(() => {
+        if (this.inflight.get(id) === started) this.inflight.delete(id);
+      });
+      pending = started;
+      this.inflight.set(id, pending);
+    }
+    return pending;
   }
 
   /** A session's turns (or a user's), oldest first, each fetched whole. */
   async find(kind: PersonKind, value: string): Promise<TraceSummary[]> {
     const window = this.searchWindow();
-    const keys = kind === 'session' ? this.options.sessionKeys : this.options.userKeys;
+    const keys = kind === 'session' ? this.sessionKeys : this.userKeys;
     const query = operationsOfQuery(this.schema, kind, value, keys, MAX_SEARCH_OPERATIONS);
     const answer = await this.options.runner.run(query, window);
     const ids = answer.rows
@@ -251,13 +318,18 @@ export class AppInsightsSource implements TraceSource {
 
   private async loadOperations(ids: string[], window: TimeWindow): Promise<void> {
     const wanted = ids.filter((id) => !this.complete.has(id));
+    const generation = this.generation;
+    // A refresh (or dispose) while this runs lets go of the store: what arrives after it is not kept.
+    const stale = (): boolean => generation !== this.generation;
     for (let i = 0; i < wanted.length; i += OPERATIONS_PER_QUERY) {
+      if (stale()) return;
       const chunk = wanted.slice(i, i + OPERATIONS_PER_QUERY);
       const answer = await this.options.runner.run(
         operationRowsQuery(this.schema, chunk, ROWS_PER_QUERY),
         window,
       );
       const content = this.schema === 'workspace' ? await this.genAiContent(chunk, window) : [];
+      if (stale()) return;
       const batch = this.options.mapping.operations(this.schema, answer.rows, content);
       this.options.store.ingest(batch, 'appInsights');
       this.options.store.flush();
@@ -331,6 +403,7 @@ export class AppInsightsSource implements TraceSource {
   }
 
   private emit(): void {
+    if (this.disposed) return;
     for (const l of [...this.listeners]) l();
   }
 }

@@ -20,6 +20,8 @@ export interface TraceSource {
   find(kind: PersonKind, value: string): Promise<TraceSummary[]>;
   /** Why a trace lacks content, when the source can tell (a role the reader lacks, say). */
   noteFor(traceId: string): string | undefined;
+  /** Whether every row of the trace is in the store (a cloud list holds only the LLM calls). */
+  isComplete(traceId: string): boolean;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -45,5 +47,9 @@ export class LocalSource implements TraceSource {
 
   noteFor(): string | undefined {
     return undefined;
+  }
+
+  isComplete(): boolean {
+    return true;
   }
 }

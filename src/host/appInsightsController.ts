@@ -71,9 +71,12 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private config: AppInsightsConfig;
   private identity: IdentityModule | undefined;
-  /** Sign-in prompts only after the user asked for something (a refresh, a search), not on activation. */
-  private interactive = false;
   private viewVisible = false;
+  /** Credentials of the identity bundle, one per kind: they cache their tokens. */
+  private readonly identityCredentials = new Map<string, TokenCredential>();
+  private readonly dropped = new vscode.EventEmitter<string>();
+  /** A connection's source was dropped (removed, or rebuilt with new settings). */
+  readonly onDidDropSource = this.dropped.event;
 
   constructor(
     private readonly sources: TraceSources,
@@ -100,10 +103,16 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
     for (const source of this.byId.values()) if (source.status.state === 'idle') void source.refresh();
   }
 
-  /** The settings changed: connections added, removed or changed; a credential, endpoint or audience. */
+  /**
+   * The settings changed. A new credential, tenant, endpoint, audience, timeout, page size or bound rebuilds
+   * the sources (panels fetch their traces again); a rename, a new default time range or new session and
+   * user attribute names apply in place.
+   */
   reload(): void {
     const previous = this.config;
     this.config = readConfig().appInsights;
+    const cfg = readConfig();
+    this.identityCredentials.clear();
     const rebuild =
       previous.credential !== this.config.credential ||
       previous.tenant !== this.config.tenant ||
@@ -119,7 +128,16 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
     const wanted = new Map(connections.map((c) => [`appInsights:${c.id}`, c]));
     for (const id of [...this.byId.keys()]) {
       const c = wanted.get(id);
-      if (!c || rebuild || c.name !== this.byId.get(id)!.label) this.drop(id);
+      if (!c || rebuild) {
+        this.drop(id);
+        continue;
+      }
+      const source = this.byId.get(id)!;
+      if (c.name !== source.label) source.rename(c.name);
+      source.setPersonKeys(cfg.sessionAttributes, cfg.userAttributes);
+      source.store.setNormalizer(this.normalizer());
+      if (previous.timeRange !== this.config.timeRange)
+        void source.setTimeRange(presetRange(this.config.timeRange));
     }
     for (const [id, connection] of wanted) {
       if (!this.byId.has(id)) this.create(connection);
@@ -160,13 +178,14 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
     this.subscriptions.delete(sourceId);
     const source = this.byId.get(sourceId);
     this.byId.delete(sourceId);
+    source?.dispose();
     this.sources.remove(sourceId);
     source?.store.dispose();
+    this.dropped.fire(sourceId);
   }
 
-  /** Refreshes one connection (or all), signing in if needed because the user asked. */
+  /** Refreshes one connection (or all). */
   async refresh(sourceId?: string): Promise<void> {
-    this.interactive = true;
     const targets = sourceId ? [this.byId.get(sourceId)].filter((s) => !!s) : this.list();
     await Promise.all(targets.map((s) => s!.refresh()));
   }
@@ -195,13 +214,13 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
     let range = pick.range;
     if (pick.custom) range = await askCustomRange();
     if (!range) return;
-    this.interactive = true;
     const targets = source ? [source] : this.list();
     await Promise.all(targets.map((s) => s.setTimeRange(range)));
   }
 
   /** Connect to Application Insights...: pick from what the account can read, or paste an id. */
   async connect(): Promise<Connection | undefined> {
+    // The user asked: listing their resources may sign them in.
     type Pick = vscode.QuickPickItem & { id?: string; paste?: boolean };
     const qp = vscode.window.createQuickPick<Pick>();
     qp.title = vscode.l10n.t('Connect to Application Insights');
@@ -298,7 +317,6 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
       }),
       toSetting(connection.name, target),
     ]);
-    this.interactive = true;
     this.reload();
     await this.byId.get(`appInsights:${connection.id}`)?.refresh();
     return connection;
@@ -369,7 +387,8 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
   /** Every Application Insights component and Log Analytics workspace the account can read. */
   private async listResources(): Promise<{ id: string; name: string; kind: string }[]> {
     const { ResourceGraphClient } = await import('@azure/arm-resourcegraph');
-    const client = new ResourceGraphClient(this.credential(ARM_SCOPE));
+    // Listing is something the user asked for (Connect): it may sign them in.
+    const client = new ResourceGraphClient(this.credential(ARM_SCOPE, true));
     const result = await client.resources({
       query:
         "resources | where type =~ 'microsoft.insights/components' or type =~ 'microsoft.operationalinsights/workspaces' | project id, name, type, resourceGroup | order by name asc | take 1000",
@@ -384,8 +403,48 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
       }));
   }
 
-  /** The credential the setting chooses; the VS Code one signs in only after the user asked for data. */
-  private credential(scopeOverride?: string): TokenCredential {
+  /** Whether the VS Code sign-in is the credential in use (then Sign In can help). */
+  get signsInWithVsCode(): boolean {
+    return this.config.credential === 'vscode';
+  }
+
+  /**
+   * Sign In to Azure: asks VS Code for the Logs API session (the one dialog the extension ever shows for it),
+   * then lists every connection again. Queries themselves never prompt: they use the session silently.
+   */
+  async signIn(): Promise<boolean> {
+    if (this.config.credential !== 'vscode') {
+      void vscode.window.showInformationMessage(
+        this.config.credential === 'azureCli'
+          ? vscode.l10n.t(
+              'Application Insights signs in with the Azure CLI: run "az login" in a terminal, then refresh.',
+            )
+          : vscode.l10n.t(
+              'Application Insights signs in with the default Azure credential chain (environment, managed identity, Azure CLI); set it up, then refresh.',
+            ),
+      );
+      return false;
+    }
+    const scopes = [`${this.config.audience}/.default`];
+    if (this.config.tenant) scopes.push(`VSCODE_TENANT:${this.config.tenant}`);
+    try {
+      await vscode.authentication.getSession('microsoft', scopes, { createIfNone: true });
+    } catch (err) {
+      this.logger.warn(
+        `[appInsights] sign-in did not complete: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      void vscode.window.showWarningMessage(vscode.l10n.t('Signing in to Azure did not complete.'));
+      return false;
+    }
+    await this.refresh();
+    return true;
+  }
+
+  /**
+   * The credential the setting chooses. The VS Code one uses the session silently: only Sign In (and
+   * Connect, to list resources) may show VS Code's sign-in dialog.
+   */
+  private credential(scopeOverride?: string, interactive = false): TokenCredential {
     const choice: CredentialChoice = this.config.credential;
     const tenantId = this.config.tenant;
     if (choice === 'vscode') {
@@ -396,7 +455,7 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
         const session = await vscode.authentication.getSession(
           'microsoft',
           asked,
-          this.interactive ? { createIfNone: true } : { silent: true },
+          interactive ? { createIfNone: true } : { silent: true },
         );
         return session ? { accessToken: session.accessToken } : undefined;
       }, tenantId);
@@ -409,11 +468,13 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
         const identity = (this.identity ??= require(
           path.join(this.extensionPath, 'dist', 'azureIdentity.js'),
         ));
-        const credential =
-          choice === 'azureCli'
+        const made =
+          this.identityCredentials.get(choice) ??
+          (choice === 'azureCli'
             ? new identity!.AzureCliCredential(tenantId ? { tenantId } : {})
-            : new identity!.DefaultAzureCredential(tenantId ? { tenantId } : {});
-        return credential.getToken(scopeOverride ?? scopes, options);
+            : new identity!.DefaultAzureCredential(tenantId ? { tenantId } : {}));
+        this.identityCredentials.set(choice, made);
+        return made.getToken(scopeOverride ?? scopes, options);
       },
     };
     return lazy;
@@ -422,6 +483,7 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
   dispose(): void {
     for (const id of [...this.byId.keys()]) this.drop(id);
     this.changed.dispose();
+    this.dropped.dispose();
   }
 }
 

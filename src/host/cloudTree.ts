@@ -38,6 +38,8 @@ interface Search {
 export interface CloudSources {
   list(): AppInsightsSource[];
   get(sourceId: string): AppInsightsSource | undefined;
+  /** Whether Sign In to Azure can help (the VS Code sign-in is the credential in use). */
+  readonly signsInWithVsCode: boolean;
 }
 
 export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vscode.Disposable {
@@ -113,13 +115,22 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     }
     if (status.state === 'error' && status.error) {
       out.push(notice(sourceId, 'error', status.error.message, 'error'));
-      out.push(
-        notice(sourceId, 'action', status.error.action, 'info', {
-          command: Commands.appInsightsRefresh,
-          title: vscode.l10n.t('Retry'),
-          arguments: [{ kind: 'connection', sourceId }],
-        }),
-      );
+      if (status.error.kind === 'notSignedIn' && this.sources.signsInWithVsCode) {
+        out.push(
+          notice(sourceId, 'signIn', vscode.l10n.t('Sign in to Azure with your Microsoft account'), 'user', {
+            command: Commands.appInsightsSignIn,
+            title: vscode.l10n.t('Sign In to Azure'),
+          }),
+        );
+      } else {
+        out.push(
+          notice(sourceId, 'action', vscode.l10n.t('{0} Click to retry.', status.error.action), 'info', {
+            command: Commands.appInsightsRefresh,
+            title: vscode.l10n.t('Retry'),
+            arguments: [{ kind: 'connection', sourceId }],
+          }),
+        );
+      }
     }
     if (status.partial) {
       out.push(notice(sourceId, 'partial', vscode.l10n.t('Partial result: {0}', status.partial), 'warning'));
@@ -137,8 +148,9 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
       );
     }
     source.store.flush();
-    const traces = source.store.list();
-    out.push(...traces.map((t): CloudNode => ({ kind: 'trace', traceId: t.traceId, sourceId })));
+    // What the pages listed, not whatever else a search or an opened panel brought into the store.
+    const traces = source.listedTraceIds();
+    out.push(...traces.map((traceId): CloudNode => ({ kind: 'trace', traceId, sourceId })));
     if (status.state === 'ready' && traces.length === 0) {
       out.push(
         notice(

@@ -63,6 +63,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     ),
     reg(Commands.clearSessionFilter, () => tree.setSessionFilter(undefined)),
     reg(Commands.appInsightsConnect, () => deps.cloud.connect()),
+    reg(Commands.appInsightsSignIn, () => deps.cloud.signIn()),
     reg(Commands.appInsightsDisconnect, (node?: unknown) => deps.cloud.disconnect(sourceIdOf(node))),
     reg(Commands.appInsightsRefresh, (node?: unknown) => {
       const id = sourceIdOf(node);

@@ -44,8 +44,19 @@ export class ConversationPanels implements vscode.Disposable {
         for (const open of this.panels.values()) {
           if ((open.target.sourceId ?? LOCAL_SOURCE_ID) !== sourceId) continue;
           const traceId = open.target.traceId;
-          if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId))
+          if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId)) {
+            // A cloud list refreshed under an open panel, or its trace evicted: fetch it whole again.
+            if (!this.isWhole(open)) this.load(open);
             this.post(open);
+          }
+        }
+      }),
+      // A connection removed, rebuilt or added again: its panels say so, or fetch their trace anew.
+      sources.onDidChangeSources(() => {
+        for (const open of this.panels.values()) {
+          if (!open.target.sourceId) continue;
+          if (!this.isWhole(open)) this.load(open);
+          this.post(open);
         }
       }),
       vscode.window.registerWebviewPanelSerializer(Views.conversationPanel, {
@@ -68,6 +79,7 @@ export class ConversationPanels implements vscode.Disposable {
     if (open) {
       open.target = normalized;
       open.panel.reveal(undefined, false);
+      if (!this.isWhole(open)) this.load(open);
       this.post(open);
       return;
     }
@@ -125,10 +137,16 @@ export class ConversationPanels implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview, entry);
   }
 
+  /** Whether the panel's trace is whole in its source (or there is nothing to fetch). */
+  private isWhole(entry: OpenPanel): boolean {
+    const source = this.sources.get(entry.target.sourceId);
+    return !source || entry.loading === true || source.isComplete(entry.target.traceId);
+  }
+
   /** A cloud trace is fetched whole before it is shown; the panel says so meanwhile. */
   private load(entry: OpenPanel): void {
     const source = this.sources.get(entry.target.sourceId);
-    if (!source || source.id === LOCAL_SOURCE_ID) return;
+    if (!source || source.id === LOCAL_SOURCE_ID || entry.loading) return;
     entry.loading = true;
     delete entry.loadError;
     source.loadTrace(entry.target.traceId).then(

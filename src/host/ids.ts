@@ -29,6 +29,7 @@ export const Commands = {
   appInsightsTimeRange: 'llmTraceInspector.appInsights.timeRange',
   appInsightsCopyQuery: 'llmTraceInspector.appInsights.openQuery',
   appInsightsClearSearch: 'llmTraceInspector.appInsights.clearSearch',
+  appInsightsSignIn: 'llmTraceInspector.appInsights.signIn',
 } as const;
 
 export const Views = {

@@ -11,6 +11,8 @@ export interface SourceCatalog {
   get(sourceId: string | undefined): TraceSource | undefined;
   all(): TraceSource[];
   readonly onDidChangeTraces: vscode.Event<{ sourceId: string; change: StoreChange }>;
+  /** A source was added or removed (a connection made, dropped or rebuilt). */
+  readonly onDidChangeSources: vscode.Event<void>;
 }
 
 export class TraceSources implements SourceCatalog, vscode.Disposable {

@@ -34,6 +34,7 @@ import {
   type AppInsightsSchema,
   type ListCursor,
 } from '../../../src/appInsights/kql';
+import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
 
 // ---- the shared stand-in (plain JavaScript beside the repository) ----
 
@@ -72,7 +73,7 @@ interface LogsApiOptions {
 }
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SHARED = path.resolve(ROOT, '..', 'shared', 'appinsights');
+const SHARED = sharedAppInsightsDir();
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { startLogsApi } = require(path.join(SHARED, 'logs-api.js')) as {
   startLogsApi(options: LogsApiOptions): Promise<LogsApi>;

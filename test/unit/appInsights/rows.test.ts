@@ -29,11 +29,12 @@ import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
 import { buildConversationState } from '../../../src/host/conversationViewModel';
 import { conversationMarkdown } from '../../../src/host/conversationMarkdown';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
+import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
 
 // ---- the fixtures ----
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const SHARED = path.resolve(ROOT, '..', 'shared', 'appinsights');
+const SHARED = sharedAppInsightsDir();
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'appinsights');
 const load = createRequire(__filename);
 

@@ -158,6 +158,7 @@ describe('AppInsightsSource', () => {
     });
     const found = await s.find('session', 's-1');
     assert.deepEqual(found.map((t) => t.traceId).sort(), [opId(8), opId(9)]);
+    assert.deepEqual(s.listedTraceIds(), [], 'what a search brings is not listed as recent calls');
     assert.ok(s.isComplete(opId(8)));
     assert.ok(
       queries.some((q) => q.includes('AppGenAIContent')),
@@ -186,5 +187,38 @@ describe('AppInsightsSource content notes', () => {
     });
     await s.loadTrace(opId(6));
     assert.match(s.noteFor(opId(6)) ?? '', /AppGenAIContent.*Privileged Monitoring Data Reader/);
+  });
+});
+
+describe('AppInsightsSource life', () => {
+  it('one fetch per trace however many ask, and nothing kept after dispose', async () => {
+    let release: (() => void) | undefined;
+    const { s, store, queries } = source(async (query) => {
+      if (query.startsWith('union withsource')) await new Promise<void>((r) => (release = r));
+      return { rows: query.startsWith('union withsource') ? [{ operationId: opId(3), id: 'z' }] : [] };
+    });
+    const a = s.loadTrace(opId(3));
+    const b = s.loadTrace(opId(3));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(queries.filter((q) => q.startsWith('union withsource')).length, 1);
+    s.dispose();
+    release!();
+    await Promise.all([a, b]);
+    store.flush();
+    assert.equal(store.list().length, 0, 'an answer after dispose is dropped');
+  });
+
+  it('a trace the store lets go is fetched again when it is opened', async () => {
+    const { s, store, queries } = source((query) =>
+      query.startsWith('union withsource') ? { rows: [{ operationId: opId(4), id: 'w' }] } : { rows: [] },
+    );
+    await s.loadTrace(opId(4));
+    store.setMaxTraces(1);
+    store.ingest(batch([{ op: opId(40), id: 'other' }]), 'appInsights');
+    store.flush();
+    assert.equal(store.getTrace(opId(4)), undefined, 'evicted');
+    const before = queries.length;
+    await s.loadTrace(opId(4));
+    assert.ok(queries.length > before);
   });
 });
