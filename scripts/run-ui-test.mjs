@@ -90,12 +90,15 @@ try {
   // Application Insights on loopback: the stand-in Logs API and az (the connection is added later).
   const cloud = await startCloudStandIn(tmp, { log });
   onCleanup(() => cloud.close());
-  const profile = prepareProfile(tmp, {
-    'llmTraceInspector.receiver.port': receiverPort,
-    'workbench.colorTheme': 'Default Dark Modern',
-    'llmTraceInspector.appInsights.endpoint': cloud.endpoint,
-    'llmTraceInspector.appInsights.credential': 'azureCli',
-  });
+  const profile = prepareProfile(
+    tmp,
+    { 'llmTraceInspector.receiver.port': receiverPort, 'workbench.colorTheme': 'Default Dark Modern' },
+    // Machine settings: a folder's settings may not redirect the token.
+    {
+      'llmTraceInspector.appInsights.endpoint': cloud.endpoint,
+      'llmTraceInspector.appInsights.credential': 'azureCli',
+    },
+  );
   installExtension(profile, vsix);
   log('installed', path.basename(vsix));
   const workspace = path.join(tmp, 'workspace');
@@ -431,6 +434,8 @@ try {
   await check(
     'the Application Insights view lists production LLM calls and opens one as a conversation',
     async () => {
+      // Keys go to the workbench, not to a webview that may have the focus.
+      await page.locator('.part.sidebar .title-label').first().click();
       await page.keyboard.press('F1');
       await page.keyboard.type('View: Close All Editors');
       await page
@@ -439,6 +444,7 @@ try {
         .waitFor();
       await page.keyboard.press('Enter');
       // Connect as a user does: the command, the workspace id typed into its picker, a name.
+      await page.locator('.part.sidebar .title-label').first().click();
       await page.keyboard.press('F1');
       await page.keyboard.type('LLM Trace Inspector: Connect to Application Insights');
       await page.keyboard.press('Enter');

@@ -252,7 +252,11 @@ export function makeTempDir(prefix) {
 // ---- code-server --------------------------------------------------------------------------------------
 
 /** A fresh user-data-dir (with settings), extensions dir and empty config file under `dir`. */
-export function prepareProfile(dir, settings = {}) {
+/**
+ * `machineSettings` go where a remote window (code-server is one) reads machine-scoped settings: the
+ * server's Machine/settings.json, not the user's settings.
+ */
+export function prepareProfile(dir, settings = {}, machineSettings = {}) {
   const profile = {
     dir,
     userDataDir: path.join(dir, 'user-data'),
@@ -266,6 +270,13 @@ export function prepareProfile(dir, settings = {}) {
     path.join(profile.userDataDir, 'User/settings.json'),
     JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2),
   );
+  if (Object.keys(machineSettings).length > 0) {
+    mkdirSync(path.join(profile.userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(
+      path.join(profile.userDataDir, 'Machine/settings.json'),
+      JSON.stringify(machineSettings, null, 2),
+    );
+  }
   return profile;
 }
 
