@@ -16,7 +16,8 @@ function candidates() {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    if (origin && path.isAbsolute(origin)) out.push(path.resolve(origin, '..', 'shared'));
+    const local = origin.startsWith('file://') ? decodeURIComponent(new URL(origin).pathname) : origin;
+    if (local && path.isAbsolute(local)) out.push(path.resolve(local, '..', 'shared'));
   } catch {
     /* no git, or no origin */
   }
