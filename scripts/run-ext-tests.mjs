@@ -50,7 +50,10 @@ try {
   mkdirSync(workspace, { recursive: true });
   // A receiver port of its own, so the run never collides with a real receiver on 4318.
   const receiverPort = await freePort();
-  const profile = prepareProfile(tmp, { 'llmTraceInspector.receiver.port': receiverPort });
+  const profile = prepareProfile(tmp, {
+    'llmTraceInspector.receiver.port': receiverPort,
+    'llmTraceInspector.receiver.grpcPort': await freePort(),
+  });
   writeFileSync(path.join(workspace, 'README.md'), 'LLM Trace Inspector extension-host test workspace\n');
   const port = await freePort();
   // Application Insights stands in on loopback; the extension host trusts its certificate and finds the

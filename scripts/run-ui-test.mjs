@@ -92,7 +92,11 @@ try {
   onCleanup(() => cloud.close());
   const profile = prepareProfile(
     tmp,
-    { 'llmTraceInspector.receiver.port': receiverPort, 'workbench.colorTheme': 'Default Dark Modern' },
+    {
+      'llmTraceInspector.receiver.port': receiverPort,
+      'llmTraceInspector.receiver.grpcPort': await freePort(),
+      'workbench.colorTheme': 'Default Dark Modern',
+    },
     // Machine settings: a folder's settings may not redirect the token.
     {
       'llmTraceInspector.appInsights.endpoint': cloud.endpoint,

@@ -10,6 +10,8 @@ export interface ReceiverConfig {
   host: string;
   port: number;
   maxRequestBytes: number;
+  /** The OTLP/gRPC port, or undefined when gRPC is off. */
+  grpcPort: number | undefined;
 }
 
 export interface AppInsightsConfig {
@@ -35,6 +37,7 @@ export interface Config {
 }
 
 export const DEFAULT_PORT = 4318;
+export const DEFAULT_GRPC_PORT = 4317;
 
 export function readConfig(): Config {
   const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
@@ -49,6 +52,9 @@ export function readConfig(): Config {
         1024 ** 3,
         20 * 1024 * 1024,
       ),
+      grpcPort: c.get<boolean>('receiver.grpc', true)
+        ? clampInt(c.get<number>('receiver.grpcPort', DEFAULT_GRPC_PORT), 0, 65535, DEFAULT_GRPC_PORT)
+        : undefined,
     },
     appInsights: readAppInsights(c),
     maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
@@ -93,9 +99,13 @@ export function affectsAppInsights(e: vscode.ConfigurationChangeEvent): boolean 
 
 /** Settings whose change needs the receiver to be restarted to take effect. */
 export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['receiver.host', 'receiver.port', 'receiver.maxRequestBytes'].some((k) =>
-    e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
-  );
+  return [
+    'receiver.host',
+    'receiver.port',
+    'receiver.maxRequestBytes',
+    'receiver.grpc',
+    'receiver.grpcPort',
+  ].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
 }
 
 export function affectsNormalization(e: vscode.ConfigurationChangeEvent): boolean {

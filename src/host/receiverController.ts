@@ -9,6 +9,7 @@ import type { TraceStore } from '../core/store';
 import type { TelemetryBatch } from '../core/records';
 import type { Tracer } from '@opentelemetry/api';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
+import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
 import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
 import {
   ReceiverLifecycle,
@@ -135,13 +136,48 @@ export class ReceiverController implements vscode.Disposable {
         ),
       );
     }
-    return {
+    const grpc = cfg.grpcPort === undefined ? undefined : await this.listenGrpc(cfg, cfg.grpcPort);
+    const listening: Listening = {
       ...address,
       stop: async () => {
-        await receiver.stop();
+        await Promise.all([receiver.stop(), grpc?.receiver?.stop()]);
         this.logger.info('[receiver] stopped');
       },
     };
+    if (grpc?.port !== undefined) listening.grpcPort = grpc.port;
+    if (grpc?.problem !== undefined) listening.grpcProblem = grpc.problem;
+    return listening;
+  }
+
+  /**
+   * OTLP/gRPC beside OTLP/HTTP, with the same limits and pipeline. Its port is often taken by another OTLP
+   * tool; then HTTP still listens and the status bar says why gRPC does not (no pop-up).
+   */
+  private async listenGrpc(
+    cfg: ListenSettings,
+    port: number,
+  ): Promise<{ receiver?: OtlpGrpcReceiver; port?: number; problem?: string }> {
+    const receiver = new OtlpGrpcReceiver({
+      host: cfg.host,
+      port,
+      maxBodyBytes: cfg.maxRequestBytes,
+      logger: this.logger,
+      onBatch: (batch, info) => this.onBatch(batch, info),
+    });
+    try {
+      const bound = await receiver.start();
+      this.logger.info(`[receiver] OTLP/gRPC listening on ${cfg.host}:${bound.port}`);
+      return { receiver, port: bound.port };
+    } catch (err) {
+      const problem =
+        err instanceof PortInUseError
+          ? vscode.l10n.t('port {0} is in use by another program', String(port))
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      this.logger.warn(`[receiver] OTLP/gRPC not listening: ${problem}`);
+      return { problem };
+    }
   }
 
   private async failed(err: unknown, cfg: ListenSettings, notice: StartNotice): Promise<ReceiverState> {

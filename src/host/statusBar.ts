@@ -32,12 +32,22 @@ export class ReceiverStatusBar implements vscode.Disposable {
     switch (s.state) {
       case 'listening':
         this.item.text = `$(radio-tower) ${vscode.l10n.t('LLM {0}', String(calls))}`;
-        this.item.tooltip = vscode.l10n.t(
-          'LLM Trace Inspector is listening on {0} {1}.\n{2} LLM calls received since it started.\nClick for actions.',
-          this.receiver.endpoint ?? '',
-          this.receiver.machineDescription,
-          String(calls),
-        );
+        this.item.tooltip = [
+          vscode.l10n.t(
+            'LLM Trace Inspector is listening on {0} {1}.',
+            this.receiver.endpoint ?? '',
+            this.receiver.machineDescription,
+          ),
+          s.grpcPort !== undefined
+            ? vscode.l10n.t('OTLP/gRPC on {0}:{1}.', s.host, String(s.grpcPort))
+            : s.grpcProblem
+              ? vscode.l10n.t('OTLP/gRPC is not listening: {0}.', s.grpcProblem)
+              : undefined,
+          vscode.l10n.t('{0} LLM calls received since it started.', String(calls)),
+          vscode.l10n.t('Click for actions.'),
+        ]
+          .filter((line) => line !== undefined)
+          .join('\n');
         this.item.accessibilityInformation = {
           label: vscode.l10n.t(
             'LLM Trace Inspector receiver listening on {0}, {1} LLM calls received',

@@ -31,6 +31,8 @@ import {
 export const RECEIVER_SERVER_HEADER = 'llm-trace-inspector';
 
 export interface ReceiverBatchInfo {
+  /** OTLP/HTTP unless said otherwise. */
+  transport?: 'http' | 'grpc';
   signal: OtlpSignal;
   encoding: OtlpEncoding;
   /** Body size as received (compressed when it was). */

@@ -14,6 +14,9 @@ export interface ReceiverState {
   detail?: string;
   /** Who holds the port, when the state is portInUse and the probe could tell. */
   holder?: PortHolderKind;
+  /** While listening: the OTLP/gRPC port, or why gRPC is not listening. */
+  grpcPort?: number;
+  grpcProblem?: string;
 }
 
 /** What a receiver is started with; a change of any of them needs a restart. */
@@ -21,12 +24,18 @@ export interface ListenSettings {
   host: string;
   port: number;
   maxRequestBytes: number;
+  /** OTLP/gRPC beside OTLP/HTTP: its port, or undefined when it is off. */
+  grpcPort?: number | undefined;
 }
 
 /** A receiver that listens, and how to stop it. */
 export interface Listening {
   host: string;
   port: number;
+  /** The gRPC port bound, when gRPC listens too. */
+  grpcPort?: number;
+  /** Why gRPC does not listen although it is on (its port is taken, say); HTTP listens regardless. */
+  grpcProblem?: string;
   stop(): Promise<void>;
 }
 
@@ -129,7 +138,10 @@ export class ReceiverLifecycle {
       return;
     }
     this.running = listening;
-    this.set({ state: 'listening', host: listening.host, port: listening.port });
+    const state: ReceiverState = { state: 'listening', host: listening.host, port: listening.port };
+    if (listening.grpcPort !== undefined) state.grpcPort = listening.grpcPort;
+    if (listening.grpcProblem !== undefined) state.grpcProblem = listening.grpcProblem;
+    this.set(state);
   }
 
   private async close(): Promise<void> {
@@ -148,5 +160,11 @@ export class ReceiverLifecycle {
 }
 
 function sameSettings(a: ListenSettings | undefined, b: ListenSettings): boolean {
-  return !!a && a.host === b.host && a.port === b.port && a.maxRequestBytes === b.maxRequestBytes;
+  return (
+    !!a &&
+    a.host === b.host &&
+    a.port === b.port &&
+    a.maxRequestBytes === b.maxRequestBytes &&
+    a.grpcPort === b.grpcPort
+  );
 }

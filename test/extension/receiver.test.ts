@@ -9,6 +9,7 @@ import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OtlpHttpReceiver } from '../../src/otlp/httpReceiver';
 import { nullLogger } from '../../src/core/logger';
 import { activateExtension, configure, waitFor } from './util';
@@ -209,6 +210,30 @@ describe('several windows', () => {
       () => api.receiverState.state === 'listening' && api.receiverState.port === original,
       'back on the original port',
     );
+  });
+});
+
+describe('OTLP/gRPC', () => {
+  it('takes spans from the real gRPC exporter on its own port, into the same store', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.grpcPort !== undefined, 'gRPC listening');
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'grpc-app' }),
+      spanProcessors: [
+        new SimpleSpanProcessor({
+          exporter: new GrpcExporter({ url: `http://127.0.0.1:${api.receiverState.grpcPort}` }),
+        }),
+      ],
+    });
+    const span = provider.getTracer('extension-test').startSpan('chat gpt-4o-mini', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini' },
+    });
+    const traceId = span.spanContext().traceId;
+    span.end();
+    await provider.shutdown();
+    await waitFor(() => api.trace(traceId)?.summary.llmCallCount === 1, 'the gRPC span in the store');
+    assert.equal(api.trace(traceId)!.summary.service, 'grpc-app');
   });
 });
 

@@ -126,8 +126,13 @@ describe('ReceiverLifecycle', () => {
     w.setSettings({ maxRequestBytes: 2048 });
     await w.lifecycle.settingsChanged();
     assert.equal(w.listens, 3, 'a size limit change restarts too');
+    w.setSettings({ grpcPort: 4317 });
     await w.lifecycle.settingsChanged();
-    assert.equal(w.listens, 3, 'no change, no restart');
+    w.setSettings({ grpcPort: undefined });
+    await w.lifecycle.settingsChanged();
+    assert.equal(w.listens, 5, 'turning gRPC on and off restarts');
+    await w.lifecycle.settingsChanged();
+    assert.equal(w.listens, 5, 'no change, no restart');
     await w.lifecycle.stop();
     w.setSettings({ port: 5001 });
     await w.lifecycle.settingsChanged();
