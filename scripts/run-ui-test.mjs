@@ -418,11 +418,10 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForLoadState('load');
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    // The panel is restored from its saved ids; it shows the trace, or says plainly that the store (in
-    // memory until persistence lands) no longer has it.
+    // The panel is restored from its saved ids, and the trace from the kept requests: the same conversation.
     const end = Date.now() + 30000;
     let text = '';
-    while (Date.now() < end && !/handle_turn|no longer in the store/.test(text)) {
+    while (Date.now() < end && !/handle_turn/.test(text)) {
       for (const f of page.frames())
         text += await f
           .locator('#lti-root h1')
@@ -431,7 +430,11 @@ try {
           .catch(() => '');
       await sleep(300);
     }
-    assert(/handle_turn|no longer in the store/.test(text), 'no conversation panel after the reload');
+    assert(/handle_turn/.test(text), `the trace did not come back after the reload: "${text.slice(-200)}"`);
+    const rows = await page
+      .locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row')
+      .count();
+    assert(rows >= 4, `the traces did not come back in the tree after the reload (${rows} rows)`);
     await page.screenshot({ path: path.join(RESULTS, 'ui-after-reload.png') });
   });
 

@@ -7,6 +7,9 @@ import { TraceStore } from './core/store';
 import { createNormalizer } from './core/genai/normalize';
 import type { Normalizer } from './core/store';
 import { noopTracer } from './otlp/httpReceiver';
+import { RequestLog } from './otlp/requestLog';
+import { replayRequestLog } from './otlp/requestReplay';
+import * as path from 'node:path';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
 import { affectsAppInsights, affectsNormalization, affectsReceiver, readConfig } from './host/config';
@@ -36,7 +39,16 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   });
   // The receiver's own spans are recorded nowhere: never through the process-global OpenTelemetry API,
   // which another extension in this host may have claimed.
-  const receiver = new ReceiverController(store, rootLogger, noopTracer());
+  // Local traces survive a reload: every accepted request is kept in the extension's storage and replayed.
+  const requestLog =
+    config.persistBytes === undefined
+      ? undefined
+      : new RequestLog({
+          dir: path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'requests'),
+          maxBytes: config.persistBytes,
+          logger: rootLogger,
+        });
+  const receiver = new ReceiverController(store, rootLogger, noopTracer(), requestLog);
   const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
   const treeView = vscode.window.createTreeView(Views.traces, {
     treeDataProvider: tree,
@@ -85,7 +97,18 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (sourceId !== LOCAL_SOURCE_ID) cloudTree.refresh();
     }),
     cloudView.onDidChangeVisibility((e) => cloud.setViewVisible(e.visible)),
-    ...registerCommands({ store, receiver, tree, treeView, panels, log: channel, sources, cloud, cloudTree }),
+    ...registerCommands({
+      store,
+      receiver,
+      tree,
+      treeView,
+      panels,
+      log: channel,
+      sources,
+      cloud,
+      cloudTree,
+      ...(requestLog ? { requestLog } : {}),
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
@@ -103,6 +126,15 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (affectsAppInsights(e) || affectsNormalization(e)) cloud.reload();
     }),
   );
+
+  if (requestLog) {
+    context.subscriptions.push({ dispose: () => requestLog.dispose() });
+    void replayRequestLog(requestLog, (batch) => store.ingest(batch, 'otlp')).then((r) =>
+      logger.info(
+        `replayed ${r.requests} kept requests: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}`,
+      ),
+    );
+  }
 
   if (config.receiver.startOnStartup) {
     void receiver.startWithWindow();

@@ -166,7 +166,7 @@ export function missingTrace(
     ? loadError
     : cloud
       ? `No rows of this operation were found in ${sourceLabel} within the last 30 days: it may be older, or the connection has changed.`
-      : 'Local traces are kept in memory: this one was cleared, evicted to keep the store within its size limit (llmTraceInspector.store.maxTraces), or received before the window was reloaded. Run the app again to send a new trace.';
+      : 'This one was cleared, evicted to keep the store within its limits (llmTraceInspector.store.maxTraces in memory, store.persistMaxMB on disk), or received while llmTraceInspector.store.persist was off. Run the app again to send a new trace.';
   return h(
     'div',
     { className: 'lti-empty', attrs: { role: loadError ? 'alert' : 'status' } },

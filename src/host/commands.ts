@@ -26,6 +26,8 @@ export interface CommandDeps {
   sources: SourceCatalog;
   cloud: AppInsightsController;
   cloudTree: CloudTreeProvider;
+  /** The local receiver's request log, when traces are kept across reloads. */
+  requestLog?: { clear(): void };
 }
 
 /** A connection's source id from a tree node (or the id itself, from scripts). */
@@ -46,6 +48,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.copyEndpoint, () => copyEndpoint(receiver)),
     reg(Commands.choosePort, () => receiver.choosePort()),
     reg(Commands.clearTraces, () => {
+      deps.requestLog?.clear();
       store.clear();
       tree.setSessionFilter(undefined);
     }),

@@ -29,6 +29,8 @@ export interface AppInsightsConfig {
 
 export interface Config {
   receiver: ReceiverConfig;
+  /** Keep local traces across reloads and restarts, within this many bytes; undefined: in memory only. */
+  persistBytes: number | undefined;
   appInsights: AppInsightsConfig;
   maxTraces: number;
   llmCallsOnly: boolean;
@@ -57,6 +59,9 @@ export function readConfig(): Config {
         : undefined,
     },
     appInsights: readAppInsights(c),
+    persistBytes: c.get<boolean>('store.persist', true)
+      ? 1024 * 1024 * clampInt(c.get<number>('store.persistMaxMB', 200), 10, 4096, 200)
+      : undefined,
     maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),

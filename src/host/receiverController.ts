@@ -10,6 +10,7 @@ import type { TelemetryBatch } from '../core/records';
 import type { Tracer } from '@opentelemetry/api';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
 import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
+import type { RequestLog } from '../otlp/requestLog';
 import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
 import {
   ReceiverLifecycle,
@@ -39,6 +40,8 @@ export class ReceiverController implements vscode.Disposable {
     private readonly logger: Logger,
     /** Records the receiver's own span per request; the composition root decides where they go. */
     private readonly tracer: Tracer,
+    /** Keeps each accepted request before it is answered, so a reload shows the same traces. */
+    private readonly requestLog?: Pick<RequestLog, 'append'>,
   ) {
     this.lifecycle = new ReceiverLifecycle({
       settings: () => readConfig().receiver,
@@ -213,6 +216,8 @@ export class ReceiverController implements vscode.Disposable {
   }
 
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
+    // Kept before the receiver answers 200: what the exporter was told is stored survives a reload.
+    if (this.requestLog && info.body) this.requestLog.append(info.signal, info.encoding, info.body);
     const result = this.store.ingest(batch, 'otlp');
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;

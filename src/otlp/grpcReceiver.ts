@@ -138,6 +138,7 @@ export class OtlpGrpcReceiver {
         signal,
         encoding: 'protobuf',
         bytes: call.request.length,
+        body: call.request,
         transport: 'grpc',
       };
       try {

@@ -37,6 +37,8 @@ export interface ReceiverBatchInfo {
   encoding: OtlpEncoding;
   /** Body size as received (compressed when it was). */
   bytes: number;
+  /** The request's body, decompressed: what the request log keeps. */
+  body?: Uint8Array;
   /** `gzip` or `deflate` when the body was compressed. */
   contentEncoding?: string;
   remoteAddress?: string;
@@ -359,7 +361,7 @@ export class OtlpHttpReceiver {
       // Finished after stop(): not handed on, and the sender is told to send it again.
       return this.refuseStopping(req, res, encoding);
     } else if (batch.spans.length > 0 || batch.logs.length > 0) {
-      const info: ReceiverBatchInfo = { signal, encoding, bytes: received.length };
+      const info: ReceiverBatchInfo = { signal, encoding, bytes: received.length, body };
       if (bodyEncoding !== 'identity') info.contentEncoding = bodyEncoding;
       if (req.socket.remoteAddress) info.remoteAddress = req.socket.remoteAddress;
       try {

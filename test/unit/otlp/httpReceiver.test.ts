@@ -151,12 +151,17 @@ describe('OtlpHttpReceiver', () => {
       assert.equal(batch.spans.length, 1);
       assert.equal(batch.spans[0]!.spanId, spanId);
       assert.equal(batch.spans[0]!.traceId, TRACE);
-      assert.deepEqual(info, {
+      const { body: kept, ...rest } = info;
+      assert.deepEqual(rest, {
         signal: 'traces',
         encoding: 'protobuf',
         bytes: body.length,
         remoteAddress: '127.0.0.1',
       });
+      assert.ok(
+        kept && Buffer.from(kept).equals(Buffer.from(body)),
+        'the body is handed on for the request log',
+      );
     });
 
     it('takes JSON with a charset parameter and answers JSON', async () => {

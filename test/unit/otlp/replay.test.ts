@@ -7,7 +7,7 @@ import { MemoryLogger } from '../../../src/core/logger';
 import type { DecodedRequest } from '../../../src/otlp/decode';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
 import { OtlpHttpReceiver, type ReceiverBatchInfo } from '../../../src/otlp/httpReceiver';
-import { fixtureBatch, fixtureBody, fixtureEntries } from '../helpers/fixtures';
+import { fixtureBatch, fixtureBody, fixtureEntries, fixturePayload } from '../helpers/fixtures';
 import { send } from './helpers';
 
 describe('replaying the captured fixtures through the receiver', () => {
@@ -78,7 +78,12 @@ describe('replaying the captured fixtures through the receiver', () => {
       assert.equal(batch.spans.length, direct.spans.length);
       assert.equal(batch.logs.length, direct.logs.length);
       assert.deepEqual(batch, direct);
-      assert.deepEqual(info, {
+      const { body: kept, ...rest } = info;
+      assert.ok(
+        kept && Buffer.from(kept).equals(fixturePayload(entry)),
+        'the decompressed body is handed on',
+      );
+      assert.deepEqual(rest, {
         signal: entry.signal,
         encoding: entry.encoding,
         bytes: body.length,
