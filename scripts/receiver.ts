@@ -1,6 +1,6 @@
-// `npm run receiver -- --port 4318 [--grpc-port 4317] [--host 127.0.0.1] [--max-traces 1000]`: the extension's
-// receiver (OTLP/HTTP and OTLP/gRPC), decoder, normalizer and store, outside VS Code. Prints what it stores
-// once a second, for load tests and for anyone measuring it; Ctrl-C stops it.
+// `npm run receiver -- --port 4318 [--grpc-port 4317] [--host 127.0.0.1] [--max-traces 1000]`:
+// the extension's receiver (OTLP/HTTP and OTLP/gRPC), decoder, normalizer and store, outside VS Code.
+// Prints what it stores once a second, for load tests and for anyone measuring it; Ctrl-C stops it.
 import { createNormalizer } from '../src/core/genai/normalize';
 import type { Logger } from '../src/core/logger';
 import { TraceStore } from '../src/core/store';

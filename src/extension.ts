@@ -40,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   // The receiver's own spans are recorded nowhere: never through the process-global OpenTelemetry API,
   // which another extension in this host may have claimed.
   // Local traces survive a reload: every accepted request is kept in the extension's storage and replayed.
+  let replayCancelled = false;
   const requestLog =
     config.persistBytes === undefined
       ? undefined
@@ -107,7 +108,16 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       sources,
       cloud,
       cloudTree,
-      ...(requestLog ? { requestLog } : {}),
+      ...(requestLog
+        ? {
+            requestLog: {
+              clear: () => {
+                replayCancelled = true;
+                requestLog.clear();
+              },
+            },
+          }
+        : {}),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
@@ -129,7 +139,10 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
 
   if (requestLog) {
     context.subscriptions.push({ dispose: () => requestLog.dispose() });
-    void replayRequestLog(requestLog, (batch) => store.ingest(batch, 'otlp')).then((r) =>
+    void replayRequestLog(requestLog, (batch) => store.ingest(batch, 'otlp'), {
+      // Clear Local Traces during the replay: what is still to come stays cleared.
+      cancelled: () => replayCancelled,
+    }).then((r) =>
       logger.info(
         `replayed ${r.requests} kept requests: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}`,
       ),

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { CredentialChoice } from '../appInsights/credential';
+import { parseForwardEndpoint } from '../otlp/forwarder';
 import { CONFIG_SECTION } from './ids';
 
 export interface ReceiverConfig {
@@ -12,6 +13,8 @@ export interface ReceiverConfig {
   maxRequestBytes: number;
   /** The OTLP/gRPC port, or undefined when gRPC is off. */
   grpcPort: number | undefined;
+  /** An OTLP/HTTP endpoint every accepted request is also sent to, or undefined. */
+  forwardTo: string | undefined;
 }
 
 export interface AppInsightsConfig {
@@ -57,6 +60,7 @@ export function readConfig(): Config {
       grpcPort: c.get<boolean>('receiver.grpc', true)
         ? clampInt(c.get<number>('receiver.grpcPort', DEFAULT_GRPC_PORT), 0, 65535, DEFAULT_GRPC_PORT)
         : undefined,
+      forwardTo: parseForwardEndpoint(c.get<string>('receiver.forwardTo', ''))?.toString(),
     },
     appInsights: readAppInsights(c),
     persistBytes: c.get<boolean>('store.persist', true)
@@ -110,6 +114,7 @@ export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
     'receiver.maxRequestBytes',
     'receiver.grpc',
     'receiver.grpcPort',
+    'receiver.forwardTo',
   ].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
 }
 

@@ -9,6 +9,7 @@ import type { TraceStore } from '../core/store';
 import type { TelemetryBatch } from '../core/records';
 import type { Tracer } from '@opentelemetry/api';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
+import { OtlpForwarder } from '../otlp/forwarder';
 import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
 import type { RequestLog } from '../otlp/requestLog';
 import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
@@ -26,6 +27,7 @@ export type { ReceiverState, ReceiverStateName } from '../otlp/receiverLifecycle
 
 export class ReceiverController implements vscode.Disposable {
   private readonly lifecycle: ReceiverLifecycle;
+  private forwarder: OtlpForwarder | undefined;
   private llmCalls = 0;
   private spans = 0;
   private readonly changed = new vscode.EventEmitter<ReceiverState>();
@@ -139,11 +141,22 @@ export class ReceiverController implements vscode.Disposable {
         ),
       );
     }
-    const grpc = cfg.grpcPort === undefined ? undefined : await this.listenGrpc(cfg, cfg.grpcPort);
+    const grpc =
+      cfg.grpcPort === undefined
+        ? undefined
+        : cfg.grpcPort !== 0 && cfg.grpcPort === address.port
+          ? { problem: vscode.l10n.t('its port is the OTLP/HTTP port; choose another in receiver.grpcPort') }
+          : await this.listenGrpc(cfg, cfg.grpcPort);
+    if (cfg.forwardTo) {
+      this.forwarder = new OtlpForwarder({ endpoint: cfg.forwardTo, logger: this.logger });
+      this.logger.info(`[receiver] forwarding every accepted request to ${cfg.forwardTo}`);
+    }
     const listening: Listening = {
       ...address,
       stop: async () => {
         await Promise.all([receiver.stop(), grpc?.receiver?.stop()]);
+        this.forwarder?.dispose();
+        this.forwarder = undefined;
         this.logger.info('[receiver] stopped');
       },
     };
@@ -218,6 +231,8 @@ export class ReceiverController implements vscode.Disposable {
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
     // Kept before the receiver answers 200: what the exporter was told is stored survives a reload.
     if (this.requestLog && info.body) this.requestLog.append(info.signal, info.encoding, info.body);
+    // Sent on without waiting: forwarding never holds up receiving.
+    if (this.forwarder && info.body) void this.forwarder.forward(info.signal, info.encoding, info.body);
     const result = this.store.ingest(batch, 'otlp');
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;

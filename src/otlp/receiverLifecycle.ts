@@ -26,6 +26,8 @@ export interface ListenSettings {
   maxRequestBytes: number;
   /** OTLP/gRPC beside OTLP/HTTP: its port, or undefined when it is off. */
   grpcPort?: number | undefined;
+  /** Where accepted requests are also sent (OTLP/HTTP), or undefined. */
+  forwardTo?: string | undefined;
 }
 
 /** A receiver that listens, and how to stop it. */
@@ -165,6 +167,7 @@ function sameSettings(a: ListenSettings | undefined, b: ListenSettings): boolean
     a.host === b.host &&
     a.port === b.port &&
     a.maxRequestBytes === b.maxRequestBytes &&
-    a.grpcPort === b.grpcPort
+    a.grpcPort === b.grpcPort &&
+    a.forwardTo === b.forwardTo
   );
 }

@@ -44,29 +44,37 @@ export class RequestLog {
   private readonly now: () => number;
 
   constructor(private readonly options: RequestLogOptions) {
-    this.segmentBytes = Math.max(
-      64 * 1024,
-      Math.min(options.segmentBytes ?? 8 * 1024 * 1024, options.maxBytes),
-    );
+    // Segments are a small part of the budget, so deleting the oldest one keeps most of the history.
+    const byBudget = Math.floor(options.maxBytes / 8);
+    this.segmentBytes = Math.max(64 * 1024, Math.min(options.segmentBytes ?? 8 * 1024 * 1024, byBudget));
     this.now = options.now ?? Date.now;
   }
 
   /** Appends one request; returns false (and logs why) when it could not be written. Never throws. */
   append(signal: OtlpSignal, encoding: OtlpEncoding, body: Uint8Array): boolean {
-    if (body.length + HEADER_BYTES > this.options.maxBytes) return false;
+    if (body.length + HEADER_BYTES > this.options.maxBytes) {
+      this.options.logger.warn(
+        `[persist] a ${signal} request of ${body.length} bytes is larger than store.persistMaxMB: kept in memory only`,
+      );
+      return false;
+    }
     try {
-      if (this.fd === undefined || this.currentBytes + body.length + HEADER_BYTES > this.segmentBytes)
-        this.rotate();
-      const header = Buffer.alloc(HEADER_BYTES);
-      MAGIC.copy(header, 0);
-      header.writeUInt8(SIGNALS.indexOf(signal), 4);
-      header.writeUInt8(ENCODINGS.indexOf(encoding), 5);
-      header.writeDoubleLE(this.now(), 8);
-      header.writeUInt32LE(body.length, 16);
-      checksum(body).copy(header, 20);
-      fs.writeSync(this.fd!, header);
-      fs.writeSync(this.fd!, body);
-      this.currentBytes += HEADER_BYTES + body.length;
+      const full =
+        this.currentBytes > 0 && this.currentBytes + body.length + HEADER_BYTES > this.segmentBytes;
+      if (this.fd === undefined || full) this.rotate();
+      const record = Buffer.alloc(HEADER_BYTES + body.length);
+      MAGIC.copy(record, 0);
+      record.writeUInt8(SIGNALS.indexOf(signal), 4);
+      record.writeUInt8(ENCODINGS.indexOf(encoding), 5);
+      record.writeDoubleLE(this.now(), 8);
+      record.writeUInt32LE(body.length, 16);
+      checksum(body).copy(record, 20);
+      record.set(body, HEADER_BYTES);
+      // One write per record: a short one (a full disk) ends this segment, so nothing lands after a tear.
+      const written = fs.writeSync(this.fd!, record);
+      if (written !== record.length)
+        throw new Error(`only ${written} of ${record.length} bytes were written`);
+      this.currentBytes += record.length;
       return true;
     } catch (err) {
       this.options.logger.warn(
@@ -118,7 +126,15 @@ export class RequestLog {
   /** Deletes every segment (Clear Local Traces). */
   clear(): void {
     this.closeFd();
-    for (const f of this.segments()) fs.rmSync(path.join(this.options.dir, f), { force: true });
+    for (const f of this.segments()) {
+      try {
+        fs.rmSync(path.join(this.options.dir, f), { force: true });
+      } catch (err) {
+        this.options.logger.warn(
+          `[persist] could not delete ${f}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
   }
 
   dispose(): void {
@@ -133,7 +149,13 @@ export class RequestLog {
     this.current = `requests-${String(last + 1).padStart(8, '0')}.log`;
     this.fd = fs.openSync(path.join(this.options.dir, this.current), 'a');
     this.currentBytes = 0;
-    this.prune();
+    try {
+      this.prune();
+    } catch (err) {
+      this.options.logger.warn(
+        `[persist] could not delete old segments: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** Keeps the newest segments within the budget; the one being written is never deleted. */

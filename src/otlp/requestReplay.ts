@@ -16,13 +16,16 @@ export interface ReplayResult {
 export async function replayRequestLog(
   log: RequestLog,
   ingest: (batch: TelemetryBatch) => void,
-  options: { sliceMs?: number; yieldTo?: () => Promise<void> } = {},
+  options: { sliceMs?: number; yieldTo?: () => Promise<void>; cancelled?: () => boolean } = {},
 ): Promise<ReplayResult> {
   const sliceMs = options.sliceMs ?? 15;
   const yieldTo = options.yieldTo ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const result: ReplayResult = { requests: 0, spans: 0, logs: 0, skipped: 0 };
+  // The first slice waits too: replay starts after activation, not inside it.
+  await yieldTo();
   let sliceStart = Date.now();
   for (const request of log.read()) {
+    if (options.cancelled?.()) break;
     if (request.signal !== 'metrics') {
       try {
         const batch = decodeOtlp(request.signal, request.body, request.encoding);

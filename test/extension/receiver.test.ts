@@ -237,6 +237,45 @@ describe('OTLP/gRPC', () => {
   });
 });
 
+describe('forwarding', () => {
+  it('sends every accepted request on to the configured OTLP/HTTP endpoint as well', async () => {
+    const { api } = await activateExtension();
+    await waitFor(() => api.receiverState.state === 'listening', 'receiver listening');
+    const forwarded: { path: string; body: Buffer }[] = [];
+    const backend = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        forwarded.push({ path: req.url ?? '', body: Buffer.concat(chunks) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const port = (backend.address() as net.AddressInfo).port;
+    try {
+      await configure('receiver.forwardTo', `http://127.0.0.1:${port}`);
+      // The settings listener restarts the receiver with forwarding on: send spans until one arrives there
+      // (a span sent before the restart is received without being forwarded).
+      const end = Date.now() + 15_000;
+      while (forwarded.length === 0) {
+        if (Date.now() > end) throw new Error('nothing arrived at the forwarding endpoint');
+        await new Promise((r) => setTimeout(r, 300));
+        if (!api.endpoint) continue;
+        const exporter = new JsonExporter({ url: `${api.endpoint}/v1/traces` });
+        const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+        provider.getTracer('forward-test').startSpan('forwarded span').end();
+        await provider.shutdown().catch(() => undefined);
+      }
+      assert.equal(forwarded[0]!.path, '/v1/traces');
+      assert.match(forwarded[0]!.body.toString('utf8'), /forwarded span/);
+    } finally {
+      await configure('receiver.forwardTo', undefined);
+      await new Promise((r) => backend.close(r));
+    }
+    await waitFor(() => api.receiverState.state === 'listening', 'listening again');
+  });
+});
+
 describe('a session of one turn', () => {
   it('Find by Session ID says "1 trace, 1 LLM call" in the line above the tree', async () => {
     const { api } = await activateExtension();

@@ -94,6 +94,18 @@ describe('RequestLog', () => {
     );
   });
 
+  it('a new session keeps the previous one within the budget: segments are a small part of it', () => {
+    const dir = freshDir();
+    const first = new RequestLog({ dir, maxBytes: 1024 * 1024, logger: new MemoryLogger() });
+    for (let i = 0; i < 60; i++) first.append('traces', 'protobuf', Buffer.alloc(10_000, i));
+    first.dispose();
+    const second = new RequestLog({ dir, maxBytes: 1024 * 1024, logger: new MemoryLogger() });
+    second.append('logs', 'protobuf', Buffer.from('the next session'));
+    const read = [...second.read()];
+    assert.equal(read.length, 61, 'nothing of the previous session was deleted');
+    assert.equal(read[0]!.body[0], 0);
+  });
+
   it('refuses a request larger than the whole budget, and a write that fails leaves the receiver going', () => {
     const dir = freshDir();
     const logger = new MemoryLogger();
