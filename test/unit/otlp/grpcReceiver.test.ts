@@ -117,6 +117,28 @@ describe('OtlpGrpcReceiver', () => {
     assert.equal(answer.code, grpc.status.RESOURCE_EXHAUSTED);
   });
 
+  // grpc-js checks the limit on the frame and again while inflating; this shows a compressed sender is
+  // refused too, and that the refusal is the size one, not a crash.
+  it('refuses a message beyond the limit sent gzip-compressed, with RESOURCE_EXHAUSTED', async () => {
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      'grpc.default_compression_algorithm': grpc.compressionAlgorithms.gzip,
+    });
+    const bomb = Buffer.alloc(MAX * 8, 0); // compresses to a few hundred bytes
+    const code = await new Promise<number>((resolve) => {
+      client.makeUnaryRequest(
+        OTLP_GRPC_METHODS.traces,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        bomb,
+        (err) => {
+          client.close();
+          resolve(err?.code ?? grpc.status.OK);
+        },
+      );
+    });
+    assert.equal(code, grpc.status.RESOURCE_EXHAUSTED);
+  });
+
   it('answers metrics so exporters do not fail, and hands nothing on', async () => {
     const before = received.length;
     const types = otlpTypes();
