@@ -1,0 +1,176 @@
+// Seeded fuzzing of both decoders and the normalizer, from the requests the real instrumentation libraries
+// sent (test/fixtures): truncated, bit-flipped, spliced and random protobuf; JSON with wrong types in every
+// field, huge strings, deep nesting, `__proto__` keys, ids of the wrong length and invalid UTF-8. Every case
+// must decode or be refused with OtlpDecodeError, and whatever decodes must go through the store and the
+// normalizer without a throw; nothing may reach Object.prototype. Reproducible: LTI_FUZZ_SEED picks the seed,
+// LTI_FUZZ_CASES the number of cases (a quick run by default; set it to 100000 or more for a long one).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createNormalizer } from '../../../src/core/genai/normalize';
+import { TraceStore } from '../../../src/core/store';
+import { decodeOtlp, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from '../../../src/otlp/decode';
+import { fixtureEntries, fixturePayload } from '../helpers/fixtures';
+
+const CASES = Number(process.env.LTI_FUZZ_CASES || 3000);
+const SEED = Number(process.env.LTI_FUZZ_SEED || 20261201);
+
+/** mulberry32: small, fast, seeded. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Seed {
+  signal: OtlpSignal;
+  encoding: OtlpEncoding;
+  body: Buffer;
+}
+
+const seeds: Seed[] = fixtureEntries()
+  .filter((e) => e.signal !== 'metrics' && !e.file.endsWith('.gz'))
+  .map((e) => ({ signal: e.signal, encoding: e.encoding, body: fixturePayload(e) }));
+
+const WRONG_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  Number.MAX_SAFE_INTEGER,
+  '',
+  'x'.repeat(70_000),
+  '\ud800',
+  '0'.repeat(31),
+  'zz'.repeat(16),
+  [],
+  [null, 1, 'a'],
+  {},
+  { __proto__: { polluted: true } },
+  JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
+];
+
+function deep(depth: number): unknown {
+  let v: unknown = { leaf: 1 };
+  for (let i = 0; i < depth; i++) v = { kvlistValue: { values: [{ key: 'k', value: v }] } };
+  return v;
+}
+
+function fresh(v: unknown): unknown {
+  return v === undefined ? undefined : (JSON.parse(JSON.stringify(v)) as unknown);
+}
+
+/** Replaces, deletes or adds one node somewhere in a JSON tree. */
+function mutateJson(root: unknown, rand: () => number): unknown {
+  const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+  const walk = (v: unknown): void => {
+    if (nodes.length > 5000 || v === null || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      nodes.push({ parent: v as Record<string, unknown>, key: Array.isArray(v) ? Number(k) : k });
+      walk(child);
+    }
+  };
+  walk(root);
+  if (nodes.length === 0) return root;
+  const n = nodes[Math.floor(rand() * nodes.length)]!;
+  const parent = n.parent as Record<string | number, unknown>;
+  const choice = rand();
+  // A fresh copy each time: a shared value placed twice in one tree could make it circular.
+  if (choice < 0.6) parent[n.key] = fresh(WRONG_VALUES[Math.floor(rand() * WRONG_VALUES.length)]);
+  else if (choice < 0.75) delete parent[n.key];
+  else if (choice < 0.85) parent[n.key] = deep(10 + Math.floor(rand() * 200));
+  else if (choice < 0.95) parent['__proto__'] = { polluted: true };
+  else parent[n.key] = Array.from({ length: 50 }, () => fresh(parent[n.key]));
+  return root;
+}
+
+function mutateBytes(body: Buffer, rand: () => number, other: Buffer): Buffer {
+  const b = Buffer.from(body);
+  const choice = rand();
+  if (choice < 0.25) return b.subarray(0, Math.floor(rand() * b.length));
+  if (choice < 0.5) {
+    for (let i = 0, flips = 1 + Math.floor(rand() * 8); i < flips && b.length; i++)
+      b[Math.floor(rand() * b.length)]! ^= 1 << Math.floor(rand() * 8);
+    return b;
+  }
+  if (choice < 0.65) {
+    const at = Math.floor(rand() * b.length);
+    return Buffer.concat([
+      b.subarray(0, at),
+      other.subarray(Math.floor(rand() * other.length)),
+      b.subarray(at),
+    ]);
+  }
+  if (choice < 0.8) {
+    const at = Math.floor(rand() * b.length);
+    return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + Math.floor(rand() * 16))]);
+  }
+  if (choice < 0.9) {
+    // Invalid UTF-8 somewhere (a lone continuation byte, an overlong form).
+    const at = Math.floor(rand() * b.length);
+    return Buffer.concat([b.subarray(0, at), Buffer.from([0xc0, 0x80, 0xff, 0xfe]), b.subarray(at)]);
+  }
+  return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 512) }, () => Math.floor(rand() * 256)));
+}
+
+describe('fuzzing the decoders and the normalizer', () => {
+  it(
+    `${CASES} seeded cases: a decode or an OtlpDecodeError, never a crash, a hang or prototype pollution`,
+    {
+      timeout: Math.max(300_000, CASES * 10),
+    },
+    () => {
+      assert.ok(seeds.length > 10, 'fixtures to start from');
+      const rand = rng(SEED);
+      const store = new TraceStore({ maxTraces: 200, normalizer: createNormalizer({}), debounceMs: 0 });
+      const tally = { decoded: 0, refused: 0, spans: 0 };
+      for (let i = 0; i < CASES; i++) {
+        const seed = seeds[Math.floor(rand() * seeds.length)]!;
+        const other = seeds[Math.floor(rand() * seeds.length)]!.body;
+        let body: Buffer;
+        if (seed.encoding === 'json' && rand() < 0.6) {
+          const tree = JSON.parse(seed.body.toString('utf8')) as unknown;
+          let mutated = tree;
+          for (let m = 0, times = 1 + Math.floor(rand() * 4); m < times; m++)
+            mutated = mutateJson(mutated, rand);
+          let text: string | undefined;
+          try {
+            text = JSON.stringify(mutated);
+          } catch {
+            text = undefined; // grew too large to write: mutate the bytes instead
+          }
+          body = text === undefined ? mutateBytes(seed.body, rand, other) : Buffer.from(text);
+        } else {
+          body = mutateBytes(seed.body, rand, other);
+        }
+        try {
+          const batch = decodeOtlp(seed.signal, body, seed.encoding);
+          tally.decoded++;
+          tally.spans += batch.spans.length;
+          store.ingest(batch, 'otlp');
+          if (i % 50 === 0) {
+            store.flush();
+            for (const t of store.list()) store.getTrace(t.traceId);
+          }
+        } catch (err) {
+          if (!(err instanceof OtlpDecodeError)) {
+            assert.fail(`case ${i} (seed ${SEED}, ${seed.signal} ${seed.encoding}) threw ${String(err)}`);
+          }
+          tally.refused++;
+        }
+      }
+      store.flush();
+      for (const t of store.list()) assert.ok(store.getTrace(t.traceId));
+      assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+      console.log(
+        `fuzz: ${CASES} cases (seed ${SEED}): ${tally.decoded} decoded (${tally.spans} spans), ${tally.refused} refused`,
+      );
+      assert.ok(tally.decoded > 0 && tally.refused > 0, 'both outcomes seen');
+    },
+  );
+});
