@@ -3,23 +3,15 @@
 // with the rows of the captured fixtures, a throw-away certificate the extension host trusts through
 // NODE_EXTRA_CA_CERTS, and a stand-in `az` on the login shell's PATH so the real AzureCliCredential signs in.
 // Everything it creates is removed by close().
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  existsSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const SHARED = require('./shared.cjs').sharedAppInsightsDir();
+const { loopbackCertificate } = require('./testCertificate.cjs');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'appinsights', 'envelopes');
 
 /** The workspace id the stand-in refuses with 403, to show how a missing role reads. */
@@ -44,29 +36,7 @@ function loginPathDir() {
 }
 
 export async function startCloudStandIn(tmp, { log = () => {} } = {}) {
-  const cert = path.join(tmp, 'logs-api.crt');
-  const key = path.join(tmp, 'logs-api.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { certFile: cert, cert: certPem, key: keyPem } = loopbackCertificate(tmp);
   const { startLogsApi } = require(path.join(SHARED, 'logs-api.js'));
   const { ingest } = require(path.join(SHARED, 'ingest.js'));
   // Every library's capture, moved so the newest row is five minutes old: inside the default hour.
@@ -77,8 +47,8 @@ export async function startCloudStandIn(tmp, { log = () => {} } = {}) {
   const server = await startLogsApi({
     port: 0,
     rows,
-    cert: readFileSync(cert),
-    key: readFileSync(key),
+    cert: certPem,
+    key: keyPem,
     fault: (info) => (info.id === FORBIDDEN_WORKSPACE ? { status: 403 } : undefined),
   });
   // The real AzureCliCredential runs `az account get-access-token ... --output json` and reads this.

@@ -4,23 +4,12 @@
 // over the connection's own store.
 
 import * as vscode from 'vscode';
-import { describeRange, type AppInsightsSource, type TimeRange } from '../appInsights/source';
+import { describeRange, type AppInsightsSource } from '../appInsights/source';
 import { describeTarget } from '../appInsights/targets';
 import type { PersonKind } from '../core/source';
 import { Commands } from './ids';
-import { ICONS, missing, nodeId, tooltip } from './traceTree';
-import {
-  childNodes,
-  childrenOf,
-  describeSession,
-  describeSpan,
-  describeTrace,
-  describeUser,
-  spanOf,
-  type NodeIcon,
-  type NodeView,
-  type TreeNode,
-} from './treeModel';
+import { describeNode, ICONS, missing, nodeTreeItem, tooltip } from './traceTree';
+import { childNodes, spanOf, type NodeIcon, type TreeNode } from './treeModel';
 
 export type CloudNode =
   | { kind: 'connection'; sourceId: string }
@@ -156,7 +145,7 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
         notice(
           sourceId,
           'empty',
-          vscode.l10n.t('No LLM calls in {0}', rangeLabel(source.timeRange)),
+          vscode.l10n.t('No LLM calls in {0}', describeRange(source.timeRange)),
           'info',
           {
             command: Commands.appInsightsTimeRange,
@@ -210,7 +199,7 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     item.contextValue = 'connection';
     if (!source) return item;
     const s = source.status;
-    const parts = [rangeLabel(source.timeRange)];
+    const parts = [describeRange(source.timeRange)];
     if (s.state === 'loading') parts.push(vscode.l10n.t('querying…'));
     else if (s.state === 'error') parts.push(vscode.l10n.t('failed'));
     else if (s.state === 'ready') parts.push(vscode.l10n.t('{0} GenAI spans', String(s.listed)));
@@ -221,7 +210,7 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
       source.label,
       `${describeTarget(target)}: ${id}`,
       `Schema: ${source.schema === 'classic' ? 'classic (requests, dependencies, traces)' : 'workspace (AppRequests, AppDependencies, AppTraces)'}`,
-      `Time range: ${rangeLabel(source.timeRange)}`,
+      `Time range: ${describeRange(source.timeRange)}`,
     ]);
     item.accessibilityInformation = {
       label: vscode.l10n.t('Application Insights connection {0}, {1}', source.label, parts.join(', ')),
@@ -230,48 +219,15 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
   }
 
   private traceItem(node: TreeNode): vscode.TreeItem {
-    const source = this.sources.get(node.sourceId ?? '');
-    const store = source?.store;
-    let view: NodeView;
-    if (!store) view = missing(node.kind === 'span' ? node.spanId : node.kind);
-    else if (node.kind === 'session')
-      view = describeSession(node.sessionId, store.findSession(node.sessionId));
-    else if (node.kind === 'user') view = describeUser(node.userId, store.findUser(node.userId));
-    else {
-      const trace = store.getTrace(node.traceId);
-      if (!trace) view = missing(node.traceId);
-      else if (node.kind === 'trace') view = describeTrace(trace.summary, Date.now());
-      else {
-        const span = spanOf(trace, node.spanId);
-        view = span ? describeSpan(span, childrenOf(trace, span.spanId).length > 0) : missing(node.spanId);
-      }
-    }
-    const item = new vscode.TreeItem(
-      view.label,
-      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = nodeId(node);
-    item.description = view.description;
-    item.iconPath = ICONS[view.icon];
-    item.contextValue = `cloud.${view.contextValue}`;
-    item.accessibilityInformation = { label: view.ariaLabel };
-    item.tooltip = tooltip(view.tooltip);
-    if (node.kind === 'session' || node.kind === 'user') {
-      item.command = {
-        command: Commands.appInsightsClearSearch,
-        title: vscode.l10n.t('Back to Recent Calls'),
-        arguments: [{ kind: 'connection', sourceId: node.sourceId }],
-      };
-    } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
-      const args: Record<string, string> = { traceId: node.traceId, sourceId: node.sourceId ?? '' };
-      if (node.kind === 'span') args.spanId = node.spanId;
-      item.command = {
-        command: Commands.openConversation,
-        title: vscode.l10n.t('Open Conversation'),
-        arguments: [args],
-      };
-    }
-    return item;
+    const store = this.sources.get(node.sourceId ?? '')?.store;
+    const view = store
+      ? describeNode(store, node, false)
+      : missing(node.kind === 'span' ? node.spanId : node.kind);
+    return nodeTreeItem(node, view, {
+      command: Commands.appInsightsClearSearch,
+      title: vscode.l10n.t('Back to Recent Calls'),
+      arguments: [{ kind: 'connection', sourceId: node.sourceId }],
+    });
   }
 
   dispose(): void {
@@ -289,8 +245,4 @@ function notice(
   return command
     ? { kind: 'notice', sourceId, id, text, icon, command }
     : { kind: 'notice', sourceId, id, text, icon };
-}
-
-function rangeLabel(range: TimeRange): string {
-  return describeRange(range);
 }

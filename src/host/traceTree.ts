@@ -21,6 +21,7 @@ import {
   waitingTraceCount,
   type NodeIcon,
   type NodeView,
+  type TreeModelSource,
   type TreeNode,
 } from './treeModel';
 
@@ -215,54 +216,14 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const view = this.describe(node);
-    const item = new vscode.TreeItem(
-      view.label,
-      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = nodeId(node);
-    item.description = view.description;
-    item.iconPath = ICONS[view.icon];
-    item.contextValue = view.contextValue;
-    item.accessibilityInformation = { label: view.ariaLabel };
-    item.tooltip = tooltip(view.tooltip);
-    if (node.kind === 'session' || node.kind === 'user') {
-      item.command = { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
-    } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
-      const args =
-        node.kind === 'trace' ? { traceId: node.traceId } : { traceId: node.traceId, spanId: node.spanId };
-      item.command = {
-        command: Commands.openConversation,
-        title: vscode.l10n.t('Open Conversation'),
-        arguments: [args],
-      };
-    }
-    return item;
+    return nodeTreeItem(node, describeNode(this.store, node, this.llmOnly), {
+      command: Commands.clearSessionFilter,
+      title: vscode.l10n.t('Clear Session Filter'),
+    });
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-  }
-
-  private describe(node: TreeNode): NodeView {
-    switch (node.kind) {
-      case 'session':
-        return describeSession(node.sessionId, this.store.findSession(node.sessionId));
-      case 'user':
-        return describeUser(node.userId, this.store.findUser(node.userId));
-      case 'trace': {
-        const trace = this.store.getTrace(node.traceId);
-        if (!trace) return missing(node.traceId);
-        return describeTrace(trace.summary, Date.now());
-      }
-      case 'span': {
-        const trace = this.store.getTrace(node.traceId);
-        const span = trace && spanOf(trace, node.spanId);
-        if (!trace || !span) return missing(node.spanId);
-        const hasChildren = !this.llmOnly && childrenOf(trace, span.spanId).length > 0;
-        return describeSpan(span, hasChildren);
-      }
-    }
   }
 
   private async updateContext(): Promise<void> {
@@ -274,6 +235,56 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     );
     await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
   }
+}
+
+/** How a node of either tree reads, from the store of its source. */
+export function describeNode(store: TreeModelSource, node: TreeNode, llmOnly: boolean): NodeView {
+  switch (node.kind) {
+    case 'session':
+      return describeSession(node.sessionId, store.findSession(node.sessionId));
+    case 'user':
+      return describeUser(node.userId, store.findUser(node.userId));
+    case 'trace': {
+      const trace = store.getTrace(node.traceId);
+      return trace ? describeTrace(trace.summary, Date.now()) : missing(node.traceId);
+    }
+    case 'span': {
+      const trace = store.getTrace(node.traceId);
+      const span = trace && spanOf(trace, node.spanId);
+      if (!trace || !span) return missing(node.spanId);
+      return describeSpan(span, !llmOnly && childrenOf(trace, span.spanId).length > 0);
+    }
+  }
+}
+
+/**
+ * The TreeItem of a node of either tree: a trace or an LLM call opens its conversation (of its source);
+ * a session or user header runs `headerCommand`. Cloud nodes' context values start with `cloud.`.
+ */
+export function nodeTreeItem(node: TreeNode, view: NodeView, headerCommand: vscode.Command): vscode.TreeItem {
+  const item = new vscode.TreeItem(
+    view.label,
+    view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = nodeId(node);
+  item.description = view.description;
+  item.iconPath = ICONS[view.icon];
+  item.contextValue = node.sourceId ? `cloud.${view.contextValue}` : view.contextValue;
+  item.accessibilityInformation = { label: view.ariaLabel };
+  item.tooltip = tooltip(view.tooltip);
+  if (node.kind === 'session' || node.kind === 'user') {
+    item.command = headerCommand;
+  } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
+    const target: Record<string, string> = { traceId: node.traceId };
+    if (node.kind === 'span') target.spanId = node.spanId;
+    if (node.sourceId) target.sourceId = node.sourceId;
+    item.command = {
+      command: Commands.openConversation,
+      title: vscode.l10n.t('Open Conversation'),
+      arguments: [target],
+    };
+  }
+  return item;
 }
 
 export function nodeId(node: TreeNode): string {

@@ -5,10 +5,8 @@
 // so nothing here passes on rows it made up. Then every way a query fails, mapped to what the user can do.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { CredentialUnavailableError } from '@azure/identity';
@@ -35,6 +33,7 @@ import {
   type ListCursor,
 } from '../../../src/appInsights/kql';
 import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
+import { loopbackCertificate } from '../../../scripts/lib/testCertificate.cjs';
 
 // ---- the shared stand-in (plain JavaScript beside the repository) ----
 
@@ -166,7 +165,6 @@ class RecordingCredential implements TokenCredential {
 
 // ---- the servers ----
 
-let tmp = '';
 let cert = Buffer.alloc(0);
 let main: LogsApi; // the three libraries, no AppGenAIContent
 let withContent: LogsApi; // one library, and AppGenAIContent with rows
@@ -179,15 +177,9 @@ const rowsByLibrary = Object.fromEntries(
 ) as Record<Library, Rows>;
 
 before(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'lti-logs-api-'));
-  const args = 'req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1';
-  execFileSync('openssl', [...args.split(' '), '-keyout', 'k', '-out', 'c', '-days', '2'], {
-    cwd: tmp,
-    stdio: 'ignore',
-  });
-  cert = readFileSync(path.join(tmp, 'c'));
-  const key = readFileSync(path.join(tmp, 'k'));
-  rmSync(tmp, { recursive: true, force: true });
+  const made = loopbackCertificate();
+  cert = Buffer.from(made.cert);
+  const key = Buffer.from(made.key);
   const common = { port: 0 as const, cert, key, now: () => NOW };
   main = await startLogsApi({ ...common, rows: allRows, fault: (info) => faults.get(info.id)?.(info) });
   withContent = await startLogsApi({
@@ -200,7 +192,6 @@ before(async () => {
 
 after(async () => {
   await Promise.all([main, withContent, scratch].map((s) => s?.close()));
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 function runner(

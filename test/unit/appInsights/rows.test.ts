@@ -4,12 +4,10 @@
 // (../shared/appinsights/ingest.js) in both schemas and read by column name, with datetime cells as Date,
 // as the real query client gives them. Every expectation is read from the manifest or the envelopes
 // themselves, or from the OTLP fixtures of the same library, never typed in.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import {
@@ -30,6 +28,7 @@ import { buildConversationState } from '../../../src/host/conversationViewModel'
 import { conversationMarkdown } from '../../../src/host/conversationMarkdown';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
+import { loopbackCertificate } from '../../../scripts/lib/testCertificate.cjs';
 
 // ---- the fixtures ----
 
@@ -1087,27 +1086,11 @@ describe('lastUserMessageText', () => {
 // List rows from the real recentCallsQuery, evaluated by the Logs API stand-in through the real client
 
 describe('recent LLM calls from the real query', () => {
-  let dir: string;
   let cert: string;
   let key: string;
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'lti-rows-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-      ]),
-      { cwd: dir, stdio: 'ignore' },
-    );
-    cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-    key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
+    ({ cert, key } = loopbackCertificate());
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   async function query(lib: string, schema: AppInsightsSchema, kql: string): Promise<QueryRow[]> {
     const newest = Date.parse(manifest.libraries[lib]!.timeRange.newestEnvelope);

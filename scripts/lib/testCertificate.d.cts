@@ -1,0 +1,6 @@
+export declare function loopbackCertificate(keepIn?: string): {
+  cert: string;
+  key: string;
+  certFile: string;
+  keyFile: string;
+};
