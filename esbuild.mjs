@@ -1,5 +1,5 @@
 // The extension (Node, CommonJS, `vscode` external; @azure/identity in a bundle of its own, loaded on
-// demand) and the conversation webview (browser).
+// demand), the ingest engine's worker thread (Node, no `vscode`) and the conversation webview (browser).
 // Type checking is separate (`npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync } from 'node:fs';
@@ -19,7 +19,11 @@ const contexts = [
   await esbuild.context({
     ...common,
     // azureIdentity.js is loaded only when its credentials are chosen (src/host/appInsightsController.ts).
-    entryPoints: { extension: 'src/extension.ts', azureIdentity: 'src/appInsights/azureIdentity.ts' },
+    entryPoints: {
+      extension: 'src/extension.ts',
+      azureIdentity: 'src/appInsights/azureIdentity.ts',
+      engineWorker: 'src/engine/worker.ts',
+    },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

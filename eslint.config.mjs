@@ -66,13 +66,18 @@ export default tseslint.config(
   },
   layer(
     ['src/core/**/*.ts'],
-    ['host', 'otlp', 'appInsights', 'protocol'],
+    ['host', 'otlp', 'appInsights', 'protocol', 'engine'],
     'src/core imports nothing outside src/core.',
   ),
   layer(
     ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
-    ['host'],
+    ['host', 'engine'],
     'Sources import only src/core, never the host.',
+  ),
+  layer(
+    ['src/engine/**/*.ts'],
+    ['host', 'appInsights', 'protocol'],
+    'The ingest engine imports only src/otlp and src/core; it runs in a worker thread, apart from the host.',
   ),
   layer(
     ['src/protocol/**/*.ts'],
@@ -82,7 +87,7 @@ export default tseslint.config(
   {
     ...layer(
       ['webview/**/*.ts'],
-      ['src/host', 'src/otlp', 'src/appInsights'],
+      ['src/host', 'src/otlp', 'src/appInsights', 'src/engine'],
       'The webview bundle imports only src/protocol and core.',
       [{ group: ['node:*'], message: 'The webview runs in a browser.' }],
     ),

@@ -1,14 +1,12 @@
-// The composition root: builds the logger, configuration, store, receiver and views, hands each its
-// collaborators, and registers every disposable. Nothing else lives here.
+// The composition root: builds the logger, configuration, the ingest engine (the receivers and the local
+// store, in a worker thread), the views, hands each its collaborators, and registers every disposable.
+// Nothing else lives here.
 
 import * as vscode from 'vscode';
 import { scopedLogger } from './core/logger';
-import { TraceStore } from './core/store';
 import { createNormalizer } from './core/genai/normalize';
 import type { Normalizer } from './core/store';
-import { noopTracer } from './otlp/httpReceiver';
-import { RequestLog } from './otlp/requestLog';
-import { replayRequestLog } from './otlp/requestReplay';
+import { EngineClient } from './engine/client';
 import * as path from 'node:path';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
@@ -30,26 +28,40 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   const logger = scopedLogger(rootLogger, 'host');
   const config = readConfig();
 
-  const store = new TraceStore({
-    maxTraces: config.maxTraces,
-    normalizer: createNormalizer({
+  // The receivers, the decoder, the request log and the local store run in a worker thread: however fast
+  // an app sends, the extension host (which every extension shares) only hears summaries. Local traces
+  // survive a reload: every accepted request is kept in the extension's storage and replayed there.
+  const receiver = new ReceiverController(
+    { listen: (settings) => engine.listen(settings), stopListening: () => engine.stopListening() },
+    rootLogger,
+  );
+  const engine = new EngineClient({
+    workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'),
+    engine: {
+      limits: { maxTraces: config.maxTraces },
       sessionAttributes: config.sessionAttributes,
       userAttributes: config.userAttributes,
-    }),
+      ...(config.persistBytes === undefined
+        ? {}
+        : {
+            persist: {
+              dir: path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'requests'),
+              maxBytes: config.persistBytes,
+            },
+          }),
+    },
+    logger: rootLogger,
+    onReceived: (counts) => receiver.noteReceived(counts),
+    onReplayed: (r) =>
+      logger.info(
+        `replayed ${r.requests} kept requests in ${r.ms} ms: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}`,
+      ),
+    onRestarted: () => {
+      void engine.replay();
+      receiver.engineRestarted();
+    },
   });
-  // The receiver's own spans are recorded nowhere: never through the process-global OpenTelemetry API,
-  // which another extension in this host may have claimed.
-  // Local traces survive a reload: every accepted request is kept in the extension's storage and replayed.
-  let replayCancelled = false;
-  const requestLog =
-    config.persistBytes === undefined
-      ? undefined
-      : new RequestLog({
-          dir: path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'requests'),
-          maxBytes: config.persistBytes,
-          logger: rootLogger,
-        });
-  const receiver = new ReceiverController(store, rootLogger, noopTracer(), requestLog);
+  const store = engine.mirror;
   const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
   const treeView = vscode.window.createTreeView(Views.traces, {
     treeDataProvider: tree,
@@ -82,8 +94,9 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
 
   context.subscriptions.push(
     channel,
-    { dispose: () => store.dispose() },
     receiver,
+    // After the receiver (whose stop asks the engine to stop listening): the worker ends last.
+    { dispose: () => void engine.dispose() },
     tree,
     treeView,
     panels,
@@ -108,46 +121,26 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       sources,
       cloud,
       cloudTree,
-      ...(requestLog
-        ? {
-            requestLog: {
-              clear: () => {
-                replayCancelled = true;
-                requestLog.clear();
-              },
-            },
-          }
-        : {}),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
       if (affectsReceiver(e)) void receiver.settingsChanged();
-      if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`)) store.setMaxTraces(next.maxTraces);
+      if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`))
+        void engine.configure({ limits: { maxTraces: next.maxTraces } });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       if (affectsNormalization(e)) {
-        store.setNormalizer(
-          createNormalizer({
-            sessionAttributes: next.sessionAttributes,
-            userAttributes: next.userAttributes,
-          }),
-        );
+        void engine.configure({
+          sessionAttributes: next.sessionAttributes,
+          userAttributes: next.userAttributes,
+        });
       }
       if (affectsAppInsights(e) || affectsNormalization(e)) cloud.reload();
     }),
   );
 
-  if (requestLog) {
-    context.subscriptions.push({ dispose: () => requestLog.dispose() });
-    void replayRequestLog(requestLog, (batch) => store.ingest(batch, 'otlp'), {
-      // Clear Local Traces during the replay: what is still to come stays cleared.
-      cancelled: () => replayCancelled,
-    }).then((r) =>
-      logger.info(
-        `replayed ${r.requests} kept requests: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}`,
-      ),
-    );
-  }
+  // The kept requests are read again in the worker; the window is usable meanwhile.
+  if (config.persistBytes !== undefined) void engine.replay();
 
   if (config.receiver.startOnStartup) {
     void receiver.startWithWindow();

@@ -80,6 +80,8 @@ export interface LlmCall {
   parameters: Record<string, AttrValue>;
   missingContent?: MissingContentReason;
   isStreaming?: boolean;
+  /** Set on an outline (the sidebar's copy): messages and tool definitions come when it is read whole. */
+  contentPending?: boolean;
 }
 
 export interface SpanStatus {

@@ -2,10 +2,40 @@
 // connection, later each opened file). The tree, the conversation panels and Find by Session ID use only
 // this; each source keeps what it has in a store of its own, so one source never evicts another's traces.
 
-import type { SourceKind, TraceSummary } from './model';
-import type { TraceStore } from './store';
+import type { SourceKind, Trace, TraceSummary } from './model';
+import type { Disposable, StoreChange } from './store';
 
 export type PersonKind = 'session' | 'user';
+
+/** What the views read of a source's traces: a TraceStore, or the host's mirror of the engine's store. */
+export interface TraceReader {
+  readonly size: number;
+  /** Every trace that has a span, newest first. */
+  list(): TraceSummary[];
+  /** The trace as far as it is held here (a mirror holds only what was loaded). */
+  getTrace(traceId: string): Trace | undefined;
+  /** Whether the trace is in the source at all, held here or not. */
+  has(traceId: string): boolean;
+  /** The trace's summary, held here even when its spans are not. */
+  summary(traceId: string): TraceSummary | undefined;
+  findSession(sessionId: string): TraceSummary[];
+  findUser(userId: string): TraceSummary[];
+  sessions(): { sessionId: string; traceCount: number; lastMs: number }[];
+  onDidChange(listener: (change: StoreChange) => void): Disposable;
+  /** Emits pending changes now (a store in this thread; a mirror has nothing pending to emit). */
+  flush(): void;
+}
+
+/** The local traces as the host holds them: summaries, and the traces it asks for. */
+export interface LocalTraces extends TraceReader {
+  /** Brings the outline (for the tree) or the whole trace (for a panel) and keeps it up to date. */
+  load(traceId: string, level: 'outline' | 'full'): Promise<Trace | undefined>;
+  /** Whether the whole trace, messages and all, is held. */
+  isWhole(traceId: string): boolean;
+  /** Resolves once every change received so far is readable here. */
+  sync(): Promise<void>;
+  clear(): Promise<void>;
+}
 
 export interface TraceSource {
   /** `local`, or `appInsights:<connection id>`: what panels and tree nodes remember. */
@@ -13,7 +43,7 @@ export interface TraceSource {
   /** What the user calls it: "Local", or the connection's name. */
   readonly label: string;
   readonly kind: SourceKind;
-  readonly store: TraceStore;
+  readonly store: TraceReader;
   /** Makes sure every span and log record of the trace is in the store (a cloud source fetches them). */
   loadTrace(traceId: string): Promise<void>;
   /** The traces of a session or a user, oldest first, loaded whole. */
@@ -26,30 +56,30 @@ export interface TraceSource {
 
 export const LOCAL_SOURCE_ID = 'local';
 
-/** The local receiver's traces: already whole when they are in the store. */
+/** The local receiver's traces, held by the ingest engine; a trace is brought whole when it is shown. */
 export class LocalSource implements TraceSource {
   readonly id = LOCAL_SOURCE_ID;
   readonly kind = 'otlp' as const;
 
   constructor(
-    readonly store: TraceStore,
+    readonly store: LocalTraces,
     readonly label = 'Local',
   ) {}
 
-  loadTrace(): Promise<void> {
-    return Promise.resolve();
+  async loadTrace(traceId: string): Promise<void> {
+    await this.store.load(traceId, 'full');
   }
 
-  find(kind: PersonKind, value: string): Promise<TraceSummary[]> {
-    this.store.flush();
-    return Promise.resolve(kind === 'session' ? this.store.findSession(value) : this.store.findUser(value));
+  async find(kind: PersonKind, value: string): Promise<TraceSummary[]> {
+    await this.store.sync();
+    return kind === 'session' ? this.store.findSession(value) : this.store.findUser(value);
   }
 
   noteFor(): string | undefined {
     return undefined;
   }
 
-  isComplete(): boolean {
-    return true;
+  isComplete(traceId: string): boolean {
+    return this.store.isWhole(traceId);
   }
 }

@@ -185,6 +185,15 @@ export class TraceStore {
     return entry.spans.size > 0 ? entry.built : undefined;
   }
 
+  summary(traceId: string): TraceSummary | undefined {
+    return this.getTrace(traceId)?.summary;
+  }
+
+  /** Whether the trace has at least one span here. */
+  has(traceId: string): boolean {
+    return (this.entries.get(traceId.toLowerCase())?.spans.size ?? 0) > 0;
+  }
+
   /** Every trace that has at least one span, newest first. */
   list(): TraceSummary[] {
     this.settle();

@@ -1,12 +1,14 @@
 // What activate() returns. Other extensions (and this extension's own tests in a real VS Code) read the
-// receiver and the store through it; it never exposes a way to change them except through commands.
+// receiver and the local traces through it; it never exposes a way to change them except through commands.
+// The local traces live in the ingest engine's worker thread: summaries are here at once, a whole trace or
+// the tree below the top level is asked for, so those reads are asynchronous.
 
 import type * as vscode from 'vscode';
 import type { SourceStatus } from '../appInsights/source';
 import type { Trace, TraceSummary } from '../core/model';
 import type { AppInsightsController } from './appInsightsController';
 import type { CloudNode, CloudTreeProvider } from './cloudTree';
-import type { TraceStore } from '../core/store';
+import type { LocalTraces } from '../core/source';
 import type { ConversationPanels } from './conversationPanel';
 import type { ReceiverController, ReceiverState } from './receiverController';
 import type { TraceTreeProvider } from './traceTree';
@@ -30,10 +32,14 @@ export interface LlmTraceInspectorApi {
   readonly receivedLlmCalls: number;
   /** Milliseconds activate() took. */
   readonly activationMs: number;
+  /** The local traces' summaries as the host holds them now, newest first. */
   traces(): TraceSummary[];
-  trace(traceId: string): Trace | undefined;
+  /** A local trace, whole. */
+  trace(traceId: string): Promise<Trace | undefined>;
+  /** Resolves once every change the engine has made is readable here. */
+  sync(): Promise<void>;
   /** The sidebar as the user sees it now, `depth` levels deep. */
-  treeSnapshot(depth?: number): TreeItemSnapshot[];
+  treeSnapshot(depth?: number): Promise<TreeItemSnapshot[]>;
   /** The line shown above the tree (pause, session filter), if any. */
   treeMessage(): string | undefined;
   /** Trace ids with an open conversation panel (`sourceId|traceId` for a cloud trace). */
@@ -50,28 +56,30 @@ export interface LlmTraceInspectorApi {
 export function createApi(deps: {
   cloud: AppInsightsController;
   cloudTree: CloudTreeProvider;
-  store: TraceStore;
+  store: LocalTraces;
   receiver: ReceiverController;
   tree: TraceTreeProvider;
   panels: ConversationPanels;
   activationMs: number;
 }): LlmTraceInspectorApi {
   const { store, receiver, tree, panels, activationMs } = deps;
-  const snapshot = (nodes: TreeNode[], depth: number): TreeItemSnapshot[] =>
-    nodes.map((node) => {
-      const item = tree.getTreeItem(node);
-      const out: TreeItemSnapshot = {
-        node,
-        label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
-        description: typeof item.description === 'string' ? item.description : '',
-        contextValue: item.contextValue ?? '',
-        tooltip: tooltipText(item.tooltip),
-        ariaLabel: item.accessibilityInformation?.label ?? '',
-      };
-      if (depth > 1 && item.collapsibleState !== 0)
-        out.children = snapshot(tree.getChildren(node), depth - 1);
-      return out;
-    });
+  const snapshot = (nodes: TreeNode[], depth: number): Promise<TreeItemSnapshot[]> =>
+    Promise.all(
+      nodes.map(async (node) => {
+        const item = tree.getTreeItem(node);
+        const out: TreeItemSnapshot = {
+          node,
+          label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+          description: typeof item.description === 'string' ? item.description : '',
+          contextValue: item.contextValue ?? '',
+          tooltip: tooltipText(item.tooltip),
+          ariaLabel: item.accessibilityInformation?.label ?? '',
+        };
+        if (depth > 1 && item.collapsibleState !== 0)
+          out.children = await snapshot(await tree.getChildren(node), depth - 1);
+        return out;
+      }),
+    );
   return {
     get endpoint() {
       return receiver.endpoint;
@@ -83,19 +91,11 @@ export function createApi(deps: {
       return receiver.received.llmCalls;
     },
     activationMs,
-    traces: () => {
-      store.flush();
-      return store.list();
-    },
-    trace: (traceId) => store.getTrace(traceId),
-    treeSnapshot: (depth = 1) => {
-      store.flush();
-      return snapshot(tree.getChildren(), depth);
-    },
-    treeMessage: () => {
-      store.flush();
-      return tree.message;
-    },
+    traces: () => store.list(),
+    trace: (traceId) => store.load(traceId, 'full'),
+    sync: () => store.sync(),
+    treeSnapshot: async (depth = 1) => snapshot(await tree.getChildren(), depth),
+    treeMessage: () => tree.message,
     openConversations: () => panels.openTraceIds,
     cloudConnections: () =>
       deps.cloud.list().map((s) => ({ sourceId: s.id, label: s.label, status: s.status, schema: s.schema })),

@@ -3,8 +3,7 @@
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
 import type { TraceSummary } from '../core/model';
-import type { PersonKind } from '../core/source';
-import type { TraceStore } from '../core/store';
+import type { LocalTraces, PersonKind } from '../core/source';
 import type { ConversationTarget } from '../protocol/conversation';
 import type { AppInsightsController } from './appInsightsController';
 import type { CloudNode, CloudTreeProvider } from './cloudTree';
@@ -17,7 +16,8 @@ import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
 
 export interface CommandDeps {
-  store: TraceStore;
+  /** The local traces (the host's mirror of the ingest engine's store). */
+  store: LocalTraces;
   receiver: ReceiverController;
   tree: TraceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
@@ -26,8 +26,6 @@ export interface CommandDeps {
   sources: SourceCatalog;
   cloud: AppInsightsController;
   cloudTree: CloudTreeProvider;
-  /** The local receiver's request log, when traces are kept across reloads. */
-  requestLog?: { clear(): void };
 }
 
 /** A connection's source id from a tree node (or the id itself, from scripts). */
@@ -47,10 +45,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.stopReceiver, () => receiver.stop()),
     reg(Commands.copyEndpoint, () => copyEndpoint(receiver)),
     reg(Commands.choosePort, () => receiver.choosePort()),
-    reg(Commands.clearTraces, () => {
-      deps.requestLog?.clear();
-      store.clear();
+    // The engine clears its store and the kept requests (a replay still running stops).
+    reg(Commands.clearTraces, async () => {
       tree.setSessionFilter(undefined);
+      await store.clear();
     }),
     reg(Commands.showOnlyLlmCalls, () => updateEffectiveSetting('view.llmCallsOnly', true)),
     reg(Commands.showAllSpans, () => updateEffectiveSetting('view.llmCallsOnly', false)),
@@ -116,10 +114,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     });
   }
 
-  function openConversation(d: CommandDeps, arg: unknown): void {
+  function openConversation(_d: CommandDeps, arg: unknown): void {
     const target = toTarget(arg);
     if (!target) return;
-    d.store.flush();
     panels.show(target);
   }
 }
@@ -158,7 +155,7 @@ async function copyEndpoint(receiver: ReceiverController): Promise<string | unde
 
 /** Opens a trace by id: the argument, or one typed or picked from the recent traces. */
 async function openTrace(deps: CommandDeps, traceId: string | undefined): Promise<boolean> {
-  deps.store.flush();
+  await deps.store.sync();
   let id = traceId?.trim();
   if (!id) {
     const recent = deps.store.list().slice(0, 200);
@@ -181,7 +178,7 @@ async function openTrace(deps: CommandDeps, traceId: string | undefined): Promis
     );
     return false;
   }
-  if (!deps.store.getTrace(id)) {
+  if (!deps.store.has(id)) {
     void vscode.window.showWarningMessage(
       vscode.l10n.t(
         'Trace {0} is not among the local traces. It may not have arrived yet, or it was cleared or evicted.',
@@ -205,7 +202,7 @@ async function findPerson(
   kind: PersonKind,
   given: string | undefined,
 ): Promise<TraceSummary[]> {
-  deps.store.flush();
+  await deps.store.sync();
   let id = given?.trim();
   if (!id) {
     const known =

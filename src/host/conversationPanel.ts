@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import { LOCAL_SOURCE_ID } from '../core/source';
-import type { TraceStore } from '../core/store';
+import type { TraceReader } from '../core/source';
 import {
   isWebviewMessage,
   type ConversationState,
@@ -26,6 +26,8 @@ interface OpenPanel {
   /** A cloud trace's rows are being fetched, or could not be. */
   loading?: boolean;
   loadError?: string;
+  /** The HTML is set: a local panel waits for its trace (a few milliseconds) before its first paint. */
+  painted?: boolean;
 }
 
 export class ConversationPanels implements vscode.Disposable {
@@ -46,8 +48,7 @@ export class ConversationPanels implements vscode.Disposable {
           const traceId = open.target.traceId;
           if (change.cleared || change.changed.includes(traceId) || change.removed.includes(traceId)) {
             // A cloud list refreshed under an open panel, or its trace evicted: fetch it whole again.
-            if (!this.isWhole(open)) this.load(open);
-            this.post(open);
+            this.refresh(open);
           }
         }
       }),
@@ -55,8 +56,7 @@ export class ConversationPanels implements vscode.Disposable {
       sources.onDidChangeSources(() => {
         for (const open of this.panels.values()) {
           if (!open.target.sourceId) continue;
-          if (!this.isWhole(open)) this.load(open);
-          this.post(open);
+          this.refresh(open);
         }
       }),
       vscode.window.registerWebviewPanelSerializer(Views.conversationPanel, {
@@ -79,8 +79,7 @@ export class ConversationPanels implements vscode.Disposable {
     if (open) {
       open.target = normalized;
       open.panel.reveal(undefined, false);
-      if (!this.isWhole(open)) this.load(open);
-      this.post(open);
+      this.refresh(open);
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -134,7 +133,23 @@ export class ConversationPanels implements vscode.Disposable {
       }),
     ];
     this.load(entry);
-    panel.webview.html = this.html(panel.webview, entry);
+    if (this.isWhole(entry) || entry.loading) this.paint(entry);
+  }
+
+  private paint(entry: OpenPanel): void {
+    entry.painted = true;
+    entry.panel.webview.html = this.html(entry.panel.webview, entry);
+  }
+
+  /** Shows the trace as it is now, bringing it whole first when it is not. */
+  private refresh(entry: OpenPanel): void {
+    if (this.isWhole(entry)) {
+      this.post(entry);
+      return;
+    }
+    this.load(entry);
+    // A cloud trace says it is being fetched meanwhile; a local one arrives before anyone would notice.
+    if (entry.loading) this.post(entry);
   }
 
   /** Whether the panel's trace is whole in its source (or there is nothing to fetch). */
@@ -143,23 +158,29 @@ export class ConversationPanels implements vscode.Disposable {
     return !source || entry.loading === true || source.isComplete(entry.target.traceId);
   }
 
-  /** A cloud trace is fetched whole before it is shown; the panel says so meanwhile. */
+  /**
+   * A trace is brought whole before it is shown: a cloud one fetched (the panel says so meanwhile), a local
+   * one asked of the ingest engine.
+   */
   private load(entry: OpenPanel): void {
     const source = this.sources.get(entry.target.sourceId);
-    if (!source || source.id === LOCAL_SOURCE_ID || entry.loading) return;
-    entry.loading = true;
+    if (!source || entry.loading || source.isComplete(entry.target.traceId)) return;
+    const local = source.id === LOCAL_SOURCE_ID;
+    if (!local) entry.loading = true;
     delete entry.loadError;
     source.loadTrace(entry.target.traceId).then(
       () => {
         entry.loading = false;
-        this.post(entry);
+        if (entry.painted) this.post(entry);
+        else this.paint(entry);
       },
       (err: unknown) => {
         entry.loading = false;
         const e = err as { message?: string; action?: string };
         entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
         this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
-        this.post(entry);
+        if (entry.painted) this.post(entry);
+        else this.paint(entry);
       },
     );
   }
@@ -231,6 +252,7 @@ export class ConversationPanels implements vscode.Disposable {
         if (!source) return;
         const target: ConversationTarget = { traceId: entry.target.traceId };
         if (message.spanId !== undefined) target.spanId = message.spanId;
+        await source.loadTrace(target.traceId);
         await copyAsMarkdown(source.store, target);
         return;
       }
@@ -289,7 +311,7 @@ export function safeExternalUri(href: string): vscode.Uri | undefined {
 }
 
 /** Copies a trace, or one call of it (with its whole input), as Markdown; says so, or why not. */
-export async function copyAsMarkdown(store: TraceStore, target: ConversationTarget): Promise<void> {
+export async function copyAsMarkdown(store: TraceReader, target: ConversationTarget): Promise<void> {
   store.flush();
   const state = buildConversationState(
     store.getTrace(target.traceId),

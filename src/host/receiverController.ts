@@ -1,17 +1,12 @@
 // Owns the local OTLP receiver's life: start and stop, restart when its settings change, and a clear,
-// actionable answer when the port is taken (who holds it, a free port to use instead, retry). Decoded
-// batches go straight into the store.
+// actionable answer when the port is taken (who holds it, a free port to use instead, retry). The receivers
+// themselves run in the ingest engine's worker thread; this asks it to listen and hears its counts.
 
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import type { Logger } from '../core/logger';
-import type { TraceStore } from '../core/store';
-import type { TelemetryBatch } from '../core/records';
-import type { Tracer } from '@opentelemetry/api';
-import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
-import { OtlpForwarder } from '../otlp/forwarder';
-import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
-import type { RequestLog } from '../otlp/requestLog';
+import type { ListenResult } from '../engine/protocol';
+import { PortInUseError } from '../otlp/errors';
 import { findFreePort, probeOtlpPort } from '../otlp/portProbe';
 import {
   ReceiverLifecycle,
@@ -25,9 +20,14 @@ import { Commands, ContextKeys } from './ids';
 
 export type { ReceiverState, ReceiverStateName } from '../otlp/receiverLifecycle';
 
+/** What the controller needs of the ingest engine. */
+export interface ReceiverEngine {
+  listen(settings: ListenSettings): Promise<ListenResult>;
+  stopListening(): Promise<void>;
+}
+
 export class ReceiverController implements vscode.Disposable {
   private readonly lifecycle: ReceiverLifecycle;
-  private forwarder: OtlpForwarder | undefined;
   private llmCalls = 0;
   private spans = 0;
   private readonly changed = new vscode.EventEmitter<ReceiverState>();
@@ -38,12 +38,8 @@ export class ReceiverController implements vscode.Disposable {
   readonly onDidReceive = this.receivedEmitter.event;
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly engine: ReceiverEngine,
     private readonly logger: Logger,
-    /** Records the receiver's own span per request; the composition root decides where they go. */
-    private readonly tracer: Tracer,
-    /** Keeps each accepted request before it is answered, so a reload shows the same traces. */
-    private readonly requestLog?: Pick<RequestLog, 'append'>,
   ) {
     this.lifecycle = new ReceiverLifecycle({
       settings: () => readConfig().receiver,
@@ -116,16 +112,23 @@ export class ReceiverController implements vscode.Disposable {
     });
   }
 
+  /** The engine's counts since the receiver started (a few times a second at most). */
+  noteReceived(counts: { spans: number; llmCalls: number }): void {
+    if (this.lifecycle.state.state !== 'listening') return;
+    if (counts.spans === this.spans && counts.llmCalls === this.llmCalls) return;
+    this.spans = counts.spans;
+    this.llmCalls = counts.llmCalls;
+    this.receivedEmitter.fire();
+  }
+
+  /** The engine was started again after it died: listen again as before. */
+  engineRestarted(): void {
+    if (this.lifecycle.state.state !== 'listening') return;
+    void this.lifecycle.stop().then(() => this.lifecycle.start('always'));
+  }
+
   private async listen(cfg: ListenSettings): Promise<Listening> {
-    const receiver = new OtlpHttpReceiver({
-      host: cfg.host,
-      port: cfg.port,
-      maxBodyBytes: cfg.maxRequestBytes,
-      logger: this.logger,
-      tracer: this.tracer,
-      onBatch: (batch, info) => this.onBatch(batch, info),
-    });
-    const address = await receiver.start();
+    const address = await this.engine.listen(cfg);
     this.logger.info(
       `[receiver] listening on ${endpointOf(address.host, address.port)} ${this.machineDescription}`,
     );
@@ -141,59 +144,34 @@ export class ReceiverController implements vscode.Disposable {
         ),
       );
     }
-    const grpc =
-      cfg.grpcPort === undefined
-        ? undefined
-        : cfg.grpcPort !== 0 && cfg.grpcPort === address.port
-          ? { problem: vscode.l10n.t('its port is the OTLP/HTTP port; choose another in receiver.grpcPort') }
-          : await this.listenGrpc(cfg, cfg.grpcPort);
-    if (cfg.forwardTo) {
-      this.forwarder = new OtlpForwarder({ endpoint: cfg.forwardTo, logger: this.logger });
-      this.logger.info(`[receiver] forwarding every accepted request to ${cfg.forwardTo}`);
-    }
+    const grpcProblem = address.grpcProblem && this.grpcProblem(address.grpcProblem);
+    if (address.grpcPort !== undefined)
+      this.logger.info(`[receiver] OTLP/gRPC listening on ${cfg.host}:${address.grpcPort}`);
+    if (grpcProblem) this.logger.warn(`[receiver] OTLP/gRPC not listening: ${grpcProblem}`);
+    if (cfg.forwardTo) this.logger.info(`[receiver] forwarding every accepted request to ${cfg.forwardTo}`);
     const listening: Listening = {
-      ...address,
+      host: address.host,
+      port: address.port,
       stop: async () => {
-        await Promise.all([receiver.stop(), grpc?.receiver?.stop()]);
-        this.forwarder?.dispose();
-        this.forwarder = undefined;
+        await this.engine.stopListening();
         this.logger.info('[receiver] stopped');
       },
     };
-    if (grpc?.port !== undefined) listening.grpcPort = grpc.port;
-    if (grpc?.problem !== undefined) listening.grpcProblem = grpc.problem;
+    if (address.grpcPort !== undefined) listening.grpcPort = address.grpcPort;
+    if (grpcProblem) listening.grpcProblem = grpcProblem;
     return listening;
   }
 
   /**
-   * OTLP/gRPC beside OTLP/HTTP, with the same limits and pipeline. Its port is often taken by another OTLP
+   * Why OTLP/gRPC does not listen beside OTLP/HTTP, in words. Its port is often taken by another OTLP
    * tool; then HTTP still listens and the status bar says why gRPC does not (no pop-up).
    */
-  private async listenGrpc(
-    cfg: ListenSettings,
-    port: number,
-  ): Promise<{ receiver?: OtlpGrpcReceiver; port?: number; problem?: string }> {
-    const receiver = new OtlpGrpcReceiver({
-      host: cfg.host,
-      port,
-      maxBodyBytes: cfg.maxRequestBytes,
-      logger: this.logger,
-      onBatch: (batch, info) => this.onBatch(batch, info),
-    });
-    try {
-      const bound = await receiver.start();
-      this.logger.info(`[receiver] OTLP/gRPC listening on ${cfg.host}:${bound.port}`);
-      return { receiver, port: bound.port };
-    } catch (err) {
-      const problem =
-        err instanceof PortInUseError
-          ? vscode.l10n.t('port {0} is in use by another program', String(port))
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      this.logger.warn(`[receiver] OTLP/gRPC not listening: ${problem}`);
-      return { problem };
-    }
+  private grpcProblem(problem: NonNullable<ListenResult['grpcProblem']>): string {
+    if (problem.kind === 'samePort')
+      return vscode.l10n.t('its port is the OTLP/HTTP port; choose another in receiver.grpcPort');
+    if (problem.kind === 'portInUse')
+      return vscode.l10n.t('port {0} is in use by another program', String(problem.port));
+    return problem.message;
   }
 
   private async failed(err: unknown, cfg: ListenSettings, notice: StartNotice): Promise<ReceiverState> {
@@ -226,20 +204,6 @@ export class ReceiverController implements vscode.Disposable {
       });
     }
     return { state: 'failed', host: cfg.host, port: cfg.port, detail: message };
-  }
-
-  private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
-    // Kept before the receiver answers 200: what the exporter was told is stored survives a reload.
-    if (this.requestLog && info.body) this.requestLog.append(info.signal, info.encoding, info.body);
-    // Sent on without waiting: forwarding never holds up receiving.
-    if (this.forwarder && info.body) void this.forwarder.forward(info.signal, info.encoding, info.body);
-    const result = this.store.ingest(batch, 'otlp');
-    this.llmCalls += result.llmCalls;
-    this.spans += result.spans;
-    this.logger.info(
-      `[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}${result.repeatedLogs ? `, ${result.repeatedLogs} logs already received (an exporter retry) skipped` : ''}`,
-    );
-    if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 
   private async offerPortChoices(cfg: ListenSettings, holder: string): Promise<void> {

@@ -1,10 +1,13 @@
-// The sidebar tree: a thin provider over the store and the pure tree model. The store owns the data and
-// its (debounced) change events; this class only turns nodes into TreeItems and keeps the view's
-// filters (LLM calls only, one session) and its pause (the list holds still while traces keep arriving).
+// The sidebar tree: a thin provider over the local traces (the host's mirror of the engine's store) and the
+// pure tree model. The engine owns the data and its (debounced) change events; the mirror holds summaries,
+// and a trace's outline once its node is expanded; this class only turns nodes into TreeItems and keeps
+// the view's filters (LLM calls only, one session) and its pause (the list holds still while traces keep
+// arriving).
 
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
-import type { StoreChange, TraceStore } from '../core/store';
+import type { LocalTraces } from '../core/source';
+import type { StoreChange } from '../core/store';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
 import {
@@ -54,7 +57,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private ageTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly store: LocalTraces,
     private readonly receiver: ReceiverController,
     options: { llmOnly: boolean },
   ) {
@@ -206,13 +209,22 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
 
-  getChildren(element?: TreeNode): TreeNode[] {
-    if (element) return childNodes(this.store, element, this.options);
-    return this.held ? heldRootNodes(this.store, this.held) : rootNodes(this.store, this.options);
+  getChildren(element?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    if (!element)
+      return this.held ? heldRootNodes(this.store, this.held) : rootNodes(this.store, this.options);
+    // A trace's spans are brought from the engine when its node is first expanded, and kept up to date.
+    const node = element;
+    if (node.kind !== 'trace' && node.kind !== 'span') return [];
+    if (this.store.getTrace(node.traceId)) return childNodes(this.store, node, this.options);
+    return this.store.load(node.traceId, 'outline').then(() => childNodes(this.store, node, this.options));
   }
 
-  getParent(element: TreeNode): TreeNode | undefined {
-    return parentNode(this.store, element, this.options);
+  getParent(element: TreeNode): TreeNode | undefined | Promise<TreeNode | undefined> {
+    if (element.kind !== 'span' || this.store.getTrace(element.traceId))
+      return parentNode(this.store, element, this.options);
+    return this.store
+      .load(element.traceId, 'outline')
+      .then(() => parentNode(this.store, element, this.options));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -245,8 +257,8 @@ export function describeNode(store: TreeModelSource, node: TreeNode, llmOnly: bo
     case 'user':
       return describeUser(node.userId, store.findUser(node.userId));
     case 'trace': {
-      const trace = store.getTrace(node.traceId);
-      return trace ? describeTrace(trace.summary, Date.now()) : missing(node.traceId);
+      const summary = store.summary(node.traceId);
+      return summary ? describeTrace(summary, Date.now()) : missing(node.traceId);
     }
     case 'span': {
       const trace = store.getTrace(node.traceId);

@@ -41,7 +41,10 @@ export interface NodeView {
 
 export interface TreeModelSource {
   list(): TraceSummary[];
+  /** The trace's spans, when they are held (a mirror of another thread's store holds only some). */
   getTrace(traceId: string): Trace | undefined;
+  has(traceId: string): boolean;
+  summary(traceId: string): TraceSummary | undefined;
   findSession(sessionId: string): TraceSummary[];
   findUser(userId: string): TraceSummary[];
 }
@@ -74,7 +77,7 @@ export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNo
 
 /** The held top level, less the traces cleared or evicted since: cheap, no listing of the store. */
 export function heldRootNodes(source: TreeModelSource, held: readonly TreeNode[]): TreeNode[] {
-  return held.filter((n) => n.kind !== 'trace' || source.getTrace(n.traceId) !== undefined);
+  return held.filter((n) => n.kind !== 'trace' || source.has(n.traceId));
 }
 
 /** How many traces would be listed now that the held top level does not show. */

@@ -27,8 +27,9 @@ import {
   type OtlpSignal,
 } from './decode';
 
-/** Sent on every answer, so another window's port probe can tell this receiver from anything else. */
-export const RECEIVER_SERVER_HEADER = 'llm-trace-inspector';
+import { PortInUseError, RECEIVER_SERVER_HEADER, ReceiverStartError } from './errors';
+
+export { PortInUseError, RECEIVER_SERVER_HEADER, ReceiverStartError };
 
 export interface ReceiverBatchInfo {
   /** OTLP/HTTP unless said otherwise. */
@@ -69,30 +70,6 @@ export interface OtlpHttpReceiverOptions {
 /** A tracer that records nothing, for receivers built without one. */
 export function noopTracer(): Tracer {
   return new ProxyTracerProvider().getTracer('llm-trace-inspector');
-}
-
-/** The port is held by another process (or another receiver of ours). */
-export class PortInUseError extends Error {
-  override name = 'PortInUseError';
-  constructor(
-    readonly host: string,
-    readonly port: number,
-  ) {
-    super(`port ${port} on ${host} is already in use`);
-  }
-}
-
-/** Any other reason the receiver could not listen; the message says what to do. */
-export class ReceiverStartError extends Error {
-  override name = 'ReceiverStartError';
-  constructor(
-    message: string,
-    readonly host: string,
-    readonly port: number,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
 }
 
 const routes: Readonly<Record<string, OtlpSignal>> = {

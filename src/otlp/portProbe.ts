@@ -6,7 +6,7 @@
 
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { RECEIVER_SERVER_HEADER } from './httpReceiver';
+import { RECEIVER_SERVER_HEADER } from './errors';
 
 export type PortHolderKind = 'llmTraceInspector' | 'otlp' | 'http' | 'other';
 

@@ -84,7 +84,7 @@ describe('conversations from real instrumentation libraries', () => {
     assert.equal(trace.usage.inputTokens, 247 + 318);
     assert.equal(trace.usage.outputTokens, 21 + 44);
 
-    const full = api.trace(trace.traceId)!;
+    const full = (await api.trace(trace.traceId))!;
     const calls = full.spans.filter((s) => s.llm);
     const first = calls[0]!.llm!;
     assert.ok(
@@ -103,7 +103,9 @@ describe('conversations from real instrumentation libraries', () => {
       },
     );
 
-    const root = api.treeSnapshot(4).find((i) => i.node.kind === 'trace' && i.node.traceId === trace.traceId);
+    const root = (await api.treeSnapshot(4)).find(
+      (i) => i.node.kind === 'trace' && i.node.traceId === trace.traceId,
+    );
     assert.ok(root, 'the trace is in the tree');
     assert.match(root.description, /gpt-4o-mini-2024-07-18/);
     assert.match(root.description, /630 tok/);
@@ -128,7 +130,7 @@ describe('conversations from real instrumentation libraries', () => {
     const summary = api
       .traces()
       .find((t) => t.name.startsWith('handle_turn.workflow') && t.llmCallCount === 1)!;
-    const call = api.trace(summary.traceId)!.spans.find((s) => s.llm)!;
+    const call = (await api.trace(summary.traceId))!.spans.find((s) => s.llm)!;
     const texts = call.llm!.messages.map(
       (m) => `${m.role}: ${m.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}`,
     );
@@ -150,9 +152,9 @@ describe('conversations from real instrumentation libraries', () => {
       'the failed trace',
     );
     const failed = api.traces().find((t) => t.hasError && t.sessionId === 'sess-porto-trip')!;
-    const item = api
-      .treeSnapshot(1)
-      .find((i) => i.node.kind === 'trace' && i.node.traceId === failed.traceId)!;
+    const item = (await api.treeSnapshot(1)).find(
+      (i) => i.node.kind === 'trace' && i.node.traceId === failed.traceId,
+    )!;
     assert.equal(item.contextValue, 'trace.error');
     assert.match(item.tooltip, /failed/);
   });
@@ -179,7 +181,7 @@ describe('conversations from real instrumentation libraries', () => {
       [...starts].sort((a, b) => a - b),
       'oldest turn first',
     );
-    const tree = api.treeSnapshot(1);
+    const tree = await api.treeSnapshot(1);
     assert.equal(tree[0]?.node.kind, 'session');
     assert.match(tree[0]!.description, new RegExp(`${found.length} traces`));
     assert.deepEqual(
@@ -187,22 +189,22 @@ describe('conversations from real instrumentation libraries', () => {
       found.map((t) => t.traceId),
     );
     await vscode.commands.executeCommand('llmTraceInspector.clearSessionFilter');
-    assert.notEqual(api.treeSnapshot(1)[0]?.node.kind, 'session');
+    assert.notEqual((await api.treeSnapshot(1))[0]?.node.kind, 'session');
   });
 
   it('an unknown session id finds nothing and leaves the tree alone', async () => {
-    const before = api.treeSnapshot(1).length;
+    const before = (await api.treeSnapshot(1)).length;
     const found = (await vscode.commands.executeCommand(
       'llmTraceInspector.findBySession',
       'x" | union * //',
     )) as unknown[];
     assert.deepEqual(found, []);
-    assert.equal(api.treeSnapshot(1).length, before);
+    assert.equal((await api.treeSnapshot(1)).length, before);
   });
 
   it('opens the conversation of an LLM call and of a trace', async () => {
     const summary = api.traces().find((t) => t.llmCallCount === 2)!;
-    const span = api.trace(summary.traceId)!.spans.find((s) => s.llm)!;
+    const span = (await api.trace(summary.traceId))!.spans.find((s) => s.llm)!;
     await vscode.commands.executeCommand('llmTraceInspector.openConversation', {
       traceId: summary.traceId,
       spanId: span.spanId,
@@ -224,15 +226,15 @@ describe('conversations from real instrumentation libraries', () => {
       .find(
         (t) => t.name === 'handle_turn' && t.llmCallCount === 2 && t.sessionId === 'sess-lisbon-weekend',
       )!;
-    const trace = api
-      .treeSnapshot(1)
-      .find((i) => i.node.kind === 'trace' && i.node.traceId === summary.traceId)!;
+    const trace = (await api.treeSnapshot(1)).find(
+      (i) => i.node.kind === 'trace' && i.node.traceId === summary.traceId,
+    )!;
     await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', trace.node);
     const whole = await vscode.env.clipboard.readText();
     assert.match(whole, /^# handle_turn\n/);
     assert.ok(whole.includes('## Call 2:'));
     assert.ok(whole.includes(`Trace \`${summary.traceId}\``));
-    const second = api.trace(summary.traceId)!.spans.filter((s) => s.llm)[1]!;
+    const second = (await api.trace(summary.traceId))!.spans.filter((s) => s.llm)[1]!;
     await vscode.commands.executeCommand('llmTraceInspector.copyMarkdown', {
       kind: 'span',
       traceId: summary.traceId,
@@ -250,14 +252,14 @@ describe('conversations from real instrumentation libraries', () => {
         () => vscode.workspace.getConfiguration('llmTraceInspector').get('view.llmCallsOnly') === true,
         'setting on',
       );
-      await waitFor(() => {
-        const roots = api.treeSnapshot(2);
+      await waitFor(async () => {
+        const roots = await api.treeSnapshot(2);
         return (
           roots.length > 0 &&
           roots.every((r) => (r.children ?? []).every((c) => c.contextValue.startsWith('llmCall')))
         );
       }, 'only LLM calls under traces');
-      const roots = api.treeSnapshot(2);
+      const roots = await api.treeSnapshot(2);
       const tools = roots.find((r) => (r.children ?? []).length === 2);
       assert.ok(tools, 'a two-call trace lists both calls');
     } finally {
@@ -267,7 +269,7 @@ describe('conversations from real instrumentation libraries', () => {
   });
 
   it('Pause Live Updates holds the list still and counts the traces that wait; Resume shows them', async () => {
-    const before = api.treeSnapshot(1).map((i) => i.node);
+    const before = (await api.treeSnapshot(1)).map((i) => i.node);
     assert.ok(before.length > 0);
     await vscode.commands.executeCommand('llmTraceInspector.pauseLive');
     try {
@@ -276,7 +278,7 @@ describe('conversations from real instrumentation libraries', () => {
       await replay((e) => e.library === 'traceloop-legacy' && e.scenario === 'chat' && e.encoding === 'json');
       await waitFor(() => api.traces().some((t) => !known.has(t.traceId)), 'the new trace in the store');
       assert.deepEqual(
-        api.treeSnapshot(1).map((i) => i.node),
+        (await api.treeSnapshot(1)).map((i) => i.node),
         before,
         'the list holds still',
       );
@@ -285,13 +287,13 @@ describe('conversations from real instrumentation libraries', () => {
       await vscode.commands.executeCommand('llmTraceInspector.resumeLive');
     }
     assert.equal(api.treeMessage(), undefined);
-    assert.equal(api.treeSnapshot(1).length, before.length + 1);
+    assert.equal((await api.treeSnapshot(1)).length, before.length + 1);
   });
 
   it('Clear Local Traces empties the store and the tree', async () => {
     assert.ok(api.traces().length > 0);
     await vscode.commands.executeCommand('llmTraceInspector.clearTraces');
     assert.equal(api.traces().length, 0);
-    assert.equal(api.treeSnapshot(1).length, 0);
+    assert.equal((await api.treeSnapshot(1)).length, 0);
   });
 });

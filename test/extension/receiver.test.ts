@@ -83,14 +83,14 @@ describe('receiver with real OpenTelemetry exporters', () => {
       await provider.forceFlush();
       await provider.shutdown();
       await waitFor(
-        () => api.trace(traceId)?.spans.length === 2,
+        async () => (await api.trace(traceId))?.spans.length === 2,
         `trace ${traceId} with two spans in the store`,
       );
-      const t = api.trace(traceId)!;
+      const t = (await api.trace(traceId))!;
       assert.equal(t.summary.name, 'handle request');
       assert.equal(t.summary.llmCallCount, 1);
       assert.deepEqual(t.summary.models, ['gpt-4o-mini-2024-07-18']);
-      const items = api.treeSnapshot(3);
+      const items = await api.treeSnapshot(3);
       const item = items.find((i) => i.node.kind === 'trace' && i.node.traceId === traceId);
       assert.ok(item, 'the trace is a root of the tree');
       assert.match(item.description, /gpt-4o-mini-2024-07-18/);
@@ -232,8 +232,11 @@ describe('OTLP/gRPC', () => {
     const traceId = span.spanContext().traceId;
     span.end();
     await provider.shutdown();
-    await waitFor(() => api.trace(traceId)?.summary.llmCallCount === 1, 'the gRPC span in the store');
-    assert.equal(api.trace(traceId)!.summary.service, 'grpc-app');
+    await waitFor(
+      async () => (await api.trace(traceId))?.summary.llmCallCount === 1,
+      'the gRPC span in the store',
+    );
+    assert.equal((await api.trace(traceId))!.summary.service, 'grpc-app');
   });
 });
 

@@ -1,0 +1,261 @@
+// The ingest engine: the OTLP receivers (HTTP and gRPC), the decoder, the request log and its replay,
+// forwarding and the full trace store, run together off the editor's thread (worker.ts runs this in a
+// worker thread; the headless receiver and the tests may run it anywhere). It answers the host's requests
+// and sends it, at most once per debounce interval, the summaries of what changed plus the outline or the
+// whole of the traces the host watches. It never touches the VS Code API.
+
+import type { Logger } from '../core/logger';
+import { createNormalizer } from '../core/genai/normalize';
+import type { Trace } from '../core/model';
+import type { TelemetryBatch } from '../core/records';
+import { TraceStore, type StoreChange } from '../core/store';
+import { OtlpForwarder } from '../otlp/forwarder';
+import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
+import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
+import { RequestLog } from '../otlp/requestLog';
+import { replayRequestLog } from '../otlp/requestReplay';
+import { outlineOf } from './outline';
+import type {
+  ChangeMessage,
+  EngineOptions,
+  EngineStats,
+  HostRequest,
+  ListenResult,
+  WatchLevel,
+  WorkerMessage,
+} from './protocol';
+
+/** How many traces the host may watch; the oldest watch is dropped past it (the host asks again). */
+const MAX_WATCHED = 2000;
+
+interface Running {
+  http: OtlpHttpReceiver;
+  grpc?: OtlpGrpcReceiver;
+  forwarder?: OtlpForwarder;
+}
+
+export class IngestEngine {
+  readonly store: TraceStore;
+  private readonly log: RequestLog | undefined;
+  private readonly watched = new Map<string, WatchLevel>();
+  private running: Running | undefined;
+  private replayCancelled = false;
+  private replaying: Promise<unknown> | undefined;
+  private readonly totals = { requests: 0, spans: 0, logs: 0, llmCalls: 0 };
+  private receivedTimer: ReturnType<typeof setTimeout> | undefined;
+  private options: EngineOptions;
+
+  constructor(
+    options: EngineOptions,
+    private readonly post: (message: WorkerMessage) => void,
+    private readonly logger: Logger,
+  ) {
+    this.options = options;
+    this.store = new TraceStore({
+      maxTraces: options.limits.maxTraces,
+      normalizer: createNormalizer({
+        sessionAttributes: options.sessionAttributes,
+        userAttributes: options.userAttributes,
+      }),
+      debounceMs: options.debounceMs ?? 150,
+    });
+    this.store.onDidChange((change) => this.sendChanges(change));
+    this.log = options.persist
+      ? new RequestLog({ dir: options.persist.dir, maxBytes: options.persist.maxBytes, logger })
+      : undefined;
+  }
+
+  /** Answers one request from the host; a rejection becomes an error response. */
+  async handle(request: HostRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'listen':
+        return this.listen(request.settings);
+      case 'stopListening':
+        return this.stopListening();
+      case 'load':
+        return this.load(request.traceId, request.level);
+      case 'unwatch':
+        for (const id of request.traceIds) this.watched.delete(id.toLowerCase());
+        return undefined;
+      case 'configure':
+        return this.configure(request.options);
+      case 'clear':
+        this.replayCancelled = true;
+        this.log?.clear();
+        this.store.clear();
+        return undefined;
+      case 'sync':
+        this.store.flush();
+        return undefined;
+      case 'replay':
+        return this.replay();
+      case 'stats':
+        return this.stats();
+    }
+  }
+
+  stats(): EngineStats {
+    return { traces: this.store.size, ...this.totals, heapUsed: process.memoryUsage().heapUsed };
+  }
+
+  async dispose(): Promise<void> {
+    this.replayCancelled = true;
+    await this.stopListening();
+    await this.replaying;
+    this.store.dispose();
+    this.log?.dispose();
+    if (this.receivedTimer) clearTimeout(this.receivedTimer);
+  }
+
+  /** Feeds a decoded request to the store (the receivers, the replay and the tests come through here). */
+  ingest(batch: TelemetryBatch): void {
+    const result = this.store.ingest(batch, 'otlp');
+    this.totals.requests++;
+    this.totals.spans += result.spans;
+    this.totals.logs += result.logs;
+    this.totals.llmCalls += result.llmCalls;
+    this.noteReceived();
+  }
+
+  private async listen(settings: Extract<HostRequest, { op: 'listen' }>['settings']): Promise<ListenResult> {
+    await this.stopListening();
+    const onBatch = (batch: TelemetryBatch, info: ReceiverBatchInfo): void => this.onBatch(batch, info);
+    const http = new OtlpHttpReceiver({
+      host: settings.host,
+      port: settings.port,
+      maxBodyBytes: settings.maxRequestBytes,
+      logger: this.logger,
+      onBatch,
+    });
+    const address = await http.start();
+    this.totals.requests = this.totals.spans = this.totals.logs = this.totals.llmCalls = 0;
+    const running: Running = { http };
+    const result: ListenResult = { host: address.host, port: address.port };
+    if (settings.grpcPort !== undefined) {
+      if (settings.grpcPort !== 0 && settings.grpcPort === address.port) {
+        result.grpcProblem = { kind: 'samePort', port: settings.grpcPort, message: 'same port as HTTP' };
+      } else {
+        const grpc = new OtlpGrpcReceiver({
+          host: settings.host,
+          port: settings.grpcPort,
+          maxBodyBytes: settings.maxRequestBytes,
+          logger: this.logger,
+          onBatch,
+        });
+        try {
+          result.grpcPort = (await grpc.start()).port;
+          running.grpc = grpc;
+        } catch (err) {
+          result.grpcProblem = {
+            kind: err instanceof PortInUseError ? 'portInUse' : 'failed',
+            port: settings.grpcPort,
+            message: err instanceof Error ? err.message : String(err),
+          };
+        }
+      }
+    }
+    if (settings.forwardTo)
+      running.forwarder = new OtlpForwarder({ endpoint: settings.forwardTo, logger: this.logger });
+    this.running = running;
+    return result;
+  }
+
+  private async stopListening(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    if (!running) return;
+    await Promise.all([running.http.stop(), running.grpc?.stop()]);
+    running.forwarder?.dispose();
+  }
+
+  private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
+    // Kept before the receiver answers 200: what the exporter was told is stored survives a reload.
+    if (this.log && info.body) this.log.append(info.signal, info.encoding, info.body);
+    // Sent on without waiting: forwarding never holds up receiving.
+    if (this.running?.forwarder && info.body)
+      void this.running.forwarder.forward(info.signal, info.encoding, info.body);
+    this.ingest(batch);
+  }
+
+  /** The outline or the whole of one trace, from now on kept up to date in every change message. */
+  private load(rawTraceId: string, level: WatchLevel): Trace | undefined {
+    const traceId = rawTraceId.toLowerCase();
+    this.store.flush();
+    const current = this.watched.get(traceId);
+    const next: WatchLevel = current === 'full' || level === 'full' ? 'full' : 'outline';
+    this.watched.delete(traceId);
+    this.watched.set(traceId, next);
+    while (this.watched.size > MAX_WATCHED) this.watched.delete(this.watched.keys().next().value as string);
+    return this.traceAt(traceId, level);
+  }
+
+  private traceAt(traceId: string, level: WatchLevel): Trace | undefined {
+    const trace = this.store.getTrace(traceId);
+    if (!trace) return undefined;
+    return level === 'full' ? trace : outlineOf(trace);
+  }
+
+  private configure(options: Partial<Omit<EngineOptions, 'persist'>>): void {
+    this.options = { ...this.options, ...options };
+    if (options.limits) this.store.setMaxTraces(options.limits.maxTraces);
+    if (options.sessionAttributes || options.userAttributes) {
+      this.store.setNormalizer(
+        createNormalizer({
+          sessionAttributes: this.options.sessionAttributes,
+          userAttributes: this.options.userAttributes,
+        }),
+      );
+    }
+  }
+
+  private async replay(): Promise<void> {
+    if (!this.log || this.replaying) return;
+    const started = Date.now();
+    this.replayCancelled = false;
+    const run = replayRequestLog(this.log, (batch) => this.ingest(batch), {
+      // Clear Local Traces during the replay: what is still to come stays cleared.
+      cancelled: () => this.replayCancelled,
+    }).then((r) => {
+      this.store.flush();
+      this.post({ type: 'replayed', ...r, ms: Date.now() - started });
+    });
+    this.replaying = run;
+    await run;
+  }
+
+  private sendChanges(change: StoreChange): void {
+    const message: ChangeMessage = {
+      type: 'changes',
+      cleared: change.cleared,
+      summaries: [],
+      removed: change.removed,
+      outlines: [],
+      full: [],
+    };
+    if (change.cleared) this.watched.clear();
+    for (const id of change.removed) this.watched.delete(id);
+    for (const id of change.changed) {
+      const level = this.watched.get(id);
+      const trace = this.store.getTrace(id);
+      if (!trace) continue;
+      message.summaries.push(trace.summary);
+      if (level === 'full') message.full.push(trace);
+      else if (level === 'outline') message.outlines.push(outlineOf(trace));
+    }
+    this.post(message);
+    this.postReceived();
+  }
+
+  /** The counts travel at most a few times a second, whatever the request rate. */
+  private noteReceived(): void {
+    if (this.receivedTimer) return;
+    this.receivedTimer = setTimeout(() => this.postReceived(), 250);
+  }
+
+  private postReceived(): void {
+    if (this.receivedTimer) clearTimeout(this.receivedTimer);
+    this.receivedTimer = undefined;
+    const { requests, spans, llmCalls } = this.totals;
+    this.post({ type: 'received', requests, spans, llmCalls });
+  }
+}

@@ -1,0 +1,105 @@
+// The typed messages between the extension host and the ingest engine's worker thread. The worker owns the
+// receivers, the decoder, the request log and the full store; the host holds only summaries, and the
+// outline or the whole of the few traces it shows, which it asks for. Everything here crosses a
+// MessagePort by structured clone, so it is plain data.
+
+import type { Trace, TraceSummary } from '../core/model';
+import type { ListenSettings } from '../otlp/receiverLifecycle';
+
+export interface EngineLimits {
+  maxTraces: number;
+  /** Everything stored, estimated in bytes (undefined: no byte budget). */
+  maxBytes?: number;
+  maxSpansPerTrace?: number;
+}
+
+export interface EngineOptions {
+  limits: EngineLimits;
+  /** Extra attribute names for the session and the user id (the normalizer's settings). */
+  sessionAttributes: string[];
+  userAttributes: string[];
+  /** Where accepted requests are kept across reloads, and the budget on disk; absent: not kept. */
+  persist?: { dir: string; maxBytes: number };
+  /** How often changes are sent to the host, at most (ms). */
+  debounceMs?: number;
+}
+
+/** How much of a trace the host keeps up to date: the outline (for the tree) or all of it (a panel). */
+export type WatchLevel = 'outline' | 'full';
+
+export type HostRequest =
+  | { op: 'listen'; settings: ListenSettings & { maxConcurrentRequests?: number } }
+  | { op: 'stopListening' }
+  | { op: 'load'; traceId: string; level: WatchLevel }
+  | { op: 'unwatch'; traceIds: string[] }
+  | { op: 'configure'; options: Partial<Omit<EngineOptions, 'persist'>> }
+  | { op: 'clear' }
+  | { op: 'sync' }
+  | { op: 'replay' }
+  | { op: 'stats' };
+
+export type HostMessage = { type: 'request'; id: number; request: HostRequest } | { type: 'close' };
+
+export interface ListenResult {
+  host: string;
+  port: number;
+  grpcPort?: number;
+  /** Why gRPC does not listen although it is on: its port is taken, or the error. */
+  grpcProblem?: { kind: 'portInUse' | 'samePort' | 'failed'; port: number; message: string };
+}
+
+export interface EngineStats {
+  traces: number;
+  requests: number;
+  spans: number;
+  logs: number;
+  llmCalls: number;
+  /** Heap of the worker, in bytes. */
+  heapUsed: number;
+}
+
+/** What the host learns of the store, at most once per debounce interval. */
+export interface ChangeMessage {
+  type: 'changes';
+  cleared: boolean;
+  /** Summaries of the traces added or changed. */
+  summaries: TraceSummary[];
+  removed: string[];
+  /** Outlines of changed traces the host watches at 'outline'. */
+  outlines: Trace[];
+  /** Whole traces of changed traces the host watches at 'full'. */
+  full: Trace[];
+}
+
+/** Counts since the receiver last started, sent with each batch of changes and when they move. */
+export interface ReceivedMessage {
+  type: 'received';
+  requests: number;
+  spans: number;
+  llmCalls: number;
+}
+
+export interface LogMessage {
+  type: 'log';
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface ResponseMessage {
+  type: 'response';
+  id: number;
+  result?: unknown;
+  /** A failed request: the error's class name (PortInUseError...), message and port. */
+  error?: { name: string; message: string; port?: number; host?: string };
+}
+
+export interface ReplayedMessage {
+  type: 'replayed';
+  requests: number;
+  spans: number;
+  logs: number;
+  skipped: number;
+  ms: number;
+}
+
+export type WorkerMessage = ChangeMessage | ReceivedMessage | LogMessage | ResponseMessage | ReplayedMessage;

@@ -1,0 +1,51 @@
+// The ingest engine's worker thread (built to dist/engineWorker.js). It runs the engine and speaks the
+// protocol of protocol.ts over its parent port; its log lines go to the host's log.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Logger } from '../core/logger';
+import { IngestEngine } from './engine';
+import type { EngineOptions, HostMessage, LogMessage, WorkerMessage } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker.js runs only as a worker thread');
+
+const post = (message: WorkerMessage): void => port.postMessage(message);
+const line =
+  (level: LogMessage['level']) =>
+  (message: string | Error): void =>
+    post({
+      type: 'log',
+      level,
+      message: message instanceof Error ? (message.stack ?? message.message) : message,
+    });
+const logger: Logger = {
+  trace: line('trace'),
+  debug: line('debug'),
+  info: line('info'),
+  warn: line('warn'),
+  error: line('error'),
+};
+
+const engine = new IngestEngine(workerData as EngineOptions, post, logger);
+
+port.on('message', (message: HostMessage) => {
+  // The host is done (or the window goes): stop listening first, so the ports are free, then end.
+  if (message?.type === 'close') {
+    void engine.dispose().finally(() => process.exit(0));
+    return;
+  }
+  if (message?.type !== 'request') return;
+  engine.handle(message.request).then(
+    (result) => post({ type: 'response', id: message.id, result }),
+    (err: unknown) => {
+      const e = err as { name?: string; message?: string; port?: number; host?: string };
+      const error: NonNullable<Extract<WorkerMessage, { type: 'response' }>['error']> = {
+        name: e?.name ?? 'Error',
+        message: e?.message ?? String(err),
+      };
+      if (typeof e?.port === 'number') error.port = e.port;
+      if (typeof e?.host === 'string') error.host = e.host;
+      post({ type: 'response', id: message.id, error });
+    },
+  );
+});

@@ -1,0 +1,232 @@
+// The ingest engine in a real worker thread, driven through the host's client: requests over real HTTP
+// reach the worker's store, the host's mirror hears summaries only, outlines and whole traces come when
+// asked for and stay up to date, a taken port comes back as the typed error, Clear clears both sides, and
+// a kept request log is replayed in the worker.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryLogger } from '../../../src/core/logger';
+import { EngineClient } from '../../../src/engine/client';
+import type { EngineOptions } from '../../../src/engine/protocol';
+import { PortInUseError } from '../../../src/otlp/httpReceiver';
+import { fixtureBody, fixtureEntries, type FixtureEntry } from '../helpers/fixtures';
+import { send } from '../otlp/helpers';
+
+const workerPath = join(__dirname, '..', '..', '..', 'src', 'engine', 'tsWorker.cjs');
+
+function client(engine: Partial<EngineOptions> = {}, logger = new MemoryLogger()): EngineClient {
+  return new EngineClient({
+    workerPath,
+    engine: {
+      limits: { maxTraces: 1000 },
+      sessionAttributes: [],
+      userAttributes: [],
+      debounceMs: 20,
+      ...engine,
+    },
+    logger,
+  });
+}
+
+const settings = { host: '127.0.0.1', port: 0, maxRequestBytes: 20 * 1024 * 1024 };
+
+function post(port: number, entry: FixtureEntry): ReturnType<typeof send> {
+  const headers: Record<string, string> = { 'content-type': entry.contentType };
+  if (entry.contentEncoding) headers['content-encoding'] = entry.contentEncoding;
+  return send(port, entry.path, { body: fixtureBody(entry), headers });
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const tools = fixtureEntries({
+  library: 'traceloop',
+  scenario: 'tools',
+  signal: 'traces',
+  encoding: 'protobuf',
+});
+
+test('requests received in the worker reach the host as summaries; content comes only when asked for', async () => {
+  const engine = client();
+  try {
+    const { port } = await engine.listen(settings);
+    for (const entry of tools) assert.equal((await post(port, entry)).status, 200);
+    const [summary] = await until('a summary', () => engine.mirror.list().length > 0 && engine.mirror.list());
+    assert.ok(summary!.llmCallCount > 0);
+    // Summaries only: no spans are held until the trace is asked for.
+    assert.equal(engine.mirror.getTrace(summary!.traceId), undefined);
+
+    const outline = await engine.load(summary!.traceId, 'outline');
+    assert.ok(outline);
+    const call = outline.spans.find((s) => s.llm)!;
+    assert.equal(call.llm!.contentPending, true);
+    assert.deepEqual(call.llm!.messages, []);
+    assert.equal(engine.mirror.isWhole(summary!.traceId), false);
+
+    const whole = await engine.load(summary!.traceId, 'full');
+    const wholeCall = whole!.spans.find((s) => s.spanId === call.spanId)!;
+    assert.ok(wholeCall.llm!.messages.length > 0, 'the whole trace carries the messages');
+    assert.equal(wholeCall.llm!.contentPending, undefined);
+    assert.equal(engine.mirror.isWhole(summary!.traceId), true);
+    // The same span reads the same in both, content aside.
+    assert.equal(wholeCall.name, call.name);
+    assert.deepEqual(wholeCall.llm!.usage, call.llm!.usage);
+
+    const stats = await engine.stats();
+    assert.equal(stats.traces, 1);
+    assert.equal(stats.spans, outline.spans.length);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a watched trace stays up to date as more of it arrives', async () => {
+  const engine = client();
+  try {
+    const { port } = await engine.listen(settings);
+    const entries = fixtureEntries({ library: 'otel-openai', scenario: 'tools', encoding: 'json' });
+    // The spans first, then the log records that carry the messages.
+    const [first, ...rest] = [...entries].sort((a, b) =>
+      a.signal === 'traces' ? -1 : b.signal === 'traces' ? 1 : 0,
+    );
+    assert.ok(first && rest.length > 0, 'the scenario has trace and log requests');
+    await post(port, first);
+    const [summary] = await until('a summary', () => engine.mirror.list().length > 0 && engine.mirror.list());
+    const before = await engine.load(summary!.traceId, 'full');
+    const messagesBefore = before!.spans.reduce((n, s) => n + (s.llm?.messages.length ?? 0), 0);
+    for (const entry of rest) await post(port, entry);
+    await engine.mirror.sync();
+    const after = engine.mirror.getTrace(summary!.traceId)!;
+    const messagesAfter = after.spans.reduce((n, s) => n + (s.llm?.messages.length ?? 0), 0);
+    assert.ok(
+      messagesAfter > messagesBefore,
+      `the log records joined: ${messagesBefore} -> ${messagesAfter}`,
+    );
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a taken port is the typed error, and the engine keeps serving', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  const engine = client();
+  try {
+    await assert.rejects(engine.listen({ ...settings, port: taken }), (err: unknown) => {
+      assert.ok(err instanceof PortInUseError);
+      assert.equal(err.port, taken);
+      return true;
+    });
+    const { port } = await engine.listen(settings);
+    assert.equal((await post(port, tools[0]!)).status, 200);
+    await until('a summary', () => engine.mirror.size > 0);
+  } finally {
+    await engine.dispose();
+    blocker.close();
+  }
+});
+
+test('gRPC on a taken port is reported, while HTTP listens', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const taken = (blocker.address() as net.AddressInfo).port;
+  const engine = client();
+  try {
+    const result = await engine.listen({ ...settings, grpcPort: taken });
+    assert.equal(result.grpcPort, undefined);
+    assert.equal(result.grpcProblem?.kind, 'portInUse');
+    assert.equal(result.grpcProblem?.port, taken);
+    assert.ok(result.port > 0);
+  } finally {
+    await engine.dispose();
+    blocker.close();
+  }
+});
+
+test('Clear empties the worker store, the mirror and the kept requests; a restart replays what was kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-engine-'));
+  const persist = { dir, maxBytes: 10 * 1024 * 1024 };
+  try {
+    const first = client({ persist });
+    const { port } = await first.listen(settings);
+    for (const entry of tools) await post(port, entry);
+    await until('a summary', () => first.mirror.size > 0);
+    const traceId = first.mirror.list()[0]!.traceId;
+    await first.dispose();
+
+    const replayed: number[] = [];
+    const second = new EngineClient({
+      workerPath,
+      engine: {
+        limits: { maxTraces: 1000 },
+        sessionAttributes: [],
+        userAttributes: [],
+        debounceMs: 20,
+        persist,
+      },
+      logger: new MemoryLogger(),
+      onReplayed: (r) => replayed.push(r.spans),
+    });
+    try {
+      await second.replay();
+      await second.mirror.sync();
+      assert.deepEqual(
+        second.mirror.list().map((s) => s.traceId),
+        [traceId],
+      );
+      assert.ok(replayed[0]! > 0);
+      await second.mirror.clear();
+      await second.mirror.sync();
+      assert.equal(second.mirror.size, 0);
+      assert.equal((await second.stats()).traces, 0);
+    } finally {
+      await second.dispose();
+    }
+
+    const third = client({ persist });
+    try {
+      await third.replay();
+      await third.mirror.sync();
+      assert.equal(third.mirror.size, 0, 'nothing comes back after Clear');
+    } finally {
+      await third.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('log lines of the worker reach the host logger; dispose frees the port', async () => {
+  const logger = new MemoryLogger();
+  const engine = client({}, logger);
+  const { port } = await engine.listen(settings);
+  assert.equal(
+    (
+      await send(port, '/v1/traces', {
+        body: 'not protobuf',
+        headers: { 'content-type': 'application/x-protobuf' },
+      })
+    ).status,
+    400,
+  );
+  await until('a log line', () => logger.lines.some((l) => l.message.includes('[receiver]')));
+  await engine.dispose();
+  // The port is free again: something else can listen on it.
+  const again = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    again.once('error', reject);
+    again.listen(port, '127.0.0.1', resolve);
+  });
+  again.close();
+});
