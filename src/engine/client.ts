@@ -53,7 +53,7 @@ export class EngineClient {
     this.worker = this.spawn();
   }
 
-  listen(settings: ListenSettings & { maxConcurrentRequests?: number }): Promise<ListenResult> {
+  listen(settings: ListenSettings): Promise<ListenResult> {
     return this.request<ListenResult>({ op: 'listen', settings });
   }
 

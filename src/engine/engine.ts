@@ -124,6 +124,7 @@ export class IngestEngine {
       host: settings.host,
       port: settings.port,
       maxBodyBytes: settings.maxRequestBytes,
+      ...(settings.maxConcurrentRequests ? { maxConcurrentRequests: settings.maxConcurrentRequests } : {}),
       logger: this.logger,
       onBatch,
     });
@@ -139,6 +140,9 @@ export class IngestEngine {
           host: settings.host,
           port: settings.grpcPort,
           maxBodyBytes: settings.maxRequestBytes,
+          ...(settings.maxConcurrentRequests
+            ? { maxConcurrentRequests: settings.maxConcurrentRequests }
+            : {}),
           logger: this.logger,
           onBatch,
         });

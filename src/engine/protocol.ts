@@ -28,7 +28,7 @@ export interface EngineOptions {
 export type WatchLevel = 'outline' | 'full';
 
 export type HostRequest =
-  | { op: 'listen'; settings: ListenSettings & { maxConcurrentRequests?: number } }
+  | { op: 'listen'; settings: ListenSettings }
   | { op: 'stopListening' }
   | { op: 'load'; traceId: string; level: WatchLevel }
   | { op: 'unwatch'; traceIds: string[] }

@@ -11,6 +11,8 @@ export interface ReceiverConfig {
   host: string;
   port: number;
   maxRequestBytes: number;
+  /** Requests read at once; beyond it they are answered 503 with Retry-After. */
+  maxConcurrentRequests: number;
   /** The OTLP/gRPC port, or undefined when gRPC is off. */
   grpcPort: number | undefined;
   /** An OTLP/HTTP endpoint every accepted request is also sent to, or undefined. */
@@ -57,6 +59,7 @@ export function readConfig(): Config {
         1024 ** 3,
         20 * 1024 * 1024,
       ),
+      maxConcurrentRequests: clampInt(c.get<number>('receiver.maxConcurrentRequests', 64), 1, 10_000, 64),
       grpcPort: c.get<boolean>('receiver.grpc', true)
         ? clampInt(c.get<number>('receiver.grpcPort', DEFAULT_GRPC_PORT), 0, 65535, DEFAULT_GRPC_PORT)
         : undefined,
@@ -112,6 +115,7 @@ export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
     'receiver.host',
     'receiver.port',
     'receiver.maxRequestBytes',
+    'receiver.maxConcurrentRequests',
     'receiver.grpc',
     'receiver.grpcPort',
     'receiver.forwardTo',

@@ -22,6 +22,8 @@ export interface OtlpGrpcReceiverOptions {
   port: number;
   /** Largest message accepted, after decompression. */
   maxBodyBytes: number;
+  /** Calls in flight on one connection (HTTP/2 streams); default 64. */
+  maxConcurrentRequests?: number;
   logger: Logger;
   /** Called for each trace or log request that carried anything; a throw answers INTERNAL. */
   onBatch(batch: DecodedRequest, info: ReceiverBatchInfo): void | Promise<void>;
@@ -52,7 +54,7 @@ export class OtlpGrpcReceiver {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxBodyBytes,
       'grpc.max_send_message_length': 1024 * 1024,
-      'grpc.max_concurrent_streams': 100,
+      'grpc.max_concurrent_streams': this.options.maxConcurrentRequests ?? 64,
     });
     for (const signal of Object.keys(OTLP_GRPC_METHODS) as OtlpSignal[]) {
       const definition: grpc.ServiceDefinition = {

@@ -51,6 +51,11 @@ export interface OtlpHttpReceiverOptions {
   port: number;
   /** Largest body accepted, both as received and after decompression. */
   maxBodyBytes: number;
+  /**
+   * Requests read at once; beyond it a request is answered 503 with Retry-After (its exporter sends it
+   * again), so bodies in flight never hold more than this many times maxBodyBytes. Default 64.
+   */
+  maxConcurrentRequests?: number;
   logger: Logger;
   /** Called for each trace or log request that carried anything; a throw answers 500. */
   onBatch(batch: DecodedRequest, info: ReceiverBatchInfo): void | Promise<void>;
@@ -250,6 +255,15 @@ export class OtlpHttpReceiver {
         reason: `method ${truncate(req.method ?? '')} is not allowed; OTLP/HTTP uses POST`,
         quiet: true,
         headers: { Allow: 'POST' },
+      });
+    }
+    const maxConcurrent = this.options.maxConcurrentRequests ?? 64;
+    if (this.pending.size > maxConcurrent) {
+      return this.refuse(req, res, encoding, {
+        status: 503,
+        reason: `the receiver is already reading ${maxConcurrent} requests (receiver.maxConcurrentRequests); send again shortly`,
+        headers: { 'Retry-After': '1' },
+        quiet: true,
       });
     }
     // Exporters in apps send no Origin header; browsers send one with every POST. Refusing it keeps web

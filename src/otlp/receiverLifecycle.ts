@@ -24,6 +24,8 @@ export interface ListenSettings {
   host: string;
   port: number;
   maxRequestBytes: number;
+  /** Requests read at once (HTTP), calls in flight per connection (gRPC). */
+  maxConcurrentRequests?: number | undefined;
   /** OTLP/gRPC beside OTLP/HTTP: its port, or undefined when it is off. */
   grpcPort?: number | undefined;
   /** Where accepted requests are also sent (OTLP/HTTP), or undefined. */
@@ -167,6 +169,7 @@ function sameSettings(a: ListenSettings | undefined, b: ListenSettings): boolean
     a.host === b.host &&
     a.port === b.port &&
     a.maxRequestBytes === b.maxRequestBytes &&
+    a.maxConcurrentRequests === b.maxConcurrentRequests &&
     a.grpcPort === b.grpcPort &&
     a.forwardTo === b.forwardTo
   );

@@ -597,4 +597,65 @@ describe('OtlpHttpReceiver life cycle', () => {
     assert.match((JSON.parse(got.body.toString('utf8')) as { message: string }).message, /stopping/);
     assert.equal(called, 0);
   });
+
+  it('answers 503 with Retry-After beyond maxConcurrentRequests, and serves again once they finish', async () => {
+    const logger = new MemoryLogger();
+    const batches: DecodedRequest[] = [];
+    const receiver = new OtlpHttpReceiver({
+      ...quiet,
+      logger,
+      host: '127.0.0.1',
+      port: 0,
+      maxConcurrentRequests: 2,
+      onBatch: (batch) => void batches.push(batch),
+    });
+    const { port } = await receiver.start();
+    const open: http.ClientRequest[] = [];
+    try {
+      // Two requests whose bodies have not finished arriving hold both places.
+      const body = jsonTraces();
+      const answers: Promise<Answer>[] = [];
+      for (let i = 0; i < 2; i++) {
+        const req = http.request({
+          host: '127.0.0.1',
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          agent: false,
+          headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) },
+        });
+        answers.push(
+          new Promise((resolve, reject) => {
+            req.on('response', (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+              );
+            });
+            req.on('error', reject);
+          }),
+        );
+        req.write(body.slice(0, 5));
+        open.push(req);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await send(port, '/v1/traces', { headers: JSON_TYPE, body });
+      assert.equal(third.status, 503);
+      assert.equal(third.headers['retry-after'], '1');
+      assert.match(third.body.toString('utf8'), /maxConcurrentRequests/);
+      assert.ok(logger.lines.some((l) => /refused .* 503 .*maxConcurrentRequests/.test(l.message)));
+      // The two in flight complete normally, and then there is room again.
+      for (const req of open) req.end(body.slice(5));
+      assert.deepEqual(
+        (await Promise.all(answers)).map((a) => a.status),
+        [200, 200],
+      );
+      assert.equal((await send(port, '/v1/traces', { headers: JSON_TYPE, body })).status, 200);
+      assert.equal(batches.length, 3);
+    } finally {
+      for (const req of open) req.destroy();
+      await receiver.stop();
+    }
+  });
 });
