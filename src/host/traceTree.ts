@@ -18,6 +18,7 @@ import {
   heldRootNodes,
   parentNode,
   rootNodes,
+  treeTrace,
   waitingTraceCount,
   type NodeIcon,
   type NodeView,
@@ -245,11 +246,11 @@ export function describeNode(store: TreeModelSource, node: TreeNode, llmOnly: bo
     case 'user':
       return describeUser(node.userId, store.findUser(node.userId));
     case 'trace': {
-      const trace = store.getTrace(node.traceId);
+      const trace = treeTrace(store, node.traceId);
       return trace ? describeTrace(trace.summary, Date.now()) : missing(node.traceId);
     }
     case 'span': {
-      const trace = store.getTrace(node.traceId);
+      const trace = treeTrace(store, node.traceId);
       const span = trace && spanOf(trace, node.spanId);
       if (!trace || !span) return missing(node.spanId);
       return describeSpan(span, !llmOnly && childrenOf(trace, span.spanId).length > 0);

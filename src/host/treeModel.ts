@@ -42,6 +42,8 @@ export interface NodeView {
 export interface TreeModelSource {
   list(): TraceSummary[];
   getTrace(traceId: string): Trace | undefined;
+  /** The trace without message content, which is all the tree shows; getTrace() when absent. */
+  getOutline?(traceId: string): Trace | undefined;
   findSession(sessionId: string): TraceSummary[];
   findUser(userId: string): TraceSummary[];
 }
@@ -50,6 +52,11 @@ export interface TreeOptions {
   llmOnly: boolean;
   sessionFilter?: string;
   userFilter?: string;
+}
+
+/** The trace as the tree reads it: its outline when the source has one (no message content is read). */
+export function treeTrace(source: TreeModelSource, traceId: string): Trace | undefined {
+  return source.getOutline ? source.getOutline(traceId) : source.getTrace(traceId);
 }
 
 export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNode[] {
@@ -74,7 +81,7 @@ export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNo
 
 /** The held top level, less the traces cleared or evicted since: cheap, no listing of the store. */
 export function heldRootNodes(source: TreeModelSource, held: readonly TreeNode[]): TreeNode[] {
-  return held.filter((n) => n.kind !== 'trace' || source.getTrace(n.traceId) !== undefined);
+  return held.filter((n) => n.kind !== 'trace' || treeTrace(source, n.traceId) !== undefined);
 }
 
 /** How many traces would be listed now that the held top level does not show. */
@@ -92,7 +99,7 @@ export function waitingTraceCount(
 
 export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {
   if (node.kind === 'session' || node.kind === 'user') return [];
-  const trace = source.getTrace(node.traceId);
+  const trace = treeTrace(source, node.traceId);
   if (!trace) return [];
   if (options.llmOnly) {
     // A flat list of the trace's LLM calls in time order: the nesting rarely matters when only calls show.
@@ -109,7 +116,7 @@ export function parentNode(
 ): TreeNode | undefined {
   if (node.kind !== 'span') return undefined;
   if (options.llmOnly) return traceNode(node.traceId);
-  const trace = source.getTrace(node.traceId);
+  const trace = treeTrace(source, node.traceId);
   const parentId = trace && spanOf(trace, node.spanId)?.parentSpanId;
   if (!trace || !parentId || !spanOf(trace, parentId)) return traceNode(node.traceId);
   return { kind: 'span', traceId: node.traceId, spanId: parentId };
@@ -195,6 +202,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  if (t.droppedSpans) parts.push(`${plural(t.droppedSpans, 'span')} dropped`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
   const tooltip = [
     t.name,
@@ -212,6 +220,10 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);
   if (t.userId) tooltip.push(`User: ${t.userId}`);
   if (t.hasError) tooltip.push('A span in this trace failed');
+  if (t.droppedSpans)
+    tooltip.push(
+      `${plural(t.droppedSpans, 'span')} not kept: the trace reached the limit of spans per trace`,
+    );
   return {
     label: t.name,
     description: parts.join(' · '),
