@@ -59,18 +59,20 @@ function scopeBytes(scope: InstrumentationScope | undefined): number {
   );
 }
 
-/**
- * Resource and scope objects are often one object shared by every record of a request: `shared` holds
- * those already counted, so each is counted once per trace and batch rather than once per record.
- */
-function sharedBytes(value: object | undefined, shared: Set<object>, size: () => number): number {
+/** Objects already counted: a resource or scope shared by many records is counted once. */
+export interface Counted {
+  has(value: object): boolean;
+  add(value: object): unknown;
+}
+
+function sharedBytes(value: object | undefined, shared: Counted, size: () => number): number {
   if (!value || shared.has(value)) return 0;
   shared.add(value);
   return size();
 }
 
 /** The span record and what the store keeps beside it. */
-export function spanRecordBytes(record: SpanRecord, shared: Set<object>): number {
+export function spanRecordBytes(record: SpanRecord, shared: Counted): number {
   let n = SPAN_FIELDS + SPAN_OUTLINE + stringBytes(record.name ?? '') + attributesBytes(record.attributes);
   n += stringBytes(record.status?.message ?? '');
   for (const e of record.events ?? [])
@@ -81,7 +83,7 @@ export function spanRecordBytes(record: SpanRecord, shared: Set<object>): number
   return n;
 }
 
-export function logRecordBytes(log: LogRecordData, shared: Set<object>): number {
+export function logRecordBytes(log: LogRecordData, shared: Counted): number {
   let n = LOG_FIELDS + valueBytes(log.body) + attributesBytes(log.attributes);
   n += stringBytes(log.severityText ?? '') + stringBytes(log.eventName ?? '');
   n += sharedBytes(log.resource, shared, () => attributesBytes(log.resource));

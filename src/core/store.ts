@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 import { logRecordBytes, spanRecordBytes } from './recordSize';
+import { SharedValues } from './sharedValues';
 
 /** A span as the outline of its trace has it, and the question its call asked when that was read. */
 export interface SpanOutline {
@@ -186,6 +187,7 @@ export class TraceStore {
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
   private counts = emptyCounts();
+  private shared = new SharedValues();
 
   constructor(options: TraceStoreOptions) {
     this.limits = clampLimits({
@@ -211,17 +213,12 @@ export class TraceStore {
     const now = this.now();
     this.ageOut(now);
     const touched = new Set<Entry>();
-    // Resource and scope objects already counted, per trace, for this batch (see recordSize.ts).
-    const shared = new Map<string, Set<object>>();
-    const sharedFor = (traceId: string): Set<object> => {
-      let set = shared.get(traceId);
-      if (!set) shared.set(traceId, (set = new Set()));
-      return set;
-    };
+    const counted = this.shared.counted;
     let uncorrelated = 0;
     let llmCalls = 0;
-    for (const record of batch.spans) {
-      const traceId = record.traceId.toLowerCase();
+    for (const raw of batch.spans) {
+      const traceId = raw.traceId.toLowerCase();
+      const record = this.shared.span(raw, traceId);
       const spanId = record.spanId.toLowerCase();
       const entry = this.entries.get(traceId) ?? this.createEntry(traceId, source, now);
       touched.add(entry);
@@ -231,7 +228,7 @@ export class TraceStore {
         this.counts.droppedSpans++;
         continue;
       }
-      const bytes = spanRecordBytes(record, sharedFor(traceId));
+      const bytes = spanRecordBytes(record, counted);
       const slot = this.outlineSlot(entry, record, spanId, bytes);
       entry.slots.set(spanId, slot);
       entry.bytes += bytes - (old?.bytes ?? 0);
@@ -261,11 +258,11 @@ export class TraceStore {
         continue;
       }
       if (!entry) {
-        this.addWaiting(traceId, logs, fingerprint, sharedFor(traceId), now);
+        this.addWaiting(traceId, logs, fingerprint, now);
         continue;
       }
       seen!.add(fingerprint);
-      for (const log of logs) this.addLog(entry, log, relog, sharedFor(traceId));
+      for (const log of logs) this.addLog(entry, this.shared.log(log), relog);
       touched.add(entry);
     }
     // A span whose logs arrived after it gets its outline again, once per batch.
@@ -347,15 +344,10 @@ export class TraceStore {
     return entry;
   }
 
-  private addLog(
-    entry: Entry,
-    log: LogRecordData,
-    relog: Map<Entry, Set<string>>,
-    shared: Set<object>,
-  ): void {
+  private addLog(entry: Entry, log: LogRecordData, relog: Map<Entry, Set<string>>): void {
     const spanId = log.spanId!.toLowerCase();
     pushLog(entry.logsBySpan, spanId, log);
-    const bytes = logRecordBytes(log, shared);
+    const bytes = logRecordBytes(log, this.shared.counted);
     entry.bytes += bytes;
     entry.logCount++;
     this.counts.bytes += bytes;
@@ -371,7 +363,6 @@ export class TraceStore {
     traceId: string,
     logs: readonly LogRecordData[],
     fingerprint: string,
-    shared: Set<object>,
     now: number,
   ): void {
     let waiting = this.waiting.get(traceId);
@@ -379,9 +370,10 @@ export class TraceStore {
     else
       waiting = { traceId, logsBySpan: new Map(), logBatches: new Set(), count: 0, bytes: 0, receivedMs: 0 };
     waiting.logBatches.add(fingerprint);
-    for (const log of logs) {
+    for (const raw of logs) {
+      const log = this.shared.log(raw);
       pushLog(waiting.logsBySpan, log.spanId!.toLowerCase(), log);
-      const bytes = logRecordBytes(log, shared);
+      const bytes = logRecordBytes(log, this.shared.counted);
       waiting.bytes += bytes;
       this.counts.bytes += bytes;
     }
@@ -482,6 +474,7 @@ export class TraceStore {
     this.byUser.clear();
     this.dirty.clear();
     this.counts = emptyCounts();
+    this.shared = new SharedValues();
     this.pendingCleared = true;
     this.pendingChanged.clear();
     this.pendingRemoved.clear();
