@@ -12,7 +12,13 @@ import { replayRequestLog } from './otlp/requestReplay';
 import * as path from 'node:path';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
-import { affectsAppInsights, affectsNormalization, affectsReceiver, readConfig } from './host/config';
+import {
+  affectsAppInsights,
+  affectsNormalization,
+  affectsReceiver,
+  affectsStoreLimits,
+  readConfig,
+} from './host/config';
 import { AppInsightsController } from './host/appInsightsController';
 import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
@@ -32,6 +38,8 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
 
   const store = new TraceStore({
     maxTraces: config.maxTraces,
+    maxBytes: config.maxMemoryBytes,
+    maxSpansPerTrace: config.maxSpansPerTrace,
     normalizer: createNormalizer({
       sessionAttributes: config.sessionAttributes,
       userAttributes: config.userAttributes,
@@ -123,7 +131,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
       if (affectsReceiver(e)) void receiver.settingsChanged();
-      if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`)) store.setMaxTraces(next.maxTraces);
+      if (affectsStoreLimits(e))
+        store.setLimits({
+          maxTraces: next.maxTraces,
+          maxBytes: next.maxMemoryBytes,
+          maxSpansPerTrace: next.maxSpansPerTrace,
+        });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       if (affectsNormalization(e)) {
         store.setNormalizer(
