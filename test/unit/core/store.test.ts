@@ -581,3 +581,21 @@ describe('TraceStore bounds', () => {
     assert.equal(store.list()[0]!.name, 'turn 6');
   });
 });
+
+describe('TraceStore shared values', () => {
+  it('keeps one copy of a resource and scope that distinct requests repeat, counted once', () => {
+    const { store } = makeStore();
+    // Equal but separate objects, as two decoded requests give.
+    store.ingest(batch(structuredClone(turn(1))), 'otlp');
+    const one = store.stats().bytes;
+    store.ingest(batch(structuredClone(turn(2))), 'otlp');
+    const resourceOf = (n: number) => store.getOutline(traceId(n))!.spans[0]!.resource;
+    assert.equal(resourceOf(1), resourceOf(2));
+    assert.deepEqual(resourceOf(2), { 'service.name': 'wayfarer' });
+    assert.ok(store.stats().bytes < 2 * one, 'the second trace is not charged for the resource again');
+    // A different resource stays its own.
+    const other = turn(3).map((r) => ({ ...r, resource: { 'service.name': 'other' } }));
+    store.ingest(batch(other), 'otlp');
+    assert.equal(store.getTrace(traceId(3))!.spans[0]!.service, 'other');
+  });
+});
