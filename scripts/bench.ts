@@ -20,7 +20,7 @@ import { createNormalizer } from '../src/core/genai/normalize';
 import { describeTrace, rootNodes } from '../src/host/treeModel';
 import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
-import type { LogRecordData, SpanRecord, TelemetryBatch } from '../src/core/records';
+import type { SpanRecord, TelemetryBatch } from '../src/core/records';
 import { fixtureEntries, fixturePayload } from '../test/unit/helpers/fixtures';
 
 const rows: [string, string, string][] = [];
@@ -254,58 +254,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // ---- memory per stored span ----
-
-  const gc = (globalThis as { gc?: () => void }).gc;
-  function heapMb(): number {
-    gc?.();
-    gc?.();
-    return process.memoryUsage().heapUsed / 1048576;
-  }
-
-  console.error('memory');
-  {
-    const typical = decodeOtlp('traces', protoBodies[0]!, 'protobuf');
-    const store = new TraceStore({ maxTraces: 1_000_000, normalizer: createNormalizer(), debounceMs: 0 });
-    const before = heapMb();
-    const target = 100_000;
-    let spans = 0;
-    for (let i = 0; spans < target; i++) {
-      const traceId = randomBytes(16).toString('hex');
-      const batch: TelemetryBatch = {
-        spans: typical.spans.map((s) => ({ ...s, traceId })),
-        logs: [] as LogRecordData[],
-      };
-      store.ingest(batch, 'otlp');
-      spans += batch.spans.length;
-    }
-    store.list(); // build every trace, as the views would
-    const after = heapMb();
-    row(
-      'memory, 100k stored spans (traceloop tools turn, with content)',
-      `${fmt(after - before)} MB`,
-      `${fmt(((after - before) * 1048576) / spans / 1024, 1)} kB per span${gc ? '' : ' (run with --expose-gc for exact figures)'}`,
-    );
-
-    // ---- the tree for 10k traces ----
-    const small = new TraceStore({ maxTraces: 10_000, normalizer: createNormalizer(), debounceMs: 0 });
-    for (let i = 0; i < 10_000; i++) {
-      const traceId = randomBytes(16).toString('hex');
-      small.ingest({ spans: typical.spans.map((s) => ({ ...s, traceId })), logs: [] }, 'otlp');
-    }
-    small.list();
-    const t0 = performance.now();
-    const nodes = rootNodes(small, { llmOnly: false });
-    const now = Date.now();
-    for (const n of nodes) if (n.kind === 'trace') describeTrace(small.getTrace(n.traceId)!.summary, now);
-    row(
-      'tree roots for 10k traces (list, sort, describe)',
-      `${fmt(performance.now() - t0, 1)} ms`,
-      `${fmt(nodes.length)} nodes`,
-    );
-    store.dispose();
-    small.dispose();
-  }
+  storeRows();
 
   // ---- a 500-message conversation to the panel's HTML ----
 
@@ -369,6 +318,135 @@ async function main(): Promise<void> {
   console.log('|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
 }
+
+// ==== the store: memory with content, memory under its budget, the tree over outlines ====
+// Each trace is decoded from request bytes of its own (the captured request with a fresh trace id written
+// into a copy), so no attribute object or string is shared between traces the way copies of one decoded
+// batch would share them: the heap holds what a real stream of distinct requests would leave.
+
+function gcHeapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed / 1048576;
+}
+
+/** A factory of distinct requests: the captured body with a fresh trace id at every place it occurs. */
+function distinctRequests(body: Buffer): () => Buffer {
+  const ids = new Set(decodeOtlp('traces', body, 'protobuf').spans.map((s) => s.traceId));
+  const at: number[] = [];
+  for (const hex of ids) {
+    const id = Buffer.from(hex, 'hex');
+    for (let i = body.indexOf(id); i >= 0; i = body.indexOf(id, i + 1)) at.push(i);
+  }
+  return () => {
+    const copy = Buffer.from(body);
+    const id = randomBytes(16);
+    for (const i of at) id.copy(copy, i);
+    return copy;
+  };
+}
+
+function storeRows(): void {
+  console.error('store');
+  const MB = 1048576;
+  const entry = fixtureEntries({
+    library: 'traceloop',
+    scenario: 'chat',
+    signal: 'traces',
+    encoding: 'protobuf',
+  })[0]!;
+  const nextRequest = distinctRequests(fixturePayload(entry));
+  const gcNote = (globalThis as { gc?: () => void }).gc ? '' : ' (run with --expose-gc for exact figures)';
+
+  // ---- 100k LLM calls with their content, all kept ----
+  let perRequestBytes: number;
+  {
+    const store = new TraceStore({
+      maxTraces: 1_000_000,
+      maxBytes: Number.POSITIVE_INFINITY,
+      normalizer: createNormalizer(),
+      debounceMs: 0,
+    });
+    const before = gcHeapMb();
+    let calls = 0;
+    let requests = 0;
+    while (calls < 100_000) {
+      calls += store.ingest(decodeOtlp('traces', nextRequest(), 'protobuf'), 'otlp').llmCalls;
+      requests++;
+    }
+    store.list(); // every outline built, as the views would
+    const heap = gcHeapMb() - before;
+    const stats = store.stats();
+    perRequestBytes = stats.bytes / requests;
+    row(
+      'memory, 100k stored LLM spans with content (traceloop chat turn)',
+      `${fmt(heap)} MB`,
+      `goal < 400 MB; store's estimate ${fmt(stats.bytes / MB)} MB (estimate/heap ${fmt(stats.bytes / MB / heap, 2)}); ${fmt((heap * MB) / calls / 1024, 1)} kB per LLM call, ${fmt(stats.spans)} spans in ${fmt(stats.traces)} traces${gcNote}`,
+    );
+
+    // ---- reading one trace whole (content) against its outline ----
+    const ids = store
+      .list()
+      .slice(0, 1000)
+      .map((t) => t.traceId);
+    let t0 = performance.now();
+    for (const id of ids) store.getOutline(id);
+    const outlineMs = performance.now() - t0;
+    t0 = performance.now();
+    for (const id of ids) store.getTrace(id);
+    const fullMs = performance.now() - t0;
+    row(
+      'read 1,000 traces: outline vs whole (content read)',
+      `${fmt(outlineMs, 1)} ms vs ${fmt(fullMs, 1)} ms`,
+      'whole traces kept built: the 8 read last',
+    );
+    store.clear();
+    store.dispose();
+  }
+
+  // ---- sent three times the budget: the heap stays near it ----
+  {
+    const budget = 128 * MB;
+    const store = new TraceStore({
+      maxTraces: 1_000_000,
+      maxBytes: budget,
+      normalizer: createNormalizer(),
+      debounceMs: 0,
+    });
+    const before = gcHeapMb();
+    const requests = Math.ceil((3 * budget) / perRequestBytes);
+    for (let i = 0; i < requests; i++) store.ingest(decodeOtlp('traces', nextRequest(), 'protobuf'), 'otlp');
+    store.list();
+    const heap = gcHeapMb() - before;
+    const stats = store.stats();
+    row(
+      'memory when sent 3x the budget (budget 128 MB)',
+      `${fmt(heap)} MB`,
+      `store's estimate ${fmt(stats.bytes / MB)} MB; ${fmt(stats.traces)} of ${fmt(requests)} traces kept, ${fmt(stats.evictedTraces)} evicted${gcNote}`,
+    );
+    store.clear();
+    store.dispose();
+  }
+
+  // ---- the tree for 10k traces, from outlines ----
+  {
+    const store = new TraceStore({ maxTraces: 10_000, normalizer: createNormalizer(), debounceMs: 0 });
+    for (let i = 0; i < 10_000; i++) store.ingest(decodeOtlp('traces', nextRequest(), 'protobuf'), 'otlp');
+    store.list();
+    const t0 = performance.now();
+    const nodes = rootNodes(store, { llmOnly: false });
+    const now = Date.now();
+    for (const n of nodes) if (n.kind === 'trace') describeTrace(store.getOutline(n.traceId)!.summary, now);
+    row(
+      'tree roots for 10k traces (list, sort, describe)',
+      `${fmt(performance.now() - t0, 1)} ms`,
+      `${fmt(nodes.length)} nodes`,
+    );
+    store.dispose();
+  }
+}
+// ==== end of the store's block ====
 
 main().catch((e: unknown) => {
   console.error(e);

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       const rate = (k: keyof typeof totals): string => `${totals[k]} (+${totals[k] - last[k]}/s)`;
       const mb = (n: number): string => (n / 1024 / 1024).toFixed(0);
       console.log(
-        `${s}s  requests ${rate('requests')}  spans ${rate('spans')}  logs ${stats.logs}  LLM calls ${totals.llmCalls}  traces kept ${stats.traces}  summaries here ${engine.mirror.size}  engine heap ${mb(stats.heapUsed)} MB  rss ${mb(process.memoryUsage().rss)} MB`,
+        `${s}s  requests ${rate('requests')}  spans ${rate('spans')}  logs ${stats.received.logs}  LLM calls ${totals.llmCalls}  kept: ${stats.store.traces} traces, ${stats.store.spans} spans, ${mb(stats.store.bytes)} MB (est.)${stats.store.evictedTraces ? `, ${stats.store.evictedTraces} evicted` : ''}  summaries here ${engine.mirror.size}  engine heap ${mb(stats.heapUsed)} MB  rss ${mb(process.memoryUsage().rss)} MB`,
       );
       last = { ...totals };
     });

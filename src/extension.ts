@@ -10,7 +10,13 @@ import { EngineClient } from './engine/client';
 import * as path from 'node:path';
 import { createApi, type LlmTraceInspectorApi } from './host/api';
 import { registerCommands } from './host/commands';
-import { affectsAppInsights, affectsNormalization, affectsReceiver, readConfig } from './host/config';
+import {
+  affectsAppInsights,
+  affectsNormalization,
+  affectsReceiver,
+  affectsStoreLimits,
+  readConfig,
+} from './host/config';
 import { AppInsightsController } from './host/appInsightsController';
 import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
@@ -38,7 +44,11 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   const engine = new EngineClient({
     workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'),
     engine: {
-      limits: { maxTraces: config.maxTraces },
+      limits: {
+        maxTraces: config.maxTraces,
+        maxBytes: config.maxMemoryBytes,
+        maxSpansPerTrace: config.maxSpansPerTrace,
+      },
       sessionAttributes: config.sessionAttributes,
       userAttributes: config.userAttributes,
       ...(config.persistBytes === undefined
@@ -126,8 +136,14 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (!e.affectsConfiguration(CONFIG_SECTION)) return;
       const next = readConfig();
       if (affectsReceiver(e)) void receiver.settingsChanged();
-      if (e.affectsConfiguration(`${CONFIG_SECTION}.store.maxTraces`))
-        void engine.configure({ limits: { maxTraces: next.maxTraces } });
+      if (affectsStoreLimits(e))
+        void engine.configure({
+          limits: {
+            maxTraces: next.maxTraces,
+            maxBytes: next.maxMemoryBytes,
+            maxSpansPerTrace: next.maxSpansPerTrace,
+          },
+        });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       if (affectsNormalization(e)) {
         void engine.configure({

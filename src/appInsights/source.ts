@@ -167,7 +167,7 @@ export class AppInsightsSource implements TraceSource {
 
   /** The traces the list shows, newest first (those the store still holds). */
   listedTraceIds(): string[] {
-    return this.listed.filter((id) => this.options.store.getTrace(id) !== undefined);
+    return this.listed.filter((id) => this.options.store.getOutline(id) !== undefined);
   }
 
   /** Drops every answer still on its way; nothing is written to the store after this. */

@@ -80,8 +80,11 @@ export interface LlmCall {
   parameters: Record<string, AttrValue>;
   missingContent?: MissingContentReason;
   isStreaming?: boolean;
-  /** Set on an outline (the sidebar's copy): messages and tool definitions come when it is read whole. */
-  contentPending?: boolean;
+  /**
+   * Set on the calls of a trace outline (TraceStore.getOutline): messages, tool definitions and parameters
+   * were not read yet, so their emptiness says nothing; the whole trace (getTrace) has them.
+   */
+  contentPending?: true;
 }
 
 export interface SpanStatus {
@@ -145,6 +148,8 @@ export interface TraceSummary {
   userId?: string;
   /** When the store last changed this trace (ms): used for "live" ordering and ages. */
   updatedMs: number;
+  /** Spans the store did not keep because the trace already held its limit of spans. */
+  droppedSpans?: number;
 }
 
 export function emptyUsage(): Usage {

@@ -1,18 +1,51 @@
 // The in-memory trace store. It does not care where telemetry came from: every source hands it
 // TelemetryBatches. Spans and their correlated log records may arrive in any order and in any number of
-// batches; the store keeps the raw records per trace, normalizes a span again when a log record for it
-// arrives later, and rebuilds a trace's summary and the session/user indexes lazily. It is bounded by a
-// number of traces (least recently updated first, always a whole trace) and tells listeners about changes
-// at most once per debounce interval, so a burst of thousands of spans does not re-render thousands of times.
+// batches; the store keeps the raw records per trace and, at ingest, reads only each span's outline: what
+// lists, the tree, search and the indexes need (names, times, status, models, tokens, session, user, the
+// question asked). Message content is read when a trace is asked for whole (getTrace), and only a few
+// whole traces are kept built. The store is bounded in traces, in estimated bytes (least recently updated
+// whole trace first) and in spans per trace; log records whose spans never come wait in a pool of their
+// own that ages out. Listeners hear of changes at most once per debounce interval, so a burst of
+// thousands of spans does not re-render thousands of times.
 
 import { createHash } from 'node:crypto';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
+import { logRecordBytes, spanRecordBytes } from './recordSize';
+import { SharedValues } from './sharedValues';
+
+/** A span as the outline of its trace has it, and the question its call asked when that was read. */
+export interface SpanOutline {
+  /** The span without message content: its `llm` has no messages and `contentPending` set. */
+  span: Span;
+  /** Whether the question was read (wantPreview said yes); `preview` is then set if it asked one. */
+  previewRead: boolean;
+  preview?: string;
+}
 
 /** Turns records into the domain model; the GenAI normalizer in production, anything in tests. */
 export interface Normalizer {
+  /** The whole span, message content included. */
   span(record: SpanRecord, logs: readonly LogRecordData[]): Span;
-  trace(traceId: string, spans: Span[], updatedMs: number): { summary: TraceSummary; spans: Span[] };
+  /**
+   * The span without its content. `wantPreview(startMs)` is asked once for an LLM call: yes when the
+   * question it asked may be the one its trace shows, which costs reading its input.
+   */
+  outline(
+    record: SpanRecord,
+    logs: readonly LogRecordData[],
+    wantPreview: (startMs: number) => boolean,
+  ): SpanOutline;
+  /**
+   * Orders the spans and summarizes them. `previewOf` gives a call's question when the spans are outlines
+   * (their messages are not there); without it the question is read from the messages.
+   */
+  trace(
+    traceId: string,
+    spans: Span[],
+    updatedMs: number,
+    previewOf?: (span: Span) => string | undefined,
+  ): { summary: TraceSummary; spans: Span[] };
 }
 
 export interface StoreChange {
@@ -28,11 +61,28 @@ export interface Disposable {
   dispose(): void;
 }
 
-export interface TraceStoreOptions {
+export interface StoreLimits {
+  maxTraces: number;
+  /** Estimated bytes of everything kept (records, outlines, waiting log records). */
+  maxBytes: number;
+  /** Spans kept per trace; later new spans of a full trace are counted and dropped. */
+  maxSpansPerTrace: number;
+}
+
+export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_MAX_SPANS_PER_TRACE = 10_000;
+/** Log records whose span has not come are dropped after this long without another record of their trace. */
+export const DEFAULT_ORPHAN_LOG_TTL_MS = 10 * 60 * 1000;
+/** Whole traces kept built (with content) for readers such as an open conversation panel. */
+export const DEFAULT_MAX_FULL_TRACES = 8;
+
+export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'>> {
   maxTraces: number;
   normalizer: Normalizer;
   /** Change events are coalesced over this many milliseconds (0: emitted on flush() only). */
   debounceMs?: number;
+  orphanLogTtlMs?: number;
+  maxFullTraces?: number;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -43,6 +93,7 @@ export interface IngestResult {
   logs: number;
   /** Log records that carry no trace and span id and so cannot be joined to a call. */
   uncorrelatedLogs: number;
+  /** Traces (with spans) that this batch added or changed. */
   traces: number;
   /** Spans seen for the first time that are LLM calls. */
   llmCalls: number;
@@ -50,25 +101,75 @@ export interface IngestResult {
   repeatedLogs: number;
 }
 
+export interface StoreStats {
+  traces: number;
+  spans: number;
+  /** Log records joined to a stored trace. */
+  logs: number;
+  /** Log records waiting for a span of their trace. */
+  orphanLogs: number;
+  /** The estimate of everything kept, which maxBytes bounds. */
+  bytes: number;
+  /** Since the last clear: spans dropped at the per-trace limit, traces evicted, waiting logs aged out. */
+  droppedSpans: number;
+  evictedTraces: number;
+  agedOutLogs: number;
+}
+
+/** A preview not read yet: the call started after one whose question was already known. */
+const NOT_READ = Symbol('not read');
+
+interface Slot {
+  record: SpanRecord;
+  outline: Span;
+  preview: string | undefined | typeof NOT_READ;
+  bytes: number;
+}
+
 interface Entry {
   traceId: string;
   source: SourceKind;
-  records: Map<string, SpanRecord>;
+  /** By span id, in order of first arrival. */
+  slots: Map<string, Slot>;
   logsBySpan: Map<string, LogRecordData[]>;
-  spans: Map<string, Span>;
+  logCount: number;
   /** Fingerprints of the log records each batch brought for this trace; see ingest(). */
   logBatches?: Set<string>;
   updatedMs: number;
-  /** The built trace, undefined while dirty. */
-  built?: Trace;
+  bytes: number;
+  droppedSpans: number;
+  /** The start of the earliest call whose question is known: later calls need not read theirs. */
+  previewStartMs?: number;
+  /** The built outline, undefined while dirty. */
+  outline?: Trace;
   /** Session and user the indexes currently file this trace under. */
   indexedSession?: string;
   indexedUser?: string;
 }
 
+/** Log records of a trace none of whose spans has arrived (yet: parent-based sampling may drop them all). */
+interface WaitingLogs {
+  traceId: string;
+  logsBySpan: Map<string, LogRecordData[]>;
+  logBatches: Set<string>;
+  count: number;
+  bytes: number;
+  receivedMs: number;
+}
+
+/** A whole trace being read: spans with content are kept per id, so a change re-reads only what changed. */
+interface Full {
+  spans: Map<string, Span>;
+  trace?: Trace;
+}
+
 export class TraceStore {
   // Map keeps insertion order, which is the eviction order (least recently updated first).
   private readonly entries = new Map<string, Entry>();
+  /** Same order: least recently received first. */
+  private readonly waiting = new Map<string, WaitingLogs>();
+  /** Least recently read first. */
+  private readonly full = new Map<string, Full>();
   private readonly bySession = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
@@ -77,40 +178,64 @@ export class TraceStore {
   private readonly pendingChanged = new Set<string>();
   private readonly pendingRemoved = new Set<string>();
   private timer: unknown;
-  private maxTraces: number;
+  private limits: StoreLimits;
   private normalizer: Normalizer;
   private readonly debounceMs: number;
+  private readonly orphanLogTtlMs: number;
+  private readonly maxFullTraces: number;
   private readonly now: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private counts = emptyCounts();
+  private shared = new SharedValues();
 
   constructor(options: TraceStoreOptions) {
-    this.maxTraces = Math.max(1, options.maxTraces);
+    this.limits = clampLimits({
+      maxTraces: options.maxTraces,
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+      maxSpansPerTrace: options.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE,
+    });
     this.normalizer = options.normalizer;
     this.debounceMs = options.debounceMs ?? 150;
+    this.orphanLogTtlMs = options.orphanLogTtlMs ?? DEFAULT_ORPHAN_LOG_TTL_MS;
+    this.maxFullTraces = Math.max(1, options.maxFullTraces ?? DEFAULT_MAX_FULL_TRACES);
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
   }
 
+  /** Traces held (each has at least one span). */
   get size(): number {
     return this.entries.size;
   }
 
   ingest(batch: TelemetryBatch, source: SourceKind): IngestResult {
     const now = this.now();
-    const touched = new Set<string>();
+    this.ageOut(now);
+    const touched = new Set<Entry>();
+    const counted = this.shared.counted;
     let uncorrelated = 0;
     let llmCalls = 0;
-    for (const record of batch.spans) {
-      const entry = this.entryFor(record.traceId, source, now);
+    for (const raw of batch.spans) {
+      const traceId = raw.traceId.toLowerCase();
+      const record = this.shared.span(raw, traceId);
       const spanId = record.spanId.toLowerCase();
-      const isNew = !entry.records.has(spanId);
-      entry.records.set(spanId, record);
-      const span = this.normalizer.span(record, entry.logsBySpan.get(spanId) ?? []);
-      entry.spans.set(spanId, span);
-      if (isNew && span.llm) llmCalls++;
-      touched.add(entry.traceId);
+      const entry = this.entries.get(traceId) ?? this.createEntry(traceId, source, now);
+      touched.add(entry);
+      const old = entry.slots.get(spanId);
+      if (!old && entry.slots.size >= this.limits.maxSpansPerTrace) {
+        entry.droppedSpans++;
+        this.counts.droppedSpans++;
+        continue;
+      }
+      const bytes = spanRecordBytes(record, counted);
+      const slot = this.outlineSlot(entry, record, spanId, bytes);
+      entry.slots.set(spanId, slot);
+      entry.bytes += bytes - (old?.bytes ?? 0);
+      this.counts.bytes += bytes - (old?.bytes ?? 0);
+      if (!old) this.counts.spans++;
+      if (!old && slot.outline.llm) llmCalls++;
+      this.forgetFull(traceId, spanId);
     }
     const relog = new Map<Entry, Set<string>>();
     let repeated = 0;
@@ -125,28 +250,35 @@ export class TraceStore {
       // batch brings for one trace are fingerprinted and a batch seen before for that trace is skipped.
       // Identical records within one batch are all kept: a history can repeat a message, and a coarse
       // clock can give both the same timestamp.
-      const entry = this.entryFor(traceId, source, now);
       const fingerprint = fingerprintOf(logs);
-      if (entry.logBatches?.has(fingerprint)) {
+      const entry = this.entries.get(traceId);
+      const seen = entry ? (entry.logBatches ??= new Set()) : this.waiting.get(traceId)?.logBatches;
+      if (seen?.has(fingerprint)) {
         repeated += logs.length;
         continue;
       }
-      (entry.logBatches ??= new Set()).add(fingerprint);
-      for (const log of logs) this.addLog(entry, log, relog);
-      touched.add(entry.traceId);
+      if (!entry) {
+        this.addWaiting(traceId, logs, fingerprint, now);
+        continue;
+      }
+      seen!.add(fingerprint);
+      for (const log of logs) this.addLog(entry, this.shared.log(log), relog);
+      touched.add(entry);
     }
-    // A span whose logs arrived after it is normalized again, once per batch.
+    // A span whose logs arrived after it gets its outline again, once per batch.
     for (const [entry, spanIds] of relog) {
       for (const spanId of spanIds) {
-        const record = entry.records.get(spanId)!;
-        entry.spans.set(spanId, this.normalizer.span(record, entry.logsBySpan.get(spanId) ?? []));
+        const old = entry.slots.get(spanId)!;
+        entry.slots.set(spanId, this.outlineSlot(entry, old.record, spanId, old.bytes));
+        this.forgetFull(entry.traceId, spanId);
       }
     }
-    for (const id of touched) {
-      const entry = this.entries.get(id);
-      if (!entry) continue;
+    for (const entry of touched) {
+      const id = entry.traceId;
       entry.updatedMs = now;
-      entry.built = undefined;
+      entry.outline = undefined;
+      const full = this.full.get(id);
+      if (full) full.trace = undefined;
       // Re-inserting moves the trace to the young end of the eviction order: a trace still receiving
       // spans is never the one evicted.
       this.entries.delete(id);
@@ -166,39 +298,147 @@ export class TraceStore {
     };
   }
 
+  /**
+   * The span's outline. Its question is read only when it could be the trace's: the trace shows the
+   * question of its earliest call that asked one, so a call that starts after one already known need not.
+   */
+  private outlineSlot(entry: Entry, record: SpanRecord, spanId: string, bytes: number): Slot {
+    const known = entry.previewStartMs;
+    const read = this.normalizer.outline(
+      record,
+      entry.logsBySpan.get(spanId) ?? [],
+      (startMs) => known === undefined || startMs <= known,
+    );
+    const outline = read.span;
+    if (read.previewRead && read.preview !== undefined && (known === undefined || outline.startMs < known))
+      entry.previewStartMs = outline.startMs;
+    else if (read.previewRead && read.preview === undefined && outline.startMs === known)
+      // The call whose question the trace showed has none now: any later call may have to be read.
+      entry.previewStartMs = undefined;
+    return { record, outline, preview: read.previewRead ? read.preview : NOT_READ, bytes };
+  }
+
+  private createEntry(traceId: string, source: SourceKind, now: number): Entry {
+    const entry: Entry = {
+      traceId,
+      source,
+      slots: new Map(),
+      logsBySpan: new Map(),
+      logCount: 0,
+      updatedMs: now,
+      bytes: 0,
+      droppedSpans: 0,
+    };
+    // Log records that came first join the trace now that a span of it has come.
+    const waiting = this.waiting.get(traceId);
+    if (waiting) {
+      this.waiting.delete(traceId);
+      entry.logsBySpan = waiting.logsBySpan;
+      entry.logBatches = waiting.logBatches;
+      entry.logCount = waiting.count;
+      entry.bytes = waiting.bytes;
+      this.counts.orphanLogs -= waiting.count;
+      this.counts.logs += waiting.count;
+    }
+    this.entries.set(traceId, entry);
+    return entry;
+  }
+
   private addLog(entry: Entry, log: LogRecordData, relog: Map<Entry, Set<string>>): void {
     const spanId = log.spanId!.toLowerCase();
-    const list = entry.logsBySpan.get(spanId);
-    if (list) list.push(log);
-    else entry.logsBySpan.set(spanId, [log]);
-    if (entry.records.has(spanId)) {
+    pushLog(entry.logsBySpan, spanId, log);
+    const bytes = logRecordBytes(log, this.shared.counted);
+    entry.bytes += bytes;
+    entry.logCount++;
+    this.counts.bytes += bytes;
+    this.counts.logs++;
+    if (entry.slots.has(spanId)) {
       let set = relog.get(entry);
       if (!set) relog.set(entry, (set = new Set()));
       set.add(spanId);
     }
   }
 
+  private addWaiting(
+    traceId: string,
+    logs: readonly LogRecordData[],
+    fingerprint: string,
+    now: number,
+  ): void {
+    let waiting = this.waiting.get(traceId);
+    if (waiting) this.waiting.delete(traceId);
+    else
+      waiting = { traceId, logsBySpan: new Map(), logBatches: new Set(), count: 0, bytes: 0, receivedMs: 0 };
+    waiting.logBatches.add(fingerprint);
+    for (const raw of logs) {
+      const log = this.shared.log(raw);
+      pushLog(waiting.logsBySpan, log.spanId!.toLowerCase(), log);
+      const bytes = logRecordBytes(log, this.shared.counted);
+      waiting.bytes += bytes;
+      this.counts.bytes += bytes;
+    }
+    waiting.count += logs.length;
+    this.counts.orphanLogs += logs.length;
+    waiting.receivedMs = now;
+    // The young end: the pool ages out from the front.
+    this.waiting.set(traceId, waiting);
+  }
+
+  /** The whole trace, message content included; a few are kept built, the least recently read go first. */
   getTrace(traceId: string): Trace | undefined {
+    const id = traceId.toLowerCase();
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    this.settle();
+    const outline = entry.outline;
+    if (!outline) return undefined;
+    let full = this.full.get(id);
+    if (full) this.full.delete(id);
+    else full = { spans: new Map() };
+    this.full.set(id, full);
+    if (!full.trace) {
+      const spans: Span[] = [];
+      for (const [spanId, slot] of entry.slots) {
+        let span = full.spans.get(spanId);
+        if (!span) {
+          span = this.normalizer.span(slot.record, entry.logsBySpan.get(spanId) ?? []);
+          full.spans.set(spanId, span);
+        }
+        spans.push(span);
+      }
+      // The outline's summary is the trace's: the same facts, already read.
+      const ordered = this.normalizer.trace(id, spans, entry.updatedMs).spans;
+      full.trace = { traceId: id, source: entry.source, spans: ordered, summary: outline.summary };
+    }
+    while (this.full.size > this.maxFullTraces) this.full.delete(this.full.keys().next().value as string);
+    return full.trace;
+  }
+
+  /**
+   * The trace without message content: every span as in getTrace() but LLM calls carry no messages, tool
+   * definitions or parameters (`contentPending`). What the tree and lists read; cheap to ask again.
+   */
+  getOutline(traceId: string): Trace | undefined {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
     this.settle();
-    return entry.spans.size > 0 ? entry.built : undefined;
+    return entry.outline;
   }
 
   summary(traceId: string): TraceSummary | undefined {
-    return this.getTrace(traceId)?.summary;
+    return this.getOutline(traceId)?.summary;
   }
 
   /** Whether the trace has at least one span here. */
   has(traceId: string): boolean {
-    return (this.entries.get(traceId.toLowerCase())?.spans.size ?? 0) > 0;
+    return (this.entries.get(traceId.toLowerCase())?.slots.size ?? 0) > 0;
   }
 
-  /** Every trace that has at least one span, newest first. */
+  /** Every trace, newest first. */
   list(): TraceSummary[] {
     this.settle();
     const out: TraceSummary[] = [];
-    for (const entry of this.entries.values()) if (entry.built) out.push(entry.built.summary);
+    for (const entry of this.entries.values()) if (entry.outline) out.push(entry.outline.summary);
     return out.sort((a, b) => b.startMs - a.startMs);
   }
 
@@ -220,40 +460,62 @@ export class TraceStore {
     const out: { sessionId: string; traceCount: number; lastMs: number }[] = [];
     for (const [sessionId, ids] of this.bySession) {
       let lastMs = 0;
-      for (const id of ids) lastMs = Math.max(lastMs, this.entries.get(id)?.built?.summary.startMs ?? 0);
+      for (const id of ids) lastMs = Math.max(lastMs, this.entries.get(id)?.outline?.summary.startMs ?? 0);
       out.push({ sessionId, traceCount: ids.size, lastMs });
     }
     return out.sort((a, b) => b.lastMs - a.lastMs);
   }
 
+  stats(): StoreStats {
+    this.ageOut(this.now());
+    return { traces: this.entries.size, ...this.counts };
+  }
+
+  get currentLimits(): StoreLimits {
+    return { ...this.limits };
+  }
+
   clear(): void {
     this.entries.clear();
+    this.waiting.clear();
+    this.full.clear();
     this.bySession.clear();
     this.byUser.clear();
     this.dirty.clear();
+    this.counts = emptyCounts();
+    this.shared = new SharedValues();
     this.pendingCleared = true;
     this.pendingChanged.clear();
     this.pendingRemoved.clear();
     this.flush();
   }
 
-  setMaxTraces(maxTraces: number): void {
-    this.maxTraces = Math.max(1, maxTraces);
+  /**
+   * New bounds, applied at once (oldest traces evicted). A lower span limit keeps the spans a trace
+   * already has and drops only those that come after.
+   */
+  setLimits(limits: Partial<StoreLimits>): void {
+    this.limits = clampLimits({ ...this.limits, ...limits });
     this.evict();
     this.schedule();
   }
 
+  setMaxTraces(maxTraces: number): void {
+    this.setLimits({ maxTraces });
+  }
+
   /**
-   * Swaps the normalizer (the session/user attribute settings changed) and normalizes every stored span
-   * again from its raw record, so the indexes follow the new settings.
+   * Swaps the normalizer (the session/user attribute settings changed) and reads every stored span's
+   * outline again from its raw record, so the indexes follow the new settings.
    */
   setNormalizer(normalizer: Normalizer): void {
     this.normalizer = normalizer;
+    this.full.clear();
     for (const entry of this.entries.values()) {
-      if (entry.records.size === 0) continue;
-      for (const [spanId, record] of entry.records)
-        entry.spans.set(spanId, normalizer.span(record, entry.logsBySpan.get(spanId) ?? []));
-      entry.built = undefined;
+      entry.previewStartMs = undefined;
+      for (const [spanId, slot] of entry.slots)
+        entry.slots.set(spanId, this.outlineSlot(entry, slot.record, spanId, slot.bytes));
+      entry.outline = undefined;
       this.dirty.add(entry.traceId);
       this.noteChanged(entry.traceId);
     }
@@ -290,52 +552,56 @@ export class TraceStore {
     this.listeners.clear();
   }
 
-  private entryFor(rawTraceId: string, source: SourceKind, now: number): Entry {
-    const traceId = rawTraceId.toLowerCase();
-    let entry = this.entries.get(traceId);
-    if (!entry) {
-      entry = {
-        traceId,
-        source,
-        records: new Map(),
-        logsBySpan: new Map(),
-        spans: new Map(),
-        updatedMs: now,
-      };
-      this.entries.set(traceId, entry);
-    }
-    return entry;
+  private forgetFull(traceId: string, spanId: string): void {
+    const full = this.full.get(traceId);
+    if (!full) return;
+    full.spans.delete(spanId);
+    full.trace = undefined;
   }
 
   private collect(ids: Set<string> | undefined): TraceSummary[] {
     if (!ids) return [];
     const out: TraceSummary[] = [];
     for (const id of ids) {
-      const built = this.entries.get(id)?.built;
-      if (built) out.push(built.summary);
+      const outline = this.entries.get(id)?.outline;
+      if (outline) out.push(outline.summary);
     }
     return out.sort((a, b) => a.startMs - b.startMs);
   }
 
-  /** Rebuilds dirty traces and keeps the indexes in step with them. */
+  /**
+   * Builds the outlines of dirty traces from the spans' outlines (no span is read again) and keeps the
+   * indexes in step with them.
+   */
   private settle(): void {
     if (this.dirty.size === 0) return;
     for (const id of this.dirty) {
       const entry = this.entries.get(id);
       if (!entry) continue;
-      if (entry.spans.size === 0) {
-        entry.built = undefined;
-        continue;
-      }
-      const { summary, spans } = this.normalizer.trace(
+      const spans: Span[] = [];
+      for (const slot of entry.slots.values()) spans.push(slot.outline);
+      const { summary, spans: ordered } = this.normalizer.trace(
         entry.traceId,
-        [...entry.spans.values()],
+        spans,
         entry.updatedMs,
+        (span) => this.previewOf(entry, span),
       );
-      entry.built = { traceId: entry.traceId, source: entry.source, spans, summary };
+      if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
+      entry.outline = { traceId: entry.traceId, source: entry.source, spans: ordered, summary };
       this.reindex(entry, summary.sessionId, summary.userId);
     }
     this.dirty.clear();
+  }
+
+  /** A call's question; read now when ingest skipped it and an earlier call turned out to ask none. */
+  private previewOf(entry: Entry, span: Span): string | undefined {
+    const slot = entry.slots.get(span.spanId);
+    if (!slot) return undefined;
+    if (slot.preview === NOT_READ) {
+      const read = this.normalizer.outline(slot.record, entry.logsBySpan.get(span.spanId) ?? [], () => true);
+      slot.preview = read.preview;
+    }
+    return slot.preview;
   }
 
   private reindex(entry: Entry, sessionId: string | undefined, userId: string | undefined): void {
@@ -351,15 +617,46 @@ export class TraceStore {
     }
   }
 
+  /**
+   * Over the count, the least recently updated traces go. Over the bytes, waiting log records go first
+   * (oldest first), then traces, but never the last one: a single trace is bounded by its span limit.
+   */
   private evict(): void {
-    while (this.entries.size > this.maxTraces) {
-      const oldest = this.entries.values().next().value as Entry;
-      this.entries.delete(oldest.traceId);
-      this.dirty.delete(oldest.traceId);
-      unindex(this.bySession, oldest.indexedSession, oldest.traceId);
-      unindex(this.byUser, oldest.indexedUser, oldest.traceId);
-      this.pendingChanged.delete(oldest.traceId);
-      this.pendingRemoved.add(oldest.traceId);
+    while (this.entries.size > this.limits.maxTraces) this.evictOldest();
+    while (this.counts.bytes > this.limits.maxBytes) {
+      if (this.waiting.size > 0) this.dropWaiting(this.waiting.values().next().value as WaitingLogs);
+      else if (this.entries.size > 1) this.evictOldest();
+      else break;
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.values().next().value as Entry;
+    this.entries.delete(oldest.traceId);
+    this.full.delete(oldest.traceId);
+    this.dirty.delete(oldest.traceId);
+    unindex(this.bySession, oldest.indexedSession, oldest.traceId);
+    unindex(this.byUser, oldest.indexedUser, oldest.traceId);
+    this.counts.bytes -= oldest.bytes;
+    this.counts.spans -= oldest.slots.size;
+    this.counts.logs -= oldest.logCount;
+    this.counts.evictedTraces++;
+    this.pendingChanged.delete(oldest.traceId);
+    this.pendingRemoved.add(oldest.traceId);
+  }
+
+  private dropWaiting(waiting: WaitingLogs): void {
+    this.waiting.delete(waiting.traceId);
+    this.counts.bytes -= waiting.bytes;
+    this.counts.orphanLogs -= waiting.count;
+    this.counts.agedOutLogs += waiting.count;
+  }
+
+  /** Drops log records that have waited too long for their spans (the pool is ordered by last receipt). */
+  private ageOut(now: number): void {
+    for (const waiting of this.waiting.values()) {
+      if (now - waiting.receivedMs < this.orphanLogTtlMs) break;
+      this.dropWaiting(waiting);
     }
   }
 
@@ -376,6 +673,32 @@ export class TraceStore {
       this.flush();
     }, this.debounceMs);
   }
+}
+
+function emptyCounts(): Omit<StoreStats, 'traces'> {
+  return {
+    spans: 0,
+    logs: 0,
+    orphanLogs: 0,
+    bytes: 0,
+    droppedSpans: 0,
+    evictedTraces: 0,
+    agedOutLogs: 0,
+  };
+}
+
+function clampLimits(l: StoreLimits): StoreLimits {
+  return {
+    maxTraces: Math.max(1, Math.floor(l.maxTraces)),
+    maxBytes: Math.max(1, l.maxBytes),
+    maxSpansPerTrace: Math.max(1, Math.floor(l.maxSpansPerTrace)),
+  };
+}
+
+function pushLog(map: Map<string, LogRecordData[]>, spanId: string, log: LogRecordData): void {
+  const list = map.get(spanId);
+  if (list) list.push(log);
+  else map.set(spanId, [log]);
 }
 
 function index(map: Map<string, Set<string>>, key: string | undefined, traceId: string): void {

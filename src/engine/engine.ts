@@ -53,6 +53,8 @@ export class IngestEngine {
     this.options = options;
     this.store = new TraceStore({
       maxTraces: options.limits.maxTraces,
+      ...(options.limits.maxBytes ? { maxBytes: options.limits.maxBytes } : {}),
+      ...(options.limits.maxSpansPerTrace ? { maxSpansPerTrace: options.limits.maxSpansPerTrace } : {}),
       normalizer: createNormalizer({
         sessionAttributes: options.sessionAttributes,
         userAttributes: options.userAttributes,
@@ -95,7 +97,11 @@ export class IngestEngine {
   }
 
   stats(): EngineStats {
-    return { traces: this.store.size, ...this.totals, heapUsed: process.memoryUsage().heapUsed };
+    return {
+      received: { ...this.totals },
+      store: this.store.stats(),
+      heapUsed: process.memoryUsage().heapUsed,
+    };
   }
 
   async dispose(): Promise<void> {
@@ -194,14 +200,14 @@ export class IngestEngine {
   }
 
   private traceAt(traceId: string, level: WatchLevel): Trace | undefined {
-    const trace = this.store.getTrace(traceId);
-    if (!trace) return undefined;
-    return level === 'full' ? trace : outlineOf(trace);
+    if (level === 'full') return this.store.getTrace(traceId);
+    const outline = this.store.getOutline(traceId);
+    return outline && outlineOf(outline);
   }
 
   private configure(options: Partial<Omit<EngineOptions, 'persist'>>): void {
     this.options = { ...this.options, ...options };
-    if (options.limits) this.store.setMaxTraces(options.limits.maxTraces);
+    if (options.limits) this.store.setLimits(options.limits);
     if (options.sessionAttributes || options.userAttributes) {
       this.store.setNormalizer(
         createNormalizer({
@@ -238,13 +244,18 @@ export class IngestEngine {
     };
     if (change.cleared) this.watched.clear();
     for (const id of change.removed) this.watched.delete(id);
+    // Summaries and outlines come from what the store indexed at ingest; only the few traces a panel
+    // shows are read whole (their message content parsed) here.
     for (const id of change.changed) {
       const level = this.watched.get(id);
-      const trace = this.store.getTrace(id);
-      if (!trace) continue;
-      message.summaries.push(trace.summary);
-      if (level === 'full') message.full.push(trace);
-      else if (level === 'outline') message.outlines.push(outlineOf(trace));
+      const outline = this.store.getOutline(id);
+      if (!outline) continue;
+      message.summaries.push(outline.summary);
+      if (level === 'outline') message.outlines.push(outlineOf(outline));
+      else if (level === 'full') {
+        const whole = this.store.getTrace(id);
+        if (whole) message.full.push(whole);
+      }
     }
     this.post(message);
     this.postReceived();

@@ -4,6 +4,7 @@
 // MessagePort by structured clone, so it is plain data.
 
 import type { Trace, TraceSummary } from '../core/model';
+import type { StoreStats } from '../core/store';
 import type { ListenSettings } from '../otlp/receiverLifecycle';
 
 export interface EngineLimits {
@@ -49,11 +50,10 @@ export interface ListenResult {
 }
 
 export interface EngineStats {
-  traces: number;
-  requests: number;
-  spans: number;
-  logs: number;
-  llmCalls: number;
+  /** What arrived since the receiver last started, retries included. */
+  received: { requests: number; spans: number; logs: number; llmCalls: number };
+  /** What the store keeps now. */
+  store: StoreStats;
   /** Heap of the worker, in bytes. */
   heapUsed: number;
 }

@@ -38,6 +38,9 @@ export interface Config {
   persistBytes: number | undefined;
   appInsights: AppInsightsConfig;
   maxTraces: number;
+  /** The local store's memory budget, in bytes. */
+  maxMemoryBytes: number;
+  maxSpansPerTrace: number;
   llmCallsOnly: boolean;
   sessionAttributes: string[];
   userAttributes: string[];
@@ -70,6 +73,8 @@ export function readConfig(): Config {
       ? 1024 * 1024 * clampInt(c.get<number>('store.persistMaxMB', 200), 10, 4096, 200)
       : undefined,
     maxTraces: clampInt(c.get<number>('store.maxTraces', 1000), 10, 100_000, 1000),
+    maxMemoryBytes: 1024 * 1024 * clampInt(c.get<number>('store.maxMemoryMB', 512), 64, 8192, 512),
+    maxSpansPerTrace: clampInt(c.get<number>('store.maxSpansPerTrace', 10_000), 100, 1_000_000, 10_000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
     userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
@@ -120,6 +125,13 @@ export function affectsReceiver(e: vscode.ConfigurationChangeEvent): boolean {
     'receiver.grpcPort',
     'receiver.forwardTo',
   ].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
+}
+
+/** Settings that bound the local store (traces, memory, spans per trace). */
+export function affectsStoreLimits(e: vscode.ConfigurationChangeEvent): boolean {
+  return ['store.maxTraces', 'store.maxMemoryMB', 'store.maxSpansPerTrace'].some((k) =>
+    e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
+  );
 }
 
 export function affectsNormalization(e: vscode.ConfigurationChangeEvent): boolean {

@@ -21,6 +21,7 @@ import {
   heldRootNodes,
   parentNode,
   rootNodes,
+  treeTrace,
   waitingTraceCount,
   type NodeIcon,
   type NodeView,
@@ -261,7 +262,7 @@ export function describeNode(store: TreeModelSource, node: TreeNode, llmOnly: bo
       return summary ? describeTrace(summary, Date.now()) : missing(node.traceId);
     }
     case 'span': {
-      const trace = store.getTrace(node.traceId);
+      const trace = treeTrace(store, node.traceId);
       const span = trace && spanOf(trace, node.spanId);
       if (!trace || !span) return missing(node.spanId);
       return describeSpan(span, !llmOnly && childrenOf(trace, span.spanId).length > 0);

@@ -45,6 +45,8 @@ export interface TreeModelSource {
   getTrace(traceId: string): Trace | undefined;
   has(traceId: string): boolean;
   summary(traceId: string): TraceSummary | undefined;
+  /** The trace without message content, which is all the tree shows; getTrace() when absent. */
+  getOutline?(traceId: string): Trace | undefined;
   findSession(sessionId: string): TraceSummary[];
   findUser(userId: string): TraceSummary[];
 }
@@ -53,6 +55,11 @@ export interface TreeOptions {
   llmOnly: boolean;
   sessionFilter?: string;
   userFilter?: string;
+}
+
+/** The trace as the tree reads it: its outline when the source has one (no message content is read). */
+export function treeTrace(source: TreeModelSource, traceId: string): Trace | undefined {
+  return source.getOutline ? source.getOutline(traceId) : source.getTrace(traceId);
 }
 
 export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNode[] {
@@ -95,7 +102,7 @@ export function waitingTraceCount(
 
 export function childNodes(source: TreeModelSource, node: TreeNode, options: TreeOptions): TreeNode[] {
   if (node.kind === 'session' || node.kind === 'user') return [];
-  const trace = source.getTrace(node.traceId);
+  const trace = treeTrace(source, node.traceId);
   if (!trace) return [];
   if (options.llmOnly) {
     // A flat list of the trace's LLM calls in time order: the nesting rarely matters when only calls show.
@@ -112,7 +119,7 @@ export function parentNode(
 ): TreeNode | undefined {
   if (node.kind !== 'span') return undefined;
   if (options.llmOnly) return traceNode(node.traceId);
-  const trace = source.getTrace(node.traceId);
+  const trace = treeTrace(source, node.traceId);
   const parentId = trace && spanOf(trace, node.spanId)?.parentSpanId;
   if (!trace || !parentId || !spanOf(trace, parentId)) return traceNode(node.traceId);
   return { kind: 'span', traceId: node.traceId, spanId: parentId };
@@ -198,6 +205,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  if (t.droppedSpans) parts.push(`${plural(t.droppedSpans, 'span')} dropped`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
   const tooltip = [
     t.name,
@@ -215,6 +223,10 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);
   if (t.userId) tooltip.push(`User: ${t.userId}`);
   if (t.hasError) tooltip.push('A span in this trace failed');
+  if (t.droppedSpans)
+    tooltip.push(
+      `${plural(t.droppedSpans, 'span')} not kept: the trace reached the limit of spans per trace`,
+    );
   return {
     label: t.name,
     description: parts.join(' · '),

@@ -15,7 +15,7 @@
 // - Trace usage sums LLM-call spans only, and skips an LLM-call span that has an LLM-call descendant:
 //   frameworks (LangChain under OpenLLMetry, agent spans) repeat their children's usage on the parent.
 
-import type { Normalizer } from '../store';
+import type { Normalizer, SpanOutline } from '../store';
 import type {
   LlmCall,
   Message,
@@ -82,8 +82,26 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
   const keys = dimensionKeys(options.sessionAttributes, options.userAttributes);
   return {
     span: (record, logs) => normalizeSpan(record, logs, keys),
-    trace: (traceId, spans, updatedMs) => summarizeTrace(traceId, spans, updatedMs),
+    outline: (record, logs, wantPreview) => {
+      const light: Light = { wantPreview };
+      const span = normalizeSpan(record, logs, keys, light);
+      const out: SpanOutline = { span, previewRead: light.previewRead === true };
+      if (light.preview !== undefined) out.preview = light.preview;
+      return out;
+    },
+    trace: (traceId, spans, updatedMs, previewOf) => summarizeTrace(traceId, spans, updatedMs, previewOf),
   };
+}
+
+/**
+ * How an outline is read: no messages, tool definitions or parameters, but what a list and the tree show.
+ * The content is read only where a fact of the outline lives nowhere else: the question a trace asked
+ * (only for the call `wantPreview` picks, by its start) and the finish reasons when no attribute has them.
+ */
+interface Light {
+  wantPreview: (startMs: number) => boolean;
+  previewRead?: boolean;
+  preview?: string;
 }
 
 /** The `event.name` attribute, for log records whose event name did not travel in the dedicated field. */
@@ -101,7 +119,12 @@ const SPAN_KINDS: readonly Span['kind'][] = [
 // ---------------------------------------------------------------------------------------------------
 // Spans
 
-function normalizeSpan(record: SpanRecord, logs: readonly LogRecordData[], keys: DimensionKeys): Span {
+function normalizeSpan(
+  record: SpanRecord,
+  logs: readonly LogRecordData[],
+  keys: DimensionKeys,
+  light?: Light,
+): Span {
   const attributes = record.attributes ?? {};
   const resource = record.resource ?? {};
   const startMs = nanosToMs(record.startTimeUnixNano);
@@ -127,7 +150,7 @@ function normalizeSpan(record: SpanRecord, logs: readonly LogRecordData[], keys:
   if (userId !== undefined) span.userId = userId;
   const error = safe(() => readError(record, span.status, logs), undefined);
   if (error) span.error = error;
-  const llm = safe(() => readLlmCall(record, logs), undefined);
+  const llm = safe(() => readLlmCall(record, logs, light, startMs), undefined);
   if (llm) span.llm = llm;
   return span;
 }
@@ -180,7 +203,12 @@ function meaningful(v: unknown): string | undefined {
 
 type CallKind = 'llm' | 'embedding';
 
-function readLlmCall(record: SpanRecord, logs: readonly LogRecordData[]): LlmCall | undefined {
+function readLlmCall(
+  record: SpanRecord,
+  logs: readonly LogRecordData[],
+  light: Light | undefined,
+  startMs: number,
+): LlmCall | undefined {
   const attrs = record.attributes;
   const groups = groupFlattened(attrs);
   const kind = classify(attrs, groups);
@@ -192,13 +220,26 @@ function readLlmCall(record: SpanRecord, logs: readonly LogRecordData[]): LlmCal
     toolDefinitions: [],
     usage: readUsage(attrs),
     finishReasons: readFinishReasons(attrs),
-    parameters: safe(() => readParameters(attrs), {}),
+    parameters: light ? {} : safe(() => readParameters(attrs), {}),
     ...facts,
   };
   if (kind === 'embedding' && !call.operation) call.operation = Operations.embedding[0];
   const streaming = safe(() => readStreaming(attrs), undefined);
   if (streaming !== undefined) call.isStreaming = streaming;
   if (kind === 'embedding') return call;
+  if (light) {
+    call.contentPending = true;
+    const wantPreview = light.wantPreview(startMs);
+    if (!wantPreview && call.finishReasons.length > 0) return call;
+    const content = selectMessages(record, logs, groups);
+    if (call.finishReasons.length === 0) call.finishReasons = content.finishReasons;
+    if (wantPreview) {
+      light.previewRead = true;
+      const preview = previewOfMessages(content.messages);
+      if (preview !== undefined) light.preview = preview;
+    }
+    return call;
+  }
 
   call.toolDefinitions = safe(() => toolDefinitions(attrs, groups), []);
   const content = selectMessages(record, logs, groups);
@@ -508,20 +549,29 @@ const PREVIEW_CHARS = 160;
  * What the turn asked: the last user message sent to the first LLM call that carries content, on one line.
  * Traces of one app usually share a root span name; this is what tells them apart in a list.
  */
-function askedPreview(spans: readonly Span[]): string | undefined {
+function askedPreview(
+  spans: readonly Span[],
+  previewOf: ((span: Span) => string | undefined) | undefined,
+): string | undefined {
   for (const s of spans) {
-    const messages = s.llm?.messages;
-    if (!messages?.length) continue;
-    for (let i = messages.length - 1; i >= 0; i--) {
-      const m = messages[i]!;
-      if (m.direction !== 'input' || m.role !== 'user') continue;
-      const text = m.parts
-        .map((p) => (p.type === 'text' ? p.text : ''))
-        .join(' ')
-        .replace(/\s+/g, ' ')
-        .trim();
-      if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
-    }
+    if (!s.llm) continue;
+    const preview = previewOf ? previewOf(s) : previewOfMessages(s.llm.messages);
+    if (preview !== undefined) return preview;
+  }
+  return undefined;
+}
+
+/** The last user message sent to one call, on one line and cut short; undefined when it asked nothing. */
+function previewOfMessages(messages: readonly Message[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.direction !== 'input' || m.role !== 'user') continue;
+    const text = m.parts
+      .map((p) => (p.type === 'text' ? p.text : ''))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   }
   return undefined;
 }
@@ -530,6 +580,7 @@ function summarizeTrace(
   traceId: string,
   input: Span[],
   updatedMs: number,
+  previewOf?: (span: Span) => string | undefined,
 ): { summary: TraceSummary; spans: Span[] } {
   // Stable sort: spans that start in the same millisecond keep their arrival order.
   const spans = input
@@ -589,7 +640,7 @@ function summarizeTrace(
     updatedMs,
   };
   if (root) summary.rootSpanId = root.spanId;
-  const preview = askedPreview(spans);
+  const preview = askedPreview(spans, previewOf);
   if (preview !== undefined) summary.preview = preview;
   const sessionId = first?.sessionId ?? spans.find((s) => s.sessionId !== undefined)?.sessionId;
   if (sessionId !== undefined) summary.sessionId = sessionId;

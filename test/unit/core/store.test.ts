@@ -1,9 +1,16 @@
 // The trace store: arrival order of spans and logs, re-normalization, eviction of whole traces, the
-// session and user indexes, and debounced change events driven by injected timers.
+// session and user indexes, and debounced change events driven by injected timers; outlines read at
+// ingest and content only for whole traces; the bounds in bytes and spans, and waiting log records.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { TraceStore, type StoreChange, type TraceStoreOptions } from '../../../src/core/store';
+import {
+  TraceStore,
+  type Normalizer,
+  type StoreChange,
+  type TraceStoreOptions,
+} from '../../../src/core/store';
+import { describeTrace } from '../../../src/host/treeModel';
 import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
 import { chatSpan, log, span, spanId, traceId } from './builders';
 
@@ -303,5 +310,292 @@ describe('TraceStore.setNormalizer', () => {
     timers.fireAll();
     assert.deepEqual(events[1]!.changed, [traceId(1)]);
     assert.equal(spanId(1), store.getTrace(traceId(1))!.spans[0]!.spanId);
+  });
+});
+
+/** The production normalizer, counting what it is asked to read. */
+function countingNormalizer(): Normalizer & { counts: { span: number; outline: number; trace: number } } {
+  const inner = createNormalizer();
+  const counts = { span: 0, outline: 0, trace: 0 };
+  return {
+    counts,
+    span: (record, logs) => (counts.span++, inner.span(record, logs)),
+    outline: (record, logs, wantPreview) => (counts.outline++, inner.outline(record, logs, wantPreview)),
+    trace: (...args) => (counts.trace++, inner.trace(...args)),
+  };
+}
+
+describe('TraceStore outlines and lazy content', () => {
+  it('reads no content at ingest, for lists, sessions or users, or for the outline', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer });
+    store.ingest(batch(turn(1, 'sess-1', 'user-1'), [userLog(1)]), 'otlp');
+    store.ingest(batch(turn(2, 'sess-1')), 'otlp');
+    assert.equal(store.list().length, 2);
+    assert.equal(store.findSession('sess-1').length, 2);
+    assert.equal(store.findUser('user-1').length, 1);
+    assert.equal(store.sessions().length, 1);
+    store.flush();
+    const outline = store.getOutline(traceId(1))!;
+    assert.equal(normalizer.counts.span, 0, 'no span read whole');
+    const call = outline.spans.find((s) => s.llm)!;
+    assert.deepEqual(call.llm!.messages, []);
+    assert.equal(call.llm!.contentPending, true);
+    assert.equal(call.llm!.missingContent, undefined);
+    assert.deepEqual(call.llm!.usage, { inputTokens: 10 });
+    assert.equal(outline.summary.preview, 'question 1', "the question is known without the trace's content");
+    assert.equal(outline.summary.sessionId, 'sess-1');
+
+    const full = store.getTrace(traceId(1))!;
+    assert.equal(normalizer.counts.span, 2, 'the two spans of the trace read, and only those');
+    const fullCall = full.spans.find((s) => s.llm)!;
+    assert.equal(fullCall.llm!.contentPending, undefined);
+    assert.deepEqual(
+      fullCall.llm!.messages.map((m) => m.parts),
+      [[{ type: 'text', text: 'question 1' }]],
+    );
+    assert.equal(full.summary, outline.summary);
+    assert.equal(store.getTrace(traceId(1)), full, 'kept built until the trace changes');
+    assert.equal(normalizer.counts.span, 2);
+  });
+
+  it('reads again only the span that changed, for the outline and for the whole trace', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer });
+    const spans = Array.from({ length: 50 }, (_, i) => span({ id: i + 1, startMs: i, kind: 1 }));
+    store.ingest(batch(spans), 'otlp');
+    store.getTrace(traceId(1));
+    assert.deepEqual([normalizer.counts.outline, normalizer.counts.span], [50, 50]);
+    store.ingest(batch([span({ id: 51, startMs: 60 })]), 'otlp');
+    store.list();
+    const whole = store.getTrace(traceId(1))!;
+    assert.deepEqual([normalizer.counts.outline, normalizer.counts.span], [51, 51]);
+    assert.equal(whole.spans.length, 51);
+    store.ingest(batch([], [log('gen_ai.user.message', { content: 'late' }, { span: 51 })]), 'otlp');
+    store.getTrace(traceId(1));
+    assert.deepEqual([normalizer.counts.outline, normalizer.counts.span], [52, 52]);
+  });
+
+  it('shows the question of the earliest call, whichever call arrives first', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer });
+    const call = (id: number, startMs: number) =>
+      chatSpan({
+        id,
+        startMs,
+        attributes: {
+          'gen_ai.response.finish_reasons': ['stop'],
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: `asked at ${startMs}` }] },
+          ]),
+        },
+      });
+    // The later call ends first and so is exported first; then the earlier one; then one later still.
+    store.ingest(batch([call(2, 500)]), 'otlp');
+    assert.equal(store.list()[0]!.preview, 'asked at 500');
+    store.ingest(batch([call(1, 100)]), 'otlp');
+    assert.equal(store.list()[0]!.preview, 'asked at 100');
+    store.ingest(batch([call(3, 900)]), 'otlp');
+    assert.equal(store.list()[0]!.preview, 'asked at 100');
+    assert.equal(normalizer.counts.span, 0);
+    assert.equal(store.getTrace(traceId(1))!.summary.preview, 'asked at 100');
+  });
+
+  it('keeps only a few whole traces built, the least recently read going first', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer, maxFullTraces: 2 });
+    for (let n = 1; n <= 3; n++) store.ingest(batch(turn(n)), 'otlp');
+    const first = store.getTrace(traceId(1))!;
+    store.getTrace(traceId(2));
+    assert.equal(store.getTrace(traceId(1)), first, 'still kept: read last but one');
+    assert.equal(normalizer.counts.span, 4);
+    store.getTrace(traceId(3)); // trace 2 goes: trace 1 was read after it
+    assert.equal(normalizer.counts.span, 6);
+    assert.equal(store.getTrace(traceId(1)), first);
+    assert.equal(normalizer.counts.span, 6);
+    const second = store.getTrace(traceId(2))!;
+    assert.equal(normalizer.counts.span, 8, 'built again');
+    assert.deepEqual(second.summary, store.getOutline(traceId(2))!.summary);
+  });
+});
+
+describe('TraceStore bounds', () => {
+  it('estimates the bytes it keeps, and evicts the oldest whole traces beyond the budget', () => {
+    const { store, events, tick } = makeStore();
+    store.ingest(batch(turn(1, 'sess-1'), [userLog(1)]), 'otlp');
+    const one = store.stats().bytes;
+    assert.ok(one > 1000, `a trace with a log record is some bytes (${one})`);
+    tick();
+    store.ingest(batch(turn(2)), 'otlp');
+    tick();
+    store.ingest(batch(turn(3)), 'otlp');
+    const three = store.stats().bytes;
+    assert.ok(three > 2 * one);
+    store.flush();
+    // Room for a little more than two traces: the oldest goes, whole, with its log record and index entry.
+    store.setLimits({ maxBytes: Math.ceil(three - one / 2) });
+    assert.deepEqual(
+      store
+        .list()
+        .map((t) => t.name)
+        .sort(),
+      ['turn 2', 'turn 3'],
+    );
+    assert.deepEqual(store.findSession('sess-1'), []);
+    const stats = store.stats();
+    assert.equal(stats.evictedTraces, 1);
+    assert.equal(stats.traces, 2);
+    assert.equal(stats.spans, 4);
+    assert.equal(stats.logs, 0);
+    assert.ok(stats.bytes <= Math.ceil(three - one / 2));
+    store.flush();
+    assert.deepEqual(events.at(-1)!.removed, [traceId(1)]);
+    // Trace 2 gets a span: trace 3 is now the oldest, and the next trace pushes it out.
+    tick();
+    store.ingest(batch([span({ trace: 2, id: 3, startMs: 2005 })]), 'otlp');
+    tick();
+    store.ingest(batch(turn(4)), 'otlp');
+    assert.deepEqual(
+      store
+        .list()
+        .map((t) => t.name)
+        .sort(),
+      ['turn 2', 'turn 4'],
+    );
+    // A trace larger than the whole budget is still kept (its span limit bounds it).
+    store.setLimits({ maxBytes: 1 });
+    assert.equal(store.size, 1);
+    assert.equal(store.list()[0]!.name, 'turn 4');
+  });
+
+  it('drops the spans of a trace beyond its limit and says how many', () => {
+    const { store } = makeStore({ maxSpansPerTrace: 3 });
+    store.ingest(batch([1, 2, 3, 4].map((id) => span({ id, startMs: id }))), 'otlp');
+    store.ingest(batch([span({ id: 5 }), span({ id: 2, name: 'renamed' })]), 'otlp');
+    const trace = store.getOutline(traceId(1))!;
+    assert.equal(trace.summary.spanCount, 3);
+    assert.equal(trace.summary.droppedSpans, 2);
+    assert.ok(
+      trace.spans.some((s) => s.name === 'renamed'),
+      'a span it holds may still change',
+    );
+    assert.equal(store.stats().droppedSpans, 2);
+    assert.equal(store.stats().spans, 3);
+    const view = describeTrace(trace.summary, trace.summary.startMs);
+    assert.match(view.description, /2 spans dropped/);
+    assert.ok(view.tooltip.includes('2 spans not kept: the trace reached the limit of spans per trace'));
+    store.ingest(batch([span({ trace: 2, id: 1 })]), 'otlp');
+    assert.equal(store.getOutline(traceId(2))!.summary.droppedSpans, undefined);
+    // A higher limit takes new spans again.
+    store.setLimits({ maxSpansPerTrace: 4 });
+    store.ingest(batch([span({ id: 6 })]), 'otlp');
+    assert.equal(store.getOutline(traceId(1))!.summary.spanCount, 4);
+  });
+
+  it('keeps log records whose spans have not come apart: they evict no trace, join a late span, age out', () => {
+    const { store, tick } = makeStore({ maxTraces: 1 });
+    store.ingest(batch(turn(1)), 'otlp');
+    // Parent-based sampling dropped traces 7 and 8, but their log records came.
+    const r = store.ingest(batch([], [userLog(7), userLog(8)]), 'otlp');
+    assert.equal(r.traces, 0);
+    assert.equal(r.logs, 2);
+    assert.equal(store.size, 1);
+    assert.ok(store.getTrace(traceId(1)), 'no trace evicted for them');
+    assert.equal(store.getOutline(traceId(7)), undefined);
+    assert.deepEqual([store.stats().orphanLogs, store.stats().logs, store.stats().traces], [2, 0, 1]);
+    assert.equal(store.ingest(batch([], [structuredClone(userLog(7))]), 'otlp').repeatedLogs, 1);
+    // Trace 7's spans come late: its records join them.
+    tick(60_000);
+    store.ingest(batch(turn(7)), 'otlp');
+    const call = store.getTrace(traceId(7))!.spans.find((s) => s.llm)!;
+    assert.deepEqual(
+      call.llm!.messages.map((m) => m.parts),
+      [[{ type: 'text', text: 'question 7' }]],
+    );
+    assert.deepEqual([store.stats().orphanLogs, store.stats().logs], [1, 1]);
+    // Ten minutes after it came, trace 8's record goes; its spans then come without content.
+    tick(9 * 60_000);
+    assert.equal(store.stats().agedOutLogs, 1);
+    assert.equal(store.stats().orphanLogs, 0);
+    store.ingest(batch(turn(8)), 'otlp');
+    assert.equal(
+      store.getTrace(traceId(8))!.spans.find((s) => s.llm)!.llm!.missingContent,
+      'logsNotExported',
+    );
+  });
+
+  it('lets waiting log records go first when the budget needs room', () => {
+    const { store } = makeStore();
+    store.ingest(batch(turn(1)), 'otlp');
+    store.ingest(batch([], [userLog(5), userLog(5), userLog(5)]), 'otlp');
+    const before = store.stats();
+    store.setLimits({ maxBytes: before.bytes - 1 });
+    const after = store.stats();
+    assert.deepEqual([after.traces, after.orphanLogs, after.agedOutLogs, after.evictedTraces], [1, 0, 3, 0]);
+    assert.ok(after.bytes < before.bytes);
+  });
+
+  it('counts what it holds, and clear() starts the counts again', () => {
+    const { store } = makeStore({ maxTraces: 2 });
+    for (let n = 1; n <= 3; n++) store.ingest(batch(turn(n), [userLog(n)]), 'otlp');
+    store.ingest(batch([], [userLog(9)]), 'otlp');
+    const stats = store.stats();
+    assert.deepEqual(
+      { ...stats, bytes: stats.bytes > 0 },
+      {
+        traces: 2,
+        spans: 4,
+        logs: 2,
+        orphanLogs: 1,
+        bytes: true,
+        droppedSpans: 0,
+        evictedTraces: 1,
+        agedOutLogs: 0,
+      },
+    );
+    store.clear();
+    assert.deepEqual(store.stats(), {
+      traces: 0,
+      spans: 0,
+      logs: 0,
+      orphanLogs: 0,
+      bytes: 0,
+      droppedSpans: 0,
+      evictedTraces: 0,
+      agedOutLogs: 0,
+    });
+  });
+
+  it('takes new limits at once, and keeps setMaxTraces', () => {
+    const { store } = makeStore();
+    for (let n = 1; n <= 6; n++) store.ingest(batch(turn(n)), 'otlp');
+    store.setLimits({ maxTraces: 4 });
+    assert.equal(store.size, 4);
+    assert.deepEqual(store.currentLimits.maxTraces, 4);
+    store.setMaxTraces(3);
+    assert.equal(store.size, 3);
+    assert.equal(store.currentLimits.maxSpansPerTrace, 10_000, 'what was not given stays');
+    assert.equal(store.currentLimits.maxBytes, 512 * 1024 * 1024);
+    store.setLimits({ maxTraces: 0 });
+    assert.equal(store.size, 1, 'at least one trace');
+    assert.equal(store.list()[0]!.name, 'turn 6');
+  });
+});
+
+describe('TraceStore shared values', () => {
+  it('keeps one copy of a resource and scope that distinct requests repeat, counted once', () => {
+    const { store } = makeStore();
+    // Equal but separate objects, as two decoded requests give.
+    store.ingest(batch(structuredClone(turn(1))), 'otlp');
+    const one = store.stats().bytes;
+    store.ingest(batch(structuredClone(turn(2))), 'otlp');
+    const resourceOf = (n: number) => store.getOutline(traceId(n))!.spans[0]!.resource;
+    assert.equal(resourceOf(1), resourceOf(2));
+    assert.deepEqual(resourceOf(2), { 'service.name': 'wayfarer' });
+    assert.ok(store.stats().bytes < 2 * one, 'the second trace is not charged for the resource again');
+    // A different resource stays its own.
+    const other = turn(3).map((r) => ({ ...r, resource: { 'service.name': 'other' } }));
+    store.ingest(batch(other), 'otlp');
+    assert.equal(store.getTrace(traceId(3))!.spans[0]!.service, 'other');
   });
 });

@@ -83,8 +83,9 @@ test('requests received in the worker reach the host as summaries; content comes
     assert.deepEqual(wholeCall.llm!.usage, call.llm!.usage);
 
     const stats = await engine.stats();
-    assert.equal(stats.traces, 1);
-    assert.equal(stats.spans, outline.spans.length);
+    assert.equal(stats.store.traces, 1);
+    assert.equal(stats.store.spans, outline.spans.length);
+    assert.equal(stats.received.spans, outline.spans.length);
   } finally {
     await engine.dispose();
   }
@@ -189,7 +190,7 @@ test('Clear empties the worker store, the mirror and the kept requests; a restar
       await second.mirror.clear();
       await second.mirror.sync();
       assert.equal(second.mirror.size, 0);
-      assert.equal((await second.stats()).traces, 0);
+      assert.equal((await second.stats()).store.traces, 0);
     } finally {
       await second.dispose();
     }
