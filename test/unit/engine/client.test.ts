@@ -4,6 +4,7 @@
 // a kept request log is replayed in the worker.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -230,4 +231,71 @@ test('log lines of the worker reach the host logger; dispose frees the port', as
     again.listen(port, '127.0.0.1', resolve);
   });
   again.close();
+});
+
+test('sent far more than its byte budget, the engine keeps within it: oldest whole traces go first', async () => {
+  const budget = 1024 * 1024;
+  const engine = client({ limits: { maxTraces: 100_000, maxBytes: budget } });
+  try {
+    const { port } = await engine.listen(settings);
+    const entry = fixtureEntries({
+      library: 'traceloop',
+      scenario: 'tools',
+      signal: 'traces',
+      encoding: 'json',
+    })[0]!;
+    const template = fixtureBody(entry).toString('utf8');
+    const traceIds: string[] = [];
+    let sentBytes = 0;
+    for (let i = 0; i < 300; i++) {
+      const traceId = randomBytes(16).toString('hex');
+      traceIds.push(traceId);
+      const body = template.replace(/"traceId":"[0-9a-f]{32}"/g, `"traceId":"${traceId}"`);
+      sentBytes += body.length;
+      const answer = await send(port, '/v1/traces', {
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(answer.status, 200);
+    }
+    await engine.mirror.sync();
+    const { store } = await engine.stats();
+    assert.ok(sentBytes > 2 * budget, `sent ${sentBytes} bytes`);
+    assert.ok(store.bytes <= budget, `kept ${store.bytes} bytes within ${budget}`);
+    assert.ok(store.evictedTraces > 0);
+    assert.equal(store.traces + store.evictedTraces, traceIds.length);
+    // The newest are kept, the oldest went, and the mirror agrees with the engine.
+    assert.ok(engine.mirror.has(traceIds.at(-1)!));
+    assert.ok(!engine.mirror.has(traceIds[0]!));
+    assert.equal(engine.mirror.size, store.traces);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a worker that dies is started again and says so; the host can listen again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-engine-die-'));
+  process.env.LTI_TEST_DIE_ONCE = join(dir, 'died');
+  const logger = new MemoryLogger();
+  const restarted: string[] = [];
+  const engine = new EngineClient({
+    workerPath: join(__dirname, 'dyingWorker.cjs'),
+    engine: { limits: { maxTraces: 10 }, sessionAttributes: [], userAttributes: [], debounceMs: 20 },
+    logger,
+    onRestarted: (reason) => restarted.push(reason),
+  });
+  try {
+    await until('the restart', () => restarted.length > 0);
+    assert.deepEqual(restarted, ['exit code 3']);
+    assert.ok(
+      logger.lines.some((l) => l.level === 'error' && /exit code 3; starting it again/.test(l.message)),
+    );
+    const { port } = await engine.listen(settings);
+    assert.equal((await post(port, tools[0]!)).status, 200);
+    await until('a summary', () => engine.mirror.size > 0);
+  } finally {
+    delete process.env.LTI_TEST_DIE_ONCE;
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
