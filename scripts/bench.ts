@@ -3,18 +3,12 @@
 // request is a new trace. Throughput through the real receiver is shown beside a bare Node HTTP server that
 // only reads the same bodies (the transport limit of this machine), and decoding beside a plain
 // protobuf/JSON parse of the same bytes.
-import * as http from 'node:http';
 import * as os from 'node:os';
-import * as zlib from 'node:zlib';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import type { AddressInfo } from 'node:net';
 import { decodeOtlp } from '../src/otlp/decode';
 import { otlpTypes } from '../src/otlp/otlpProto';
-import { OtlpHttpReceiver } from '../src/otlp/httpReceiver';
-import { nullLogger } from '../src/core/logger';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
 import { describeTrace, rootNodes } from '../src/host/treeModel';
@@ -22,6 +16,7 @@ import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
 import { fixtureEntries, fixturePayload } from '../test/unit/helpers/fixtures';
+import { benchIngest, benchReplay, type IngestInput } from './bench/engine';
 
 const rows: [string, string, string][] = [];
 const row = (what: string, value: string, note = ''): void => {
@@ -107,6 +102,30 @@ function toProtoObject(batch: TelemetryBatch): Record<string, unknown> {
   };
 }
 
+/** Requests of `traces` copies of the tools turn (512 spans for 128: an exporter's default batch size). */
+function batchInput(traces: number): IngestInput {
+  const protobuf: Buffer[] = [];
+  const json: Buffer[] = [];
+  for (let b = 0; b < 8; b++) {
+    const copies = Array.from(
+      { length: traces },
+      () => withFreshIds(template) as { resourceSpans: unknown[] },
+    );
+    const body = Buffer.from(JSON.stringify({ resourceSpans: copies.flatMap((c) => c.resourceSpans) }));
+    json.push(body);
+    const batch = decodeOtlp('traces', body, 'json');
+    protobuf.push(
+      Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish()),
+    );
+  }
+  return {
+    label: `${traces * spansPerRequest}-span batches`,
+    spansPerRequest: traces * spansPerRequest,
+    protobuf,
+    json,
+  };
+}
+
 function timeLoop(minMs: number, fn: () => void): { perSecond: number; iterations: number } {
   let iterations = 0;
   const start = performance.now();
@@ -142,117 +161,15 @@ for (const [encoding, bodies] of [
   );
 }
 
-// ---- ingest over HTTP: the real receiver (decode + normalize + store) vs a bare server ----
-
-/**
- * Sends the bodies for `seconds` from 8 keep-alive connections. The client runs in a worker thread, so
- * the server's event loop (the receiver under test, or the bare server) has its thread to itself.
- */
-async function blast(
-  port: number,
-  bodies: Buffer[],
-  contentType: string,
-  gzip: boolean,
-  seconds: number,
-): Promise<{ requests: number; bytes: number; ms: number }> {
-  const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
-  const worker = new Worker(BLAST_WORKER, {
-    eval: true,
-    workerData: { port, payloads, contentType, gzip, seconds },
-  });
-  try {
-    return await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-  } finally {
-    await worker.terminate();
-  }
-}
-
-const BLAST_WORKER = `
-const http = require('node:http');
-const { parentPort, workerData } = require('node:worker_threads');
-const { port, payloads, contentType, gzip, seconds } = workerData;
-const bodies = payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-let requests = 0;
-let bytes = 0;
-const start = performance.now();
-const end = start + seconds * 1000;
-const send = (body) => new Promise((resolve, reject) => {
-  const headers = { 'Content-Type': contentType, 'Content-Length': body.length };
-  if (gzip) headers['Content-Encoding'] = 'gzip';
-  const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers }, (res) => {
-    res.resume();
-    res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error('HTTP ' + res.statusCode))));
-  });
-  req.on('error', reject);
-  req.end(body);
-});
-const worker = async (w) => {
-  for (let i = w; performance.now() < end; i += 8) {
-    const body = bodies[i % bodies.length];
-    await send(body);
-    requests++;
-    bytes += body.length;
-  }
-};
-Promise.all(Array.from({ length: 8 }, (_, w) => worker(w))).then(() => {
-  agent.destroy();
-  parentPort.postMessage({ requests, bytes, ms: performance.now() - start });
-});
-`;
-
-async function bareServer(): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      Buffer.concat(chunks);
-      res.writeHead(200, { 'Content-Type': 'application/x-protobuf' });
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
 async function main(): Promise<void> {
-  console.error('ingest over HTTP');
-  for (const [encoding, bodies, contentType] of [
-    ['protobuf', protoBodies, 'application/x-protobuf'],
-    ['json', jsonBodies, 'application/json'],
-  ] as const) {
-    for (const gzip of [false, true]) {
-      const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 150 });
-      const receiver = new OtlpHttpReceiver({
-        host: '127.0.0.1',
-        port: 0,
-        maxBodyBytes: 20 * 1024 * 1024,
-        logger: nullLogger,
-        onBatch: (batch) => void store.ingest(batch, 'otlp'),
-      });
-      const { port } = await receiver.start();
-      await blast(port, bodies, contentType, gzip, 1); // warm-up, not counted
-      const ours = await blast(port, bodies, contentType, gzip, 3);
-      await receiver.stop();
-      store.dispose();
-      const bare = await bareServer();
-      const base = await blast(bare.port, bodies, contentType, gzip, 3);
-      await bare.close();
-      const spansPerSec = (ours.requests * spansPerRequest * 1000) / ours.ms;
-      const baseSpans = (base.requests * spansPerRequest * 1000) / base.ms;
-      row(
-        `ingest ${encoding}${gzip ? ' gzip' : ''} (receiver, decode, normalize, store)`,
-        `${fmt(spansPerSec / 1000, 1)}k spans/s, ${fmt((ours.bytes * 1000) / ours.ms / 1048576, 1)} MB/s`,
-        `bare Node HTTP server: ${fmt(baseSpans / 1000, 1)}k spans/s (ratio ${fmt(spansPerSec / baseSpans, 2)})`,
-      );
-    }
-  }
+  // ---- the ingest engine: full ingest in its worker, the host's event loop, replay ----
+  console.error('ingest through the engine');
+  const inputs: IngestInput[] = [
+    { label: '4-span requests', spansPerRequest, protobuf: protoBodies, json: jsonBodies },
+    batchInput(128),
+  ];
+  await benchIngest(row, inputs);
+  await benchReplay(row, inputs[1]!);
 
   storeRows();
 

@@ -1,0 +1,197 @@
+// The ingest engine's part of `npm run bench`: full ingest (HTTP, decompression, decode, normalize, store, in
+// the engine's worker thread, with the host's mirror on this thread) against a plain protobufjs decode (or
+// JSON.parse) of the same bytes; this thread's event-loop delay and a request's round trip while the load
+// runs; and the replay of 100k kept spans. The load comes from 8 keep-alive connections in another worker
+// thread, so the engine, the host and the client each have a thread.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import * as zlib from 'node:zlib';
+import { nullLogger } from '../../src/core/logger';
+import { EngineClient } from '../../src/engine/client';
+import type { EngineOptions } from '../../src/engine/protocol';
+import { otlpTypes } from '../../src/otlp/otlpProto';
+import { RequestLog } from '../../src/otlp/requestLog';
+import { describeTrace, rootNodes } from '../../src/host/treeModel';
+
+export type Row = (what: string, value: string, note?: string) => void;
+
+export interface IngestInput {
+  /** What the rows call it, e.g. "512-span batches". */
+  label: string;
+  spansPerRequest: number;
+  protobuf: Buffer[];
+  json: Buffer[];
+}
+
+const WORKER = join(__dirname, '..', '..', 'src', 'engine', 'tsWorker.cjs');
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function engine(extra: Partial<EngineOptions> = {}): EngineClient {
+  return new EngineClient({
+    workerPath: WORKER,
+    engine: { limits: { maxTraces: 1000 }, sessionAttributes: [], userAttributes: [], ...extra },
+    logger: nullLogger,
+  });
+}
+
+function perSecond(minMs: number, fn: (i: number) => void): number {
+  let i = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) fn(i++);
+  return (i * 1000) / (performance.now() - start);
+}
+
+/** The bench's client: 8 keep-alive connections sending the bodies round-robin for `seconds`. */
+function blast(
+  port: number,
+  payloads: Buffer[],
+  contentType: string,
+  gzip: boolean,
+  seconds: number,
+): Promise<{ requests: number; bytes: number; ms: number; refused: number }> {
+  const worker = new Worker(BLAST, {
+    eval: true,
+    workerData: { port, payloads, contentType, gzip, seconds },
+  });
+  return new Promise<{ requests: number; bytes: number; ms: number; refused: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }).finally(() => void worker.terminate());
+}
+
+const BLAST = `
+const http = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const { port, payloads, contentType, gzip, seconds } = workerData;
+const bodies = payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+let requests = 0, bytes = 0, refused = 0;
+const start = performance.now();
+const end = start + seconds * 1000;
+const send = (body) => new Promise((resolve, reject) => {
+  const headers = { 'Content-Type': contentType, 'Content-Length': body.length };
+  if (gzip) headers['Content-Encoding'] = 'gzip';
+  const req = http.request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers }, (res) => {
+    res.resume();
+    res.on('end', () => (res.statusCode === 200 ? resolve(true) : res.statusCode === 503 ? resolve(false) : reject(new Error('HTTP ' + res.statusCode))));
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+const run = async (w) => {
+  for (let i = w; performance.now() < end; i += 8) {
+    const body = bodies[i % bodies.length];
+    if (await send(body)) { requests++; bytes += body.length; } else refused++;
+  }
+};
+Promise.all(Array.from({ length: 8 }, (_, w) => run(w))).then(() => {
+  agent.destroy();
+  parentPort.postMessage({ requests, bytes, ms: performance.now() - start, refused });
+});
+`;
+
+/** The host's work per change, as VS Code does it: the top level listed and the visible rows described. */
+function renderTree(client: EngineClient): void {
+  const nodes = rootNodes(client.mirror, { llmOnly: false });
+  const now = Date.now();
+  for (const node of nodes.slice(0, 50)) {
+    const summary = node.kind === 'trace' ? client.mirror.summary(node.traceId) : undefined;
+    if (summary) describeTrace(summary, now);
+  }
+}
+
+export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void> {
+  const types = otlpTypes();
+  for (const input of inputs) {
+    for (const encoding of ['protobuf', 'json'] as const) {
+      for (const gzip of [false, true]) {
+        const bodies = input[encoding];
+        const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
+        // The plain decode of the same bytes, on one thread: protobufjs (or JSON.parse), after gunzip.
+        const plain = perSecond(1500, (i) => {
+          const raw = gzip ? zlib.gunzipSync(payloads[i % payloads.length]!) : bodies[i % bodies.length]!;
+          if (encoding === 'protobuf') types.traceRequest.decode(raw);
+          else JSON.parse(raw.toString('utf8'));
+        });
+        const client = engine();
+        const changes = client.mirror.onDidChange(() => renderTree(client));
+        try {
+          const { port } = await client.listen({
+            host: '127.0.0.1',
+            port: 0,
+            maxRequestBytes: 64 * 1024 * 1024,
+          });
+          const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+          await blast(port, payloads, contentType, gzip, 1); // warm-up, not counted
+          const delay = monitorEventLoopDelay({ resolution: 5 });
+          delay.enable();
+          const trips: number[] = [];
+          let probing = true;
+          const probe = (async () => {
+            while (probing) {
+              const t0 = performance.now();
+              await client.stats();
+              trips.push(performance.now() - t0);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          })();
+          const load = await blast(port, payloads, contentType, gzip, 3);
+          probing = false;
+          await probe;
+          delay.disable();
+          const spans = (load.requests * input.spansPerRequest * 1000) / load.ms;
+          const plainSpans = plain * input.spansPerRequest;
+          trips.sort((a, b) => a - b);
+          const p99 = trips[Math.floor(trips.length * 0.99)] ?? NaN;
+          row(
+            `ingest ${encoding}${gzip ? ' gzip' : ''}, ${input.label}`,
+            `${fmt(spans / 1000, 1)}k spans/s, ${fmt((load.bytes * 1000) / load.ms / 1048576, 1)} MB/s`,
+            `plain ${encoding === 'protobuf' ? 'protobufjs decode' : 'JSON.parse'}${gzip ? ' after gunzip' : ''}: ${fmt(plainSpans / 1000, 1)}k spans/s (ratio ${fmt(spans / plainSpans, 2)}); host event-loop delay p99 ${fmt(delay.percentile(99) / 1e6, 1)} ms, max ${fmt(delay.max / 1e6, 1)} ms; a request's round trip p99 ${fmt(p99, 1)} ms`,
+          );
+        } finally {
+          changes.dispose();
+          await client.dispose();
+        }
+      }
+    }
+  }
+}
+
+/** 100k spans kept in a request log, read again by a fresh engine on start. */
+export async function benchReplay(row: Row, input: IngestInput): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-bench-replay-'));
+  try {
+    const log = new RequestLog({ dir, maxBytes: 4096 * 1024 * 1024, logger: nullLogger });
+    let spans = 0;
+    let bytes = 0;
+    for (let i = 0; spans < 100_000; i++) {
+      const body = input.protobuf[i % input.protobuf.length]!;
+      log.append('traces', 'protobuf', body);
+      spans += input.spansPerRequest;
+      bytes += body.length;
+    }
+    log.dispose();
+    const client = engine({ limits: { maxTraces: 100_000 }, persist: { dir, maxBytes: 4096 * 1024 * 1024 } });
+    try {
+      const replayed = new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        void client.replay().then(() => resolve(performance.now() - t0));
+      });
+      const ms = await replayed;
+      const stats = await client.stats();
+      row(
+        `replay of ${fmt(spans)} kept spans (${input.label}) on start`,
+        `${fmt(ms / 1000, 2)} s`,
+        `${fmt(bytes / 1048576)} MB of requests; ${fmt(stats.store.spans)} spans stored again, in the worker (the window stays usable)`,
+      );
+    } finally {
+      await client.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
