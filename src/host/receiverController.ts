@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import type { Logger } from '../core/logger';
+import { ReceiverLogSummary } from '../core/throttle';
 import type { TraceStore } from '../core/store';
 import type { TelemetryBatch } from '../core/records';
 import type { Tracer } from '@opentelemetry/api';
@@ -27,6 +28,9 @@ export type { ReceiverState, ReceiverStateName } from '../otlp/receiverLifecycle
 
 export class ReceiverController implements vscode.Disposable {
   private readonly lifecycle: ReceiverLifecycle;
+  /** Under load, one line a second about accepted requests, and repeated refusals folded with a count. */
+  private readonly requestLines: ReceiverLogSummary;
+  private readonly receiverLogger: Logger;
   private forwarder: OtlpForwarder | undefined;
   private llmCalls = 0;
   private spans = 0;
@@ -34,7 +38,7 @@ export class ReceiverController implements vscode.Disposable {
   /** The state changed: starting, listening, stopped, port in use, failed. */
   readonly onDidChange = this.changed.event;
   private readonly receivedEmitter = new vscode.EventEmitter<void>();
-  /** Spans arrived (the counts changed); fires per request, so listeners must stay cheap. */
+  /** Spans arrived (the counts changed); fires per request, so listeners must stay cheap (or throttle). */
   readonly onDidReceive = this.receivedEmitter.event;
 
   constructor(
@@ -45,6 +49,8 @@ export class ReceiverController implements vscode.Disposable {
     /** Keeps each accepted request before it is answered, so a reload shows the same traces. */
     private readonly requestLog?: Pick<RequestLog, 'append'>,
   ) {
+    this.requestLines = new ReceiverLogSummary(logger);
+    this.receiverLogger = this.requestLines.coalescing();
     this.lifecycle = new ReceiverLifecycle({
       settings: () => readConfig().receiver,
       listen: (settings) => this.listen(settings),
@@ -111,6 +117,7 @@ export class ReceiverController implements vscode.Disposable {
 
   dispose(): void {
     void this.lifecycle.dispose().finally(() => {
+      this.requestLines.dispose();
       this.changed.dispose();
       this.receivedEmitter.dispose();
     });
@@ -121,7 +128,7 @@ export class ReceiverController implements vscode.Disposable {
       host: cfg.host,
       port: cfg.port,
       maxBodyBytes: cfg.maxRequestBytes,
-      logger: this.logger,
+      logger: this.receiverLogger,
       tracer: this.tracer,
       onBatch: (batch, info) => this.onBatch(batch, info),
     });
@@ -148,7 +155,8 @@ export class ReceiverController implements vscode.Disposable {
           ? { problem: vscode.l10n.t('its port is the OTLP/HTTP port; choose another in receiver.grpcPort') }
           : await this.listenGrpc(cfg, cfg.grpcPort);
     if (cfg.forwardTo) {
-      this.forwarder = new OtlpForwarder({ endpoint: cfg.forwardTo, logger: this.logger });
+      // A forward target that is down fails every request: its warnings are folded like refusals.
+      this.forwarder = new OtlpForwarder({ endpoint: cfg.forwardTo, logger: this.receiverLogger });
       this.logger.info(`[receiver] forwarding every accepted request to ${cfg.forwardTo}`);
     }
     const listening: Listening = {
@@ -157,6 +165,7 @@ export class ReceiverController implements vscode.Disposable {
         await Promise.all([receiver.stop(), grpc?.receiver?.stop()]);
         this.forwarder?.dispose();
         this.forwarder = undefined;
+        this.requestLines.flush();
         this.logger.info('[receiver] stopped');
       },
     };
@@ -177,7 +186,7 @@ export class ReceiverController implements vscode.Disposable {
       host: cfg.host,
       port,
       maxBodyBytes: cfg.maxRequestBytes,
-      logger: this.logger,
+      logger: this.receiverLogger,
       onBatch: (batch, info) => this.onBatch(batch, info),
     });
     try {
@@ -236,9 +245,15 @@ export class ReceiverController implements vscode.Disposable {
     const result = this.store.ingest(batch, 'otlp');
     this.llmCalls += result.llmCalls;
     this.spans += result.spans;
-    this.logger.info(
-      `[receiver] ${info.signal} ${info.encoding} ${info.bytes} B: ${result.spans} spans, ${result.logs} logs${result.uncorrelatedLogs ? `, ${result.uncorrelatedLogs} logs without a span` : ''}${result.repeatedLogs ? `, ${result.repeatedLogs} logs already received (an exporter retry) skipped` : ''}`,
-    );
+    this.requestLines.accepted({
+      signal: info.signal,
+      encoding: info.encoding,
+      bytes: info.bytes,
+      spans: result.spans,
+      logs: result.logs,
+      uncorrelatedLogs: result.uncorrelatedLogs,
+      repeatedLogs: result.repeatedLogs,
+    });
     if (result.llmCalls > 0 || result.spans > 0) this.receivedEmitter.fire();
   }
 
