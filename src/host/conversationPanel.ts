@@ -16,6 +16,7 @@ import {
 import { buildConversationState, type SourceContext } from './conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
+import { PanelSync } from './panelSync';
 import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
 import { buildWebviewHtml } from './webviewHtml';
@@ -23,6 +24,8 @@ import { buildWebviewHtml } from './webviewHtml';
 interface OpenPanel {
   panel: vscode.WebviewPanel;
   target: ConversationTarget;
+  /** Whether the page's HTML is stale: the state travels once, in the HTML, unless it changed since. */
+  sync: PanelSync;
   /** A cloud trace's rows are being fetched, or could not be. */
   loading?: boolean;
   loadError?: string;
@@ -81,6 +84,11 @@ export class ConversationPanels implements vscode.Disposable {
       open.panel.reveal(undefined, false);
       if (!this.isWhole(open)) this.load(open);
       this.post(open);
+      // The same call again brings it into view even if the user had put another one in focus.
+      if (normalized.spanId !== undefined && open.panel.visible) {
+        const focus: HostMessage = { type: 'focus', spanId: normalized.spanId };
+        void open.panel.webview.postMessage(focus);
+      }
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -121,7 +129,7 @@ export class ConversationPanels implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel, target: ConversationTarget): void {
     const key = keyOf(target);
     this.panels.get(key)?.panel.dispose();
-    const entry: OpenPanel = { panel, target };
+    const entry: OpenPanel = { panel, target, sync: new PanelSync() };
     this.panels.set(key, entry);
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
@@ -183,7 +191,7 @@ export class ConversationPanels implements vscode.Disposable {
 
   private html(webview: vscode.Webview, entry: OpenPanel): string {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    return buildWebviewHtml({
+    const html = buildWebviewHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64url'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
@@ -194,10 +202,13 @@ export class ConversationPanels implements vscode.Disposable {
       initialState: this.state(entry),
       title: this.title(entry.target),
     });
+    entry.sync.htmlBuilt();
+    return html;
   }
 
   private post(entry: OpenPanel): void {
     entry.panel.title = this.title(entry.target);
+    if (!entry.sync.changed(entry.panel.visible)) return;
     const message: HostMessage = { type: 'state', state: this.state(entry) };
     void entry.panel.webview.postMessage(message);
   }
@@ -209,7 +220,7 @@ export class ConversationPanels implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
-        this.post(entry);
+        if (entry.sync.ready()) this.post(entry);
         return;
       case 'openLink': {
         const uri = safeExternalUri(message.href);

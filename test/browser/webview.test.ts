@@ -163,7 +163,7 @@ after(async () => {
  * Stubs what VS Code's webview host provides and records everything the page does that matters. A string,
  * not a function: tsx compiles functions with name helpers that do not exist inside the page.
  */
-function initScript(bodyClass: string): string {
+function initScript(bodyClass: string, saved?: unknown): string {
   return `(() => {
     const posted = [], states = [], csp = [];
     window.__posted = posted;
@@ -176,7 +176,7 @@ function initScript(bodyClass: string): string {
       return {
         postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); },
         setState(s) { states.push(JSON.parse(JSON.stringify(s))); },
-        getState() { return undefined; },
+        getState() { return ${JSON.stringify(saved ?? null)} ?? undefined; },
       };
     };
     document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
@@ -198,6 +198,8 @@ async function open(
   state: ConversationState,
   theme: TestTheme['name'] = 'dark',
   viewport = { width: 1000, height: 900 },
+  /** What vscode.getState() returns: the state the page saved before it was hidden. */
+  saved?: unknown,
 ): Promise<Opened> {
   const key = `p${++pageCounter}`;
   h().pages.set(key, { state, theme: THEMES[theme] });
@@ -214,7 +216,7 @@ async function open(
     });
     page.on('pageerror', (e) => rec.errors.push(String(e)));
     page.on('request', (r) => rec.requests.push(r.url()));
-    await page.addInitScript({ content: initScript(THEMES[theme].bodyClass) });
+    await page.addInitScript({ content: initScript(THEMES[theme].bodyClass, saved) });
     await page.goto(`${h().origin}/page/${key}`);
     await page.waitForSelector('#lti-root[aria-busy="false"], #lti-root [role="alert"]', { timeout: 15_000 });
     await page.evaluate('document.fonts.ready.then(() => true)');
@@ -617,6 +619,75 @@ describe('conversation webview in Chromium', () => {
         spanId: CHAT.second,
       });
       await shot(page, 'focus', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('after being hidden and shown again, paints from its HTML with the call the user had in focus', async () => {
+    // The HTML still names the call the panel was opened on; the saved state, the one chosen since.
+    const o = await open(stateOf(chatTrace(), { spanId: CHAT.first }), 'dark', undefined, {
+      target: { traceId: TRACE_ID, spanId: CHAT.failed },
+    });
+    try {
+      const { page } = o;
+      assert.equal(await page.locator('.lti-call-focus').getAttribute('data-span-id'), CHAT.failed);
+      assert.deepEqual(await o.posted(), [{ type: 'ready' }]);
+      assert.deepEqual(await o.states(), [{ target: { traceId: TRACE_ID, spanId: CHAT.failed } }]);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+    // A saved state of another trace (the panel now shows another one) is not applied.
+    const other = await open(stateOf(chatTrace(), { spanId: CHAT.first }), 'dark', undefined, {
+      target: { traceId: 'f'.repeat(32), spanId: CHAT.failed },
+    });
+    try {
+      assert.equal(await other.page.locator('.lti-call-focus').getAttribute('data-span-id'), CHAT.first);
+      await closeClean(other);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps the call the user chose across live updates, until the host asks for another', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      const focusedId = (): Promise<string | null> =>
+        page.locator('.lti-call-focus').first().getAttribute('data-span-id');
+      await page.locator('.lti-outline-item').nth(1).click();
+      assert.equal(await focusedId(), CHAT.second);
+      // The trace changed (a late span): the same target, so the user's choice stays.
+      await o.send({
+        type: 'state',
+        state: stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.' })),
+      });
+      await page.getByText('It will be').waitFor();
+      assert.equal(await focusedId(), CHAT.second);
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.second } });
+      // A click on another call in the tree: the host's new target wins.
+      await o.send({ type: 'state', state: stateOf(chatTrace(), { spanId: CHAT.failed }) });
+      await page.waitForFunction(
+        (id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id,
+        CHAT.failed,
+      );
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.failed } });
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('saves the source of a cloud trace with its ids, so a reload reads the right source', async () => {
+    const o = await open(stateOf(chatTrace(), { sourceId: 'appInsights:prod' }));
+    try {
+      assert.deepEqual(await o.states(), [{ target: { traceId: TRACE_ID, sourceId: 'appInsights:prod' } }]);
+      await o.page.locator('.lti-outline-item').nth(2).click();
+      assert.deepEqual((await o.states()).at(-1), {
+        target: { traceId: TRACE_ID, sourceId: 'appInsights:prod', spanId: CHAT.failed },
+      });
       await closeClean(o);
     } finally {
       await o.close();
