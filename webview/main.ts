@@ -42,7 +42,17 @@ function start(): void {
     host.saveTarget(target);
   };
 
+  // Full values asked of the host, by request id; the reply settles the promise.
+  let nextRequestId = 1;
+  const waiting = new Map<number, (value: string | undefined) => void>();
+
   const view = new ConversationView(root, {
+    fullValue: (spanId, key, from) =>
+      new Promise((resolve) => {
+        const requestId = nextRequestId++;
+        waiting.set(requestId, resolve);
+        host.post({ type: 'fullValue', requestId, spanId, key, from });
+      }),
     copy: (text, what) => host.post({ type: 'copy', text, what }),
     copyMarkdown: (spanId) =>
       host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
@@ -95,6 +105,9 @@ function start(): void {
     if (!isHostMessage(message)) return;
     if (message.type === 'state') {
       show(message.state);
+    } else if (message.type === 'fullValue') {
+      waiting.get(message.requestId)?.(message.value);
+      waiting.delete(message.requestId);
     } else if (hostTarget) {
       selected = message.spanId;
       save();

@@ -13,7 +13,7 @@ import {
   type ConversationTarget,
   type HostMessage,
 } from '../protocol/conversation';
-import { buildConversationState, type SourceContext } from './conversationViewModel';
+import { buildConversationState, fullDimensionValue, type SourceContext } from './conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
 import { PanelSync } from './panelSync';
@@ -41,6 +41,8 @@ export class ConversationPanels implements vscode.Disposable {
     private readonly sources: SourceCatalog,
     private readonly logger: Logger,
     private readonly onRevealSpan: (target: ConversationTarget & { spanId: string }) => void,
+    /** `view.maxAttributeLength`: longer attribute and dimension values reach the page cut. */
+    private maxAttributeLength: number,
   ) {
     this.disposables.push(
       sources.onDidChangeTraces(({ sourceId, change }) => {
@@ -98,6 +100,13 @@ export class ConversationPanels implements vscode.Disposable {
       this.options(),
     );
     this.attach(panel, normalized);
+  }
+
+  /** The setting changed: every open panel shows its values cut anew. */
+  setMaxAttributeLength(value: number): void {
+    if (value === this.maxAttributeLength) return;
+    this.maxAttributeLength = value;
+    for (const open of this.panels.values()) this.post(open);
   }
 
   /** Open panels as `sourceId|traceId` (the local source's as the bare trace id). */
@@ -186,7 +195,9 @@ export class ConversationPanels implements vscode.Disposable {
     }
     if (entry.loading) context.loading = true;
     if (entry.loadError) context.loadError = entry.loadError;
-    return buildConversationState(trace, entry.target, Date.now(), context);
+    return buildConversationState(trace, entry.target, Date.now(), context, {
+      maxAttributeLength: this.maxAttributeLength,
+    });
   }
 
   private html(webview: vscode.Webview, entry: OpenPanel): string {
@@ -243,6 +254,16 @@ export class ConversationPanels implements vscode.Disposable {
         const target: ConversationTarget = { traceId: entry.target.traceId };
         if (message.spanId !== undefined) target.spanId = message.spanId;
         await copyAsMarkdown(source.store, target);
+        return;
+      }
+      case 'fullValue': {
+        // Answered from the store, whatever the page says it showed: the page only names the row.
+        const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
+        const span = trace && spanOf(trace, message.spanId);
+        const reply: HostMessage = { type: 'fullValue', requestId: message.requestId };
+        const value = trace && span ? fullDimensionValue(trace, span, message.key, message.from) : undefined;
+        if (value !== undefined) reply.value = value;
+        void entry.panel.webview.postMessage(reply);
         return;
       }
       case 'revealSpan': {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
-import { buildConversationState } from '../../src/host/conversationViewModel';
+import { buildConversationState, fullDimensionValue } from '../../src/host/conversationViewModel';
 import type {
   ConversationState,
   ConversationTarget,
@@ -688,6 +688,81 @@ describe('conversation webview in Chromium', () => {
       assert.deepEqual((await o.states()).at(-1), {
         target: { traceId: TRACE_ID, sourceId: 'appInsights:prod', spanId: CHAT.failed },
       });
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('shows a long attribute cut with its length, and the full value, as text, when asked', async () => {
+    const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+    for (const e of fixtureEntries({ library: 'traceloop', scenario: 'tools', encoding: 'json' }))
+      if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    const trace = store.getTrace(store.list()[0]!.traceId)!;
+    store.dispose();
+    const state = buildConversationState(
+      trace,
+      { traceId: trace.traceId },
+      Date.now(),
+      {},
+      {
+        maxAttributeLength: 100,
+      },
+    );
+    const call = state.calls[0]!;
+    const row = call.dimensions.find((r) => r.fullLength !== undefined);
+    assert.ok(row, 'the fixture has an attribute longer than 100 characters');
+    const span = trace.spans.find((s) => s.spanId === call.spanId)!;
+    const full = fullDimensionValue(trace, span, row.key, row.from)!;
+    const o = await open(state);
+    try {
+      const { page } = o;
+      const card = page.locator('.lti-call').nth(0);
+      await card.locator('summary', { hasText: 'Dimensions' }).click();
+      const cell = card
+        .locator('tr', { has: page.locator('th', { hasText: row.key }) })
+        .locator('td')
+        .first();
+      assert.ok(
+        ((await cell.textContent()) ?? '').includes(
+          `100 of ${row.fullLength!.toLocaleString('en-US')} characters shown`,
+        ),
+      );
+      assert.equal(await cell.locator('.lti-dim-text').textContent(), `${row.value}…`);
+      await shot(page, 'cut-value', false);
+      await cell.getByRole('button', { name: `Show the full value of ${row.key}` }).click();
+      assert.deepEqual((await o.posted()).at(-1), {
+        type: 'fullValue',
+        requestId: 1,
+        spanId: call.spanId,
+        key: row.key,
+        from: row.from,
+      });
+      // The host answers from the store; what comes back is set as text, markup and all.
+      const hostile = `${full}<img src=x onerror="window.__pwned=1">`;
+      await o.send({ type: 'fullValue', requestId: 1, value: hostile });
+      await cell.locator('.lti-dim-cut').waitFor({ state: 'detached' });
+      assert.equal(await cell.locator('.lti-dim-text').textContent(), hostile);
+      assert.equal(await page.locator('.lti-dims img').count(), 0);
+      assert.equal(await page.evaluate('window.__pwned'), undefined);
+      // Raw attributes say how many values they show cut.
+      assert.ok(
+        await card
+          .locator('summary', { hasText: 'Raw span attributes' })
+          .getByText(/long values? cut here/)
+          .isVisible(),
+      );
+      // A trace gone from the store: the page says so and keeps the start.
+      const other = call.dimensions.filter((r) => r.fullLength !== undefined)[1];
+      if (other) {
+        const otherCell = card
+          .locator('tr', { has: page.locator('th', { hasText: other.key }) })
+          .locator('td')
+          .first();
+        await otherCell.getByRole('button').click();
+        await o.send({ type: 'fullValue', requestId: 2 });
+        await otherCell.getByText('The trace is no longer in the store').waitFor();
+      }
       await closeClean(o);
     } finally {
       await o.close();
