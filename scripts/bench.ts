@@ -17,7 +17,7 @@ import { OtlpHttpReceiver } from '../src/otlp/httpReceiver';
 import { nullLogger } from '../src/core/logger';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
-import { describeTrace, rootNodes } from '../src/host/treeModel';
+import { describeTrace, rootNodes, traceTooltip } from '../src/host/treeModel';
 import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from '../src/core/records';
@@ -303,6 +303,14 @@ async function main(): Promise<void> {
       `${fmt(performance.now() - t0, 1)} ms`,
       `${fmt(nodes.length)} nodes`,
     );
+    // What each refresh built before tooltips moved to resolveTreeItem (built now only on hover).
+    const t1 = performance.now();
+    for (const n of nodes) if (n.kind === 'trace') traceTooltip(small.getTrace(n.traceId)!.summary);
+    row(
+      'tree tooltips for 10k traces (now on hover only)',
+      `${fmt(performance.now() - t1, 1)} ms`,
+      'no longer spent on each refresh',
+    );
     store.dispose();
     small.dispose();
   }
@@ -330,21 +338,33 @@ async function main(): Promise<void> {
     const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
     store.ingest({ spans: [record], logs: [] }, 'otlp');
     const trace = store.getTrace(record.traceId)!;
+    // As the panel builds it: attribute values cut at view.maxAttributeLength's default; and uncut.
+    const panelHtml = (maxAttributeLength: number | undefined): string =>
+      buildWebviewHtml({
+        cspSource: 'https://*.vscode-cdn.net',
+        nonce: 'benchmarknonce0123',
+        scriptUri: 'x',
+        styleUris: [],
+        codiconsUri: 'y',
+        initialState: buildConversationState(
+          trace,
+          { traceId: record.traceId },
+          Date.now(),
+          {},
+          {
+            ...(maxAttributeLength === undefined ? {} : { maxAttributeLength }),
+          },
+        ),
+        title: 't',
+      });
     const t0 = performance.now();
-    const state = buildConversationState(trace, { traceId: record.traceId }, Date.now());
-    const html = buildWebviewHtml({
-      cspSource: 'https://*.vscode-cdn.net',
-      nonce: 'benchmarknonce0123',
-      scriptUri: 'x',
-      styleUris: [],
-      codiconsUri: 'y',
-      initialState: state,
-      title: 't',
-    });
+    const html = panelHtml(2000);
+    const ms = performance.now() - t0;
+    const uncut = panelHtml(undefined);
     row(
       '500-message conversation: view state + panel HTML',
-      `${fmt(performance.now() - t0, 1)} ms`,
-      `${fmt(html.length / 1024)} kB of HTML`,
+      `${fmt(ms, 1)} ms`,
+      `${fmt(html.length / 1024)} kB of HTML (attributes uncut: ${fmt(uncut.length / 1024)} kB)`,
     );
     store.dispose();
   }
