@@ -196,21 +196,33 @@ async function main(): Promise<void> {
     const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
     store.ingest({ spans: [record], logs: [] }, 'otlp');
     const trace = store.getTrace(record.traceId)!;
+    // As the panel builds it: attribute values cut at view.maxAttributeLength's default; and uncut.
+    const panelHtml = (maxAttributeLength: number | undefined): string =>
+      buildWebviewHtml({
+        cspSource: 'https://*.vscode-cdn.net',
+        nonce: 'benchmarknonce0123',
+        scriptUri: 'x',
+        styleUris: [],
+        codiconsUri: 'y',
+        initialState: buildConversationState(
+          trace,
+          { traceId: record.traceId },
+          Date.now(),
+          {},
+          {
+            ...(maxAttributeLength === undefined ? {} : { maxAttributeLength }),
+          },
+        ),
+        title: 't',
+      });
     const t0 = performance.now();
-    const state = buildConversationState(trace, { traceId: record.traceId }, Date.now());
-    const html = buildWebviewHtml({
-      cspSource: 'https://*.vscode-cdn.net',
-      nonce: 'benchmarknonce0123',
-      scriptUri: 'x',
-      styleUris: [],
-      codiconsUri: 'y',
-      initialState: state,
-      title: 't',
-    });
+    const html = panelHtml(2000);
+    const ms = performance.now() - t0;
+    const uncut = panelHtml(undefined);
     row(
       '500-message conversation: view state + panel HTML',
-      `${fmt(performance.now() - t0, 1)} ms`,
-      `${fmt(html.length / 1024)} kB of HTML`,
+      `${fmt(ms, 1)} ms`,
+      `${fmt(html.length / 1024)} kB of HTML (attributes uncut: ${fmt(uncut.length / 1024)} kB)`,
     );
     store.dispose();
   }

@@ -92,12 +92,18 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     treeDataProvider: cloudTree,
     showCollapseAll: true,
   });
-  const panels = new ConversationPanels(context.extensionUri, sources, rootLogger, (target) => {
-    const node = { kind: 'span' as const, traceId: target.traceId, spanId: target.spanId };
-    const reveal = { select: true, focus: false, expand: true };
-    if (target.sourceId) void cloudView.reveal({ ...node, sourceId: target.sourceId }, reveal);
-    else void treeView.reveal(node, reveal);
-  });
+  const panels = new ConversationPanels(
+    context.extensionUri,
+    sources,
+    rootLogger,
+    (target) => {
+      const node = { kind: 'span' as const, traceId: target.traceId, spanId: target.spanId };
+      const reveal = { select: true, focus: false, expand: true };
+      if (target.sourceId) void cloudView.reveal({ ...node, sourceId: target.sourceId }, reveal);
+      else void treeView.reveal(node, reveal);
+    },
+    config.maxAttributeLength,
+  );
   const statusBar = new ReceiverStatusBar(receiver);
   // A connection is queried when its view is first shown, not at activation.
   cloud.setViewVisible(cloudView.visible);
@@ -145,6 +151,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
           },
         });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
+      panels.setMaxAttributeLength(next.maxAttributeLength);
       if (affectsNormalization(e)) {
         void engine.configure({
           sessionAttributes: next.sessionAttributes,

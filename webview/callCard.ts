@@ -3,7 +3,7 @@
 // dimensions, raw attributes) that are built only when opened.
 
 import type { Message } from '../src/core/model';
-import { callModel, type CallView } from '../src/protocol/conversation';
+import { callModel, type CallView, type DimensionRow } from '../src/protocol/conversation';
 import { append, h, icon, iconButton, lazyDetails, type Child } from './dom';
 import { formatCount, formatDuration, plural, totalTokens } from '../src/core/format';
 import { formatOffset, formatTokenCount, formatValue } from './format';
@@ -13,6 +13,8 @@ import { missingContentElement } from './missingContent';
 
 export interface CallCardContext extends ViewContext {
   revealSpan(spanId: string): void;
+  /** Asks the host for a dimension's whole value (the state cut it); undefined when the trace is gone. */
+  fullValue(spanId: string, key: string, from: DimensionRow['from']): Promise<string | undefined>;
 }
 
 export interface CallCardInfo {
@@ -264,7 +266,45 @@ function formatParameters(text: string): string {
   }
 }
 
-function dimensions(call: CallView): HTMLElement {
+/**
+ * A value cell. A value cut for display shows its first characters, its whole length and a button that
+ * asks the host for the rest; the answer is set as text, like every value.
+ */
+function dimensionValue(call: CallView, row: DimensionRow, ctx: CallCardContext): HTMLElement {
+  const cell = h('td', { className: 'lti-dim-value' });
+  if (row.fullLength === undefined) {
+    cell.textContent = row.value;
+    return cell;
+  }
+  const text = h('span', { className: 'lti-dim-text', text: `${row.value}…` });
+  const note = h('span', {
+    className: 'lti-muted',
+    text: `${formatCount(row.value.length)} of ${formatCount(row.fullLength)} characters shown`,
+  });
+  const button = h('button', {
+    className: 'lti-button lti-show-full',
+    attrs: { type: 'button', 'aria-label': `Show the full value of ${row.key}` },
+    text: 'Show full value',
+  });
+  const cut = h('div', { className: 'lti-dim-cut' }, note, button);
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    button.textContent = 'Loading…';
+    void ctx.fullValue(call.spanId, row.key, row.from).then((value) => {
+      if (value === undefined) {
+        note.textContent = 'The trace is no longer in the store: only the start of the value is known.';
+        button.remove();
+        return;
+      }
+      text.textContent = value;
+      cut.remove();
+    });
+  });
+  append(cell, text, cut);
+  return cell;
+}
+
+function dimensions(call: CallView, ctx: CallCardContext): HTMLElement {
   const rows = call.dimensions;
   return lazyDetails(
     [
@@ -280,7 +320,7 @@ function dimensions(call: CallView): HTMLElement {
           'tr',
           { className: row.key === 'session' || row.key === 'user' ? 'lti-dim-key-row' : '' },
           h('th', { attrs: { scope: 'row' }, className: 'lti-dim-key', text: row.key }),
-          h('td', { className: 'lti-dim-value', text: row.value }),
+          dimensionValue(call, row, ctx),
           h(
             'td',
             { className: 'lti-dim-from' },
@@ -326,8 +366,18 @@ function dimensions(call: CallView): HTMLElement {
 }
 
 function rawAttributes(call: CallView, ctx: ViewContext): HTMLElement {
+  const cut = call.rawAttributesCut ?? 0;
   return lazyDetails(
-    [icon('json'), h('span', { text: 'Raw span attributes' })],
+    [
+      icon('json'),
+      h('span', { text: 'Raw span attributes' }),
+      cut > 0
+        ? h('span', {
+            className: 'lti-muted',
+            text: ` · ${plural(cut, 'long value')} cut here, shown whole from the table above`,
+          })
+        : null,
+    ],
     () =>
       codeBlock(call.rawAttributes, {
         language: 'json',
@@ -386,7 +436,7 @@ export function callCard(call: CallView, info: CallCardInfo, ctx: CallCardContex
     parameters(call),
     conversation(call, info, ctx),
     toolDefinitions(call, ctx),
-    dimensions(call),
+    dimensions(call, ctx),
     rawAttributes(call, ctx),
   );
   return card;

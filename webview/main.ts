@@ -30,28 +30,50 @@ function start(): void {
   const root =
     document.getElementById('lti-root') ?? document.body.appendChild(h('div', { className: 'lti-root' }));
   const host = connectToHost();
-  let target: ConversationTarget | undefined;
-  const saveTarget = (next: ConversationTarget): void => {
-    target = next;
-    host.saveTarget(next);
+  // The target the host last asked for, and the call the user has in focus: a live update of the same
+  // target keeps the user's choice; a new target from the host (a click in the tree) replaces it.
+  let hostTarget: ConversationTarget | undefined;
+  let selected: string | undefined;
+  const save = (): void => {
+    if (!hostTarget) return;
+    const target: ConversationTarget = { ...hostTarget };
+    if (selected === undefined) delete target.spanId;
+    else target.spanId = selected;
+    host.saveTarget(target);
   };
 
+  // Full values asked of the host, by request id; the reply settles the promise.
+  let nextRequestId = 1;
+  const waiting = new Map<number, (value: string | undefined) => void>();
+
   const view = new ConversationView(root, {
+    fullValue: (spanId, key, from) =>
+      new Promise((resolve) => {
+        const requestId = nextRequestId++;
+        waiting.set(requestId, resolve);
+        host.post({ type: 'fullValue', requestId, spanId, key, from });
+      }),
     copy: (text, what) => host.post({ type: 'copy', text, what }),
     copyMarkdown: (spanId) =>
       host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
     revealSpan: (spanId) => {
-      if (target) host.post({ type: 'revealSpan', traceId: target.traceId, spanId });
+      if (hostTarget) host.post({ type: 'revealSpan', traceId: hostTarget.traceId, spanId });
     },
     onFocusChange: (spanId) => {
-      if (target) saveTarget({ traceId: target.traceId, spanId });
+      selected = spanId;
+      save();
     },
   });
 
   const show = (state: ConversationState): void => {
-    saveTarget(state.target);
+    if (!hostTarget || !sameTarget(hostTarget, state.target)) selected = state.target.spanId;
+    hostTarget = state.target;
+    save();
+    const target: ConversationTarget = { ...state.target };
+    if (selected === undefined) delete target.spanId;
+    else target.spanId = selected;
     try {
-      view.render(state);
+      view.render({ ...state, target });
     } catch (error) {
       // Never leave a blank panel: say what happened; the host's log has the details of the state.
       root.replaceChildren(
@@ -83,15 +105,36 @@ function start(): void {
     if (!isHostMessage(message)) return;
     if (message.type === 'state') {
       show(message.state);
-    } else if (target) {
-      saveTarget({ traceId: target.traceId, spanId: message.spanId });
+    } else if (message.type === 'fullValue') {
+      waiting.get(message.requestId)?.(message.value);
+      waiting.delete(message.requestId);
+    } else if (hostTarget) {
+      selected = message.spanId;
+      save();
       view.focus(message.spanId);
     }
   });
 
+  // First paint from the page's own HTML; after the page was hidden and shown again, with the call the
+  // user had in focus. The host posts a state after `ready` only when the trace changed since the HTML.
   const initial = readInitialState();
-  if (initial) show(initial);
+  if (initial) {
+    const saved = host.savedState();
+    if (saved && sameTrace(saved.target, initial.target)) {
+      hostTarget = initial.target;
+      selected = saved.target.spanId;
+    }
+    show(initial);
+  }
   host.post({ type: 'ready' });
+}
+
+function sameTrace(a: ConversationTarget, b: ConversationTarget): boolean {
+  return a.traceId === b.traceId && (a.sourceId ?? '') === (b.sourceId ?? '');
+}
+
+function sameTarget(a: ConversationTarget, b: ConversationTarget): boolean {
+  return sameTrace(a, b) && a.spanId === b.spanId;
 }
 
 start();

@@ -11,7 +11,11 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** What the panel serializer gets back after a reload: identifiers only, never trace content. */
+/**
+ * What the page keeps across being hidden and shown again, and what the panel serializer gets back after a
+ * reload: identifiers only, never trace content (the host has the trace; the page's HTML carries it). The
+ * target's span id is the call the user has in focus.
+ */
 export interface SavedState {
   target: ConversationTarget;
 }
@@ -19,6 +23,8 @@ export interface SavedState {
 export interface HostChannel {
   post(message: WebviewMessage): void;
   saveTarget(target: ConversationTarget): void;
+  /** The state saved before the page was last torn down (hidden, or the window reloaded). */
+  savedState(): SavedState | undefined;
 }
 
 export function connectToHost(): HostChannel {
@@ -26,12 +32,25 @@ export function connectToHost(): HostChannel {
   return {
     post: (message) => api.postMessage(message),
     saveTarget: (target) => {
-      const saved: SavedState = {
-        target: target.spanId
-          ? { traceId: target.traceId, spanId: target.spanId }
-          : { traceId: target.traceId },
-      };
+      const saved: SavedState = { target: idsOf(target) };
       api.setState(saved);
     },
+    savedState: () => {
+      const state = api.getState() as { target?: Partial<Record<keyof ConversationTarget, unknown>> };
+      const t = typeof state === 'object' && state !== null ? state.target : undefined;
+      if (typeof t !== 'object' || t === null || typeof t.traceId !== 'string') return undefined;
+      const target: ConversationTarget = { traceId: t.traceId };
+      if (typeof t.spanId === 'string') target.spanId = t.spanId;
+      if (typeof t.sourceId === 'string') target.sourceId = t.sourceId;
+      return { target };
+    },
   };
+}
+
+/** Only the ids, whatever else an object passed in carries. */
+function idsOf(target: ConversationTarget): ConversationTarget {
+  const out: ConversationTarget = { traceId: target.traceId };
+  if (target.spanId !== undefined) out.spanId = target.spanId;
+  if (target.sourceId !== undefined) out.sourceId = target.sourceId;
+  return out;
 }

@@ -5,10 +5,11 @@
 // whole of the traces the host watches. It never touches the VS Code API.
 
 import type { Logger } from '../core/logger';
+import { ReceiverLogSummary } from '../core/throttle';
 import { createNormalizer } from '../core/genai/normalize';
 import type { Trace } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
-import { TraceStore, type StoreChange } from '../core/store';
+import { TraceStore, type IngestResult, type StoreChange } from '../core/store';
 import { OtlpForwarder } from '../otlp/forwarder';
 import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
@@ -44,13 +45,18 @@ export class IngestEngine {
   private readonly totals = { requests: 0, spans: 0, logs: 0, llmCalls: 0 };
   private receivedTimer: ReturnType<typeof setTimeout> | undefined;
   private options: EngineOptions;
+  /** Under load, one line a second about accepted requests, and repeated refusals folded with a count. */
+  private readonly requestLines: ReceiverLogSummary;
+  private readonly receiverLogger: Logger;
 
   constructor(
     options: EngineOptions,
     private readonly post: (message: WorkerMessage) => void,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.options = options;
+    this.requestLines = new ReceiverLogSummary(logger);
+    this.receiverLogger = this.requestLines.coalescing();
     this.store = new TraceStore({
       maxTraces: options.limits.maxTraces,
       ...(options.limits.maxBytes ? { maxBytes: options.limits.maxBytes } : {}),
@@ -110,17 +116,19 @@ export class IngestEngine {
     await this.replaying;
     this.store.dispose();
     this.log?.dispose();
+    this.requestLines.dispose();
     if (this.receivedTimer) clearTimeout(this.receivedTimer);
   }
 
   /** Feeds a decoded request to the store (the receivers, the replay and the tests come through here). */
-  ingest(batch: TelemetryBatch): void {
+  ingest(batch: TelemetryBatch): IngestResult {
     const result = this.store.ingest(batch, 'otlp');
     this.totals.requests++;
     this.totals.spans += result.spans;
     this.totals.logs += result.logs;
     this.totals.llmCalls += result.llmCalls;
     this.noteReceived();
+    return result;
   }
 
   private async listen(settings: Extract<HostRequest, { op: 'listen' }>['settings']): Promise<ListenResult> {
@@ -131,7 +139,7 @@ export class IngestEngine {
       port: settings.port,
       maxBodyBytes: settings.maxRequestBytes,
       ...(settings.maxConcurrentRequests ? { maxConcurrentRequests: settings.maxConcurrentRequests } : {}),
-      logger: this.logger,
+      logger: this.receiverLogger,
       onBatch,
     });
     const address = await http.start();
@@ -149,7 +157,7 @@ export class IngestEngine {
           ...(settings.maxConcurrentRequests
             ? { maxConcurrentRequests: settings.maxConcurrentRequests }
             : {}),
-          logger: this.logger,
+          logger: this.receiverLogger,
           onBatch,
         });
         try {
@@ -165,7 +173,7 @@ export class IngestEngine {
       }
     }
     if (settings.forwardTo)
-      running.forwarder = new OtlpForwarder({ endpoint: settings.forwardTo, logger: this.logger });
+      running.forwarder = new OtlpForwarder({ endpoint: settings.forwardTo, logger: this.receiverLogger });
     this.running = running;
     return result;
   }
@@ -176,6 +184,7 @@ export class IngestEngine {
     if (!running) return;
     await Promise.all([running.http.stop(), running.grpc?.stop()]);
     running.forwarder?.dispose();
+    this.requestLines.flush();
   }
 
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
@@ -184,7 +193,16 @@ export class IngestEngine {
     // Sent on without waiting: forwarding never holds up receiving.
     if (this.running?.forwarder && info.body)
       void this.running.forwarder.forward(info.signal, info.encoding, info.body);
-    this.ingest(batch);
+    const result = this.ingest(batch);
+    this.requestLines.accepted({
+      signal: info.signal,
+      encoding: info.encoding,
+      bytes: info.bytes,
+      spans: result.spans,
+      logs: result.logs,
+      uncorrelatedLogs: result.uncorrelatedLogs,
+      repeatedLogs: result.repeatedLogs,
+    });
   }
 
   /** The outline or the whole of one trace, from now on kept up to date in every change message. */

@@ -66,7 +66,8 @@ export function createApi(deps: {
   const snapshot = (nodes: TreeNode[], depth: number): Promise<TreeItemSnapshot[]> =>
     Promise.all(
       nodes.map(async (node) => {
-        const item = tree.getTreeItem(node);
+        // The tooltip as a hover would show it: the view resolves it then, not in getTreeItem.
+        const item = tree.resolveTreeItem(tree.getTreeItem(node), node);
         const out: TreeItemSnapshot = {
           node,
           label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),

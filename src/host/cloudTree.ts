@@ -9,7 +9,7 @@ import { describeTarget } from '../appInsights/targets';
 import type { PersonKind } from '../core/source';
 import { Commands } from './ids';
 import { describeNode, ICONS, missing, nodeTreeItem, tooltip } from './traceTree';
-import { childNodes, spanOf, type NodeIcon, type TreeNode } from './treeModel';
+import { childNodes, nodeTooltip, spanOf, type NodeIcon, type TreeNode } from './treeModel';
 
 export type CloudNode =
   | { kind: 'connection'; sourceId: string }
@@ -204,17 +204,23 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     else if (s.state === 'error') parts.push(vscode.l10n.t('failed'));
     else if (s.state === 'ready') parts.push(vscode.l10n.t('{0} GenAI spans', String(s.listed)));
     item.description = parts.join(' · ');
-    const target = source.connection.target;
-    const id = target.kind === 'workspace' ? target.workspaceId : target.resourceId;
-    item.tooltip = tooltip([
-      source.label,
-      `${describeTarget(target)}: ${id}`,
-      `Schema: ${source.schema === 'classic' ? 'classic (requests, dependencies, traces)' : 'workspace (AppRequests, AppDependencies, AppTraces)'}`,
-      `Time range: ${describeRange(source.timeRange)}`,
-    ]);
     item.accessibilityInformation = {
       label: vscode.l10n.t('Application Insights connection {0}, {1}', source.label, parts.join(', ')),
     };
+    return item;
+  }
+
+  /** Tooltips are built on hover only, as in the local view. */
+  resolveTreeItem(item: vscode.TreeItem, node: CloudNode): vscode.TreeItem {
+    if (node.kind === 'notice' || node.kind === 'loadMore') return item;
+    const source = this.sources.get(node.sourceId ?? '');
+    if (node.kind === 'connection') {
+      if (source) item.tooltip = connectionTooltip(source);
+      return item;
+    }
+    item.tooltip = tooltip(
+      source ? nodeTooltip(source.store, node) : [node.kind === 'span' ? node.spanId : node.kind],
+    );
     return item;
   }
 
@@ -233,6 +239,17 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function connectionTooltip(source: AppInsightsSource): vscode.MarkdownString {
+  const target = source.connection.target;
+  const id = target.kind === 'workspace' ? target.workspaceId : target.resourceId;
+  return tooltip([
+    source.label,
+    `${describeTarget(target)}: ${id}`,
+    `Schema: ${source.schema === 'classic' ? 'classic (requests, dependencies, traces)' : 'workspace (AppRequests, AppDependencies, AppTraces)'}`,
+    `Time range: ${describeRange(source.timeRange)}`,
+  ]);
 }
 
 function notice(

@@ -42,6 +42,8 @@ export interface Config {
   maxMemoryBytes: number;
   maxSpansPerTrace: number;
   llmCallsOnly: boolean;
+  /** Attribute and dimension values longer than this are cut in the conversation view's state. */
+  maxAttributeLength: number;
   sessionAttributes: string[];
   userAttributes: string[];
 }
@@ -76,6 +78,7 @@ export function readConfig(): Config {
     maxMemoryBytes: 1024 * 1024 * clampInt(c.get<number>('store.maxMemoryMB', 512), 64, 8192, 512),
     maxSpansPerTrace: clampInt(c.get<number>('store.maxSpansPerTrace', 10_000), 100, 1_000_000, 10_000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
+    maxAttributeLength: clampNumber(c.get<number>('view.maxAttributeLength', 2000), 100, 1_000_000, 2000),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
     userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
   };
@@ -156,6 +159,11 @@ export async function updateEffectiveSetting(key: string, value: unknown): Promi
 
 function clampInt(v: unknown, min: number, max: number, fallback: number): number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+}
+
+/** Out of range is taken as the nearest bound (a length, unlike a port, has an obvious nearest value). */
+function clampNumber(v: unknown, min: number, max: number, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.round(v))) : fallback;
 }
 
 function stringList(v: unknown): string[] {

@@ -13,9 +13,10 @@ import {
   type ConversationTarget,
   type HostMessage,
 } from '../protocol/conversation';
-import { buildConversationState, type SourceContext } from './conversationViewModel';
+import { buildConversationState, fullDimensionValue, type SourceContext } from './conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
+import { PanelSync } from './panelSync';
 import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
 import { buildWebviewHtml } from './webviewHtml';
@@ -23,6 +24,8 @@ import { buildWebviewHtml } from './webviewHtml';
 interface OpenPanel {
   panel: vscode.WebviewPanel;
   target: ConversationTarget;
+  /** Whether the page's HTML is stale: the state travels once, in the HTML, unless it changed since. */
+  sync: PanelSync;
   /** A cloud trace's rows are being fetched, or could not be. */
   loading?: boolean;
   loadError?: string;
@@ -40,6 +43,8 @@ export class ConversationPanels implements vscode.Disposable {
     private readonly sources: SourceCatalog,
     private readonly logger: Logger,
     private readonly onRevealSpan: (target: ConversationTarget & { spanId: string }) => void,
+    /** `view.maxAttributeLength`: longer attribute and dimension values reach the page cut. */
+    private maxAttributeLength: number,
   ) {
     this.disposables.push(
       sources.onDidChangeTraces(({ sourceId, change }) => {
@@ -80,6 +85,11 @@ export class ConversationPanels implements vscode.Disposable {
       open.target = normalized;
       open.panel.reveal(undefined, false);
       this.refresh(open);
+      // The same call again brings it into view even if the user had put another one in focus.
+      if (normalized.spanId !== undefined && open.panel.visible) {
+        const focus: HostMessage = { type: 'focus', spanId: normalized.spanId };
+        void open.panel.webview.postMessage(focus);
+      }
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -89,6 +99,13 @@ export class ConversationPanels implements vscode.Disposable {
       this.options(),
     );
     this.attach(panel, normalized);
+  }
+
+  /** The setting changed: every open panel shows its values cut anew. */
+  setMaxAttributeLength(value: number): void {
+    if (value === this.maxAttributeLength) return;
+    this.maxAttributeLength = value;
+    for (const open of this.panels.values()) this.post(open);
   }
 
   /** Open panels as `sourceId|traceId` (the local source's as the bare trace id). */
@@ -120,7 +137,7 @@ export class ConversationPanels implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel, target: ConversationTarget): void {
     const key = keyOf(target);
     this.panels.get(key)?.panel.dispose();
-    const entry: OpenPanel = { panel, target };
+    const entry: OpenPanel = { panel, target, sync: new PanelSync() };
     this.panels.set(key, entry);
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
@@ -199,12 +216,14 @@ export class ConversationPanels implements vscode.Disposable {
     }
     if (entry.loading) context.loading = true;
     if (entry.loadError) context.loadError = entry.loadError;
-    return buildConversationState(trace, entry.target, Date.now(), context);
+    return buildConversationState(trace, entry.target, Date.now(), context, {
+      maxAttributeLength: this.maxAttributeLength,
+    });
   }
 
   private html(webview: vscode.Webview, entry: OpenPanel): string {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    return buildWebviewHtml({
+    const html = buildWebviewHtml({
       cspSource: webview.cspSource,
       nonce: randomBytes(18).toString('base64url'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
@@ -215,10 +234,13 @@ export class ConversationPanels implements vscode.Disposable {
       initialState: this.state(entry),
       title: this.title(entry.target),
     });
+    entry.sync.htmlBuilt();
+    return html;
   }
 
   private post(entry: OpenPanel): void {
     entry.panel.title = this.title(entry.target);
+    if (!entry.sync.changed(entry.panel.visible)) return;
     const message: HostMessage = { type: 'state', state: this.state(entry) };
     void entry.panel.webview.postMessage(message);
   }
@@ -230,7 +252,7 @@ export class ConversationPanels implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
-        this.post(entry);
+        if (entry.sync.ready()) this.post(entry);
         return;
       case 'openLink': {
         const uri = safeExternalUri(message.href);
@@ -254,6 +276,16 @@ export class ConversationPanels implements vscode.Disposable {
         if (message.spanId !== undefined) target.spanId = message.spanId;
         await source.loadTrace(target.traceId);
         await copyAsMarkdown(source.store, target);
+        return;
+      }
+      case 'fullValue': {
+        // Answered from the store, whatever the page says it showed: the page only names the row.
+        const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
+        const span = trace && spanOf(trace, message.spanId);
+        const reply: HostMessage = { type: 'fullValue', requestId: message.requestId };
+        const value = trace && span ? fullDimensionValue(trace, span, message.key, message.from) : undefined;
+        if (value !== undefined) reply.value = value;
+        void entry.panel.webview.postMessage(reply);
         return;
       }
       case 'revealSpan': {

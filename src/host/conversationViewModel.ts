@@ -24,10 +24,72 @@ export function attributesToJson(attributes: Attributes): string {
   return JSON.stringify(attributes, bytesAsHex, 2);
 }
 
+/**
+ * What the view shows of a value: at most `max` characters (never half a surrogate pair), and the whole
+ * length when it was cut. A content attribute can hold megabytes; the panel's state carries it to the
+ * page on every change of the trace, so it is cut here and fetched whole only when asked for.
+ */
+export function cutForDisplay(
+  value: string,
+  max: number | undefined,
+): { value: string; fullLength?: number } {
+  if (max === undefined || value.length <= max) return { value };
+  let end = max;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return { value: value.slice(0, end), fullLength: value.length };
+}
+
+/** The raw attributes' JSON with every string longer than `max` cut (and marked), and how many were. */
+export function attributesToDisplayJson(
+  attributes: Attributes,
+  max: number | undefined,
+): { json: string; cut: number } {
+  if (max === undefined) return { json: attributesToJson(attributes), cut: 0 };
+  let cut = 0;
+  const json = JSON.stringify(
+    attributes,
+    (key: string, value: unknown) => {
+      const v = bytesAsHex(key, value);
+      if (typeof v !== 'string' || v.length <= max) return v;
+      cut++;
+      const shown = cutForDisplay(v, max);
+      return `${shown.value}… [cut: ${v.length.toLocaleString('en-US')} characters in all]`;
+    },
+    2,
+  );
+  return { json, cut };
+}
+
 function attributeRows(attributes: Attributes, from: DimensionRow['from']): DimensionRow[] {
   return Object.keys(attributes)
     .sort((a, b) => a.localeCompare(b))
     .map((key) => ({ key, value: attrValueToString(attributes[key] as AttrValue), from }));
+}
+
+/** Rows with values longer than `max` cut, each with its full length. */
+export function cutDimensionRows(rows: DimensionRow[], max: number | undefined): DimensionRow[] {
+  if (max === undefined) return rows;
+  return rows.map((row) => {
+    const shown = cutForDisplay(row.value, max);
+    return shown.fullLength === undefined ? row : { ...row, ...shown };
+  });
+}
+
+/** The whole value of one dimension row, as `buildDimensions` reads it: what a `fullValue` asks for. */
+export function fullDimensionValue(
+  trace: Trace,
+  span: Span,
+  key: string,
+  from: DimensionRow['from'],
+): string | undefined {
+  return buildDimensions(span, trace).find((r) => r.key === key && r.from === from)?.value;
+}
+
+/** How the state is shaped for the page (absent: nothing cut, as Copy as Markdown wants it). */
+export interface ViewOptions {
+  /** `view.maxAttributeLength`: attribute and dimension values longer than this are cut. */
+  maxAttributeLength?: number;
 }
 
 /** Session and user first (inherited from the trace when the span lacks them), then span, then resource. */
@@ -50,8 +112,10 @@ export function buildDimensions(span: Span, trace: Trace): DimensionRow[] {
   return rows;
 }
 
-export function buildCallView(span: Span, trace: Trace): CallView | undefined {
+export function buildCallView(span: Span, trace: Trace, options: ViewOptions = {}): CallView | undefined {
   if (!span.llm) return undefined;
+  const max = options.maxAttributeLength;
+  const raw = attributesToDisplayJson(span.attributes, max);
   const view: CallView = {
     spanId: span.spanId,
     name: span.name,
@@ -60,9 +124,10 @@ export function buildCallView(span: Span, trace: Trace): CallView | undefined {
     durationMs: span.durationMs,
     status: span.status,
     llm: span.llm,
-    dimensions: buildDimensions(span, trace),
-    rawAttributes: attributesToJson(span.attributes),
+    dimensions: cutDimensionRows(buildDimensions(span, trace), max),
+    rawAttributes: raw.json,
   };
+  if (raw.cut > 0) view.rawAttributesCut = raw.cut;
   if (span.parentSpanId !== undefined) view.parentSpanId = span.parentSpanId;
   if (span.error !== undefined) view.error = span.error;
   const sessionId = span.sessionId ?? trace.summary.sessionId;
@@ -89,6 +154,7 @@ export function buildConversationState(
   target: ConversationTarget,
   nowMs: number,
   context: SourceContext = {},
+  options: ViewOptions = {},
 ): ConversationState {
   const safeTarget: ConversationTarget = { traceId: target.traceId };
   if (target.spanId !== undefined) safeTarget.spanId = target.spanId;
@@ -108,7 +174,7 @@ export function buildConversationState(
     .sort((a, b) => a.span.startMs - b.span.startMs || a.i - b.i)
     .map(({ span }) => span);
   const calls = llmSpans
-    .map((span) => buildCallView(span, trace))
+    .map((span) => buildCallView(span, trace, options))
     .filter((c): c is CallView => c !== undefined);
   markRepeatedInput(calls);
   return {

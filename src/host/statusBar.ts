@@ -1,13 +1,16 @@
 // The status bar item: whether the receiver listens, where, and how many LLM calls it has received.
-// Clicking it offers the receiver's actions.
+// Clicking it offers the receiver's actions. Under load the count is rendered a few times a second, not per
+// request; the last render always follows the last request, so the count shown ends right.
 
 import * as vscode from 'vscode';
+import { Throttle } from '../core/throttle';
 import { Commands } from './ids';
 import type { ReceiverController } from './receiverController';
 
 export class ReceiverStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly subscriptions: vscode.Disposable[];
+  private readonly countChanged = new Throttle(() => this.render(), 250);
 
   constructor(private readonly receiver: ReceiverController) {
     this.item = vscode.window.createStatusBarItem(
@@ -19,7 +22,8 @@ export class ReceiverStatusBar implements vscode.Disposable {
     this.item.command = Commands.receiverActions;
     this.subscriptions = [
       receiver.onDidChange(() => this.render()),
-      receiver.onDidReceive(() => this.render()),
+      receiver.onDidReceive(() => this.countChanged.schedule()),
+      this.countChanged,
     ];
     this.render();
     this.item.show();

@@ -19,6 +19,7 @@ import {
   describeUser,
   describeTrace,
   heldRootNodes,
+  nodeTooltip,
   parentNode,
   rootNodes,
   treeTrace,
@@ -235,6 +236,12 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     });
   }
 
+  /** The tooltip, built only when the user hovers: a refresh under load describes many nodes. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    item.tooltip = tooltip(nodeTooltip(this.store, node));
+    return item;
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
@@ -284,7 +291,7 @@ export function nodeTreeItem(node: TreeNode, view: NodeView, headerCommand: vsco
   item.iconPath = ICONS[view.icon];
   item.contextValue = node.sourceId ? `cloud.${view.contextValue}` : view.contextValue;
   item.accessibilityInformation = { label: view.ariaLabel };
-  item.tooltip = tooltip(view.tooltip);
+  // No tooltip: the provider's resolveTreeItem builds it on hover.
   if (node.kind === 'session' || node.kind === 'user') {
     item.command = headerCommand;
   } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
@@ -330,7 +337,6 @@ export function missing(id: string): NodeView {
   return {
     label: id,
     description: vscode.l10n.t('no longer in the store'),
-    tooltip: [id],
     icon: 'span',
     contextValue: 'missing',
     collapsible: false,

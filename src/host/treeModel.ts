@@ -1,6 +1,7 @@
 // The sidebar's model, kept free of the VS Code API so it can be tested in milliseconds: which nodes a
-// level has, and how each node reads (label, description, tooltip, icon). traceTree.ts turns these
-// plain descriptions into TreeItems in one place.
+// level has, and how each node reads (label, description, icon), and, apart, its tooltip: the view asks
+// for a tooltip only on hover, so a refresh of thousands of nodes does not build one per node.
+// traceTree.ts turns these plain descriptions into TreeItems in one place.
 
 import { formatAge, formatDuration, formatInOut, formatTokens, plural, totalTokens } from '../core/format';
 import type { Span, Trace, TraceSummary } from '../core/model';
@@ -30,8 +31,6 @@ export type NodeIcon =
 export interface NodeView {
   label: string;
   description: string;
-  /** Markdown-free lines; the provider renders them as a tooltip. */
-  tooltip: string[];
   icon: NodeIcon;
   contextValue: string;
   collapsible: boolean;
@@ -159,17 +158,10 @@ function indexOf(trace: Trace): { children: Map<string, Span[]>; byId: Map<strin
 export function describeSession(sessionId: string, traces: TraceSummary[]): NodeView {
   const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
   const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
-  const users = [...new Set(traces.map((t) => t.userId).filter((u): u is string => !!u))];
   const description = `${plural(traces.length, 'trace')} · ${plural(calls, 'LLM call')} · ${formatTokens(tokens)} tokens`;
   return {
     label: `Session ${sessionId}`,
     description,
-    tooltip: [
-      `Session ${sessionId}`,
-      `${plural(traces.length, 'trace')}, oldest turn first`,
-      `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
-      ...(users.length ? [`User: ${users.join(', ')}`] : []),
-    ],
     icon: 'session',
     contextValue: 'session',
     collapsible: false,
@@ -177,24 +169,42 @@ export function describeSession(sessionId: string, traces: TraceSummary[]): Node
   };
 }
 
-export function describeUser(userId: string, traces: TraceSummary[]): NodeView {
+/** Markdown-free lines; the provider renders them as the tooltip, on hover. */
+export function sessionTooltip(sessionId: string, traces: TraceSummary[]): string[] {
   const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
   const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+  const users = [...new Set(traces.map((t) => t.userId).filter((u): u is string => !!u))];
+  return [
+    `Session ${sessionId}`,
+    `${plural(traces.length, 'trace')}, oldest turn first`,
+    `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
+    ...(users.length ? [`User: ${users.join(', ')}`] : []),
+  ];
+}
+
+export function describeUser(userId: string, traces: TraceSummary[]): NodeView {
+  const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
   const sessions = new Set(traces.map((t) => t.sessionId).filter((s): s is string => !!s)).size;
   const description = `${plural(traces.length, 'trace')} · ${plural(sessions, 'session')} · ${formatTokens(tokens)} tokens`;
   return {
     label: `User ${userId}`,
     description,
-    tooltip: [
-      `User ${userId}`,
-      `${plural(traces.length, 'trace')} in ${plural(sessions, 'session')}, oldest first`,
-      `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
-    ],
     icon: 'user',
     contextValue: 'user',
     collapsible: false,
     ariaLabel: `User ${userId}: ${description}`,
   };
+}
+
+export function userTooltip(userId: string, traces: TraceSummary[]): string[] {
+  const tokens = traces.reduce((n, t) => n + (totalTokens(t.usage) ?? 0), 0);
+  const calls = traces.reduce((n, t) => n + t.llmCallCount, 0);
+  const sessions = new Set(traces.map((t) => t.sessionId).filter((s): s is string => !!s)).size;
+  return [
+    `User ${userId}`,
+    `${plural(traces.length, 'trace')} in ${plural(sessions, 'session')}, oldest first`,
+    `${plural(calls, 'LLM call')}, ${formatTokens(tokens)} tokens in all`,
+  ];
 }
 
 export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
@@ -207,6 +217,18 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
   if (t.droppedSpans) parts.push(`${plural(t.droppedSpans, 'span')} dropped`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
+  return {
+    label: t.name,
+    description: parts.join(' · '),
+    icon: t.hasError ? 'error' : t.llmCallCount > 0 ? 'llm' : 'trace',
+    contextValue: t.hasError ? 'trace.error' : 'trace',
+    collapsible: t.spanCount > 0,
+    ariaLabel: `Trace ${t.name}${t.hasError ? ', failed' : ''}, ${parts.join(', ')}`,
+  };
+}
+
+export function traceTooltip(t: TraceSummary): string[] {
+  const tokens = totalTokens(t.usage);
   const tooltip = [
     t.name,
     `Service: ${t.service}`,
@@ -227,15 +249,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     tooltip.push(
       `${plural(t.droppedSpans, 'span')} not kept: the trace reached the limit of spans per trace`,
     );
-  return {
-    label: t.name,
-    description: parts.join(' · '),
-    tooltip,
-    icon: t.hasError ? 'error' : t.llmCallCount > 0 ? 'llm' : 'trace',
-    contextValue: t.hasError ? 'trace.error' : 'trace',
-    collapsible: t.spanCount > 0,
-    ariaLabel: `Trace ${t.name}${t.hasError ? ', failed' : ''}, ${parts.join(', ')}`,
-  };
+  return tooltip;
 }
 
 export function describeSpan(span: Span, hasChildren: boolean): NodeView {
@@ -250,6 +264,19 @@ export function describeSpan(span: Span, hasChildren: boolean): NodeView {
     else if (failed) parts.push('failed');
   }
   parts.push(formatDuration(span.durationMs));
+  const label = span.llm ? llmLabel(span) : span.name;
+  return {
+    label,
+    description: parts.join(' · '),
+    icon: failed ? 'error' : role,
+    contextValue: span.llm ? (failed ? 'llmCall.error' : 'llmCall') : failed ? 'span.error' : 'span',
+    collapsible: hasChildren,
+    ariaLabel: `${span.llm ? 'LLM call ' : ''}${label}${failed ? ', failed' : ''}, ${span.llm ? `${span.llm.usage.inputTokens ?? 'unknown'} tokens in, ${span.llm.usage.outputTokens ?? 'unknown'} tokens out, ` : ''}${formatDuration(span.durationMs)}`,
+  };
+}
+
+export function spanTooltip(span: Span): string[] {
+  const failed = span.status.code === 'error';
   const tooltip = [
     span.name,
     `Span ID: ${span.spanId}`,
@@ -269,16 +296,26 @@ export function describeSpan(span: Span, hasChildren: boolean): NodeView {
   if (span.sessionId) tooltip.push(`Session: ${span.sessionId}`);
   if (failed)
     tooltip.push(`Error: ${span.error?.message ?? span.status.message ?? span.error?.type ?? 'failed'}`);
-  const label = span.llm ? llmLabel(span) : span.name;
-  return {
-    label,
-    description: parts.join(' · '),
-    tooltip,
-    icon: failed ? 'error' : role,
-    contextValue: span.llm ? (failed ? 'llmCall.error' : 'llmCall') : failed ? 'span.error' : 'span',
-    collapsible: hasChildren,
-    ariaLabel: `${span.llm ? 'LLM call ' : ''}${label}${failed ? ', failed' : ''}, ${span.llm ? `${span.llm.usage.inputTokens ?? 'unknown'} tokens in, ${span.llm.usage.outputTokens ?? 'unknown'} tokens out, ` : ''}${formatDuration(span.durationMs)}`,
-  };
+  return tooltip;
+}
+
+/** A node's tooltip lines, read from the store when the view asks (on hover); a node gone from it, its id. */
+export function nodeTooltip(source: TreeModelSource, node: TreeNode): string[] {
+  switch (node.kind) {
+    case 'session':
+      return sessionTooltip(node.sessionId, source.findSession(node.sessionId));
+    case 'user':
+      return userTooltip(node.userId, source.findUser(node.userId));
+    case 'trace': {
+      const summary = source.summary(node.traceId);
+      return summary ? traceTooltip(summary) : [node.traceId];
+    }
+    case 'span': {
+      const trace = treeTrace(source, node.traceId);
+      const span = trace && spanOf(trace, node.spanId);
+      return span ? spanTooltip(span) : [node.spanId];
+    }
+  }
 }
 
 /** "chat gpt-4o-mini" whatever the instrumentation named the span ("ChatCompletion", "openai.chat"...). */

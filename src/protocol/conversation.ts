@@ -14,9 +14,12 @@ export interface ConversationTarget {
 
 export interface DimensionRow {
   key: string;
+  /** The value as text; when `fullLength` is set, only its first `view.maxAttributeLength` characters. */
   value: string;
   /** Where it came from: the span itself, its resource, or inherited from another span of the trace. */
   from: 'span' | 'resource' | 'trace';
+  /** Set when the value was cut for display: its whole length, in characters. `fullValue` asks for it. */
+  fullLength?: number;
 }
 
 /** One LLM call as the view shows it: the span's facts, the call, and its dimensions ready to list. */
@@ -34,8 +37,10 @@ export interface CallView {
   userId?: string;
   /** Session and user first, then the span's attributes, then the resource's; values as text. */
   dimensions: DimensionRow[];
-  /** The span's raw attributes as pretty JSON, for the collapsible "raw" section. */
+  /** The span's raw attributes as pretty JSON, for the collapsible "raw" section; long strings cut. */
   rawAttributes: string;
+  /** How many string values `rawAttributes` shows cut (to `view.maxAttributeLength`); absent: none. */
+  rawAttributesCut?: number;
   /**
    * How many leading input messages repeat an earlier call of the trace (its input followed by its
    * answer: the usual chat pattern), so the view can show only what is new and keep the rest one click
@@ -76,7 +81,14 @@ export interface FocusNotification {
   spanId: string;
 }
 
-export type HostMessage = StateNotification | FocusNotification;
+/** The reply to a `fullValue` request: the whole value, or none when the trace or span left the store. */
+export interface FullValueReply {
+  type: 'fullValue';
+  requestId: number;
+  value?: string;
+}
+
+export type HostMessage = StateNotification | FocusNotification | FullValueReply;
 
 // ---- webview -> host commands ----
 
@@ -108,8 +120,18 @@ export interface RevealSpanCommand {
   spanId: string;
 }
 
+/** Asks for a dimension's whole value (one the state cut); the host answers from the store. */
+export interface FullValueRequest {
+  type: 'fullValue';
+  /** Matches the reply; chosen by the webview. */
+  requestId: number;
+  spanId: string;
+  key: string;
+  from: DimensionRow['from'];
+}
+
 export type WebviewMessage =
-  ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand;
+  ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand | FullValueRequest;
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -125,6 +147,13 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return m.spanId === undefined || typeof m.spanId === 'string';
     case 'revealSpan':
       return typeof m.traceId === 'string' && typeof m.spanId === 'string';
+    case 'fullValue':
+      return (
+        Number.isSafeInteger(m.requestId) &&
+        typeof m.spanId === 'string' &&
+        typeof m.key === 'string' &&
+        (m.from === 'span' || m.from === 'resource' || m.from === 'trace')
+      );
     default:
       return false;
   }
@@ -135,7 +164,10 @@ export function isHostMessage(value: unknown): value is HostMessage {
   const m = value as Record<string, unknown>;
   return (
     (m.type === 'state' && typeof m.state === 'object' && m.state !== null) ||
-    (m.type === 'focus' && typeof m.spanId === 'string')
+    (m.type === 'focus' && typeof m.spanId === 'string') ||
+    (m.type === 'fullValue' &&
+      Number.isSafeInteger(m.requestId) &&
+      (m.value === undefined || typeof m.value === 'string'))
   );
 }
 

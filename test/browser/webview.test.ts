@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
-import { buildConversationState } from '../../src/host/conversationViewModel';
+import { buildConversationState, fullDimensionValue } from '../../src/host/conversationViewModel';
 import type {
   ConversationState,
   ConversationTarget,
@@ -163,7 +163,7 @@ after(async () => {
  * Stubs what VS Code's webview host provides and records everything the page does that matters. A string,
  * not a function: tsx compiles functions with name helpers that do not exist inside the page.
  */
-function initScript(bodyClass: string): string {
+function initScript(bodyClass: string, saved?: unknown): string {
   return `(() => {
     const posted = [], states = [], csp = [];
     window.__posted = posted;
@@ -176,7 +176,7 @@ function initScript(bodyClass: string): string {
       return {
         postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); },
         setState(s) { states.push(JSON.parse(JSON.stringify(s))); },
-        getState() { return undefined; },
+        getState() { return ${JSON.stringify(saved ?? null)} ?? undefined; },
       };
     };
     document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));
@@ -198,6 +198,8 @@ async function open(
   state: ConversationState,
   theme: TestTheme['name'] = 'dark',
   viewport = { width: 1000, height: 900 },
+  /** What vscode.getState() returns: the state the page saved before it was hidden. */
+  saved?: unknown,
 ): Promise<Opened> {
   const key = `p${++pageCounter}`;
   h().pages.set(key, { state, theme: THEMES[theme] });
@@ -214,7 +216,7 @@ async function open(
     });
     page.on('pageerror', (e) => rec.errors.push(String(e)));
     page.on('request', (r) => rec.requests.push(r.url()));
-    await page.addInitScript({ content: initScript(THEMES[theme].bodyClass) });
+    await page.addInitScript({ content: initScript(THEMES[theme].bodyClass, saved) });
     await page.goto(`${h().origin}/page/${key}`);
     await page.waitForSelector('#lti-root[aria-busy="false"], #lti-root [role="alert"]', { timeout: 15_000 });
     await page.evaluate('document.fonts.ready.then(() => true)');
@@ -617,6 +619,150 @@ describe('conversation webview in Chromium', () => {
         spanId: CHAT.second,
       });
       await shot(page, 'focus', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('after being hidden and shown again, paints from its HTML with the call the user had in focus', async () => {
+    // The HTML still names the call the panel was opened on; the saved state, the one chosen since.
+    const o = await open(stateOf(chatTrace(), { spanId: CHAT.first }), 'dark', undefined, {
+      target: { traceId: TRACE_ID, spanId: CHAT.failed },
+    });
+    try {
+      const { page } = o;
+      assert.equal(await page.locator('.lti-call-focus').getAttribute('data-span-id'), CHAT.failed);
+      assert.deepEqual(await o.posted(), [{ type: 'ready' }]);
+      assert.deepEqual(await o.states(), [{ target: { traceId: TRACE_ID, spanId: CHAT.failed } }]);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+    // A saved state of another trace (the panel now shows another one) is not applied.
+    const other = await open(stateOf(chatTrace(), { spanId: CHAT.first }), 'dark', undefined, {
+      target: { traceId: 'f'.repeat(32), spanId: CHAT.failed },
+    });
+    try {
+      assert.equal(await other.page.locator('.lti-call-focus').getAttribute('data-span-id'), CHAT.first);
+      await closeClean(other);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps the call the user chose across live updates, until the host asks for another', async () => {
+    const o = await open(stateOf(chatTrace()));
+    try {
+      const { page } = o;
+      const focusedId = (): Promise<string | null> =>
+        page.locator('.lti-call-focus').first().getAttribute('data-span-id');
+      await page.locator('.lti-outline-item').nth(1).click();
+      assert.equal(await focusedId(), CHAT.second);
+      // The trace changed (a late span): the same target, so the user's choice stays.
+      await o.send({
+        type: 'state',
+        state: stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.' })),
+      });
+      await page.getByText('It will be').waitFor();
+      assert.equal(await focusedId(), CHAT.second);
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.second } });
+      // A click on another call in the tree: the host's new target wins.
+      await o.send({ type: 'state', state: stateOf(chatTrace(), { spanId: CHAT.failed }) });
+      await page.waitForFunction(
+        (id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id,
+        CHAT.failed,
+      );
+      assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.failed } });
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('saves the source of a cloud trace with its ids, so a reload reads the right source', async () => {
+    const o = await open(stateOf(chatTrace(), { sourceId: 'appInsights:prod' }));
+    try {
+      assert.deepEqual(await o.states(), [{ target: { traceId: TRACE_ID, sourceId: 'appInsights:prod' } }]);
+      await o.page.locator('.lti-outline-item').nth(2).click();
+      assert.deepEqual((await o.states()).at(-1), {
+        target: { traceId: TRACE_ID, sourceId: 'appInsights:prod', spanId: CHAT.failed },
+      });
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('shows a long attribute cut with its length, and the full value, as text, when asked', async () => {
+    const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+    for (const e of fixtureEntries({ library: 'traceloop', scenario: 'tools', encoding: 'json' }))
+      if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    const trace = store.getTrace(store.list()[0]!.traceId)!;
+    store.dispose();
+    const state = buildConversationState(
+      trace,
+      { traceId: trace.traceId },
+      Date.now(),
+      {},
+      {
+        maxAttributeLength: 100,
+      },
+    );
+    const call = state.calls[0]!;
+    const row = call.dimensions.find((r) => r.fullLength !== undefined);
+    assert.ok(row, 'the fixture has an attribute longer than 100 characters');
+    const span = trace.spans.find((s) => s.spanId === call.spanId)!;
+    const full = fullDimensionValue(trace, span, row.key, row.from)!;
+    const o = await open(state);
+    try {
+      const { page } = o;
+      const card = page.locator('.lti-call').nth(0);
+      await card.locator('summary', { hasText: 'Dimensions' }).click();
+      const cell = card
+        .locator('tr', { has: page.locator('th', { hasText: row.key }) })
+        .locator('td')
+        .first();
+      assert.ok(
+        ((await cell.textContent()) ?? '').includes(
+          `100 of ${row.fullLength!.toLocaleString('en-US')} characters shown`,
+        ),
+      );
+      assert.equal(await cell.locator('.lti-dim-text').textContent(), `${row.value}…`);
+      await shot(page, 'cut-value', false);
+      await cell.getByRole('button', { name: `Show the full value of ${row.key}` }).click();
+      assert.deepEqual((await o.posted()).at(-1), {
+        type: 'fullValue',
+        requestId: 1,
+        spanId: call.spanId,
+        key: row.key,
+        from: row.from,
+      });
+      // The host answers from the store; what comes back is set as text, markup and all.
+      const hostile = `${full}<img src=x onerror="window.__pwned=1">`;
+      await o.send({ type: 'fullValue', requestId: 1, value: hostile });
+      await cell.locator('.lti-dim-cut').waitFor({ state: 'detached' });
+      assert.equal(await cell.locator('.lti-dim-text').textContent(), hostile);
+      assert.equal(await page.locator('.lti-dims img').count(), 0);
+      assert.equal(await page.evaluate('window.__pwned'), undefined);
+      // Raw attributes say how many values they show cut.
+      assert.ok(
+        await card
+          .locator('summary', { hasText: 'Raw span attributes' })
+          .getByText(/long values? cut here/)
+          .isVisible(),
+      );
+      // A trace gone from the store: the page says so and keeps the start.
+      const other = call.dimensions.filter((r) => r.fullLength !== undefined)[1];
+      if (other) {
+        const otherCell = card
+          .locator('tr', { has: page.locator('th', { hasText: other.key }) })
+          .locator('td')
+          .first();
+        await otherCell.getByRole('button').click();
+        await o.send({ type: 'fullValue', requestId: 2 });
+        await otherCell.getByText('The trace is no longer in the store').waitFor();
+      }
       await closeClean(o);
     } finally {
       await o.close();

@@ -10,7 +10,7 @@ import {
   type StoreChange,
   type TraceStoreOptions,
 } from '../../../src/core/store';
-import { describeTrace } from '../../../src/host/treeModel';
+import { describeTrace, traceTooltip } from '../../../src/host/treeModel';
 import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
 import { chatSpan, log, span, spanId, traceId } from './builders';
 
@@ -483,7 +483,11 @@ describe('TraceStore bounds', () => {
     assert.equal(store.stats().spans, 3);
     const view = describeTrace(trace.summary, trace.summary.startMs);
     assert.match(view.description, /2 spans dropped/);
-    assert.ok(view.tooltip.includes('2 spans not kept: the trace reached the limit of spans per trace'));
+    assert.ok(
+      traceTooltip(trace.summary).includes(
+        '2 spans not kept: the trace reached the limit of spans per trace',
+      ),
+    );
     store.ingest(batch([span({ trace: 2, id: 1 })]), 'otlp');
     assert.equal(store.getOutline(traceId(2))!.summary.droppedSpans, undefined);
     // A higher limit takes new spans again.

@@ -5,11 +5,17 @@ import assert from 'node:assert/strict';
 import {
   buildConversationState,
   buildDimensions,
+  cutForDisplay,
+  fullDimensionValue,
   markRepeatedInput,
   SESSION_DIMENSION_KEY,
   USER_DIMENSION_KEY,
 } from '../../../src/host/conversationViewModel';
-import type { MessagePart } from '../../../src/core/model';
+import type { MessagePart, Trace } from '../../../src/core/model';
+import { isHostMessage, isWebviewMessage } from '../../../src/protocol/conversation';
+import { TraceStore } from '../../../src/core/store';
+import { createNormalizer } from '../../../src/core/genai/normalize';
+import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 import { answer, llm, message, span, spanId, T0, text, trace, TRACE_ID } from '../../browser/traceBuilders';
 
 describe('buildConversationState', () => {
@@ -233,5 +239,77 @@ describe('repeated input', () => {
     const calls = buildConversationState(trace(spans), { traceId: TRACE_ID }, 1).calls;
     assert.equal(calls[299]?.repeatedInput?.count, 2 + 2 * 298 + 1);
     assert.equal(calls[299]?.repeatedInput?.fromSpanId, spanId(299));
+  });
+});
+
+describe('attribute values cut for display (view.maxAttributeLength)', () => {
+  /** The real Traceloop tool-calling turn: its content attributes run to thousands of characters. */
+  function fixtureTrace(): Trace {
+    const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+    for (const e of fixtureEntries({ library: 'traceloop', scenario: 'tools', encoding: 'protobuf' }))
+      if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    const [summary] = store.list();
+    assert.ok(summary);
+    return store.getTrace(summary.traceId)!;
+  }
+
+  it('cuts long attribute and dimension values with their full length, and never the message text', () => {
+    const t = fixtureTrace();
+    const whole = buildConversationState(t, { traceId: t.traceId }, 1);
+    const cut = buildConversationState(t, { traceId: t.traceId }, 1, {}, { maxAttributeLength: 100 });
+    assert.equal(cut.calls.length, whole.calls.length);
+    let cutRows = 0;
+    cut.calls.forEach((call, i) => {
+      const full = whole.calls[i]!;
+      assert.deepEqual(call.llm.messages, full.llm.messages, 'message text is not cut');
+      assert.equal(call.dimensions.length, full.dimensions.length);
+      call.dimensions.forEach((row, j) => {
+        const original = full.dimensions[j]!;
+        assert.equal(row.key, original.key);
+        assert.ok(row.value.length <= 100, `${row.key} is at most 100 characters`);
+        if (original.value.length > 100) {
+          cutRows++;
+          assert.equal(row.fullLength, original.value.length);
+          assert.ok(original.value.startsWith(row.value));
+          const span = t.spans.find((s) => s.spanId === call.spanId)!;
+          assert.equal(fullDimensionValue(t, span, row.key, row.from), original.value);
+        } else {
+          assert.deepEqual(row, original);
+        }
+      });
+      // The raw JSON still parses; its long strings are cut and say so.
+      const raw = JSON.parse(call.rawAttributes) as Record<string, unknown>;
+      const long = Object.values(JSON.parse(full.rawAttributes) as Record<string, unknown>).filter(
+        (v) => typeof v === 'string' && v.length > 100,
+      ).length;
+      assert.equal(call.rawAttributesCut ?? 0, long);
+      for (const v of Object.values(raw))
+        if (typeof v === 'string') assert.match(v, /^[\s\S]{0,100}(… \[cut: [\d,]+ characters in all\])?$/);
+    });
+    assert.ok(cutRows > 0, 'the fixture has values longer than the limit');
+    // Without a limit (Copy as Markdown), nothing is cut.
+    assert.ok(whole.calls.every((c) => c.dimensions.every((r) => r.fullLength === undefined)));
+    assert.ok(whole.calls.every((c) => c.rawAttributesCut === undefined));
+  });
+
+  it('cuts at the limit, never between the halves of a surrogate pair', () => {
+    assert.deepEqual(cutForDisplay('abc', 3), { value: 'abc' });
+    assert.deepEqual(cutForDisplay('abcd', 3), { value: 'abc', fullLength: 4 });
+    assert.deepEqual(cutForDisplay(`${'a'.repeat(99)}😀tail`, 100), {
+      value: 'a'.repeat(99),
+      fullLength: 105,
+    });
+    assert.deepEqual(cutForDisplay('x'.repeat(5000), undefined), { value: 'x'.repeat(5000) });
+  });
+
+  it('accepts a well-formed full-value request from the page and nothing else', () => {
+    const ok = { type: 'fullValue', requestId: 3, spanId: 'ab', key: 'gen_ai.prompt', from: 'span' };
+    assert.equal(isWebviewMessage(ok), true);
+    assert.equal(isWebviewMessage({ ...ok, from: 'elsewhere' }), false);
+    assert.equal(isWebviewMessage({ ...ok, requestId: '3' }), false);
+    assert.equal(isWebviewMessage({ ...ok, key: 1 }), false);
+    assert.equal(isHostMessage({ type: 'fullValue', requestId: 3, value: 'x' }), true);
+    assert.equal(isHostMessage({ type: 'fullValue', requestId: 3 }), true);
+    assert.equal(isHostMessage({ type: 'fullValue', requestId: 3, value: 1 }), false);
   });
 });

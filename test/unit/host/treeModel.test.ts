@@ -6,11 +6,18 @@ import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
 import {
   childNodes,
+  describeSession,
   describeSpan,
   describeTrace,
+  describeUser,
   heldRootNodes,
+  nodeTooltip,
   parentNode,
   rootNodes,
+  sessionTooltip,
+  spanTooltip,
+  traceTooltip,
+  userTooltip,
   waitingTraceCount,
   type TreeNode,
 } from '../../../src/host/treeModel';
@@ -36,20 +43,24 @@ describe('tree model', () => {
     );
     const tools = store.list().find((t) => t.llmCallCount === 2)!;
     const view = describeTrace(tools, tools.startMs + 120_000);
+    const tip = traceTooltip(tools);
     assert.equal(view.label, 'handle_turn');
     assert.match(
       view.description,
       /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/,
     );
     assert.ok(
-      view.tooltip.includes(
+      tip.includes(
         'Asked: Will it rain in Lisbon on Saturday (2025-06-14)? We want to spend the whole day outdoors.',
       ),
     );
     assert.equal(view.icon, 'llm');
-    assert.ok(view.tooltip.includes(`Trace ID: ${tools.traceId}`));
-    assert.ok(view.tooltip.includes('Session: sess-lisbon-weekend'));
-    assert.ok(view.tooltip.includes('User: user-1042'));
+    assert.ok(tip.includes(`Trace ID: ${tools.traceId}`));
+    assert.ok(tip.includes('Session: sess-lisbon-weekend'));
+    assert.ok(tip.includes('User: user-1042'));
+    // The description never carries what only the tooltip says (it is built on hover, apart).
+    assert.equal('tooltip' in view, false);
+    assert.deepEqual(nodeTooltip(store, { kind: 'trace', traceId: tools.traceId }), tip);
   });
 
   it('while paused, keeps the traces it showed in their order and counts the ones that wait', () => {
@@ -112,7 +123,11 @@ describe('tree model', () => {
     assert.equal(view.contextValue, 'llmCall.error');
     assert.equal(view.icon, 'error');
     assert.match(view.description, /^failed · /);
-    assert.match(view.tooltip.join('\n'), /Error: /);
+    const tip = spanTooltip(call);
+    assert.match(tip.join('\n'), /Error: /);
+    assert.equal(tip[0], call.name);
+    assert.ok(tip.includes(`Span ID: ${call.spanId}`));
+    assert.deepEqual(nodeTooltip(store, { kind: 'span', traceId: call.traceId, spanId: call.spanId }), tip);
   });
 
   it('heads a session filter with the session, then its turns oldest first', () => {
@@ -127,5 +142,44 @@ describe('tree model', () => {
       starts,
       [...starts].sort((a, b) => a - b),
     );
+  });
+
+  it('builds each tooltip apart from the label, with the same lines as before, and names a node gone by id', () => {
+    const store = storeWith(['chat', 'tools', 'error']);
+    const tools = store.list().find((t) => t.llmCallCount === 2)!;
+    assert.deepEqual(traceTooltip(tools).slice(0, 3), [
+      'handle_turn',
+      `Service: ${tools.service}`,
+      `Trace ID: ${tools.traceId}`,
+    ]);
+    const call = store.getTrace(tools.traceId)!.spans.find((s) => s.llm)!;
+    const spanTip = spanTooltip(call);
+    assert.ok(spanTip.some((l) => /^Model: gpt-4o-mini/.test(l)));
+    assert.ok(spanTip.some((l) => /^Tokens: 247→21/.test(l)));
+    assert.ok(spanTip.includes('Finish: tool_calls'));
+
+    const session = store.findSession('sess-lisbon-weekend');
+    assert.equal(session.length, 2);
+    const calls = session.reduce((n, t) => n + t.llmCallCount, 0);
+    assert.deepEqual(sessionTooltip('sess-lisbon-weekend', session).slice(0, 2), [
+      'Session sess-lisbon-weekend',
+      '2 traces, oldest turn first',
+    ]);
+    assert.match(sessionTooltip('sess-lisbon-weekend', session)[2]!, new RegExp(`^${calls} LLM calls, `));
+    assert.deepEqual(sessionTooltip('sess-lisbon-weekend', session).at(-1), 'User: user-1042');
+    assert.equal(describeSession('sess-lisbon-weekend', session).label, 'Session sess-lisbon-weekend');
+    assert.deepEqual(
+      nodeTooltip(store, { kind: 'session', sessionId: 'sess-lisbon-weekend' }),
+      sessionTooltip('sess-lisbon-weekend', session),
+    );
+    const user = store.findUser('user-1042');
+    assert.deepEqual(userTooltip('user-1042', user).slice(0, 2), [
+      'User user-1042',
+      `${user.length} traces in 1 session, oldest first`,
+    ]);
+    assert.match(describeUser('user-1042', user).description, /^\d+ traces · 1 session · /);
+
+    assert.deepEqual(nodeTooltip(store, { kind: 'trace', traceId: 'f'.repeat(32) }), ['f'.repeat(32)]);
+    assert.deepEqual(nodeTooltip(store, { kind: 'span', traceId: tools.traceId, spanId: 'ab12' }), ['ab12']);
   });
 });

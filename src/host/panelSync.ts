@@ -1,0 +1,24 @@
+// When a conversation panel's page needs the state posted. The page paints first from the state in its
+// HTML; a page that is hidden is torn down (no retained context) and loads that same HTML again when shown,
+// so the host posts on `ready` only when the trace changed since the HTML was built, and builds nothing for
+// a hidden page, which would drop the message anyway. Pure, so the rule is tested without an editor.
+
+export class PanelSync {
+  private changedSinceHtml = false;
+
+  /** The HTML was (re)built from the current state. */
+  htmlBuilt(): void {
+    this.changedSinceHtml = false;
+  }
+
+  /** The panel's state changed; whether to build and post it now (only a visible page is live). */
+  changed(visible: boolean): boolean {
+    this.changedSinceHtml = true;
+    return visible;
+  }
+
+  /** The page loaded and said `ready`: whether its HTML's state is stale and the current one must follow. */
+  ready(): boolean {
+    return this.changedSinceHtml;
+  }
+}
