@@ -27,7 +27,9 @@ function shortValues(attributes: Attributes): Attributes {
   for (const [key, value] of Object.entries(attributes)) {
     if (!isShort(value)) continue;
     // A sender's `__proto__` key stays a plain key.
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { Trace, TraceSummary } from '../../../src/core/model';
 import { MirrorStore } from '../../../src/engine/mirror';
+import { outlineOf } from '../../../src/engine/outline';
 import type { ChangeMessage } from '../../../src/engine/protocol';
 
 function summary(traceId: string, startMs: number, extra: Partial<TraceSummary> = {}): TraceSummary {
@@ -179,4 +180,17 @@ test('past its bounds the least recently loaded go, and the engine is told to st
   assert.equal(store.isWhole('t19'), true);
   assert.deepEqual(unwatched.flat(), ['t0', 't1', 't2', 't3']);
   assert.equal(store.size, 20, 'summaries stay');
+});
+
+test('an outline keeps short attributes, leaves long ones out, and keeps a sender’s __proto__ key plain', () => {
+  const s = summary('a', 1);
+  const trace = traceOf(s);
+  const attributes: Record<string, unknown> = { short: 'x', count: 3, long: 'y'.repeat(300), list: ['a'] };
+  Object.defineProperty(attributes, '__proto__', { value: 'evil', enumerable: true });
+  trace.spans[0]!.attributes = attributes as Trace['spans'][number]['attributes'];
+  const out = outlineOf(trace).spans[0]!.attributes;
+  assert.deepEqual(Object.keys(out).sort(), ['__proto__', 'count', 'short']);
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, 'evil');
+  assert.equal(trace.spans[0]!.llm!.messages.length, 1, 'the trace itself is untouched');
 });
