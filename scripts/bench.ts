@@ -103,25 +103,22 @@ function toProtoObject(batch: TelemetryBatch): Record<string, unknown> {
 }
 
 /** Requests of `traces` copies of the tools turn (512 spans for 128: an exporter's default batch size). */
+function batchJson(traces: number): Buffer {
+  const copies = Array.from({ length: traces }, () => withFreshIds(template) as { resourceSpans: unknown[] });
+  return Buffer.from(JSON.stringify({ resourceSpans: copies.flatMap((c) => c.resourceSpans) }));
+}
+
+function jsonToProto(body: Buffer): Buffer {
+  const batch = decodeOtlp('traces', body, 'json');
+  return Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish());
+}
+
 function batchInput(traces: number): IngestInput {
-  const protobuf: Buffer[] = [];
-  const json: Buffer[] = [];
-  for (let b = 0; b < 8; b++) {
-    const copies = Array.from(
-      { length: traces },
-      () => withFreshIds(template) as { resourceSpans: unknown[] },
-    );
-    const body = Buffer.from(JSON.stringify({ resourceSpans: copies.flatMap((c) => c.resourceSpans) }));
-    json.push(body);
-    const batch = decodeOtlp('traces', body, 'json');
-    protobuf.push(
-      Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish()),
-    );
-  }
+  const json = Array.from({ length: 8 }, () => batchJson(traces));
   return {
     label: `${traces * spansPerRequest}-span batches`,
     spansPerRequest: traces * spansPerRequest,
-    protobuf,
+    protobuf: json.map(jsonToProto),
     json,
   };
 }
@@ -169,7 +166,7 @@ async function main(): Promise<void> {
     batchInput(128),
   ];
   await benchIngest(row, inputs);
-  await benchReplay(row, inputs[1]!);
+  await benchReplay(row, inputs[1]!, () => jsonToProto(batchJson(128)));
 
   storeRows();
 

@@ -161,15 +161,19 @@ export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void
   }
 }
 
-/** 100k spans kept in a request log, read again by a fresh engine on start. */
-export async function benchReplay(row: Row, input: IngestInput): Promise<void> {
+/** 100k spans kept in a request log (each request its own traces), read again by a fresh engine on start. */
+export async function benchReplay(
+  row: Row,
+  input: Pick<IngestInput, 'label' | 'spansPerRequest'>,
+  freshBody: () => Buffer,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lti-bench-replay-'));
   try {
     const log = new RequestLog({ dir, maxBytes: 4096 * 1024 * 1024, logger: nullLogger });
     let spans = 0;
     let bytes = 0;
     for (let i = 0; spans < 100_000; i++) {
-      const body = input.protobuf[i % input.protobuf.length]!;
+      const body = freshBody();
       log.append('traces', 'protobuf', body);
       spans += input.spansPerRequest;
       bytes += body.length;
