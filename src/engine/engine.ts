@@ -240,7 +240,9 @@ export class IngestEngine {
     if (!this.log || this.replaying) return;
     const started = Date.now();
     this.replayCancelled = false;
-    const run = replayRequestLog(this.log, (batch) => this.ingest(batch), {
+    // Kept requests are stored again but not counted as received: the counts are of what apps sent since the
+    // receiver started.
+    const run = replayRequestLog(this.log, (batch) => void this.store.ingest(batch, 'otlp'), {
       // Clear Local Traces during the replay: what is still to come stays cleared.
       cancelled: () => this.replayCancelled,
     }).then((r) => {

@@ -188,6 +188,10 @@ test('Clear empties the worker store, the mirror and the kept requests; a restar
         [traceId],
       );
       assert.ok(replayed[0]! > 0);
+      // Stored again, but not counted as received: the status bar counts what apps sent since the start.
+      const afterReplay = await second.stats();
+      assert.equal(afterReplay.store.spans, replayed[0]);
+      assert.equal(afterReplay.received.spans, 0);
       await second.mirror.clear();
       await second.mirror.sync();
       assert.equal(second.mirror.size, 0);
