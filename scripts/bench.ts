@@ -186,7 +186,7 @@ for (const encoding of ['protobuf', 'json'] as const) {
     const spans = decodeOtlp('traces', bodies[0]!, encoding).spans.length;
     let i = 0;
     let j = 0;
-    const [ours, plain] = bestOfRounds(4, 400, [
+    const [ours, plain] = bestOfRounds(6, 300, [
       () => decodeOtlp('traces', bodies[i++ % bodies.length]!, encoding),
       encoding === 'protobuf'
         ? () => types.traceRequest.decode(bodies[j++ % bodies.length]!)

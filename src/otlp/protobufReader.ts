@@ -19,14 +19,11 @@ import type {
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import * as protobuf from 'protobufjs';
 import {
-  HEX_PAIRS,
+  HEX_PAIRS as SHARED_HEX_PAIRS,
   idProblem,
   OtlpDecodeError,
   Rejections,
-  setKey,
-  SPAN_ID_BYTES,
   tooDeepReason,
-  TRACE_ID_BYTES,
   type DecodedRequest,
   type DecodeLimits,
   type OtlpSignal,
@@ -160,11 +157,25 @@ function schema(): Schema {
   return schemaCache;
 }
 
+// Module-local copies of what the hot loops use: a binding imported from another module costs a getter
+// call per use where modules are not bundled (tsx, the tests and the bench).
+const TRACE_ID_BYTES = 16;
+const SPAN_ID_BYTES = 8;
+const HEX_PAIRS: readonly string[] = SHARED_HEX_PAIRS.slice();
+
+/** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
+function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The reader's state: one request at a time, synchronously, so plain module variables serve
 
 let S: Schema;
-let buf: Uint8Array = new Uint8Array(0);
+const EMPTY = Buffer.alloc(0);
+let buf: Uint8Array = EMPTY;
 let len = 0;
 let pos = 0;
 let elements = 0;
@@ -210,6 +221,15 @@ function tag(): number {
       return b;
     }
   }
+  if (pos + 1 < len) {
+    const b1 = buf[pos + 1]!;
+    if (b1 < 0x80) {
+      const t = (buf[pos]! & 0x7f) | (b1 << 7);
+      pos += 2;
+      if (t < 8) fail(FIELD_ZERO);
+      return t;
+    }
+  }
   const start = pos;
   const t = varintSlow();
   const n = pos - start;
@@ -223,6 +243,9 @@ function lengthEnd(end: number): number {
   let n: number;
   if (pos < len && buf[pos]! < 0x80) {
     n = buf[pos++]!;
+  } else if (pos + 1 < len && buf[pos + 1]! < 0x80) {
+    n = (buf[pos]! & 0x7f) | (buf[pos + 1]! << 7);
+    pos += 2;
   } else {
     const start = pos;
     n = varintSlow();
@@ -350,8 +373,15 @@ function double(end: number): number {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Set for a Node Buffer, whose own UTF-8 slice needs no view of the bytes. */
+let nodeBuffer: Buffer | undefined;
 
 function decodeUtf8(s: number, e: number): string {
+  if (nodeBuffer) {
+    // Replacement characters mean invalid UTF-8, or a real U+FFFD: the strict decoder tells which.
+    const out = nodeBuffer.toString('utf8', s, e);
+    if (out.indexOf('\ufffd') < 0) return out;
+  }
   try {
     return strictUtf8.decode(buf.subarray(s, e));
   } catch (err) {
@@ -384,6 +414,46 @@ function text(s: number, e: number): string {
     if (c & 0x80) return out + decodeUtf8(i, e);
     out += String.fromCharCode(c);
   }
+  return out;
+}
+
+/**
+ * Attribute keys repeat in every span; the same string each time also saves V8 from interning a new copy
+ * when it becomes a property name. A slot holds the last key whose bytes hashed to it.
+ */
+const keyCache: string[] = new Array<string>(4096).fill('');
+
+function key(end: number): string {
+  const e = lengthEnd(end);
+  const s = pos;
+  pos = e;
+  const n = e - s;
+  if (n === 0 || n > 64) return text(s, e);
+  // Four bytes a step; a byte with the top bit set (not ASCII) makes `high` non-zero.
+  let h = n;
+  let high = 0;
+  let i = s;
+  for (; i + 3 < e; i += 4) {
+    const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    high |= w;
+    h = Math.imul(h ^ w, 0x01000193);
+  }
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    high |= c;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  if (high & 0x80808080) return text(s, e);
+  const slot = (h >>> 16) & 4095;
+  const cached = keyCache[slot]!;
+  if (cached.length === n) {
+    let j = n - 1;
+    while (j >= 0 && cached.charCodeAt(j) === buf[s + j]) j--;
+    if (j < 0) return cached;
+  }
+  // The property name V8 keeps for it: flat and interned, so later comparisons and stores are cheap.
+  const out = Object.keys({ [text(s, e)]: 0 })[0]!;
+  keyCache[slot] = out;
   return out;
 }
 
@@ -577,12 +647,12 @@ function kvlistValue(end: number, depth: number, valueDepth: number, into: Attri
  */
 function keyValue(end: number, depth: number, valueDepth: number, into: Attributes, drop: boolean): boolean {
   enter(depth);
-  let key = '';
+  let name = '';
   let value: Value = null;
   let ranges: number[] | undefined;
   while (pos < end) {
     const t = tag();
-    if (t === 0x0a) key = string(end);
+    if (t === 0x0a) name = key(end);
     else if (t === 0x12) {
       const e = child(end);
       (ranges ??= []).push(pos, e);
@@ -592,7 +662,7 @@ function keyValue(end: number, depth: number, valueDepth: number, into: Attribut
   }
   if (ranges && ranges.length > 2) value = mergedAnyValue(ranges, depth + 1, valueDepth);
   if (value === TOO_DEEP) return !drop;
-  setKey(into, key, value);
+  setKey(into, name, value);
   return false;
 }
 
@@ -600,20 +670,21 @@ function keyValue(end: number, depth: number, valueDepth: number, into: Attribut
 function mergedAnyValue(ranges: number[], depth: number, valueDepth: number): Value {
   let size = 0;
   for (let i = 0; i < ranges.length; i += 2) size += ranges[i + 1]! - ranges[i]!;
-  const joined = new Uint8Array(size);
+  const joined = Buffer.alloc(size);
   for (let i = 0, at = 0; i < ranges.length; i += 2) {
     joined.set(buf.subarray(ranges[i]!, ranges[i + 1]!), at);
     at += ranges[i + 1]! - ranges[i]!;
   }
-  const saved = { buf, len, pos, counting };
+  const saved = { buf, nodeBuffer, len, pos, counting };
   buf = joined;
+  nodeBuffer = joined;
   len = size;
   pos = 0;
   counting = false;
   try {
     return anyValue(size, depth, valueDepth);
   } finally {
-    ({ buf, len, pos, counting } = saved);
+    ({ buf, nodeBuffer, len, pos, counting } = saved);
   }
 }
 
@@ -1046,6 +1117,7 @@ export function readProtobufRequest(
   spanSignal ??= { resourceGroup: S.resourceSpans, scopeGroup: S.scopeSpans, read: span };
   logSignal ??= { resourceGroup: S.resourceLogs, scopeGroup: S.scopeLogs, read: logRecord };
   buf = body;
+  nodeBuffer = Buffer.isBuffer(body) ? body : undefined;
   len = body.length;
   pos = 0;
   elements = 0;
@@ -1072,6 +1144,7 @@ export function readProtobufRequest(
     if (rejections.first !== undefined) out.rejectReason = rejections.first;
     return out;
   } finally {
-    buf = new Uint8Array(0); // do not keep the request alive
+    buf = EMPTY; // do not keep the request alive
+    nodeBuffer = undefined;
   }
 }

@@ -101,6 +101,9 @@ describe('decodeOtlp against the reference decoder', () => {
     const values: unknown[] = [
       { stringValue: '' },
       { stringValue: 'héllo wörld '.repeat(10) },
+      { stringValue: '\ufeffa BOM stays' },
+      { stringValue: 'a real \ufffd stays' },
+      { stringValue: `a real \ufffd stays ${'ü'.repeat(60)}` },
       { boolValue: false },
       { boolValue: true },
       { intValue: 0 },
@@ -173,6 +176,12 @@ describe('decodeOtlp against the reference decoder', () => {
           ],
         ],
       ]),
+      // Text in the merged value, short and long, ASCII and not.
+      traces([
+        ...ids,
+        [9, 2, [...kv('k', [[3, 0, 7]]), [2, 2, [[1, 2, str(`lé${'ä'.repeat(50)}`)]]]]],
+        [9, 2, [...kv('j', [[3, 0, 7]]), [2, 2, [[1, 2, str('short')]]], [2, 2, [[2, 0, 1]]]]],
+      ]),
       // Two statuses: the code of the first, the message of the second.
       traces([...ids, [15, 2, [[3, 0, 2]]], [15, 2, [[2, 2, str('boom')]]]]),
       // The scope and the resource after the spans, and twice each.
@@ -212,7 +221,10 @@ describe('decodeOtlp against the reference decoder', () => {
       traces([...ids, [1, 2, Buffer.alloc(16, 7)]]),
       traces([...ids, [1, 2, Buffer.alloc(0)]]),
     ];
-    for (const body of bodies) assertSameAsReference('traces', body, 'protobuf');
+    for (const body of bodies) {
+      assertSameAsReference('traces', body, 'protobuf');
+      assertSameAsReference('traces', new Uint8Array(body), 'protobuf');
+    }
   });
 
   it('rejects the same spans and log records, with the same first reason', () => {
@@ -355,6 +367,12 @@ describe('decodeOtlp against the reference decoder', () => {
       ['traces', Buffer.from(JSON.stringify({ resourceSpans: [] }))],
       ['traces', traces([...ids, [5, 2, Buffer.from([0x61, 0xc0, 0x80])]])],
       ['traces', traces([...ids, [3, 2, Buffer.from([0xff])]])],
+      [
+        'traces',
+        traces([...ids, [5, 2, Buffer.concat([str('x'.repeat(70)), Buffer.from([0xed, 0xa0, 0x80])])]]),
+      ],
+      ['traces', traces([...ids, [9, 2, [[1, 2, Buffer.from([0x6b, 0xff])]]]])],
+      ['traces', traces([...ids, [9, 2, [...kv('k', []), [2, 2, [[1, 2, Buffer.from([0xc3])]]]]]])],
       ['metrics', pb([[1, 2, [[2, 2, [[2, 2, [[1, 2, Buffer.from([0xfe])]]]]]]]])],
       [
         'metrics',
@@ -381,7 +399,10 @@ describe('decodeOtlp against the reference decoder', () => {
       ['traces', traces([...ids, [9, 2, kv('k', [[1, 2, str('v')]])]]), { maxNesting: 200 }],
     ];
     for (let cut = 0; cut < span.length; cut++) bodies.push(['traces', span.subarray(0, cut)]);
-    for (const [signal, body, limits] of bodies) assertSameAsReference(signal, body, 'protobuf', limits);
+    for (const [signal, body, limits] of bodies) {
+      assertSameAsReference(signal, body, 'protobuf', limits);
+      assertSameAsReference(signal, new Uint8Array(body), 'protobuf', limits);
+    }
   });
 
   it('reads the same from the OTLP/JSON variants senders write', () => {
