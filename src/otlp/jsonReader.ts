@@ -191,14 +191,21 @@ function num(v: unknown): number {
 }
 
 const UINT64_DIGITS = /^\d{1,20}$/;
-const DECIMAL = /^\d+$/;
+
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
 
 /** fixed64 nanoseconds as a decimal string: a double cannot hold them. */
 function nanos(v: unknown): string {
   if (typeof v === 'string') {
     const s = v.trim();
     // The usual case, a canonical decimal of 19 digits, needs no BigInt round trip.
-    if (s.length > 0 && s.length < 20 && s.charCodeAt(0) !== 0x30 && DECIMAL.test(s)) return s;
+    if (s.length > 0 && s.length < 20 && s.charCodeAt(0) !== 0x30 && allDigits(s)) return s;
     return UINT64_DIGITS.test(s) ? BigInt(s).toString() : '0';
   }
   if (isLong(v)) return v.toString();
@@ -252,7 +259,14 @@ const severityNames: Record<string, number> = (() => {
 })();
 
 const HEX = /^[0-9a-fA-F]*$/;
-const LOWER_HEX = /^[0-9a-f]*$/;
+
+function isLowerHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 type IdResult = { kind: 'empty' } | { kind: 'ok'; hex: string } | { kind: 'bad'; length: number };
@@ -274,7 +288,7 @@ function readId(v: unknown, size: number): IdResult {
   if (v === undefined || v === null) return EMPTY_ID;
   if (typeof v === 'string') {
     // The usual case first: exactly the hex OTLP/JSON writes, already trimmed and lowercase.
-    if (v.length === size * 2 && LOWER_HEX.test(v)) return { kind: 'ok', hex: v };
+    if (v.length === size * 2 && isLowerHex(v)) return { kind: 'ok', hex: v };
     const s = v.trim();
     if (s === '') return EMPTY_ID;
     if (s.length === size * 2 && HEX.test(s)) return { kind: 'ok', hex: s.toLowerCase() };
@@ -333,15 +347,16 @@ function keyValues(items: unknown, depth: number, lim: DecodeLimits, dropTooDeep
   if (!Array.isArray(items)) return out;
   for (let i = 0; i < items.length; i++) {
     const kv: unknown = items[i];
-    if (!isObject(kv)) continue;
-    const key = kv['key'];
+    // An array has no "key" either, so it is skipped like any value that is not an object.
+    if (typeof kv !== 'object' || kv === null) continue;
+    const key = (kv as Obj)['key'];
     if (typeof key !== 'string') continue;
     if (!dropTooDeep) {
-      setKey(out, key, anyValue(kv['value'], depth, lim));
+      setKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
       continue;
     }
     try {
-      setKey(out, key, anyValue(kv['value'], depth, lim));
+      setKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
     } catch (err) {
       if (!(err instanceof ItemRejected)) throw err;
     }

@@ -478,6 +478,9 @@ describe('decodeOtlp against the reference decoder', () => {
       '{"a":"\\"[[[["}',
       `{"a":"${'x'.repeat(100)}\\\\\\"${'['.repeat(400)}"}`,
       '['.repeat(400),
+      `{"a":${'['.repeat(299)}${']'.repeat(299)}}`,
+      `{"a":${'['.repeat(300)}${']'.repeat(300)}}`,
+      `{"a":[{"b":${'{"c":'.repeat(400)}1${'}'.repeat(400)}}]}`,
       `{"a":"${'['.repeat(40)}`,
     ];
     for (const text of raw) assertSameAsReference('traces', Buffer.from(text), 'json');
