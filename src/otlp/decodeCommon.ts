@@ -1,6 +1,6 @@
 // What both OTLP readers (protobuf and JSON) share: the request types, the limits, the errors and the
 // reasons a single span or log record is skipped with, so both encodings refuse the same things the same way.
-import type { AttrValue, TelemetryBatch } from '../core/records';
+import type { TelemetryBatch } from '../core/records';
 
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
 export type OtlpEncoding = 'protobuf' | 'json';
@@ -40,10 +40,7 @@ export const defaultDecodeLimits: Readonly<DecodeLimits> = {
   maxNesting: 100,
 };
 
-export const TRACE_ID_BYTES = 16;
-export const SPAN_ID_BYTES = 8;
-
-/** Thrown (or returned) inside one item; the item is skipped and counted, the rest of the request is kept. */
+/** Thrown inside one item; the item is skipped and counted, the rest of the request is kept. */
 export class ItemRejected extends Error {}
 
 export function tooDeepReason(lim: DecodeLimits): string {
@@ -55,13 +52,6 @@ export function idProblem(what: string, size: number, length: number): string {
   return length < 0
     ? `${what} is neither hex nor base64 of ${size} bytes`
     : `${what} is ${length} bytes, not ${size}`;
-}
-
-/** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
-export function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 /** Skipped items: how many, and the first reason, for the partial-success message. */
