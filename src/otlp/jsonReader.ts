@@ -1,8 +1,8 @@
-// Reads an OTLP/JSON export request into records: one check of the raw bytes (nesting and size, before
-// JSON.parse builds anything), JSON.parse, then one walk from the parsed object to the records. OTLP/JSON
-// writes lowerCamelCase keys, hex ids, int64s as strings and enums as numbers; the walk reads those first
-// and still accepts what hand-made senders write (snake_case keys, base64 ids, enum names, numbers for
-// int64s).
+// Reads an OTLP/JSON export request into records: the text, its nesting and size limits (counted before
+// JSON.parse for a body large enough to exceed them, checked on the parsed value otherwise), JSON.parse, then
+// one walk from the parsed object to the records. OTLP/JSON writes lowerCamelCase keys, hex ids, int64s as
+// strings and enums as numbers; the walk reads those first and still accepts what hand-made senders write
+// (snake_case keys, base64 ids, enum names, numbers for int64s).
 
 import type {
   AttrValue,
