@@ -2,14 +2,17 @@
 // sent (test/fixtures): truncated, bit-flipped, spliced and random protobuf; JSON with wrong types in every
 // field, huge strings, deep nesting, `__proto__` keys, ids of the wrong length and invalid UTF-8. Every case
 // must decode or be refused with OtlpDecodeError, and whatever decodes must go through the store and the
-// normalizer without a throw; nothing may reach Object.prototype. Reproducible: LTI_FUZZ_SEED picks the seed,
-// LTI_FUZZ_CASES the number of cases (a quick run by default; set it to 100000 or more for a long one).
+// normalizer without a throw; nothing may reach Object.prototype. Every case must also give what the decoder
+// before the single-pass readers gave (referenceDecoder.ts): the same records or the same reason.
+// Reproducible: LTI_FUZZ_SEED picks the seed, LTI_FUZZ_CASES the number of cases (a quick run by default;
+// set it to 100000 or more for a long one).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNormalizer } from '../../../src/core/genai/normalize';
 import { TraceStore } from '../../../src/core/store';
 import { decodeOtlp, OtlpDecodeError, type OtlpEncoding, type OtlpSignal } from '../../../src/otlp/decode';
 import { fixtureEntries, fixturePayload } from '../helpers/fixtures';
+import { referenceDecodeOtlp } from './referenceDecoder';
 
 const CASES = Number(process.env.LTI_FUZZ_CASES || 3000);
 const SEED = Number(process.env.LTI_FUZZ_SEED || 20261201);
@@ -148,8 +151,15 @@ describe('fuzzing the decoders and the normalizer', () => {
         } else {
           body = mutateBytes(seed.body, rand, other);
         }
+        let reference: unknown;
+        try {
+          reference = referenceDecodeOtlp(seed.signal, body, seed.encoding);
+        } catch (err) {
+          reference = err instanceof OtlpDecodeError ? err.message : err;
+        }
         try {
           const batch = decodeOtlp(seed.signal, body, seed.encoding);
+          assert.deepStrictEqual(batch, reference, `case ${i} (seed ${SEED}): not what the reference gives`);
           tally.decoded++;
           tally.spans += batch.spans.length;
           store.ingest(batch, 'otlp');
@@ -161,6 +171,7 @@ describe('fuzzing the decoders and the normalizer', () => {
           if (!(err instanceof OtlpDecodeError)) {
             assert.fail(`case ${i} (seed ${SEED}, ${seed.signal} ${seed.encoding}) threw ${String(err)}`);
           }
+          assert.equal(err.message, reference, `case ${i} (seed ${SEED}): refused, unlike the reference`);
           tally.refused++;
         }
       }

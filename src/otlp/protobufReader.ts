@@ -1,0 +1,1150 @@
+// Reads an OTLP protobuf export request straight into records, in one pass over the bytes: no message
+// objects, no Long per timestamp. Every field is checked against the schema as it is read (wire types,
+// lengths, nesting, the number of messages), so a hostile body is refused after one cheap pass with the
+// same reason wherever the problem is, and a bad span or log record is skipped and counted on its own.
+//
+// Protobuf merges repeated occurrences of a field that holds one message (two `status` fields of a span
+// are one status); for the attribute values that can be nested this is done by reading the occurrences
+// again as one message, which real exporters never cause.
+
+import type {
+  AttrValue,
+  Attributes,
+  InstrumentationScope,
+  LogRecordData,
+  SpanEventRecord,
+  SpanLinkRecord,
+  SpanRecord,
+} from '../core/records';
+import { EVENT_NAME_ATTRIBUTE } from '../core/records';
+import * as protobuf from 'protobufjs';
+import {
+  HEX_PAIRS as SHARED_HEX_PAIRS,
+  idProblem,
+  OtlpDecodeError,
+  Rejections,
+  tooDeepReason,
+  type DecodedRequest,
+  type DecodeLimits,
+  type OtlpSignal,
+} from './decodeCommon';
+import { otlpTypes } from './otlpProto';
+
+// ---------------------------------------------------------------------------------------------------
+// The schema, as tables: what each known field must look like on the wire, and the names for reasons
+
+interface WireMessage {
+  name: string;
+  fields: Map<number, WireField>;
+}
+
+interface WireField {
+  name: string;
+  /** The wire type the field's declared type uses. */
+  wire: number;
+  repeated: boolean;
+  /** Set for a message field, which is walked field by field even when nothing of it is kept. */
+  message?: WireMessage;
+  /** A string field: it must be UTF-8 even when it is not kept. */
+  utf8: boolean;
+}
+
+const scalarWireType: Record<string, number> = {
+  string: 2,
+  bytes: 2,
+  bool: 0,
+  int32: 0,
+  int64: 0,
+  uint32: 0,
+  uint64: 0,
+  sint32: 0,
+  sint64: 0,
+  fixed64: 1,
+  sfixed64: 1,
+  double: 1,
+  fixed32: 5,
+  sfixed32: 5,
+  float: 5,
+};
+
+const wireMessages = new Map<protobuf.Type, WireMessage>();
+
+function wireMessageOf(type: protobuf.Type): WireMessage {
+  let out = wireMessages.get(type);
+  if (out) return out;
+  out = { name: type.name, fields: new Map() };
+  // Set before the fields are filled so that recursive types (AnyValue, ArrayValue) end.
+  wireMessages.set(type, out);
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const resolved = field.resolvedType;
+    const isMessage = resolved instanceof protobuf.Type;
+    const entry: WireField = {
+      name: field.name,
+      wire: isMessage ? 2 : resolved instanceof protobuf.Enum ? 0 : scalarWireType[field.type]!,
+      repeated: field.repeated,
+      utf8: field.type === 'string',
+    };
+    if (isMessage) entry.message = wireMessageOf(resolved);
+    out.fields.set(field.id, entry);
+  }
+  return out;
+}
+
+interface Schema {
+  traces: WireMessage;
+  logs: WireMessage;
+  metrics: WireMessage;
+  resourceSpans: WireMessage;
+  scopeSpans: WireMessage;
+  span: WireMessage;
+  event: WireMessage;
+  link: WireMessage;
+  status: WireMessage;
+  resourceLogs: WireMessage;
+  scopeLogs: WireMessage;
+  logRecord: WireMessage;
+  resourceMetrics: WireMessage;
+  scopeMetrics: WireMessage;
+  resource: WireMessage;
+  scope: WireMessage;
+  keyValue: WireMessage;
+  anyValue: WireMessage;
+  arrayValue: WireMessage;
+  kvList: WireMessage;
+}
+
+let schemaCache: Schema | undefined;
+
+function schema(): Schema {
+  if (schemaCache) return schemaCache;
+  const types = otlpTypes();
+  const traces = wireMessageOf(types.traceRequest);
+  const logs = wireMessageOf(types.logsRequest);
+  const metrics = wireMessageOf(types.metricsRequest);
+  const sub = (m: WireMessage, no: number): WireMessage => m.fields.get(no)!.message!;
+  const resourceSpans = sub(traces, 1);
+  const scopeSpans = sub(resourceSpans, 2);
+  const span = sub(scopeSpans, 2);
+  const resourceLogs = sub(logs, 1);
+  const scopeLogs = sub(resourceLogs, 2);
+  const resourceMetrics = sub(metrics, 1);
+  const resource = sub(resourceSpans, 1);
+  const keyValue = sub(resource, 1);
+  const anyValue = sub(keyValue, 2);
+  schemaCache = {
+    traces,
+    logs,
+    metrics,
+    resourceSpans,
+    scopeSpans,
+    span,
+    event: sub(span, 11),
+    link: sub(span, 13),
+    status: sub(span, 15),
+    resourceLogs,
+    scopeLogs,
+    logRecord: sub(scopeLogs, 2),
+    resourceMetrics,
+    scopeMetrics: sub(resourceMetrics, 2),
+    resource,
+    scope: sub(scopeSpans, 1),
+    keyValue,
+    anyValue,
+    arrayValue: sub(anyValue, 5),
+    kvList: sub(anyValue, 6),
+  };
+  return schemaCache;
+}
+
+// Module-local copies of what the hot loops use: a binding imported from another module costs a getter
+// call per use where modules are not bundled (tsx, the tests and the bench).
+const TRACE_ID_BYTES = 16;
+const SPAN_ID_BYTES = 8;
+const HEX_PAIRS: readonly string[] = SHARED_HEX_PAIRS.slice();
+
+/** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
+function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The reader's state: one request at a time, synchronously, so plain module variables serve
+
+let S: Schema;
+const EMPTY = Buffer.alloc(0);
+let buf: Uint8Array = EMPTY;
+let len = 0;
+let pos = 0;
+let elements = 0;
+/** Off while occurrences of a field are read again as one message (they were counted the first time). */
+let counting = true;
+let lim: DecodeLimits;
+/**
+ * The first encoding that the wire format tolerates but protobuf implementations refuse (a tag or a length
+ * in more than five bytes, a string that is not UTF-8, nesting beyond protoc's limit). It refuses the
+ * request, but only once the whole body has been walked: a structural problem anywhere is the reason then.
+ */
+let refusal: string | undefined;
+
+const TRUNCATED_NUMBER = 'truncated protobuf message (a number runs past the end of the body)';
+const LONG_NUMBER = 'malformed protobuf message (a number is longer than 10 bytes)';
+const TRUNCATED_FIELD = 'truncated protobuf message (a field runs past the end of its message)';
+const FIELD_ZERO = 'malformed protobuf message (field number 0)';
+/** protoc's default recursion limit, which protobuf implementations apply. */
+const PROTOC_RECURSION_LIMIT = 100;
+
+function fail(reason: string): never {
+  throw new OtlpDecodeError(reason);
+}
+
+/** Tags and lengths: the first 35 bits as a number; longer varints are only skipped or refused. */
+function varintSlow(): number {
+  let result = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (pos >= len) fail(TRUNCATED_NUMBER);
+    const b = buf[pos++]!;
+    if (shift < 32) result += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return result;
+  }
+  fail(LONG_NUMBER);
+}
+
+function tag(): number {
+  if (pos < len) {
+    const b = buf[pos]!;
+    if (b < 0x80) {
+      pos++;
+      if (b < 8) fail(FIELD_ZERO);
+      return b;
+    }
+  }
+  if (pos + 1 < len) {
+    const b1 = buf[pos + 1]!;
+    if (b1 < 0x80) {
+      const t = (buf[pos]! & 0x7f) | (b1 << 7);
+      pos += 2;
+      if (t < 8) fail(FIELD_ZERO);
+      return t;
+    }
+  }
+  const start = pos;
+  const t = varintSlow();
+  const n = pos - start;
+  if (n > 5 || (n === 5 && buf[pos - 1]! >= 16)) refusal ??= 'invalid tag encoding';
+  if (t < 8) fail(FIELD_ZERO);
+  return t;
+}
+
+/** The end of a length-delimited field, which must lie inside its message. */
+function lengthEnd(end: number): number {
+  let n: number;
+  if (pos < len && buf[pos]! < 0x80) {
+    n = buf[pos++]!;
+  } else if (pos + 1 < len && buf[pos + 1]! < 0x80) {
+    n = (buf[pos]! & 0x7f) | (buf[pos + 1]! << 7);
+    pos += 2;
+  } else {
+    const start = pos;
+    n = varintSlow();
+    const bytes = pos - start;
+    if (bytes > 5 || (bytes === 5 && buf[pos - 1]! > 7)) refusal ??= 'invalid length encoding';
+  }
+  const e = pos + n;
+  if (e > end) fail(TRUNCATED_FIELD);
+  return e;
+}
+
+/** An embedded message: its end, counted against the limit. */
+function child(end: number): number {
+  const e = lengthEnd(end);
+  if (counting && ++elements > lim.maxElements)
+    fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+  return e;
+}
+
+function enter(depth: number): void {
+  if (depth > lim.maxNesting) fail(`messages nested more than ${lim.maxNesting} levels deep`);
+  if (depth > PROTOC_RECURSION_LIMIT) refusal ??= 'max depth exceeded';
+}
+
+let vlo = 0;
+let vhi = 0;
+/** Whether any bit of the last varint64 was set (a bool is true then, whatever its width). */
+let vnonzero = false;
+
+/** A varint as two 32-bit halves (vlo, vhi), as int64, enums and bools are read. */
+function varint64(): void {
+  let lo = 0;
+  let hi = 0;
+  let any = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= len) fail(TRUNCATED_NUMBER);
+    const b = buf[pos++]!;
+    const bits = b & 0x7f;
+    any |= bits;
+    if (i < 4) lo |= bits << (7 * i);
+    else if (i === 4) {
+      lo |= bits << 28;
+      hi |= bits >> 4;
+    } else hi |= bits << (7 * (i - 5) + 3);
+    if (b < 0x80) {
+      vlo = lo >>> 0;
+      vhi = hi >>> 0;
+      vnonzero = any !== 0;
+      return;
+    }
+  }
+  fail(LONG_NUMBER);
+}
+
+/** An enum or int32: the low 32 bits, signed. */
+function int32(): number {
+  if (pos < len && buf[pos]! < 0x80) return buf[pos++]!;
+  varint64();
+  return vlo | 0;
+}
+
+function uint32(): number {
+  if (pos < len && buf[pos]! < 0x80) return buf[pos++]!;
+  varint64();
+  return vlo;
+}
+
+function bool(): boolean {
+  if (pos < len && buf[pos]! < 0x80) return buf[pos++] !== 0;
+  varint64();
+  return vnonzero;
+}
+
+/** int64 attribute values: a number when it fits a double exactly, else the decimal string. */
+function int64(): number | string {
+  if (pos < len && buf[pos]! < 0x80) return buf[pos++]!;
+  varint64();
+  if (vhi === 0) return vlo;
+  const hi = vhi | 0;
+  if (hi >= -0x200000 && hi < 0x200000) {
+    const n = hi * 4294967296 + vlo;
+    if (Number.isSafeInteger(n)) return n;
+  }
+  return BigInt.asIntN(64, (BigInt(vhi) << 32n) | BigInt(vlo)).toString();
+}
+
+function fixed32At(p: number): number {
+  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+}
+
+/** fixed64 nanoseconds as a decimal string: a double cannot hold them. */
+function nanos(end: number): string {
+  if (pos + 8 > end) fail(TRUNCATED_FIELD);
+  const lo = fixed32At(pos);
+  const hi = fixed32At(pos + 4);
+  pos += 8;
+  return uint64String(lo, hi);
+}
+
+/**
+ * An unsigned 64-bit value from its halves, exactly: directly below 2^53, else (every timestamp of this
+ * century) in two parts of base 10^9 that a double holds exactly, which is far cheaper than a BigInt.
+ */
+export function uint64String(lo: number, hi: number): string {
+  if (hi < 0x200000) return String(hi * 4294967296 + lo);
+  // hi * 2^32 = a * 2^48 + b * 2^32, with 2^48 = 281474 * 10^9 + 976710656 and 2^32 = 4 * 10^9 + 294967296.
+  const a = hi >>> 16;
+  const b = hi & 0xffff;
+  let low = a * 976710656 + b * 294967296 + lo;
+  const carry = Math.floor(low / 1e9);
+  low -= carry * 1e9;
+  const high = a * 281474 + b * 4 + carry;
+  const digits = String(low);
+  return String(high) + '000000000'.slice(digits.length) + digits;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+function double(end: number): number {
+  if (pos + 8 > end) fail(TRUNCATED_FIELD);
+  for (let i = 0; i < 8; i++) f64Bytes[i] = buf[pos + i]!;
+  pos += 8;
+  return f64[0]!;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Set for a Node Buffer, whose own UTF-8 slice needs no view of the bytes. */
+let nodeBuffer: Buffer | undefined;
+
+function decodeUtf8(s: number, e: number): string {
+  if (nodeBuffer) {
+    // Replacement characters mean invalid UTF-8, or a real U+FFFD: the strict decoder tells which.
+    const out = nodeBuffer.toString('utf8', s, e);
+    if (out.indexOf('\ufffd') < 0) return out;
+  }
+  try {
+    return strictUtf8.decode(buf.subarray(s, e));
+  } catch (err) {
+    refusal ??= err instanceof Error ? err.message : String(err);
+    return '';
+  }
+}
+
+/** A string field's text; short ASCII (keys, names) without leaving JavaScript. */
+function text(s: number, e: number): string {
+  const n = e - s;
+  if (n === 0) return '';
+  if (n > 64) return decodeUtf8(s, e);
+  let out = '';
+  let i = s;
+  for (; i + 7 < e; i += 8) {
+    const c1 = buf[i]!;
+    const c2 = buf[i + 1]!;
+    const c3 = buf[i + 2]!;
+    const c4 = buf[i + 3]!;
+    const c5 = buf[i + 4]!;
+    const c6 = buf[i + 5]!;
+    const c7 = buf[i + 6]!;
+    const c8 = buf[i + 7]!;
+    if ((c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) & 0x80) return out + decodeUtf8(i, e);
+    out += String.fromCharCode(c1, c2, c3, c4, c5, c6, c7, c8);
+  }
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    if (c & 0x80) return out + decodeUtf8(i, e);
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/**
+ * Attribute keys repeat in every span; the same string each time also saves V8 from interning a new copy
+ * when it becomes a property name. A slot holds the last key whose bytes hashed to it.
+ */
+const keyCache: string[] = new Array<string>(4096).fill('');
+
+function key(end: number): string {
+  const e = lengthEnd(end);
+  const s = pos;
+  pos = e;
+  const n = e - s;
+  if (n === 0 || n > 64) return text(s, e);
+  // Four bytes a step; a byte with the top bit set (not ASCII) makes `high` non-zero.
+  let h = n;
+  let high = 0;
+  let i = s;
+  for (; i + 3 < e; i += 4) {
+    const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    high |= w;
+    h = Math.imul(h ^ w, 0x01000193);
+  }
+  for (; i < e; i++) {
+    const c = buf[i]!;
+    high |= c;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  if (high & 0x80808080) return text(s, e);
+  const slot = (h >>> 16) & 4095;
+  const cached = keyCache[slot]!;
+  if (cached.length === n) {
+    let j = n - 1;
+    while (j >= 0 && cached.charCodeAt(j) === buf[s + j]) j--;
+    if (j < 0) return cached;
+  }
+  // The property name V8 keeps for it: flat and interned, so later comparisons and stores are cheap.
+  const out = Object.keys({ [text(s, e)]: 0 })[0]!;
+  keyCache[slot] = out;
+  return out;
+}
+
+function string(end: number): string {
+  const e = lengthEnd(end);
+  const s = text(pos, e);
+  pos = e;
+  return s;
+}
+
+function checkUtf8(s: number, e: number): void {
+  for (let i = s; i < e; i++) {
+    if (buf[i]! & 0x80) {
+      decodeUtf8(i, e);
+      return;
+    }
+  }
+}
+
+/**
+ * A field the caller does not keep, or one with the wrong wire type: checked against the schema, walked
+ * when it is a known message, skipped by its wire type otherwise.
+ */
+function other(message: WireMessage, t: number, end: number, depth: number): void {
+  const no = Math.floor(t / 8);
+  const wire = t % 8;
+  const f = message.fields.get(no);
+  if (f && wire !== f.wire && !(f.repeated && wire === 2))
+    fail(`malformed protobuf message (${message.name}.${f.name} has wire type ${wire}, expected ${f.wire})`);
+  switch (wire) {
+    case 0:
+      if (pos < len && buf[pos]! < 0x80) pos++;
+      else varintSlow();
+      break;
+    case 1:
+      pos += 8;
+      break;
+    case 5:
+      pos += 4;
+      break;
+    case 2: {
+      if (f?.message) {
+        const e = child(end);
+        walk(f.message, e, depth + 1);
+      } else {
+        const e = lengthEnd(end);
+        if (f?.utf8) checkUtf8(pos, e);
+        pos = e;
+      }
+      break;
+    }
+    default:
+      // Groups (3, 4) are proto2 only and never part of OTLP; 6 and 7 do not exist.
+      fail(`malformed protobuf message (wire type ${wire})`);
+  }
+}
+
+/** A message nothing is kept of: only checked. */
+function walk(message: WireMessage, end: number, depth: number): void {
+  enter(depth);
+  while (pos < end) {
+    other(message, tag(), end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ids
+
+function hex(s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i++) out += HEX_PAIRS[buf[i]!]!;
+  return out;
+}
+
+function allZero(s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Attribute values
+
+/** An attribute value nested deeper than the limit: the item holding it is rejected, unless it is dropped. */
+const TOO_DEEP: unique symbol = Symbol('too deep');
+type Value = AttrValue | typeof TOO_DEEP;
+
+function anyValue(end: number, depth: number, valueDepth: number): Value {
+  if (valueDepth > lim.maxValueDepth) {
+    walk(S.anyValue, end, depth);
+    return TOO_DEEP;
+  }
+  enter(depth);
+  let str: string | undefined;
+  let boolean: boolean | undefined;
+  let int: number | string | undefined;
+  let dbl: number | undefined;
+  let array: AttrValue[] | undefined;
+  let arrayTooDeep = false;
+  let kvlist: Attributes | undefined;
+  let kvlistTooDeep = false;
+  let bytesStart = -1;
+  let bytesEnd = -1;
+  while (pos < end) {
+    const t = tag();
+    switch (t) {
+      case 0x0a:
+        str = string(end);
+        break;
+      case 0x10:
+        boolean = bool();
+        break;
+      case 0x18:
+        int = int64();
+        break;
+      case 0x21:
+        dbl = double(end);
+        break;
+      case 0x2a: {
+        const e = child(end);
+        array ??= [];
+        if (arrayValue(e, depth + 1, valueDepth, array)) arrayTooDeep = true;
+        break;
+      }
+      case 0x32: {
+        const e = child(end);
+        kvlist ??= {};
+        if (kvlistValue(e, depth + 1, valueDepth, kvlist)) kvlistTooDeep = true;
+        break;
+      }
+      case 0x3a:
+        bytesEnd = lengthEnd(end);
+        bytesStart = pos;
+        pos = bytesEnd;
+        break;
+      default:
+        other(S.anyValue, t, end, depth);
+    }
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  // Only one member is meant to be set; when several are, the first in this order wins.
+  if (str !== undefined) return str;
+  if (boolean !== undefined) return boolean;
+  if (int !== undefined) return int;
+  if (dbl !== undefined) return dbl;
+  if (array) return arrayTooDeep ? TOO_DEEP : array;
+  if (kvlist) return kvlistTooDeep ? TOO_DEEP : kvlist;
+  // A copy: the request buffer must not stay alive in the store.
+  if (bytesStart >= 0) {
+    const bytes = new Uint8Array(bytesEnd - bytesStart);
+    bytes.set(buf.subarray(bytesStart, bytesEnd));
+    return bytes;
+  }
+  return null; // an empty AnyValue is allowed by the spec
+}
+
+/** True when an element is nested too deep. */
+function arrayValue(end: number, depth: number, valueDepth: number, into: AttrValue[]): boolean {
+  enter(depth);
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) {
+      const e = child(end);
+      const v = anyValue(e, depth + 1, valueDepth + 1);
+      if (v === TOO_DEEP) tooDeep = true;
+      else into.push(v);
+    } else other(S.arrayValue, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  return tooDeep;
+}
+
+function kvlistValue(end: number, depth: number, valueDepth: number, into: Attributes): boolean {
+  enter(depth);
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) {
+      const e = child(end);
+      if (keyValue(e, depth + 1, valueDepth + 1, into, false)) tooDeep = true;
+    } else other(S.kvList, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  return tooDeep;
+}
+
+/**
+ * One KeyValue into `into`. True when its value is nested too deep and the item must be rejected; with
+ * `drop` (resource and scope attributes, shared by many items) only the key is lost instead.
+ */
+function keyValue(end: number, depth: number, valueDepth: number, into: Attributes, drop: boolean): boolean {
+  enter(depth);
+  let name = '';
+  let value: Value = null;
+  let ranges: number[] | undefined;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) name = key(end);
+    else if (t === 0x12) {
+      const e = child(end);
+      (ranges ??= []).push(pos, e);
+      value = anyValue(e, depth + 1, valueDepth);
+    } else other(S.keyValue, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (ranges && ranges.length > 2) value = mergedAnyValue(ranges, depth + 1, valueDepth);
+  if (value === TOO_DEEP) return !drop;
+  setKey(into, name, value);
+  return false;
+}
+
+/** Several occurrences of one AnyValue field are one value: their bytes, read as one message. */
+function mergedAnyValue(ranges: number[], depth: number, valueDepth: number): Value {
+  let size = 0;
+  for (let i = 0; i < ranges.length; i += 2) size += ranges[i + 1]! - ranges[i]!;
+  const joined = Buffer.alloc(size);
+  for (let i = 0, at = 0; i < ranges.length; i += 2) {
+    joined.set(buf.subarray(ranges[i]!, ranges[i + 1]!), at);
+    at += ranges[i + 1]! - ranges[i]!;
+  }
+  const saved = { buf, nodeBuffer, len, pos, counting };
+  buf = joined;
+  nodeBuffer = joined;
+  len = size;
+  pos = 0;
+  counting = false;
+  try {
+    return anyValue(size, depth, valueDepth);
+  } finally {
+    ({ buf, nodeBuffer, len, pos, counting } = saved);
+  }
+}
+
+/** True when a value is nested too deep. */
+function attributeInto(end: number, depth: number, into: Attributes, drop = false): boolean {
+  const e = child(end);
+  return keyValue(e, depth + 1, 1, into, drop);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resources and scopes
+
+interface ScopeState {
+  name: string;
+  version: string;
+  attributes: Attributes;
+}
+
+function scopeInto(end: number, depth: number, state: ScopeState): void {
+  enter(depth);
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) state.name = string(end);
+    else if (t === 0x12) state.version = string(end);
+    else if (t === 0x1a) attributeInto(end, depth, state.attributes, true);
+    else other(S.scope, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+function scopeRecord(state: ScopeState | undefined): InstrumentationScope {
+  if (!state) return { name: '' };
+  const scope: InstrumentationScope = { name: state.name };
+  if (state.version) scope.version = state.version;
+  if (Object.keys(state.attributes).length > 0) scope.attributes = state.attributes;
+  return scope;
+}
+
+function resourceInto(end: number, depth: number, into: Attributes): void {
+  enter(depth);
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) attributeInto(end, depth, into, true);
+    else other(S.resource, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+/** Filled in when the span's scope and resource have been read (they may come after it). */
+const PENDING_SCOPE: InstrumentationScope = Object.freeze({ name: '' });
+const PENDING_RESOURCE: Attributes = Object.freeze({});
+
+type Item = SpanRecord | LogRecordData;
+
+interface Signal<T extends Item> {
+  resourceGroup: WireMessage;
+  scopeGroup: WireMessage;
+  /** The item, or the reason it is rejected. */
+  read(end: number, depth: number): T | string;
+}
+
+/**
+ * ResourceSpans / ResourceLogs: scope groups, then the pre-1.0 instrumentation_library_* groups (field
+ * 1000, the same layout), each item given the resource and scope that hold it.
+ */
+function resourceGroup<T extends Item>(
+  end: number,
+  depth: number,
+  signal: Signal<T>,
+  items: T[],
+  rejections: Rejections,
+): void {
+  enter(depth);
+  const first = items.length;
+  const resource: Attributes = {};
+  let legacy: T[] | undefined;
+  let legacyRejections: Rejections | undefined;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x12) {
+      scopeGroup(child(end), depth + 1, signal, items, rejections);
+    } else if (t === 0x0a) {
+      resourceInto(child(end), depth + 1, resource);
+    } else if (t === 8002) {
+      legacy ??= [];
+      legacyRejections ??= new Rejections();
+      scopeGroup(child(end), depth + 1, signal, legacy, legacyRejections);
+    } else other(signal.resourceGroup, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (legacy && legacyRejections) {
+    for (const item of legacy) items.push(item);
+    rejections.count += legacyRejections.count;
+    if (legacyRejections.first !== undefined) rejections.first ??= legacyRejections.first;
+  }
+  for (let i = first; i < items.length; i++) items[i]!.resource = resource;
+}
+
+function scopeGroup<T extends Item>(
+  end: number,
+  depth: number,
+  signal: Signal<T>,
+  items: T[],
+  rejections: Rejections,
+): void {
+  enter(depth);
+  const first = items.length;
+  let scope: ScopeState | undefined;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x12) {
+      const item = signal.read(child(end), depth + 1);
+      if (typeof item === 'string') rejections.add(item);
+      else items.push(item);
+    } else if (t === 0x0a) {
+      scope ??= { name: '', version: '', attributes: {} };
+      scopeInto(child(end), depth + 1, scope);
+    } else other(signal.scopeGroup, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  const record = scopeRecord(scope);
+  for (let i = first; i < items.length; i++) items[i]!.scope = record;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Spans
+
+let statusCode = 0;
+let statusMessage = '';
+
+function statusInto(end: number, depth: number): void {
+  enter(depth);
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x12) statusMessage = string(end);
+    else if (t === 0x18) statusCode = int32();
+    else other(S.status, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+/** The event, or TOO_DEEP. */
+function event(end: number, depth: number): SpanEventRecord | typeof TOO_DEEP {
+  enter(depth);
+  let name = '';
+  let time = '0';
+  const attributes: Attributes = {};
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x1a) {
+      if (attributeInto(end, depth, attributes)) tooDeep = true;
+    } else if (t === 0x09) time = nanos(end);
+    else if (t === 0x12) name = string(end);
+    else other(S.event, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  return tooDeep ? TOO_DEEP : { name, timeUnixNano: time, attributes };
+}
+
+/** The link; undefined when its ids are broken (it loses only itself); TOO_DEEP. */
+function link(end: number, depth: number): SpanLinkRecord | typeof TOO_DEEP | undefined {
+  enter(depth);
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
+  const attributes: Attributes = {};
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x22) {
+      if (attributeInto(end, depth, attributes)) tooDeep = true;
+    } else if (t === 0x0a) {
+      traceEnd = lengthEnd(end);
+      traceStart = pos;
+      pos = traceEnd;
+    } else if (t === 0x12) {
+      spanEnd = lengthEnd(end);
+      spanStart = pos;
+      pos = spanEnd;
+    } else other(S.link, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (traceEnd - traceStart !== TRACE_ID_BYTES || spanEnd - spanStart !== SPAN_ID_BYTES) return undefined;
+  if (tooDeep) return TOO_DEEP;
+  return { traceId: hex(traceStart, traceEnd), spanId: hex(spanStart, spanEnd), attributes };
+}
+
+function span(end: number, depth: number): SpanRecord | string {
+  enter(depth);
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
+  let parentStart = 0;
+  let parentEnd = 0;
+  let name = '';
+  let kind = 0;
+  let start = '0';
+  let finish = '0';
+  let dropped = 0;
+  const attributes: Attributes = {};
+  const events: SpanEventRecord[] = [];
+  const links: SpanLinkRecord[] = [];
+  let tooDeep = false;
+  statusCode = 0;
+  statusMessage = '';
+  while (pos < end) {
+    const t = tag();
+    switch (t) {
+      case 0x4a:
+        if (attributeInto(end, depth, attributes)) tooDeep = true;
+        break;
+      case 0x0a:
+        traceEnd = lengthEnd(end);
+        traceStart = pos;
+        pos = traceEnd;
+        break;
+      case 0x12:
+        spanEnd = lengthEnd(end);
+        spanStart = pos;
+        pos = spanEnd;
+        break;
+      case 0x22:
+        parentEnd = lengthEnd(end);
+        parentStart = pos;
+        pos = parentEnd;
+        break;
+      case 0x2a:
+        name = string(end);
+        break;
+      case 0x30:
+        kind = int32();
+        break;
+      case 0x39:
+        start = nanos(end);
+        break;
+      case 0x41:
+        finish = nanos(end);
+        break;
+      case 0x50:
+        dropped = uint32();
+        break;
+      case 0x5a: {
+        const e = event(child(end), depth + 1);
+        if (e === TOO_DEEP) tooDeep = true;
+        else events.push(e);
+        break;
+      }
+      case 0x6a: {
+        const l = link(child(end), depth + 1);
+        if (l === TOO_DEEP) tooDeep = true;
+        else if (l) links.push(l);
+        break;
+      }
+      case 0x7a:
+        // A second status merges into the first, field by field.
+        statusInto(child(end), depth + 1);
+        break;
+      default:
+        other(S.span, t, end, depth);
+    }
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+
+  const traceLength = traceEnd - traceStart;
+  if (traceLength === 0) return 'a span has no trace id';
+  if (traceLength !== TRACE_ID_BYTES) return idProblem('a span trace id', TRACE_ID_BYTES, traceLength);
+  if (allZero(traceStart, traceEnd)) return 'a span has an all-zero trace id';
+  const spanLength = spanEnd - spanStart;
+  if (spanLength === 0) return 'a span has no span id';
+  if (spanLength !== SPAN_ID_BYTES) return idProblem('a span id', SPAN_ID_BYTES, spanLength);
+  if (allZero(spanStart, spanEnd)) return 'a span has an all-zero span id';
+  const parentLength = parentEnd - parentStart;
+  if (parentLength !== 0 && parentLength !== SPAN_ID_BYTES)
+    return idProblem('a parent span id', SPAN_ID_BYTES, parentLength);
+  if (tooDeep) return tooDeepReason(lim);
+
+  const status: SpanRecord['status'] = { code: statusCode };
+  if (statusMessage) status.message = statusMessage;
+  const record: SpanRecord = {
+    traceId: hex(traceStart, traceEnd),
+    spanId: hex(spanStart, spanEnd),
+    name,
+    kind,
+    startTimeUnixNano: start,
+    endTimeUnixNano: finish,
+    attributes,
+    events,
+    links,
+    status,
+    resource: PENDING_RESOURCE,
+    scope: PENDING_SCOPE,
+  };
+  if (parentLength === SPAN_ID_BYTES && !allZero(parentStart, parentEnd))
+    record.parentSpanId = hex(parentStart, parentEnd);
+  if (dropped > 0) record.droppedAttributesCount = dropped;
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Log records
+
+function logRecord(end: number, depth: number): LogRecordData | string {
+  enter(depth);
+  let time = '0';
+  let observed = '0';
+  let severity = 0;
+  let severityText = '';
+  let eventName = '';
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
+  const attributes: Attributes = {};
+  let tooDeep = false;
+  let body: Value | undefined;
+  let bodyRanges: number[] | undefined;
+  while (pos < end) {
+    const t = tag();
+    switch (t) {
+      case 0x32:
+        if (attributeInto(end, depth, attributes)) tooDeep = true;
+        break;
+      case 0x09:
+        time = nanos(end);
+        break;
+      case 0x59:
+        observed = nanos(end);
+        break;
+      case 0x10:
+        severity = int32();
+        break;
+      case 0x1a:
+        severityText = string(end);
+        break;
+      case 0x2a: {
+        const e = child(end);
+        (bodyRanges ??= []).push(pos, e);
+        body = anyValue(e, depth + 1, 1);
+        break;
+      }
+      case 0x4a:
+        traceEnd = lengthEnd(end);
+        traceStart = pos;
+        pos = traceEnd;
+        break;
+      case 0x52:
+        spanEnd = lengthEnd(end);
+        spanStart = pos;
+        pos = spanEnd;
+        break;
+      case 0x62:
+        eventName = string(end);
+        break;
+      default:
+        other(S.logRecord, t, end, depth);
+    }
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (bodyRanges && bodyRanges.length > 2) body = mergedAnyValue(bodyRanges, depth + 1, 1);
+
+  // Log records may stand alone: empty (or all-zero) ids leave them uncorrelated, wrong lengths do not.
+  const traceLength = traceEnd - traceStart;
+  if (traceLength !== 0 && traceLength !== TRACE_ID_BYTES)
+    return idProblem('a log record trace id', TRACE_ID_BYTES, traceLength);
+  const spanLength = spanEnd - spanStart;
+  if (spanLength !== 0 && spanLength !== SPAN_ID_BYTES)
+    return idProblem('a log record span id', SPAN_ID_BYTES, spanLength);
+  if (tooDeep || body === TOO_DEEP) return tooDeepReason(lim);
+
+  const log: LogRecordData = {
+    timeUnixNano: time,
+    attributes,
+    resource: PENDING_RESOURCE,
+    scope: PENDING_SCOPE,
+  };
+  if (observed !== '0') log.observedTimeUnixNano = observed;
+  if (severity > 0) log.severityNumber = severity;
+  if (severityText) log.severityText = severityText;
+  if (body !== undefined) log.body = body;
+  const fromAttribute = attributes[EVENT_NAME_ATTRIBUTE];
+  eventName ||= typeof fromAttribute === 'string' ? fromAttribute : '';
+  if (eventName) log.eventName = eventName;
+  if (traceLength === TRACE_ID_BYTES && !allZero(traceStart, traceEnd))
+    log.traceId = hex(traceStart, traceEnd);
+  if (spanLength === SPAN_ID_BYTES && !allZero(spanStart, spanEnd)) log.spanId = hex(spanStart, spanEnd);
+  return log;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Metrics: counted, not kept
+
+function resourceMetrics(end: number, depth: number, out: DecodedRequest): void {
+  enter(depth);
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x12 || t === 8002) scopeMetrics(child(end), depth + 1, out);
+    else other(S.resourceMetrics, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+function scopeMetrics(end: number, depth: number, out: DecodedRequest): void {
+  enter(depth);
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x12) out.metricCount++;
+    other(S.scopeMetrics, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+let spanSignal: Signal<SpanRecord> | undefined;
+let logSignal: Signal<LogRecordData> | undefined;
+
+/**
+ * The request in `body`. Throws OtlpDecodeError for a malformed body, and a plain Error with protobuf's
+ * own reason for an encoding it refuses.
+ */
+export function readProtobufRequest(
+  signal: OtlpSignal,
+  body: Uint8Array,
+  limits: DecodeLimits,
+): DecodedRequest {
+  S = schema();
+  spanSignal ??= { resourceGroup: S.resourceSpans, scopeGroup: S.scopeSpans, read: span };
+  logSignal ??= { resourceGroup: S.resourceLogs, scopeGroup: S.scopeLogs, read: logRecord };
+  buf = body;
+  nodeBuffer = Buffer.isBuffer(body) ? body : undefined;
+  len = body.length;
+  pos = 0;
+  elements = 0;
+  counting = true;
+  lim = limits;
+  refusal = undefined;
+  try {
+    const out: DecodedRequest = { spans: [], logs: [], metricCount: 0, rejected: 0 };
+    const rejections = new Rejections();
+    const root = signal === 'traces' ? S.traces : signal === 'logs' ? S.logs : S.metrics;
+    enter(0);
+    while (pos < len) {
+      const t = tag();
+      if (t === 0x0a) {
+        const e = child(len);
+        if (signal === 'traces') resourceGroup(e, 1, spanSignal, out.spans, rejections);
+        else if (signal === 'logs') resourceGroup(e, 1, logSignal, out.logs, rejections);
+        else resourceMetrics(e, 1, out);
+      } else other(root, t, len, 0);
+      if (pos > len) fail(TRUNCATED_FIELD);
+    }
+    if (refusal !== undefined) throw new Error(refusal);
+    out.rejected = rejections.count;
+    if (rejections.first !== undefined) out.rejectReason = rejections.first;
+    return out;
+  } finally {
+    buf = EMPTY; // do not keep the request alive
+    nodeBuffer = undefined;
+  }
+}
