@@ -26,7 +26,8 @@ export interface IngestInput {
   json: Buffer[];
 }
 
-const WORKER = join(__dirname, '..', '..', 'src', 'engine', 'tsWorker.cjs');
+// The production bundle the extension runs (`npm run bench` builds it first).
+const WORKER = join(__dirname, '..', '..', 'dist', 'engineWorker.js');
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

@@ -69,11 +69,21 @@ export class SharedValues {
 }
 
 function resourceKey(r: Attributes): string {
-  return JSON.stringify(r, bytesAsText);
+  // Resources are nearly always flat: without a replacer JSON.stringify is several times faster.
+  return JSON.stringify(r, allPrimitive(r) ? undefined : bytesAsText);
 }
 
 function scopeKey(s: InstrumentationScope): string {
-  return JSON.stringify([s.name, s.version, s.attributes], bytesAsText);
+  const attributes = s.attributes ?? {};
+  return JSON.stringify([s.name, s.version, attributes], allPrimitive(attributes) ? undefined : bytesAsText);
+}
+
+function allPrimitive(a: Attributes): boolean {
+  for (const key in a) {
+    const v = a[key];
+    if (v !== null && typeof v === 'object') return false;
+  }
+  return true;
 }
 
 /** Byte values keyed by their content: JSON would write a Uint8Array as an object of its indexes. */
