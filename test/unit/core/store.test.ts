@@ -601,5 +601,17 @@ describe('TraceStore shared values', () => {
     const other = turn(3).map((r) => ({ ...r, resource: { 'service.name': 'other' } }));
     store.ingest(batch(other), 'otlp');
     assert.equal(store.getTrace(traceId(3))!.spans[0]!.service, 'other');
+    // Compared field by field with the one before: one more key, or a nested value that differs, is another.
+    const withKey = (n: number, resource: Record<string, unknown>) =>
+      turn(n).map((r) => ({ ...r, resource: resource as never }));
+    store.ingest(batch(withKey(4, { 'service.name': 'other', 'host.arch': 'x64' })), 'otlp');
+    store.ingest(batch(withKey(5, { 'service.name': 'other', tags: ['a'] })), 'otlp');
+    store.ingest(batch(withKey(6, { 'service.name': 'other', tags: ['b'] })), 'otlp');
+    store.ingest(batch(withKey(7, { 'service.name': 'other', tags: ['b'] })), 'otlp');
+    assert.notEqual(resourceOf(4), resourceOf(3));
+    assert.deepEqual(resourceOf(4), { 'service.name': 'other', 'host.arch': 'x64' });
+    assert.deepEqual(resourceOf(5), { 'service.name': 'other', tags: ['a'] });
+    assert.deepEqual(resourceOf(6), { 'service.name': 'other', tags: ['b'] });
+    assert.equal(resourceOf(7), resourceOf(6));
   });
 });
