@@ -72,40 +72,56 @@ function toProtoObject(batch: TelemetryBatch): Record<string, unknown> {
             : { stringValue: JSON.stringify(v) };
   const kv = (a: Record<string, unknown>): { key: string; value: Record<string, unknown> }[] =>
     Object.entries(a).map(([key, value]) => ({ key, value: anyValue(value) }));
+  const span = (s: SpanRecord): Record<string, unknown> => ({
+    traceId: hex(s.traceId),
+    spanId: hex(s.spanId),
+    parentSpanId: hex(s.parentSpanId),
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: s.startTimeUnixNano,
+    endTimeUnixNano: s.endTimeUnixNano,
+    attributes: kv(s.attributes),
+    events: s.events.map((e) => ({
+      name: e.name,
+      timeUnixNano: e.timeUnixNano,
+      attributes: kv(e.attributes),
+    })),
+    status: s.status,
+  });
+  // As an exporter sends them: one entry per resource, one per scope within it (keyed by their content).
+  const resources = new Map<
+    string,
+    { resource: unknown; scopes: Map<string, { scope: unknown; spans: unknown[] }> }
+  >();
+  for (const s of batch.spans) {
+    const rKey = JSON.stringify(s.resource);
+    let r = resources.get(rKey);
+    if (!r) resources.set(rKey, (r = { resource: { attributes: kv(s.resource) }, scopes: new Map() }));
+    const sKey = `${s.scope.name}|${s.scope.version ?? ''}`;
+    let sc = r.scopes.get(sKey);
+    if (!sc)
+      r.scopes.set(sKey, (sc = { scope: { name: s.scope.name, version: s.scope.version }, spans: [] }));
+    sc.spans.push(span(s));
+  }
   return {
-    resourceSpans: batch.spans.map((s: SpanRecord) => ({
-      resource: { attributes: kv(s.resource) },
-      scopeSpans: [
-        {
-          scope: { name: s.scope.name, version: s.scope.version },
-          spans: [
-            {
-              traceId: hex(s.traceId),
-              spanId: hex(s.spanId),
-              parentSpanId: hex(s.parentSpanId),
-              name: s.name,
-              kind: s.kind,
-              startTimeUnixNano: s.startTimeUnixNano,
-              endTimeUnixNano: s.endTimeUnixNano,
-              attributes: kv(s.attributes),
-              events: s.events.map((e) => ({
-                name: e.name,
-                timeUnixNano: e.timeUnixNano,
-                attributes: kv(e.attributes),
-              })),
-              status: s.status,
-            },
-          ],
-        },
-      ],
+    resourceSpans: [...resources.values()].map((r) => ({
+      resource: r.resource,
+      scopeSpans: [...r.scopes.values()].map((sc) => ({ scope: sc.scope, spans: sc.spans })),
     })),
   };
 }
 
 /** Requests of `traces` copies of the tools turn (512 spans for 128: an exporter's default batch size). */
+/** `traces` copies of the turn in one request, as one app's exporter batches them: one resource and scope. */
 function batchJson(traces: number): Buffer {
-  const copies = Array.from({ length: traces }, () => withFreshIds(template) as { resourceSpans: unknown[] });
-  return Buffer.from(JSON.stringify({ resourceSpans: copies.flatMap((c) => c.resourceSpans) }));
+  type Copy = { resourceSpans: { resource: unknown; scopeSpans: { scope: unknown; spans: unknown[] }[] }[] };
+  const copies = Array.from({ length: traces }, () => withFreshIds(template) as Copy);
+  const first = copies[0]!.resourceSpans[0]!;
+  const spans = copies.flatMap((c) => c.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((sc) => sc.spans)));
+  const scope = first.scopeSpans[0]!.scope;
+  return Buffer.from(
+    JSON.stringify({ resourceSpans: [{ resource: first.resource, scopeSpans: [{ scope, spans }] }] }),
+  );
 }
 
 function jsonToProto(body: Buffer): Buffer {
