@@ -53,6 +53,7 @@ export class IngestEngine {
     options: EngineOptions,
     private readonly post: (message: WorkerMessage) => void,
     logger: Logger,
+    private readonly hooks: { between?: () => void } = {},
   ) {
     this.options = options;
     this.requestLines = new ReceiverLogSummary(logger);
@@ -194,6 +195,7 @@ export class IngestEngine {
     if (this.running?.forwarder && info.body)
       void this.running.forwarder.forward(info.signal, info.encoding, info.body);
     const result = this.ingest(batch);
+    this.hooks.between?.();
     this.requestLines.accepted({
       signal: info.signal,
       encoding: info.encoding,

@@ -1,7 +1,7 @@
 // The ingest engine's worker thread (built to dist/engineWorker.js). It runs the engine and speaks the
 // protocol of protocol.ts over its parent port; its log lines go to the host's log.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../core/logger';
 import { IngestEngine } from './engine';
 import type { EngineOptions, HostMessage, LogMessage, WorkerMessage } from './protocol';
@@ -26,9 +26,16 @@ const logger: Logger = {
   error: line('error'),
 };
 
-const engine = new IngestEngine(workerData as EngineOptions, post, logger);
+// Under load a request from the host would wait behind every batch already queued; the engine calls
+// `between` after each batch it stores, which answers whatever the host has asked meanwhile.
+const engine = new IngestEngine(workerData as EngineOptions, post, logger, {
+  between: () => {
+    for (let m = receiveMessageOnPort(port as MessagePort); m; m = receiveMessageOnPort(port as MessagePort))
+      onMessage(m.message as HostMessage);
+  },
+});
 
-port.on('message', (message: HostMessage) => {
+function onMessage(message: HostMessage): void {
   // The host is done (or the window goes): stop listening first, so the ports are free, then end.
   if (message?.type === 'close') {
     void engine.dispose().finally(() => process.exit(0));
@@ -48,4 +55,6 @@ port.on('message', (message: HostMessage) => {
       post({ type: 'response', id: message.id, error });
     },
   );
-});
+}
+
+port.on('message', onMessage);

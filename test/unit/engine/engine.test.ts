@@ -1,0 +1,49 @@
+// The engine without a worker: after each batch it stores it hands control to `between` (the worker answers
+// the host's waiting requests there), and it answers requests made from inside that hook.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { nullLogger } from '../../../src/core/logger';
+import { IngestEngine } from '../../../src/engine/engine';
+import type { EngineStats, ListenResult, WorkerMessage } from '../../../src/engine/protocol';
+import { fixtureBody, fixtureEntries } from '../helpers/fixtures';
+import { send } from '../otlp/helpers';
+
+test('after each stored batch the engine calls between(), where requests are answered at once', async () => {
+  const posted: WorkerMessage[] = [];
+  const answers: Promise<unknown>[] = [];
+  let calls = 0;
+  const engine: IngestEngine = new IngestEngine(
+    { limits: { maxTraces: 100 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    (m) => void posted.push(m),
+    nullLogger,
+    {
+      between: () => {
+        calls++;
+        answers.push(engine.handle({ op: 'stats' }));
+      },
+    },
+  );
+  try {
+    const { port } = (await engine.handle({
+      op: 'listen',
+      settings: { host: '127.0.0.1', port: 0, maxRequestBytes: 1 << 24 },
+    })) as ListenResult;
+    const entries = fixtureEntries({ library: 'traceloop', signal: 'traces', encoding: 'json' }).slice(0, 3);
+    for (const entry of entries) {
+      const answer = await send(port, entry.path, {
+        body: fixtureBody(entry),
+        headers: { 'content-type': entry.contentType },
+      });
+      assert.equal(answer.status, 200);
+    }
+    assert.equal(calls, entries.length);
+    // Each answer made inside the hook already counts the batch just stored.
+    const stats = (await Promise.all(answers)) as EngineStats[];
+    assert.deepEqual(
+      stats.map((s) => s.received.requests),
+      entries.map((_, i) => i + 1),
+    );
+  } finally {
+    await engine.dispose();
+  }
+});
