@@ -41,6 +41,10 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     { listen: (settings) => engine.listen(settings), stopListening: () => engine.stopListening() },
     rootLogger,
   );
+  const requestsDir = path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'requests');
+  const persistOf = (bytes: number | undefined) =>
+    bytes === undefined ? undefined : { dir: requestsDir, maxBytes: bytes };
+  const persist = persistOf(config.persistBytes);
   const engine = new EngineClient({
     workerPath: path.join(context.extensionPath, 'dist', 'engineWorker.js'),
     engine: {
@@ -51,14 +55,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       },
       sessionAttributes: config.sessionAttributes,
       userAttributes: config.userAttributes,
-      ...(config.persistBytes === undefined
-        ? {}
-        : {
-            persist: {
-              dir: path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'requests'),
-              maxBytes: config.persistBytes,
-            },
-          }),
+      ...(persist ? { persist } : {}),
     },
     logger: rootLogger,
     onReceived: (counts) => receiver.noteReceived(counts),
@@ -150,6 +147,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
             maxSpansPerTrace: next.maxSpansPerTrace,
           },
         });
+      // Turned on, requests are kept from now on; turned off, what was kept is deleted.
+      if (
+        e.affectsConfiguration(`${CONFIG_SECTION}.store.persist`) ||
+        e.affectsConfiguration(`${CONFIG_SECTION}.store.persistMaxMB`)
+      )
+        void engine.configure({ persist: persistOf(next.persistBytes) ?? null });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       panels.setMaxAttributeLength(next.maxAttributeLength);
       if (affectsNormalization(e)) {

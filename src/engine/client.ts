@@ -9,6 +9,7 @@ import { PortInUseError, ReceiverStartError } from '../otlp/errors';
 import { MirrorStore } from './mirror';
 import type {
   EngineOptions,
+  EngineSettings,
   EngineStats,
   HostMessage,
   HostRequest,
@@ -61,9 +62,13 @@ export class EngineClient {
     return this.request<void>({ op: 'stopListening' });
   }
 
-  configure(options: Extract<HostRequest, { op: 'configure' }>['options']): Promise<void> {
+  configure(settings: EngineSettings): Promise<void> {
+    const { persist, ...options } = settings;
     this.options.engine = { ...this.options.engine, ...options };
-    return this.request<void>({ op: 'configure', options });
+    // A restarted worker starts with what is in effect now.
+    if (persist === null) delete this.options.engine.persist;
+    else if (persist) this.options.engine.persist = persist;
+    return this.request<void>({ op: 'configure', options: settings });
   }
 
   replay(): Promise<void> {

@@ -19,6 +19,7 @@ import { outlineOf } from './outline';
 import type {
   ChangeMessage,
   EngineOptions,
+  EngineSettings,
   EngineStats,
   HostRequest,
   ListenResult,
@@ -37,7 +38,8 @@ interface Running {
 
 export class IngestEngine {
   readonly store: TraceStore;
-  private readonly log: RequestLog | undefined;
+  private log: RequestLog | undefined;
+  private readonly logger: Logger;
   private readonly watched = new Map<string, WatchLevel>();
   private running: Running | undefined;
   private replayCancelled = false;
@@ -56,6 +58,7 @@ export class IngestEngine {
     private readonly hooks: { between?: () => void } = {},
   ) {
     this.options = options;
+    this.logger = logger;
     this.requestLines = new ReceiverLogSummary(logger);
     this.receiverLogger = this.requestLines.coalescing();
     this.store = new TraceStore({
@@ -225,7 +228,9 @@ export class IngestEngine {
     return outline && outlineOf(outline);
   }
 
-  private configure(options: Partial<Omit<EngineOptions, 'persist'>>): void {
+  private configure(settings: EngineSettings): void {
+    const { persist, ...options } = settings;
+    if (persist !== undefined) this.setPersist(persist ?? undefined);
     this.options = { ...this.options, ...options };
     if (options.limits) this.store.setLimits(options.limits);
     if (options.sessionAttributes || options.userAttributes) {
@@ -236,6 +241,23 @@ export class IngestEngine {
         }),
       );
     }
+  }
+
+  /**
+   * Keeping requests turned on (from now on; nothing earlier is read), off (what was kept is deleted, as the
+   * user asked for nothing to stay on disk), or given another budget.
+   */
+  private setPersist(persist: EngineOptions['persist']): void {
+    const before = this.options.persist;
+    if (before?.dir === persist?.dir && before?.maxBytes === persist?.maxBytes) return;
+    this.replayCancelled = true;
+    if (!persist) this.log?.clear();
+    this.log?.dispose();
+    this.log = persist
+      ? new RequestLog({ dir: persist.dir, maxBytes: persist.maxBytes, logger: this.logger })
+      : undefined;
+    if (persist) this.options = { ...this.options, persist };
+    else delete this.options.persist;
   }
 
   private async replay(): Promise<void> {

@@ -25,6 +25,11 @@ export interface EngineOptions {
   debounceMs?: number;
 }
 
+/** What may change while the engine runs; `persist: null` stops keeping requests and deletes those kept. */
+export type EngineSettings = Partial<Omit<EngineOptions, 'persist'>> & {
+  persist?: EngineOptions['persist'] | null;
+};
+
 /** How much of a trace the host keeps up to date: the outline (for the tree) or all of it (a panel). */
 export type WatchLevel = 'outline' | 'full';
 
@@ -33,7 +38,7 @@ export type HostRequest =
   | { op: 'stopListening' }
   | { op: 'load'; traceId: string; level: WatchLevel }
   | { op: 'unwatch'; traceIds: string[] }
-  | { op: 'configure'; options: Partial<Omit<EngineOptions, 'persist'>> }
+  | { op: 'configure'; options: EngineSettings }
   | { op: 'clear' }
   | { op: 'sync' }
   | { op: 'replay' }

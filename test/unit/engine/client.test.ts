@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -299,6 +299,34 @@ test('a worker that dies is started again and says so; the host can listen again
     await until('a summary', () => engine.mirror.size > 0);
   } finally {
     delete process.env.LTI_TEST_DIE_ONCE;
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keeping requests turned on while running keeps what comes next; turned off, deletes what was kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-engine-persist-'));
+  const persist = { dir, maxBytes: 10 * 1024 * 1024 };
+  const kept = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.log'));
+  const engine = client();
+  try {
+    const { port } = await engine.listen(settings);
+    await post(port, tools[0]!);
+    assert.deepEqual(kept(), [], 'nothing kept while off');
+    await engine.configure({ persist });
+    await post(port, tools[0]!);
+    assert.equal(kept().length, 1, 'kept from now on');
+    // Another budget keeps the same files.
+    await engine.configure({ persist: { dir, maxBytes: 20 * 1024 * 1024 } });
+    assert.equal(kept().length, 1);
+    await engine.configure({ persist: null });
+    assert.deepEqual(kept(), [], 'turned off: what was kept is deleted');
+    await post(port, tools[0]!);
+    assert.deepEqual(kept(), []);
+    // The traces in memory stay.
+    await engine.mirror.sync();
+    assert.equal(engine.mirror.size, 1);
+  } finally {
     await engine.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
