@@ -47,7 +47,10 @@ export class EngineClient {
   constructor(private readonly options: EngineClientOptions) {
     this.mirror = new MirrorStore({
       load: (traceId, level) => this.request<Trace | undefined>({ op: 'load', traceId, level }),
-      unwatch: (traceIds) => void this.request({ op: 'unwatch', traceIds }).catch(() => undefined),
+      unwatch: (traceIds, toOutline) =>
+        void this.request({ op: 'unwatch', traceIds, ...(toOutline ? { toOutline } : {}) }).catch(
+          () => undefined,
+        ),
       sync: () => this.request<void>({ op: 'sync' }),
       clear: () => this.request<void>({ op: 'clear' }),
     });

@@ -87,7 +87,11 @@ export class IngestEngine {
       case 'load':
         return this.load(request.traceId, request.level);
       case 'unwatch':
-        for (const id of request.traceIds) this.watched.delete(id.toLowerCase());
+        for (const raw of request.traceIds) {
+          const id = raw.toLowerCase();
+          if (request.toOutline && this.watched.has(id)) this.watched.set(id, 'outline');
+          else this.watched.delete(id);
+        }
         return undefined;
       case 'configure':
         return this.configure(request.options);

@@ -10,7 +10,8 @@ import type { ChangeMessage, WatchLevel } from './protocol';
 
 export interface MirrorDeps {
   load(traceId: string, level: WatchLevel): Promise<Trace | undefined>;
-  unwatch(traceIds: string[]): void;
+  /** The engine stops sending these traces, or (`toOutline`) sends only their outlines. */
+  unwatch(traceIds: string[], toOutline?: boolean): void;
   sync(): Promise<void>;
   clear(): Promise<void>;
 }
@@ -170,6 +171,7 @@ export class MirrorStore {
 
   private bound(): void {
     const dropped: string[] = [];
+    const toOutline: string[] = [];
     for (const [map, max] of [
       [this.full, MAX_FULL],
       [this.outlines, MAX_OUTLINES],
@@ -178,8 +180,11 @@ export class MirrorStore {
         const oldest = map.keys().next().value as string;
         map.delete(oldest);
         if (!this.full.has(oldest) && !this.outlines.has(oldest)) dropped.push(oldest);
+        else if (map === this.full) toOutline.push(oldest);
       }
     }
     if (dropped.length > 0) this.deps.unwatch(dropped);
+    // Still in the tree but no longer whole here: the engine need not read and send it whole any more.
+    if (toOutline.length > 0) this.deps.unwatch(toOutline, true);
   }
 }

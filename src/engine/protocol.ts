@@ -37,7 +37,8 @@ export type HostRequest =
   | { op: 'listen'; settings: ListenSettings }
   | { op: 'stopListening' }
   | { op: 'load'; traceId: string; level: WatchLevel }
-  | { op: 'unwatch'; traceIds: string[] }
+  /** Stop sending these traces; `toOutline`: send only their outlines from now on. */
+  | { op: 'unwatch'; traceIds: string[]; toOutline?: boolean }
   | { op: 'configure'; options: EngineSettings }
   | { op: 'clear' }
   | { op: 'sync' }

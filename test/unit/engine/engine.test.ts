@@ -4,8 +4,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { nullLogger } from '../../../src/core/logger';
 import { IngestEngine } from '../../../src/engine/engine';
-import type { EngineStats, ListenResult, WorkerMessage } from '../../../src/engine/protocol';
-import { fixtureBody, fixtureEntries } from '../helpers/fixtures';
+import type { ChangeMessage, EngineStats, ListenResult, WorkerMessage } from '../../../src/engine/protocol';
+import { fixtureBatch, fixtureBody, fixtureEntries } from '../helpers/fixtures';
 import { send } from '../otlp/helpers';
 
 test('after each stored batch the engine calls between(), where requests are answered at once', async () => {
@@ -43,6 +43,44 @@ test('after each stored batch the engine calls between(), where requests are ans
       stats.map((s) => s.received.requests),
       entries.map((_, i) => i + 1),
     );
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a watched trace is sent whole, as an outline once asked to, and not at all once unwatched', async () => {
+  const posted: WorkerMessage[] = [];
+  const engine = new IngestEngine(
+    { limits: { maxTraces: 100 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    (m) => void posted.push(m),
+    nullLogger,
+  );
+  try {
+    const entry = fixtureEntries({
+      library: 'traceloop',
+      scenario: 'tools',
+      signal: 'traces',
+      encoding: 'json',
+    })[0]!;
+    const batch = fixtureBatch(entry);
+    const traceId = batch.spans[0]!.traceId;
+    const again = (): ChangeMessage => {
+      posted.length = 0;
+      engine.ingest(fixtureBatch(entry));
+      engine.store.flush();
+      return posted.find((m): m is ChangeMessage => m.type === 'changes')!;
+    };
+    engine.ingest(batch);
+    await engine.handle({ op: 'load', traceId, level: 'full' });
+    let change = again();
+    assert.deepEqual([change.full.length, change.outlines.length], [1, 0]);
+    await engine.handle({ op: 'unwatch', traceIds: [traceId], toOutline: true });
+    change = again();
+    assert.deepEqual([change.full.length, change.outlines.length], [0, 1]);
+    assert.equal(change.outlines[0]!.spans.find((s) => s.llm)!.llm!.contentPending, true);
+    await engine.handle({ op: 'unwatch', traceIds: [traceId] });
+    change = again();
+    assert.deepEqual([change.full.length, change.outlines.length, change.summaries.length], [0, 0, 1]);
   } finally {
     await engine.dispose();
   }

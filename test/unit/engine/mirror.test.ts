@@ -78,17 +78,18 @@ const change = (m: Partial<ChangeMessage>): ChangeMessage => ({
 function mirror() {
   const loads: string[] = [];
   const unwatched: string[][] = [];
+  const downgraded: string[][] = [];
   const traces = new Map<string, Trace>();
   const store = new MirrorStore({
     load: async (traceId, level) => {
       loads.push(`${level}:${traceId}`);
       return traces.get(traceId);
     },
-    unwatch: (ids) => void unwatched.push(ids),
+    unwatch: (ids, toOutline) => void (toOutline ? downgraded : unwatched).push(ids),
     sync: async () => undefined,
     clear: async () => undefined,
   });
-  return { store, loads, unwatched, traces };
+  return { store, loads, unwatched, downgraded, traces };
 }
 
 test('lists newest first, finds sessions and users oldest first, and counts sessions', () => {
@@ -193,4 +194,23 @@ test('an outline keeps short attributes, leaves long ones out, and keeps a sende
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
   assert.equal(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, 'evil');
   assert.equal(trace.spans[0]!.llm!.messages.length, 1, 'the trace itself is untouched');
+});
+
+test('a trace dropped from the whole ones but still in the tree is sent as an outline from then on', async () => {
+  const { store, traces, unwatched, downgraded } = mirror();
+  const first = summary('first', 0);
+  store.apply(change({ summaries: [first] }));
+  traces.set('first', traceOf(first));
+  await store.load('first', 'outline');
+  await store.load('first', 'full');
+  for (let i = 0; i < 16; i++) {
+    const s = summary(`t${i}`, i + 1);
+    store.apply(change({ summaries: [s] }));
+    traces.set(s.traceId, traceOf(s));
+    await store.load(s.traceId, 'full');
+  }
+  assert.equal(store.isWhole('first'), false);
+  assert.ok(store.getTrace('first'), 'its outline stays');
+  assert.deepEqual(downgraded, [['first']]);
+  assert.deepEqual(unwatched, []);
 });
