@@ -4,6 +4,7 @@
 
 import type { AttrValue, Attributes } from '../core/records';
 import type { Span, Trace } from '../core/model';
+import { setOwnKey } from '../core/objects';
 
 /** Attribute strings longer than this are left out of an outline (message JSON, prompts, outputs). */
 const OUTLINE_VALUE_CHARS = 256;
@@ -26,10 +27,7 @@ function shortValues(attributes: Attributes): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (!isShort(value)) continue;
-    // A sender's `__proto__` key stays a plain key.
-    if (key === '__proto__')
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    else out[key] = value;
+    setOwnKey(out, key, value);
   }
   return out;
 }

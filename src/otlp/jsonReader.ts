@@ -14,6 +14,7 @@ import type {
   SpanRecord,
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
+import { setOwnKey } from '../core/objects';
 import {
   HEX_PAIRS as SHARED_HEX_PAIRS,
   idProblem,
@@ -134,13 +135,6 @@ type Obj = Record<string, unknown>;
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
 const HEX_PAIRS: readonly string[] = SHARED_HEX_PAIRS.slice();
-
-/** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
-function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
 
 /** A JSON object (JSON.parse gives no byte arrays). */
 function isObject(v: unknown): v is Obj {
@@ -352,11 +346,11 @@ function keyValues(items: unknown, depth: number, lim: DecodeLimits, dropTooDeep
     const key = (kv as Obj)['key'];
     if (typeof key !== 'string') continue;
     if (!dropTooDeep) {
-      setKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
+      setOwnKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
       continue;
     }
     try {
-      setKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
+      setOwnKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
     } catch (err) {
       if (!(err instanceof ItemRejected)) throw err;
     }

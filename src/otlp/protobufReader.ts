@@ -17,6 +17,7 @@ import type {
   SpanRecord,
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
+import { setOwnKey } from '../core/objects';
 import * as protobuf from 'protobufjs';
 import {
   HEX_PAIRS as SHARED_HEX_PAIRS,
@@ -162,13 +163,6 @@ function schema(): Schema {
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
 const HEX_PAIRS: readonly string[] = SHARED_HEX_PAIRS.slice();
-
-/** Object keys come from the sender: `__proto__` must stay a plain key, not change the prototype. */
-function setKey(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The reader's state: one request at a time, synchronously, so plain module variables serve
@@ -662,7 +656,7 @@ function keyValue(end: number, depth: number, valueDepth: number, into: Attribut
   }
   if (ranges && ranges.length > 2) value = mergedAnyValue(ranges, depth + 1, valueDepth);
   if (value === TOO_DEEP) return !drop;
-  setKey(into, name, value);
+  setOwnKey(into, name, value);
   return false;
 }
 
