@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/logger';
-import { EngineClient } from '../../../src/engine/client';
+import { EngineClient, type EngineClientOptions } from '../../../src/engine/client';
 import type { EngineOptions } from '../../../src/engine/protocol';
 import { PortInUseError } from '../../../src/otlp/httpReceiver';
 import { fixtureBody, fixtureEntries, type FixtureEntry } from '../helpers/fixtures';
@@ -18,7 +18,11 @@ import { send } from '../otlp/helpers';
 
 const workerPath = join(__dirname, '..', '..', '..', 'src', 'engine', 'tsWorker.cjs');
 
-function client(engine: Partial<EngineOptions> = {}, logger = new MemoryLogger()): EngineClient {
+function client(
+  engine: Partial<EngineOptions> = {},
+  logger = new MemoryLogger(),
+  more: Partial<Omit<EngineClientOptions, 'engine' | 'logger'>> = {},
+): EngineClient {
   return new EngineClient({
     workerPath,
     engine: {
@@ -29,6 +33,7 @@ function client(engine: Partial<EngineOptions> = {}, logger = new MemoryLogger()
       ...engine,
     },
     logger,
+    ...more,
   });
 }
 
@@ -168,18 +173,7 @@ test('Clear empties the worker store, the mirror and the kept requests; a restar
     await first.dispose();
 
     const replayed: number[] = [];
-    const second = new EngineClient({
-      workerPath,
-      engine: {
-        limits: { maxTraces: 1000 },
-        sessionAttributes: [],
-        userAttributes: [],
-        debounceMs: 20,
-        persist,
-      },
-      logger: new MemoryLogger(),
-      onReplayed: (r) => replayed.push(r.spans),
-    });
+    const second = client({ persist }, new MemoryLogger(), { onReplayed: (r) => replayed.push(r.spans) });
     try {
       await second.replay();
       await second.mirror.sync();
@@ -282,10 +276,8 @@ test('a worker that dies is started again and says so; the host can listen again
   process.env.LTI_TEST_DIE_ONCE = join(dir, 'died');
   const logger = new MemoryLogger();
   const restarted: string[] = [];
-  const engine = new EngineClient({
+  const engine = client({}, logger, {
     workerPath: join(__dirname, 'dyingWorker.cjs'),
-    engine: { limits: { maxTraces: 10 }, sessionAttributes: [], userAttributes: [], debounceMs: 20 },
-    logger,
     onRestarted: (reason) => restarted.push(reason),
   });
   try {

@@ -43,3 +43,36 @@ export function send(port: number, path: string, options: SendOptions = {}): Pro
     }
   });
 }
+
+/**
+ * A POST whose body has not finished arriving: the first `sent` bytes are written, `finish()` the rest.
+ * `answer` resolves with what the receiver answers, whenever it does.
+ */
+export function startSending(
+  port: number,
+  path: string,
+  body: string,
+  headers: http.OutgoingHttpHeaders,
+  sent: number,
+): { req: http.ClientRequest; answer: Promise<Answer>; finish(): void } {
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    agent: false,
+    headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+  });
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+  });
+  req.write(body.slice(0, sent));
+  return { req, answer, finish: () => req.end(body.slice(sent)) };
+}

@@ -17,7 +17,7 @@ import {
   RECEIVER_SERVER_HEADER,
   type ReceiverBatchInfo,
 } from '../../../src/otlp/httpReceiver';
-import { send, type Answer } from './helpers';
+import { send, startSending, type Answer } from './helpers';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const types = otlpTypes();
@@ -567,30 +567,11 @@ describe('OtlpHttpReceiver life cycle', () => {
       onBatch: () => void called++,
     });
     const { port } = await receiver.start();
-    const body = jsonTraces();
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path: '/v1/traces',
-      method: 'POST',
-      agent: false,
-      headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) },
-    });
-    const answer = new Promise<Answer>((resolve, reject) => {
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      });
-      req.on('error', reject);
-    });
-    req.write(body.slice(0, 10));
+    const sending = startSending(port, '/v1/traces', jsonTraces(), JSON_TYPE, 10);
     await new Promise((r) => setTimeout(r, 30));
     const stopped = receiver.stop();
-    req.end(body.slice(10));
-    const got = await answer;
+    sending.finish();
+    const got = await sending.answer;
     await stopped;
     assert.equal(got.status, 503);
     assert.equal(got.headers['retry-after'], '5');
@@ -610,35 +591,11 @@ describe('OtlpHttpReceiver life cycle', () => {
       onBatch: (batch) => void batches.push(batch),
     });
     const { port } = await receiver.start();
-    const open: http.ClientRequest[] = [];
+    const open: ReturnType<typeof startSending>[] = [];
     try {
       // Two requests whose bodies have not finished arriving hold both places.
       const body = jsonTraces();
-      const answers: Promise<Answer>[] = [];
-      for (let i = 0; i < 2; i++) {
-        const req = http.request({
-          host: '127.0.0.1',
-          port,
-          path: '/v1/traces',
-          method: 'POST',
-          agent: false,
-          headers: { ...JSON_TYPE, 'content-length': Buffer.byteLength(body) },
-        });
-        answers.push(
-          new Promise((resolve, reject) => {
-            req.on('response', (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (c: Buffer) => chunks.push(c));
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-              );
-            });
-            req.on('error', reject);
-          }),
-        );
-        req.write(body.slice(0, 5));
-        open.push(req);
-      }
+      for (let i = 0; i < 2; i++) open.push(startSending(port, '/v1/traces', body, JSON_TYPE, 5));
       await new Promise((r) => setTimeout(r, 50));
       const third = await send(port, '/v1/traces', { headers: JSON_TYPE, body });
       assert.equal(third.status, 503);
@@ -646,15 +603,15 @@ describe('OtlpHttpReceiver life cycle', () => {
       assert.match(third.body.toString('utf8'), /maxConcurrentRequests/);
       assert.ok(logger.lines.some((l) => /refused .* 503 .*maxConcurrentRequests/.test(l.message)));
       // The two in flight complete normally, and then there is room again.
-      for (const req of open) req.end(body.slice(5));
+      for (const sending of open) sending.finish();
       assert.deepEqual(
-        (await Promise.all(answers)).map((a) => a.status),
+        (await Promise.all(open.map((o) => o.answer))).map((a) => a.status),
         [200, 200],
       );
       assert.equal((await send(port, '/v1/traces', { headers: JSON_TYPE, body })).status, 200);
       assert.equal(batches.length, 3);
     } finally {
-      for (const req of open) req.destroy();
+      for (const sending of open) sending.req.destroy();
       await receiver.stop();
     }
   });
