@@ -17,7 +17,6 @@ import type {
   ReceivedMessage,
   ReplayedMessage,
   ResponseMessage,
-  WatchLevel,
   WorkerMessage,
 } from './protocol';
 import type { ListenSettings } from '../otlp/receiverLifecycle';
@@ -80,10 +79,6 @@ export class EngineClient {
 
   stats(): Promise<EngineStats> {
     return this.request<EngineStats>({ op: 'stats' });
-  }
-
-  load(traceId: string, level: WatchLevel): Promise<Trace | undefined> {
-    return this.mirror.load(traceId, level);
   }
 
   /** Stops the receivers and the worker; resolves when the thread has ended (its ports are free). */

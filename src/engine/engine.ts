@@ -273,10 +273,12 @@ export class IngestEngine {
     const run = replayRequestLog(this.log, (batch) => void this.store.ingest(batch, 'otlp'), {
       // Clear Local Traces during the replay: what is still to come stays cleared.
       cancelled: () => this.replayCancelled,
-    }).then((r) => {
-      this.store.flush();
-      this.post({ type: 'replayed', ...r, ms: Date.now() - started });
-    });
+    })
+      .then((r) => {
+        this.store.flush();
+        this.post({ type: 'replayed', ...r, ms: Date.now() - started });
+      })
+      .finally(() => (this.replaying = undefined));
     this.replaying = run;
     await run;
   }

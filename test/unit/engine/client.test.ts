@@ -72,14 +72,14 @@ test('requests received in the worker reach the host as summaries; content comes
     // Summaries only: no spans are held until the trace is asked for.
     assert.equal(engine.mirror.getTrace(summary!.traceId), undefined);
 
-    const outline = await engine.load(summary!.traceId, 'outline');
+    const outline = await engine.mirror.load(summary!.traceId, 'outline');
     assert.ok(outline);
     const call = outline.spans.find((s) => s.llm)!;
     assert.equal(call.llm!.contentPending, true);
     assert.deepEqual(call.llm!.messages, []);
     assert.equal(engine.mirror.isWhole(summary!.traceId), false);
 
-    const whole = await engine.load(summary!.traceId, 'full');
+    const whole = await engine.mirror.load(summary!.traceId, 'full');
     const wholeCall = whole!.spans.find((s) => s.spanId === call.spanId)!;
     assert.ok(wholeCall.llm!.messages.length > 0, 'the whole trace carries the messages');
     assert.equal(wholeCall.llm!.contentPending, undefined);
@@ -109,7 +109,7 @@ test('a watched trace stays up to date as more of it arrives', async () => {
     assert.ok(first && rest.length > 0, 'the scenario has trace and log requests');
     await post(port, first);
     const [summary] = await until('a summary', () => engine.mirror.list().length > 0 && engine.mirror.list());
-    const before = await engine.load(summary!.traceId, 'full');
+    const before = await engine.mirror.load(summary!.traceId, 'full');
     const messagesBefore = before!.spans.reduce((n, s) => n + (s.llm?.messages.length ?? 0), 0);
     for (const entry of rest) await post(port, entry);
     await engine.mirror.sync();

@@ -197,7 +197,7 @@ test('many real exporters over HTTP and gRPC: every span stored exactly once, re
     const logTraces = summaries.filter((s) => s.service.startsWith('grpc-logs-'));
     let joined = 0;
     for (const summary of logTraces) {
-      const whole = await engine.load(summary.traceId, 'full');
+      const whole = await engine.mirror.load(summary.traceId, 'full');
       for (const span of whole!.spans) {
         const expected = sent.withLog.get(span.spanId);
         if (!expected) continue;
