@@ -34,7 +34,7 @@ export class ReceiverController implements vscode.Disposable {
   /** The state changed: starting, listening, stopped, port in use, failed. */
   readonly onDidChange = this.changed.event;
   private readonly receivedEmitter = new vscode.EventEmitter<void>();
-  /** Spans arrived (the counts changed); fires per request, so listeners must stay cheap (or throttle). */
+  /** Spans arrived (the counts changed): at most four times a second, as the engine sends its counts. */
   readonly onDidReceive = this.receivedEmitter.event;
 
   constructor(
