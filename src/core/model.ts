@@ -150,6 +150,18 @@ export interface TraceSummary {
   updatedMs: number;
   /** Spans the store did not keep because the trace already held its limit of spans. */
   droppedSpans?: number;
+  /** What the trace's LLM calls cost, from the price table; absent when no call had tokens. */
+  cost?: Cost;
+}
+
+/** What some LLM calls cost in US dollars, summed over calls (a trace, a session, a user, a model). */
+export interface Cost {
+  /** The sum over the calls that had a price. */
+  usd: number;
+  /** Calls whose cost is in `usd`. */
+  pricedCalls: number;
+  /** Calls with tokens but no price entry for their model: not in `usd`, shown as "no price". */
+  unpricedCalls: number;
 }
 
 export function emptyUsage(): Usage {
