@@ -320,9 +320,8 @@ function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   if (x !== undefined) {
     const values = isObject(x) ? x['values'] : undefined;
     if (!Array.isArray(values)) return [];
-    const out: AttrValue[] = [];
-    for (let i = 0; i < values.length; i++) out.push(anyValue(values[i], depth + 1, lim));
-    return out;
+    // map() sizes the array once; one grown by pushes would keep room for 17 or more elements.
+    return values.map((x) => anyValue(x, depth + 1, lim));
   }
   x = pick(v, 'kvlistValue', 'kvlist_value');
   if (x !== undefined) {

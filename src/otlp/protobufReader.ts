@@ -20,7 +20,6 @@ import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
 import * as protobuf from 'protobufjs';
 import {
-  HEX_PAIRS as SHARED_HEX_PAIRS,
   idProblem,
   OtlpDecodeError,
   Rejections,
@@ -162,7 +161,12 @@ function schema(): Schema {
 // call per use where modules are not bundled (tsx, the tests and the bench).
 const TRACE_ID_BYTES = 16;
 const SPAN_ID_BYTES = 8;
-const HEX_PAIRS: readonly string[] = SHARED_HEX_PAIRS.slice();
+/**
+ * Node's own hex encoder (what `toString('hex')` calls), usable on any Uint8Array: one flat string per id,
+ * as fast as joining table entries, where a joined id would be kept as a tree of 15 string objects.
+ */
+type HexSlice = (this: Uint8Array, start: number, end: number) => string;
+const hexSlice = (Buffer.prototype as unknown as { hexSlice: HexSlice }).hexSlice;
 
 // ---------------------------------------------------------------------------------------------------
 // The reader's state: one request at a time, synchronously, so plain module variables serve
@@ -353,7 +357,11 @@ export function uint64String(lo: number, hi: number): string {
   low -= carry * 1e9;
   const high = a * 281474 + b * 4 + carry;
   const digits = String(low);
-  return String(high) + '000000000'.slice(digits.length) + digits;
+  const out = String(high) + '000000000'.slice(digits.length) + digits;
+  // Joined strings are kept as a tree of their parts (three objects here) until something flattens them;
+  // converting to a number flattens in place, and the collector then drops the tree.
+  Number(out);
+  return out;
 }
 
 const f64 = new Float64Array(1);
@@ -384,11 +392,15 @@ function decodeUtf8(s: number, e: number): string {
   }
 }
 
-/** A string field's text; short ASCII (keys, names) without leaving JavaScript. */
+/**
+ * A string field's text; very short ASCII without leaving JavaScript. Longer text goes to the native
+ * decoder: V8 keeps a joined string of 13 characters or more as a tree of its parts, which would cost a
+ * kept span's names and ids several times their length.
+ */
 function text(s: number, e: number): string {
   const n = e - s;
   if (n === 0) return '';
-  if (n > 64) return decodeUtf8(s, e);
+  if (n > 12) return decodeUtf8(s, e);
   let out = '';
   let i = s;
   for (; i + 7 < e; i += 8) {
@@ -518,9 +530,7 @@ function walk(message: WireMessage, end: number, depth: number): void {
 // Ids
 
 function hex(s: number, e: number): string {
-  let out = '';
-  for (let i = s; i < e; i++) out += HEX_PAIRS[buf[i]!]!;
-  return out;
+  return hexSlice.call(buf, s, e);
 }
 
 function allZero(s: number, e: number): boolean {
@@ -593,7 +603,8 @@ function anyValue(end: number, depth: number, valueDepth: number): Value {
   if (boolean !== undefined) return boolean;
   if (int !== undefined) return int;
   if (dbl !== undefined) return dbl;
-  if (array) return arrayTooDeep ? TOO_DEEP : array;
+  // A copy holds exactly its elements: the array grown by pushes keeps room for 17 or more.
+  if (array) return arrayTooDeep ? TOO_DEEP : array.slice();
   if (kvlist) return kvlistTooDeep ? TOO_DEEP : kvlist;
   // A copy: the request buffer must not stay alive in the store.
   if (bytesStart >= 0) {

@@ -634,7 +634,7 @@ function summarizeTrace(
     durationMs: Math.max(0, endMs - startMs),
     spanCount: spans.length,
     llmCallCount,
-    models,
+    models: models.slice(), // sized to its models: the pushed array keeps room for 17
     usage: traceUsage(spans, byId),
     hasError,
     updatedMs,

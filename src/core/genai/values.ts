@@ -35,7 +35,11 @@ export function asBool(v: unknown): boolean | undefined {
 
 /** A string array from an array, a JSON array text, or a single string. */
 export function asStringList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(asString).filter((s): s is string => s !== undefined);
+  if (Array.isArray(v)) {
+    // Kept on every call: map() sizes the array once, where filter() leaves room for 17 or more.
+    const out = v.map(asString);
+    return out.includes(undefined) ? out.filter((s): s is string => s !== undefined) : (out as string[]);
+  }
   if (typeof v === 'string') {
     const t = v.trim();
     if (t.startsWith('[')) {
