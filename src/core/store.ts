@@ -13,6 +13,7 @@ import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 import { logRecordBytes, spanRecordBytes } from './recordSize';
 import { SharedValues } from './sharedValues';
+import { SmallMap } from './smallMap';
 
 /** A span as the outline of its trace has it, and the question its call asked when that was read. */
 export interface SpanOutline {
@@ -75,6 +76,8 @@ export const DEFAULT_MAX_SPANS_PER_TRACE = 10_000;
 export const DEFAULT_ORPHAN_LOG_TTL_MS = 10 * 60 * 1000;
 /** Whole traces kept built (with content) for readers such as an open conversation panel. */
 export const DEFAULT_MAX_FULL_TRACES = 8;
+/** Traces whose span outlines stay held; the host's tree watches at most 500 at a time. */
+export const DEFAULT_MAX_WARM_TRACES = 1000;
 
 export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'>> {
   maxTraces: number;
@@ -83,6 +86,8 @@ export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'
   debounceMs?: number;
   orphanLogTtlMs?: number;
   maxFullTraces?: number;
+  /** How many recently changed or read traces keep their span outlines (DEFAULT_MAX_WARM_TRACES). */
+  maxWarmTraces?: number;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -116,12 +121,16 @@ export interface StoreStats {
   agedOutLogs: number;
 }
 
+const NO_LOGS: readonly LogRecordData[] = [];
+const NEVER = (): boolean => false;
+
 /** A preview not read yet: the call started after one whose question was already known. */
 const NOT_READ = Symbol('not read');
 
 interface Slot {
   record: SpanRecord;
-  outline: Span;
+  /** Held while the trace is warm (recently changed or read); read again from the record otherwise. */
+  outline?: Span;
   preview: string | undefined | typeof NOT_READ;
   bytes: number;
 }
@@ -130,8 +139,9 @@ interface Entry {
   traceId: string;
   source: SourceKind;
   /** By span id, in order of first arrival. */
-  slots: Map<string, Slot>;
-  logsBySpan: Map<string, LogRecordData[]>;
+  slots: SmallMap<Slot>;
+  /** Made when the first log record comes: most traces carry their content in spans. */
+  logsBySpan?: Map<string, LogRecordData[]>;
   logCount: number;
   /** Fingerprints of the log records each batch brought for this trace; see ingest(). */
   logBatches?: Set<string>;
@@ -140,7 +150,9 @@ interface Entry {
   droppedSpans: number;
   /** The start of the earliest call whose question is known: later calls need not read theirs. */
   previewStartMs?: number;
-  /** The built outline, undefined while dirty. */
+  /** The trace's summary, undefined while dirty. */
+  summary?: TraceSummary;
+  /** The built outline: held while the trace is warm and not dirty. */
   outline?: Trace;
   /** Session and user the indexes currently file this trace under. */
   indexedSession?: string;
@@ -170,6 +182,9 @@ export class TraceStore {
   private readonly waiting = new Map<string, WaitingLogs>();
   /** Least recently read first. */
   private readonly full = new Map<string, Full>();
+  /** Traces whose outlines are held, least recently used first. */
+  private readonly warm = new Set<string>();
+  private readonly maxWarmTraces: number;
   private readonly bySession = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
@@ -199,6 +214,7 @@ export class TraceStore {
     this.debounceMs = options.debounceMs ?? 150;
     this.orphanLogTtlMs = options.orphanLogTtlMs ?? DEFAULT_ORPHAN_LOG_TTL_MS;
     this.maxFullTraces = Math.max(1, options.maxFullTraces ?? DEFAULT_MAX_FULL_TRACES);
+    this.maxWarmTraces = Math.max(1, options.maxWarmTraces ?? DEFAULT_MAX_WARM_TRACES);
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
@@ -234,7 +250,7 @@ export class TraceStore {
       entry.bytes += bytes - (old?.bytes ?? 0);
       this.counts.bytes += bytes - (old?.bytes ?? 0);
       if (!old) this.counts.spans++;
-      if (!old && slot.outline.llm) llmCalls++;
+      if (!old && slot.outline!.llm) llmCalls++;
       this.forgetFull(traceId, spanId);
     }
     const relog = new Map<Entry, Set<string>>();
@@ -277,6 +293,7 @@ export class TraceStore {
       const id = entry.traceId;
       entry.updatedMs = now;
       entry.outline = undefined;
+      entry.summary = undefined;
       const full = this.full.get(id);
       if (full) full.trace = undefined;
       // Re-inserting moves the trace to the young end of the eviction order: a trace still receiving
@@ -306,7 +323,7 @@ export class TraceStore {
     const known = entry.previewStartMs;
     const read = this.normalizer.outline(
       record,
-      entry.logsBySpan.get(spanId) ?? [],
+      entry.logsBySpan?.get(spanId) ?? NO_LOGS,
       (startMs) => known === undefined || startMs <= known,
     );
     const outline = read.span;
@@ -322,8 +339,7 @@ export class TraceStore {
     const entry: Entry = {
       traceId,
       source,
-      slots: new Map(),
-      logsBySpan: new Map(),
+      slots: new SmallMap(),
       logCount: 0,
       updatedMs: now,
       bytes: 0,
@@ -346,7 +362,7 @@ export class TraceStore {
 
   private addLog(entry: Entry, log: LogRecordData, relog: Map<Entry, Set<string>>): void {
     const spanId = log.spanId!.toLowerCase();
-    pushLog(entry.logsBySpan, spanId, log);
+    pushLog((entry.logsBySpan ??= new Map()), spanId, log);
     const bytes = logRecordBytes(log, this.shared.counted);
     entry.bytes += bytes;
     entry.logCount++;
@@ -390,8 +406,8 @@ export class TraceStore {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     this.settle();
-    const outline = entry.outline;
-    if (!outline) return undefined;
+    const summary = entry.summary;
+    if (!summary) return undefined;
     let full = this.full.get(id);
     if (full) this.full.delete(id);
     else full = { spans: new Map() };
@@ -401,14 +417,14 @@ export class TraceStore {
       for (const [spanId, slot] of entry.slots) {
         let span = full.spans.get(spanId);
         if (!span) {
-          span = this.normalizer.span(slot.record, entry.logsBySpan.get(spanId) ?? []);
+          span = this.normalizer.span(slot.record, entry.logsBySpan?.get(spanId) ?? NO_LOGS);
           full.spans.set(spanId, span);
         }
         spans.push(span);
       }
       // The outline's summary is the trace's: the same facts, already read.
       const ordered = this.normalizer.trace(id, spans, entry.updatedMs).spans;
-      full.trace = { traceId: id, source: entry.source, spans: ordered, summary: outline.summary };
+      full.trace = { traceId: id, source: entry.source, spans: ordered, summary };
     }
     while (this.full.size > this.maxFullTraces) this.full.delete(this.full.keys().next().value as string);
     return full.trace;
@@ -422,11 +438,16 @@ export class TraceStore {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
     this.settle();
+    if (!entry.outline) this.build(entry);
+    this.warmUp(entry);
     return entry.outline;
   }
 
   summary(traceId: string): TraceSummary | undefined {
-    return this.getOutline(traceId)?.summary;
+    const entry = this.entries.get(traceId.toLowerCase());
+    if (!entry) return undefined;
+    this.settle();
+    return entry.summary;
   }
 
   /** Whether the trace has at least one span here. */
@@ -438,7 +459,7 @@ export class TraceStore {
   list(): TraceSummary[] {
     this.settle();
     const out: TraceSummary[] = [];
-    for (const entry of this.entries.values()) if (entry.outline) out.push(entry.outline.summary);
+    for (const entry of this.entries.values()) if (entry.summary) out.push(entry.summary);
     return out.sort((a, b) => b.startMs - a.startMs);
   }
 
@@ -460,7 +481,7 @@ export class TraceStore {
     const out: { sessionId: string; traceCount: number; lastMs: number }[] = [];
     for (const [sessionId, ids] of this.bySession) {
       let lastMs = 0;
-      for (const id of ids) lastMs = Math.max(lastMs, this.entries.get(id)?.outline?.summary.startMs ?? 0);
+      for (const id of ids) lastMs = Math.max(lastMs, this.entries.get(id)?.summary?.startMs ?? 0);
       out.push({ sessionId, traceCount: ids.size, lastMs });
     }
     return out.sort((a, b) => b.lastMs - a.lastMs);
@@ -479,6 +500,7 @@ export class TraceStore {
     this.entries.clear();
     this.waiting.clear();
     this.full.clear();
+    this.warm.clear();
     this.bySession.clear();
     this.byUser.clear();
     this.dirty.clear();
@@ -511,11 +533,15 @@ export class TraceStore {
   setNormalizer(normalizer: Normalizer): void {
     this.normalizer = normalizer;
     this.full.clear();
+    this.warm.clear();
     for (const entry of this.entries.values()) {
       entry.previewStartMs = undefined;
-      for (const [spanId, slot] of entry.slots)
-        entry.slots.set(spanId, this.outlineSlot(entry, slot.record, spanId, slot.bytes));
+      for (const slot of entry.slots.values()) {
+        slot.outline = undefined;
+        slot.preview = NOT_READ;
+      }
       entry.outline = undefined;
+      entry.summary = undefined;
       this.dirty.add(entry.traceId);
       this.noteChanged(entry.traceId);
     }
@@ -563,34 +589,63 @@ export class TraceStore {
     if (!ids) return [];
     const out: TraceSummary[] = [];
     for (const id of ids) {
-      const outline = this.entries.get(id)?.outline;
-      if (outline) out.push(outline.summary);
+      const summary = this.entries.get(id)?.summary;
+      if (summary) out.push(summary);
     }
     return out.sort((a, b) => a.startMs - b.startMs);
   }
 
   /**
-   * Builds the outlines of dirty traces from the spans' outlines (no span is read again) and keeps the
-   * indexes in step with them.
+   * Builds the summaries of dirty traces from the spans' outlines and keeps the indexes in step with them.
+   * The traces built are the warm ones: their outlines stay held until others push them out.
    */
   private settle(): void {
     if (this.dirty.size === 0) return;
     for (const id of this.dirty) {
       const entry = this.entries.get(id);
       if (!entry) continue;
-      const spans: Span[] = [];
-      for (const slot of entry.slots.values()) spans.push(slot.outline);
-      const { summary, spans: ordered } = this.normalizer.trace(
-        entry.traceId,
-        spans,
-        entry.updatedMs,
-        (span) => this.previewOf(entry, span),
-      );
-      if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
-      entry.outline = { traceId: entry.traceId, source: entry.source, spans: ordered, summary };
-      this.reindex(entry, summary.sessionId, summary.userId);
+      this.build(entry);
+      this.reindex(entry, entry.summary!.sessionId, entry.summary!.userId);
+      this.warmUp(entry);
     }
     this.dirty.clear();
+  }
+
+  /** The trace's outline and summary from its spans' outlines, reading again those a cold trace let go. */
+  private build(entry: Entry): void {
+    const spans: Span[] = [];
+    for (const slot of entry.slots.values()) {
+      slot.outline ??= this.normalizer.outline(slot.record, this.logsOf(entry, slot.record), NEVER).span;
+      spans.push(slot.outline);
+    }
+    const { summary, spans: ordered } = this.normalizer.trace(entry.traceId, spans, entry.updatedMs, (span) =>
+      this.previewOf(entry, span),
+    );
+    if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
+    entry.summary = summary;
+    entry.outline = { traceId: entry.traceId, source: entry.source, spans: ordered, summary };
+  }
+
+  /**
+   * Marks the trace most recently used among the warm ones, and lets the coldest go past the limit: a
+   * trace nobody expands or changes keeps only its records and summary, which halves what it costs.
+   */
+  private warmUp(entry: Entry): void {
+    this.warm.delete(entry.traceId);
+    this.warm.add(entry.traceId);
+    if (this.warm.size <= this.maxWarmTraces) return;
+    for (const id of this.warm) {
+      if (this.warm.size <= this.maxWarmTraces) break;
+      this.warm.delete(id);
+      const cold = this.entries.get(id);
+      if (!cold) continue;
+      cold.outline = undefined;
+      for (const slot of cold.slots.values()) slot.outline = undefined;
+    }
+  }
+
+  private logsOf(entry: Entry, record: SpanRecord): readonly LogRecordData[] {
+    return entry.logsBySpan?.get(record.spanId.toLowerCase()) ?? NO_LOGS;
   }
 
   /** A call's question; read now when ingest skipped it and an earlier call turned out to ask none. */
@@ -598,7 +653,11 @@ export class TraceStore {
     const slot = entry.slots.get(span.spanId);
     if (!slot) return undefined;
     if (slot.preview === NOT_READ) {
-      const read = this.normalizer.outline(slot.record, entry.logsBySpan.get(span.spanId) ?? [], () => true);
+      const read = this.normalizer.outline(
+        slot.record,
+        entry.logsBySpan?.get(span.spanId) ?? NO_LOGS,
+        () => true,
+      );
       slot.preview = read.preview;
     }
     return slot.preview;
@@ -634,6 +693,7 @@ export class TraceStore {
     const oldest = this.entries.values().next().value as Entry;
     this.entries.delete(oldest.traceId);
     this.full.delete(oldest.traceId);
+    this.warm.delete(oldest.traceId);
     this.dirty.delete(oldest.traceId);
     unindex(this.bySession, oldest.indexedSession, oldest.traceId);
     unindex(this.byUser, oldest.indexedUser, oldest.traceId);

@@ -13,6 +13,7 @@ import {
 import { describeTrace, traceTooltip } from '../../../src/host/treeModel';
 import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
 import { chatSpan, log, span, spanId, traceId } from './builders';
+import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 
 /** Timers the test fires by hand. */
 class ManualTimers {
@@ -416,6 +417,46 @@ describe('TraceStore outlines and lazy content', () => {
     const second = store.getTrace(traceId(2))!;
     assert.equal(normalizer.counts.span, 8, 'built again');
     assert.deepEqual(second.summary, store.getOutline(traceId(2))!.summary);
+  });
+});
+
+describe('TraceStore warm and cold traces', () => {
+  it('lets the span outlines of cold traces go, and reads them again the same when asked or changed', () => {
+    const entries = fixtureEntries({ encoding: 'protobuf' }).filter((e) => e.signal !== 'metrics');
+    const warm = makeStore({ maxTraces: 1000 }).store;
+    const cold = makeStore({ maxTraces: 1000, maxWarmTraces: 1 }).store;
+    for (const entry of entries) {
+      const decoded = fixtureBatch(entry);
+      warm.ingest(decoded, 'otlp');
+      cold.ingest(decoded, 'otlp');
+    }
+    assert.ok(warm.size > 20, `${warm.size} traces`);
+    assert.deepEqual(cold.list(), warm.list());
+    for (const { traceId: id } of warm.list()) {
+      assert.deepEqual(cold.getOutline(id), warm.getOutline(id), id);
+      assert.deepEqual(cold.getTrace(id), warm.getTrace(id), id);
+    }
+    // A span that comes late to a cold trace joins the outline read again.
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer, maxWarmTraces: 1 });
+    store.ingest(batch(turn(1, 'sess-1')), 'otlp');
+    store.ingest(batch(turn(2)), 'otlp');
+    store.list();
+    const outlines = normalizer.counts.outline;
+    store.ingest(batch([span({ trace: 1, id: 3, parent: 1, startMs: 1500, name: 'late' })]), 'otlp');
+    const summary = store.list().find((t) => t.traceId === traceId(1))!;
+    assert.deepEqual([summary.spanCount, summary.sessionId, summary.llmCallCount], [3, 'sess-1', 1]);
+    assert.equal(
+      normalizer.counts.outline,
+      outlines + 3,
+      'the new span, and the two the cold trace had let go',
+    );
+    const spans = store.getOutline(traceId(1))!.spans;
+    assert.deepEqual(
+      spans.map((s) => s.startMs - spans[0]!.startMs),
+      [0, 1, 500],
+    );
+    assert.equal(spans[2]!.name, 'late');
   });
 });
 
