@@ -2,9 +2,12 @@
 // per library and encoding) against the loopback OpenAI mock, records the OTLP/HTTP requests their
 // exporters send, and writes each body byte for byte with a manifest describing it. Because the runner
 // flushes after every turn and says so on stdout, every request can be filed under the one scenario
-// it belongs to.
+// it belongs to (and, in a multi-turn scenario such as `sessions`, under its turn).
 //
-//   node captureFixtures.mjs [--out DIR] [--only LIBRARY]
+//   node captureFixtures.mjs [--out DIR] [--only LIBRARY] [--scenarios sessions,...]
+//
+// --scenarios rewrites only those scenarios' files and keeps every other entry of the manifest: the
+// runs still make all their turns, so the README keeps every scenario's exchanges.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,13 +15,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startMockOpenAI } from './mockOpenAI.mjs';
 import { startOtlpRecorder } from './otlpRecorder.mjs';
-import { CORE_SCENARIOS } from './scenarios.mjs';
+import { CORE_SCENARIOS, SCENARIOS } from './scenarios.mjs';
 import { renderFixturesReadme } from './fixturesReadme.mjs';
 import { isDeepStrictEqual } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, only: { type: 'string' }, scenarios: { type: 'string' } },
+});
 const outDir = resolve(values.out ?? join(here, '..', 'test', 'fixtures'));
+/** The scenarios whose files this capture writes (all of them without --scenarios). */
+const selected = values.scenarios ? values.scenarios.split(',').filter(Boolean) : SCENARIOS;
+const unknownScenarios = selected.filter((s) => !SCENARIOS.includes(s));
+if (unknownScenarios.length > 0) throw new Error(`unknown scenarios: ${unknownScenarios.join(', ')}`);
+const partial = values.only !== undefined || values.scenarios !== undefined;
+/** Whether this capture replaces a manifest entry (or writes a file) of that library and scenario. */
+const replaces = (library, scenario) =>
+  (!values.only || library === values.only) && selected.includes(scenario);
 
 /** Each library's runner and the package whose version the manifest reports. */
 const LIBRARIES = [
@@ -68,13 +81,22 @@ const LIBRARIES = [
 
 /**
  * Every library in protobuf and in JSON; the ~300 kB `large` turn once per library, protobuf and
- * gzip'd (which is also how the fixtures get their gzip requests) to keep the fixtures small.
+ * gzip'd (which is also how the fixtures get their gzip requests) to keep the fixtures small. The
+ * multi-turn `sessions` runs after the single turns in the same processes (the current libraries only).
  */
 const RUNS = [
-  { protocol: 'protobuf', gzip: false, scenarios: CORE_SCENARIOS },
-  { protocol: 'json', gzip: false, scenarios: CORE_SCENARIOS },
+  { protocol: 'protobuf', gzip: false, scenarios: [...CORE_SCENARIOS, 'sessions'] },
+  { protocol: 'json', gzip: false, scenarios: [...CORE_SCENARIOS, 'sessions'] },
   { protocol: 'protobuf', gzip: true, scenarios: ['large'] },
 ];
+
+let previous;
+/** The entries of the manifest as it was before this capture. */
+function previousEntries() {
+  const file = join(outDir, 'manifest.json');
+  previous ??= existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).entries : [];
+  return previous;
+}
 
 function packageVersion(dir, name) {
   return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -129,13 +151,22 @@ let pending = [];
 const recorder = await startOtlpRecorder({ onRequest: (r) => pending.push(r) });
 const entries = [];
 try {
-  const libraries = LIBRARIES.filter((l) => !values.only || l.library === values.only);
+  const libraries = LIBRARIES.filter((l) => {
+    if (values.only && l.library !== values.only) return false;
+    return (l.scenarios ?? SCENARIOS).some((s) => selected.includes(s));
+  });
   for (const lib of libraries) {
     const modulesDir = lib.modulesDir ?? lib.cwd;
     ensureInstalled(modulesDir);
     const libraryVersion = packageVersion(modulesDir, lib.libraryPackage);
     const libDir = join(outDir, lib.library);
-    rmSync(libDir, { recursive: true, force: true });
+    if (values.scenarios) {
+      for (const scenario of selected) {
+        for (const e of previousEntries())
+          if (e.library === lib.library && e.scenario === scenario)
+            rmSync(join(outDir, e.file), { force: true });
+      }
+    } else rmSync(libDir, { recursive: true, force: true });
     mkdirSync(libDir, { recursive: true });
     const runs = lib.scenarios
       ? RUNS.map((r) => ({ ...r, scenarios: r.scenarios.filter((x) => lib.scenarios.includes(x)) })).filter(
@@ -146,16 +177,18 @@ try {
       pending = [];
       pendingExchanges = [];
       const counters = new Map();
-      const assign = (scenario) => {
+      const assign = (scenario, turn) => {
         // Every library must have sent the same requests; only `created` may differ between runs.
         const strip = (xs) => xs.map((ex) => ({ ...ex, response: { ...ex.response, created: 0 } }));
-        if (!turns[scenario]) turns[scenario] = pendingExchanges;
-        else if (!isDeepStrictEqual(strip(turns[scenario]), strip(pendingExchanges))) {
+        const turnKey = turn === undefined ? scenario : `${scenario}#${turn}`;
+        if (!turns[turnKey]) turns[turnKey] = pendingExchanges;
+        else if (!isDeepStrictEqual(strip(turns[turnKey]), strip(pendingExchanges))) {
           console.warn(
-            `  ${lib.library} ${run.protocol}: the model API exchanges of "${scenario}" differ from the first run's`,
+            `  ${lib.library} ${run.protocol}: the model API exchanges of "${turnKey}" differ from the first run's`,
           );
         }
         pendingExchanges = [];
+        if (!replaces(lib.library, scenario)) pending = [];
         for (const r of pending) {
           const signal = r.path.slice('/v1/'.length);
           const encoding = r.contentType.includes('json') ? 'json' : 'protobuf';
@@ -176,6 +209,8 @@ try {
             encoding,
             contentType: r.contentType,
             contentEncoding: r.contentEncoding,
+            // The turn of a multi-turn scenario, 1-based; `n` in the file name counts on across turns.
+            ...(turn === undefined ? {} : { turn }),
           });
         }
         pending = [];
@@ -200,8 +235,8 @@ try {
           OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true',
         },
         (line) => {
-          const m = /^@@turn-flushed (\S+)$/.exec(line);
-          if (m) assign(m[1]);
+          const m = /^@@turn-flushed (\S+)(?: (\d+))?$/.exec(line);
+          if (m) assign(m[1], m[2] === undefined ? undefined : Number(m[2]));
           else if (line.trim()) console.log(`  ${line}`);
         },
       );
@@ -218,16 +253,14 @@ try {
   await mock.close();
 }
 
-// With --only, keep the other libraries' entries from the previous manifest.
+// With --only or --scenarios, keep the entries this capture did not replace.
 const manifestPath = join(outDir, 'manifest.json');
-let kept = [];
-if (values.only && existsSync(manifestPath)) {
-  kept = JSON.parse(readFileSync(manifestPath, 'utf8')).entries.filter((e) => e.library !== values.only);
-}
+const kept = partial ? previousEntries().filter((e) => !replaces(e.library, e.scenario)) : [];
 const all = [...kept, ...entries].sort((a, b) => a.file.localeCompare(b.file, 'en'));
 writeFileSync(
   manifestPath,
   `${JSON.stringify({ generator: 'sample/captureFixtures.mjs', entries: all }, null, 2)}\n`,
 );
+// --only runs one library, which may not make every scenario's turns the README shows.
 if (!values.only) writeFileSync(join(outDir, 'README.md'), renderFixturesReadme({ entries: all, turns }));
 console.log(`wrote ${entries.length} request bodies and ${relative(process.cwd(), manifestPath)}`);

@@ -1,7 +1,8 @@
 // Feeds a running receiver (the extension's, by default on localhost:4318) with live traffic for demos
 // and manual testing: waits until the OTLP endpoint answers, runs every scenario under each of the three
-// libraries, then sends a new turn every ~10 s with a changing library, scenario, session and user until
-// stopped. Each turn runs in a child process (instrumentations patch modules globally).
+// libraries and the multi-turn `sessions` (three conversations of two users) under the first, then sends a
+// new turn every ~10 s with a changing library, scenario, session and user until stopped. Each turn runs
+// in a child process (instrumentations patch modules globally).
 //
 //   node demoApp.mjs [--endpoint http://127.0.0.1:4318] [--protocol protobuf|json] [--interval 10]
 import { spawn } from 'node:child_process';
@@ -91,6 +92,8 @@ try {
     if (stopping) break;
     await runTurns(library, ['--openai-base-url', mock.url]);
   }
+  // Once, not per library: the same three conversations three times over would read as one long one each.
+  if (!stopping) await runTurns(LIBRARIES[0], ['--openai-base-url', mock.url, '--scenarios', 'sessions']);
   for (let i = 0; !stopping; i++) {
     await sleep(intervalMs, undefined, { signal: stopController.signal }).catch(() => {});
     if (stopping) break;

@@ -2,7 +2,15 @@
 // manifest, and every prompt, answer, id and token count from the mock's own record of the exchanges.
 // Generated rather than typed so the numbers the tests assert on cannot drift from the
 // fixtures. The prose about each library describes what the pinned versions were seen to emit.
-import { APOLOGY, FIXTURE_IDENTITIES, MODELS, SCENARIOS, firstMessages } from './scenarios.mjs';
+import {
+  APOLOGY,
+  FIXTURE_IDENTITIES,
+  MODELS,
+  MULTI_TURN_SCENARIOS,
+  SCENARIOS,
+  SESSION_TURNS,
+  firstMessages,
+} from './scenarios.mjs';
 import { ERROR_MARKER } from './mockOpenAI.mjs';
 
 const LIBRARY_NOTES = {
@@ -14,7 +22,11 @@ const LIBRARY_NOTES = {
 \`event.name\` attribute (the LogRecord \`event_name\` field is not set): \`gen_ai.system.message\`, \`gen_ai.user.message\`,
 \`gen_ai.assistant.message\` (with \`tool_calls\`), \`gen_ai.tool.message\` (\`id\` + \`content\`) and \`gen_ai.choice\`
 (\`finish_reason\`, \`index\`, \`message\`), each with a kvlist body and \`gen_ai.system\`. Histograms
-\`gen_ai.client.operation.duration\` and \`gen_ai.client.token.usage\` in \`/v1/metrics\` (delta temporality, one request per turn).
+\`gen_ai.client.operation.duration\` (unit \`s\`) and \`gen_ai.client.token.usage\` (unit \`{token}\`, one data point per
+\`gen_ai.token.type\` \`input\` / \`output\`) in \`/v1/metrics\`, scope \`@opentelemetry/instrumentation-openai\`, delta
+temporality, one request per turn; the data points carry \`gen_ai.operation.name\`, \`gen_ai.system\`, \`gen_ai.request.model\`,
+\`gen_ai.response.model\`, \`server.address\` / \`server.port\`, and on the HTTP 500 only a duration point with
+\`error.type\` (no response model, no token usage). No cached or reasoning tokens here either.
 The instrumentation sets no session or user: the app's parent span \`handle_turn\` carries \`gen_ai.conversation.id\` and
 \`enduser.id\`, and the app writes its own \`execute_tool get_weather\` span (\`gen_ai.operation.name\` = \`execute_tool\`,
 \`gen_ai.tool.name\`, \`gen_ai.tool.call.id\`, \`gen_ai.tool.call.arguments\` / \`result\`). Scope \`wayfarer-app\` for the app's spans.`,
@@ -129,9 +141,13 @@ export function renderFixturesReadme({ entries, turns }) {
     '`contentEncoding` (`"gzip"` or `null`). Files are named `<library>/<scenario>.<signal>.<n>.<pb|json>[.gz]`; `n`',
   );
   out.push(
-    'counts the requests of one turn, signal and encoding. Load them with `test/unit/helpers/fixtures.ts`',
+    'counts the requests of one scenario, signal and encoding. A multi-turn scenario (`sessions`) spans one trace',
   );
-  out.push('(`fixtureEntries(filter)`, `fixtureBody(entry)`, `fixtureBatch(entry)`).');
+  out.push('per turn: its entries carry `turn` (1-based) and `n` counts on across its turns. Load them with');
+  out.push(
+    '`test/unit/helpers/fixtures.ts` (`fixtureEntries(filter)`, `fixtureBody(entry)`, `fixtureBatch(entry)`,',
+  );
+  out.push('`sessionsTurns(library, encoding)`).');
   out.push('');
   out.push('## How they were produced');
   out.push('');
@@ -160,8 +176,15 @@ export function renderFixturesReadme({ entries, turns }) {
     "JSON, and `large` once, protobuf and gzip'd (`compression: 'gzip'`), to keep the folder small; the two older",
   );
   out.push(
-    'generations (`sample/legacy/`, its own lock) run the same turns without `large` (and `azure-ai-inference` without `stream`). Timestamps, trace and span ids,',
+    'generations (`sample/legacy/`, its own lock) run the same turns without `large` (and `azure-ai-inference` without `stream`).',
   );
+  out.push(
+    'The current libraries also run `sessions`, eight turns of three sessions of two users, in both encodings',
+  );
+  out.push(
+    '(see [below](#sessions)); only `otel-openai` records metrics (the OpenLLMetry SDK 0.27.0 and OpenInference 4.2.7',
+  );
+  out.push('create no instruments). Timestamps, trace and span ids,');
   out.push(
     "the mock's port (`server.port`), host and process attributes change with every capture; texts, response ids",
   );
@@ -190,6 +213,7 @@ export function renderFixturesReadme({ entries, turns }) {
   out.push(
     '- The response `model` is the dated snapshot of the requested one (`gpt-4o-mini` → `gpt-4o-mini-2024-07-18`,',
   );
+  out.push('  `gpt-4o` → `gpt-4o-2024-08-06`,');
   out.push(
     '  `o4-mini` → `o4-mini-2025-04-16`, `gpt-4.1-mini` → `gpt-4.1-mini-2025-04-14`); `system_fingerprint` `fp_mock7c1a2b`.',
   );
@@ -222,6 +246,7 @@ export function renderFixturesReadme({ entries, turns }) {
   );
   out.push('');
   for (const scenario of SCENARIOS) {
+    if (MULTI_TURN_SCENARIOS.includes(scenario)) continue;
     const ids = FIXTURE_IDENTITIES[scenario];
     const exchanges = turns[scenario] ?? [];
     out.push(`### ${code(scenario)}`);
@@ -256,8 +281,56 @@ export function renderFixturesReadme({ entries, turns }) {
     if (failed) out.push(`The app shows: ${code(APOLOGY)}`);
     out.push('');
   }
+  renderSessions(out, turns);
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;
+}
+
+/** The `sessions` scenario: which turn belongs to which session, and each turn's calls. */
+function renderSessions(out, turns) {
+  out.push('### `sessions`');
+  out.push('');
+  const sessions = [...new Set(SESSION_TURNS.map((t) => t.sessionId))];
+  const users = [...new Set(SESSION_TURNS.map((t) => t.userId))];
+  out.push(
+    `${SESSION_TURNS.length} turns, one trace each, of ${sessions.length} sessions (${sessions.map(code).join(', ')}) ` +
+      `of ${users.length} users (${users.map(code).join(', ')}), interleaved as below. Every call starts with the ` +
+      "system prompt above and sends the session's earlier questions and answers before the new question; a failed " +
+      'turn is left out of the history, and a tool exchange stays inside its turn. Each call also sends ' +
+      '`user=<user id>`.',
+  );
+  out.push('');
+  out.push('| turn | session | user | model | parameters | question |');
+  out.push('| --- | --- | --- | --- | --- | --- |');
+  SESSION_TURNS.forEach((t, i) => {
+    const params = Object.entries(t.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    if (t.tools) params.push('tools=[get_weather]');
+    out.push(
+      `| ${i + 1} | ${code(t.sessionId)} | ${code(t.userId)} | ${code(t.model)} | ${params.map(code).join(', ')} | ${code(t.prompt)} |`,
+    );
+  });
+  out.push('');
+  SESSION_TURNS.forEach((t, i) => {
+    const exchanges = turns[`sessions#${i + 1}`] ?? [];
+    const first = exchanges[0]?.request;
+    out.push(
+      `Turn ${i + 1} (${code(t.sessionId)}, ${first ? `${first.messages.length} messages` : 'not captured'}):`,
+    );
+    out.push('');
+    for (const [k, ex] of exchanges.entries()) {
+      if (k === 0) continue;
+      out.push(`Call ${k + 1} sends the same messages plus:`);
+      out.push('');
+      for (const m of ex.request.messages.slice(first.messages.length)) out.push(messageLine(m));
+      out.push('');
+    }
+    out.push('| call | finish | id / model | prompt | completion | total | cached | reasoning | output |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    exchanges.forEach((ex, k) => out.push(callRow(k + 1, ex)));
+    out.push('');
+    if (exchanges.some((ex) => ex.status !== 200)) out.push(`The app shows: ${code(APOLOGY)}`);
+    out.push('');
+  });
 }

@@ -91,6 +91,48 @@ export function weatherFor(city, date) {
 }
 
 /**
+ * Answers to the `sessions` scenario's turns (scenarios.mjs), by a phrase only that prompt has; first
+ * match wins, so the stroller question is not taken for the first one about the kids.
+ */
+const SESSION_REPLIES = [
+  [
+    /stroller/i,
+    'Take the Cascais line from Cais do Sodré: trains leave every 20 minutes and the coastal ride takes about ' +
+      '40 minutes. The stations have lifts and level boarding, so the stroller is no problem; load a Navegante ' +
+      'card with "zapping" credit for each of you.',
+  ],
+  [
+    /\bkids\b/i,
+    'With kids aged 7 and 10, plan the Oceanário in Parque das Nações for one morning, ride tram 28 and the ' +
+      'Santa Justa lift for the views, and spend an afternoon in Belém at the Padrão dos Descobrimentos with ' +
+      'ice cream by the river. The Pavilhão do Conhecimento science centre is a good backup for a hot afternoon.',
+  ],
+  [
+    /fastest train/i,
+    'The Alfa Pendular is the fastest: about 2 h 50 min from Lisboa Santa Apolónia or Oriente to Porto ' +
+      'Campanhã. On weekdays the first one leaves around 06:00 and then roughly every hour; book on cp.pt, ' +
+      'where seats bought a few weeks ahead are cheaper.',
+  ],
+  [
+    /fully booked/i,
+    'Friday morning Alfa Pendular trains often sell out in Conforto, but Turística usually has seats until a ' +
+      'day or two before. I cannot book seats for you; cp.pt shows live availability, and booking now is the ' +
+      'safe choice for two.',
+  ],
+  [
+    /hates crowds/i,
+    'Start at Kiyomizu-dera when it opens at 06:00, walk down Sannenzaka and Ninenzaka before the shops open, ' +
+      'then take the bus to Nanzen-ji and stroll the Philosopher’s Path at midday. After a late lunch, rest, ' +
+      'and end the day at Shōren-in, which stays quiet even during the autumn evening illumination.',
+  ],
+  [
+    /ticket booked in advance/i,
+    'None of them: Kiyomizu-dera, Nanzen-ji and Shōren-in sell tickets at the gate (400–600 yen each). Only ' +
+      'the evening illumination at Shōren-in can have a short queue, so arrive before 18:00.',
+  ],
+];
+
+/**
  * The canned assistant behaviour. Answers are keyed by phrases of the scenarios' prompts so the
  * conversation reads naturally; anything else gets a generic but still deterministic reply.
  */
@@ -140,6 +182,8 @@ function decide(request) {
         : 'A good day to explore on foot: pack sunscreen and a light jacket for the evening.');
     return { text, finish: 'stop' };
   }
+  const reply = SESSION_REPLIES.find(([phrase]) => phrase.test(userText));
+  if (reply) return { text: reply[1], finish: 'stop' };
   if (/csv|export|bookings/i.test(userText) && userText.length > 10000) {
     const rows = userText.split('\n').filter((l) => /^BK-/.test(l)).length;
     return {

@@ -8,10 +8,11 @@
 //
 // Without --openai-base-url (or OPENAI_BASE_URL) it starts its own loopback mock of the OpenAI API.
 // After each turn it flushes every exporter, so each export request holds one turn; with --markers it
-// then prints `@@turn-flushed <scenario>` for captureFixtures.mjs.
+// then prints `@@turn-flushed <scenario> [<turn>]` for captureFixtures.mjs (the turn of a multi-turn
+// scenario such as `sessions`, whose own sessions and users --session / --user do not override).
 import { parseArgs } from 'node:util';
 import { startMockOpenAI } from './mockOpenAI.mjs';
-import { CORE_SCENARIOS, FIXTURE_IDENTITIES, SCENARIOS, runScenario } from './scenarios.mjs';
+import { CORE_SCENARIOS, SCENARIOS, runTurns } from './scenarios.mjs';
 import { createExporters } from './telemetry.mjs';
 
 export const LIBRARIES = {
@@ -64,20 +65,22 @@ try {
     openaiOptions: { apiKey: 'sk-mock-0000000000000000', baseURL, maxRetries: 0 },
   });
   for (const scenario of scenarios) {
-    const started = Date.now();
-    const result = await runScenario(scenario, {
+    let started = Date.now();
+    for await (const result of runTurns(scenario, {
       openai: app.openai,
       hooks: app.hooks,
       sessionId: values.session,
       userId: values.user,
-    });
-    const preview = result.text.length > 70 ? `${result.text.slice(0, 67)}...` : result.text;
-    const who = `${values.session ?? FIXTURE_IDENTITIES[scenario].sessionId} ${values.user ?? FIXTURE_IDENTITIES[scenario].userId}`;
-    console.log(
-      `[${values.library}] ${scenario.padEnd(7)} ${result.failed ? 'FAILED' : 'ok    '} ${String(Date.now() - started).padStart(5)} ms  ${who}  ${preview.replace(/\s+/g, ' ')}`,
-    );
-    await app.flush();
-    if (values.markers) console.log(`@@turn-flushed ${scenario}`);
+    })) {
+      const preview = result.text.length > 70 ? `${result.text.slice(0, 67)}...` : result.text;
+      const name = result.turn ? `${scenario} ${result.turn}` : scenario;
+      console.log(
+        `[${values.library}] ${name.padEnd(10)} ${result.failed ? 'FAILED' : 'ok    '} ${String(Date.now() - started).padStart(5)} ms  ${result.sessionId} ${result.userId}  ${preview.replace(/\s+/g, ' ')}`,
+      );
+      await app.flush();
+      if (values.markers) console.log(`@@turn-flushed ${scenario}${result.turn ? ` ${result.turn}` : ''}`);
+      started = Date.now();
+    }
   }
   await app.shutdown();
 } catch (err) {

@@ -5,9 +5,14 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ERROR_MARKER, weatherFor } from './mockOpenAI.mjs';
 
-export const SCENARIOS = ['chat', 'tools', 'error', 'stream', 'unicode', 'large'];
-/** Everything but `large`, which is captured once (gzip'd) to keep the fixtures small. */
-export const CORE_SCENARIOS = SCENARIOS.filter((s) => s !== 'large');
+export const SCENARIOS = ['chat', 'tools', 'error', 'stream', 'unicode', 'large', 'sessions'];
+/** Scenarios of several turns (one trace each); the runner flushes after every turn. */
+export const MULTI_TURN_SCENARIOS = ['sessions'];
+/**
+ * The single-turn scenarios but `large`, which is captured once (gzip'd) to keep the fixtures small;
+ * `sessions` is its own run.
+ */
+export const CORE_SCENARIOS = SCENARIOS.filter((s) => s !== 'large' && !MULTI_TURN_SCENARIOS.includes(s));
 
 export const SYSTEM_PROMPT =
   'You are Wayfarer, the travel assistant of the Wayfarer Trips app. Answer briefly and concretely, ' +
@@ -134,6 +139,74 @@ export function bookingExport(targetChars = 300_000) {
   return lines.join('\n');
 }
 
+/**
+ * `sessions`: three conversations of two users, interleaved as a live app serves them, one trace per
+ * turn. Each later turn of a session sends the conversation so far (the questions and the answers the
+ * user saw; a tool exchange stays inside its turn, and a failed turn is left out, as a chat app that
+ * lets the user retry does). The mock answers each prompt by a phrase in it (mockOpenAI.mjs).
+ */
+export const SESSION_TURNS = [
+  {
+    sessionId: 'sess-lisbon-family',
+    userId: 'user-1042',
+    model: 'gpt-4o-mini',
+    params: { temperature: 0.7, max_tokens: 400 },
+    prompt:
+      "We're visiting Lisbon with our two kids (7 and 10) from 11 to 13 July. What will they enjoy most?",
+  },
+  {
+    sessionId: 'sess-porto-rail',
+    userId: 'user-2077',
+    model: 'gpt-4o',
+    params: { temperature: 0.3 },
+    prompt: 'What is the fastest train from Lisbon to Porto on a weekday morning?',
+  },
+  {
+    sessionId: 'sess-kyoto-temples',
+    userId: 'user-1042',
+    model: 'o4-mini',
+    params: { reasoning_effort: 'low', max_completion_tokens: 800 },
+    prompt:
+      'Plan a relaxed first day in Kyoto in mid-October for someone who loves temples but hates crowds.',
+  },
+  {
+    sessionId: 'sess-lisbon-family',
+    userId: 'user-1042',
+    model: 'gpt-4o-mini',
+    tools: true,
+    params: { temperature: 0 },
+    prompt: 'Will it be warm enough for a beach afternoon near Lisbon on 2025-07-12?',
+  },
+  {
+    sessionId: 'sess-porto-rail',
+    userId: 'user-2077',
+    model: 'gpt-4o',
+    params: { temperature: 0.3 },
+    prompt: `Please hold two seats on the 09:00 Alfa Pendular to Porto on 2025-05-02. ${ERROR_MARKER}`,
+  },
+  {
+    sessionId: 'sess-lisbon-family',
+    userId: 'user-1042',
+    model: 'gpt-4o-mini',
+    params: { temperature: 0.7, max_tokens: 400 },
+    prompt: "Great. How do we get from Lisbon to Cascais with the kids' stroller?",
+  },
+  {
+    sessionId: 'sess-porto-rail',
+    userId: 'user-2077',
+    model: 'gpt-4o',
+    params: { temperature: 0.3 },
+    prompt: 'Trying again: is the 09:00 Alfa Pendular on 2025-05-02 usually fully booked?',
+  },
+  {
+    sessionId: 'sess-kyoto-temples',
+    userId: 'user-1042',
+    model: 'o4-mini',
+    params: { reasoning_effort: 'low', max_completion_tokens: 800 },
+    prompt: 'Which of those temples need a ticket booked in advance?',
+  },
+];
+
 /** The messages each scenario sends on its first call. */
 export function firstMessages(scenario) {
   const system = { role: 'system', content: SYSTEM_PROMPT };
@@ -165,7 +238,8 @@ const passThrough = {
  * `hooks.tool(call, fn)` wraps each tool execution.
  */
 export async function runScenario(scenario, { openai, hooks = passThrough, sessionId, userId }) {
-  if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
+  if (!SCENARIOS.includes(scenario) || MULTI_TURN_SCENARIOS.includes(scenario))
+    throw new Error(`unknown single-turn scenario ${scenario}`);
   const ids = FIXTURE_IDENTITIES[scenario];
   const meta = {
     scenario,
@@ -188,6 +262,90 @@ export async function runScenario(scenario, { openai, hooks = passThrough, sessi
     }
   });
   return { text, failed: meta.failed };
+}
+
+/**
+ * Runs the turns of `scenario` one by one, yielding `{ scenario, turn, sessionId, userId, text, failed }`
+ * after each (`turn` is 1-based, and undefined for a single-turn scenario), so the caller can flush
+ * between turns. `sessionId` / `userId` override the identities of a single-turn scenario only.
+ */
+export async function* runTurns(scenario, { openai, hooks = passThrough, sessionId, userId }) {
+  if (scenario !== 'sessions') {
+    const result = await runScenario(scenario, { openai, hooks, sessionId, userId });
+    const ids = FIXTURE_IDENTITIES[scenario];
+    yield {
+      scenario,
+      turn: undefined,
+      sessionId: sessionId ?? ids.sessionId,
+      userId: userId ?? ids.userId,
+      ...result,
+    };
+    return;
+  }
+  // What each session's user has seen so far.
+  const histories = new Map();
+  for (const [i, spec] of SESSION_TURNS.entries()) {
+    const history = histories.get(spec.sessionId) ?? [{ role: 'system', content: SYSTEM_PROMPT }];
+    const meta = {
+      scenario,
+      sessionId: spec.sessionId,
+      userId: spec.userId,
+      userText: spec.prompt,
+      failed: false,
+    };
+    const messages = [...history, { role: 'user', content: spec.prompt }];
+    const text = await hooks.turn(meta, async () => {
+      try {
+        return await sessionTurn(openai, hooks, spec, messages);
+      } catch (err) {
+        meta.failed = true;
+        const span = trace.getActiveSpan();
+        span?.recordException(err);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: err?.message });
+        return APOLOGY;
+      }
+    });
+    if (!meta.failed) histories.set(spec.sessionId, [...messages, { role: 'assistant', content: text }]);
+    yield {
+      scenario,
+      turn: i + 1,
+      sessionId: spec.sessionId,
+      userId: spec.userId,
+      text,
+      failed: meta.failed,
+    };
+  }
+}
+
+async function sessionTurn(openai, hooks, spec, messages) {
+  const params = { model: spec.model, messages, user: spec.userId, ...spec.params };
+  if (!spec.tools) {
+    const res = await openai.chat.completions.create(params);
+    return res.choices[0].message.content ?? '';
+  }
+  const first = await openai.chat.completions.create({
+    ...params,
+    tools: [WEATHER_TOOL],
+    tool_choice: 'auto',
+  });
+  const assistant = first.choices[0].message;
+  const followUp = [
+    ...messages,
+    { role: 'assistant', content: assistant.content, tool_calls: assistant.tool_calls },
+  ];
+  for (const call of assistant.tool_calls ?? []) {
+    const args = JSON.parse(call.function.arguments);
+    const result = await hooks.tool({ name: call.function.name, callId: call.id, args }, async () =>
+      weatherFor(args.city, args.date),
+    );
+    followUp.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+  }
+  const second = await openai.chat.completions.create({
+    ...params,
+    messages: followUp,
+    tools: [WEATHER_TOOL],
+  });
+  return second.choices[0].message.content ?? '';
 }
 
 async function turn(openai, hooks, scenario, model, messages, meta) {

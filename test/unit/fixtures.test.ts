@@ -10,6 +10,7 @@ import {
   fixtureBody,
   fixtureEntries,
   fixtureManifest,
+  fixtureTurnKey,
   fixturesDir,
   type FixtureEntry,
 } from './helpers/fixtures';
@@ -57,6 +58,10 @@ describe('fixture manifest', () => {
         }
       }
       assert.ok(fixtureEntries({ library, scenario: 'large' }).length > 0, `${library} large`);
+      for (const encoding of ['protobuf', 'json'] as const) {
+        const turns = new Set(fixtureEntries({ library, scenario: 'sessions', encoding }).map((e) => e.turn));
+        assert.ok(turns.size >= 6 && !turns.has(undefined), `${library} sessions ${encoding}`);
+      }
     }
   });
 
@@ -145,18 +150,25 @@ describe('fixture bodies', () => {
         fixtureEntries({ library, scenario, signal: 'traces', encoding: 'protobuf' }).length > 0,
     );
 
-  it('file each request under one turn: one trace per scenario, logs in the trace of their spans', () => {
+  it('file each request under one turn: one trace per turn, logs in the trace of their spans', () => {
     assert.ok(bothEncodings.length >= CORE_LIBRARIES.length * CORE_SCENARIOS.length);
     for (const [library, scenario] of bothEncodings) {
       for (const encoding of ['protobuf', 'json'] as const) {
-        const traces = new Set(
-          fixtureEntries({ library, scenario, signal: 'traces', encoding }).flatMap((e) => [
-            ...uniqueTraceIds(e),
-          ]),
-        );
-        assert.equal(traces.size, 1, `${library} ${scenario} ${encoding}: ${[...traces].join(', ')}`);
-        for (const logs of fixtureEntries({ library, scenario, signal: 'logs', encoding })) {
-          assert.deepEqual(uniqueTraceIds(logs), traces, logs.file);
+        const byTurn = new Map<string, FixtureEntry[]>();
+        for (const e of fixtureEntries({ library, scenario, encoding }))
+          byTurn.set(fixtureTurnKey(e), [...(byTurn.get(fixtureTurnKey(e)) ?? []), e]);
+        const seen = new Set<string>();
+        for (const [turn, entries] of byTurn) {
+          const traces = new Set(
+            entries.filter((e) => e.signal === 'traces').flatMap((e) => [...uniqueTraceIds(e)]),
+          );
+          assert.equal(traces.size, 1, `${library} ${turn} ${encoding}: ${[...traces].join(', ')}`);
+          for (const logs of entries.filter((e) => e.signal === 'logs'))
+            assert.deepEqual(uniqueTraceIds(logs), traces, logs.file);
+          // Each turn is a trace of its own.
+          const [traceId] = traces;
+          assert.ok(!seen.has(traceId!), `${library} ${turn} ${encoding}: trace of an earlier turn`);
+          seen.add(traceId!);
         }
       }
     }

@@ -332,7 +332,14 @@ function llmCalls(trace: Trace): Span[] {
 }
 
 const libraries = [...new Set(fixtureEntries().map((e) => e.library))].sort();
-const scenarios = [...new Set(fixtureEntries().map((e) => e.scenario))].sort();
+// The single-turn scenarios; the multi-turn `sessions` (one trace per turn) has sessionsFixtures.test.ts.
+const scenarios = [
+  ...new Set(
+    fixtureEntries()
+      .filter((e) => e.turn === undefined)
+      .map((e) => e.scenario),
+  ),
+].sort();
 
 describe('fixtures from real instrumentation libraries', () => {
   it('cover the libraries and scenarios these tests know', () => {

@@ -17,6 +17,8 @@ export interface FixtureEntry {
   encoding: 'protobuf' | 'json';
   contentType: string;
   contentEncoding: string | null;
+  /** The turn (1-based) of a multi-turn scenario such as `sessions`; absent for a single-turn one. */
+  turn?: number;
 }
 
 interface Manifest {
@@ -37,7 +39,7 @@ export function fixtureManifest(): Manifest {
 
 /** Manifest entries matching every given field, in manifest order (sorted by file). */
 export function fixtureEntries(
-  filter: Partial<Pick<FixtureEntry, 'library' | 'scenario' | 'signal' | 'encoding'>> = {},
+  filter: Partial<Pick<FixtureEntry, 'library' | 'scenario' | 'signal' | 'encoding' | 'turn'>> = {},
 ): FixtureEntry[] {
   const wanted = Object.entries(filter).filter(([, v]) => v !== undefined) as [keyof FixtureEntry, string][];
   return fixtureManifest().entries.filter((e) => wanted.every(([k, v]) => e[k] === v));
@@ -59,4 +61,27 @@ export function fixturePayload(entry: FixtureEntry): Buffer {
 /** Gunzips if needed and decodes the request with the project's OTLP decoder. */
 export function fixtureBatch(entry: FixtureEntry): DecodedRequest {
   return decodeOtlp(entry.signal, fixturePayload(entry), entry.encoding);
+}
+
+/** The turn a request belongs to: its scenario and, in a multi-turn scenario, its turn number. */
+export function fixtureTurnKey(entry: FixtureEntry): string {
+  return entry.turn === undefined ? entry.scenario : `${entry.scenario}#${entry.turn}`;
+}
+
+/**
+ * The requests of the multi-turn `sessions` scenario (see test/fixtures/README.md) for one library and
+ * encoding, grouped by turn in turn order; metrics are left out unless asked for (they belong to no trace).
+ */
+export function sessionsTurns(
+  library: string,
+  encoding: FixtureEntry['encoding'],
+  { metrics = false }: { metrics?: boolean } = {},
+): FixtureEntry[][] {
+  const turns = new Map<number, FixtureEntry[]>();
+  for (const e of fixtureEntries({ library, scenario: 'sessions', encoding })) {
+    if (e.turn === undefined) throw new Error(`${e.file}: a sessions entry without its turn`);
+    if (e.signal === 'metrics' && !metrics) continue;
+    turns.set(e.turn, [...(turns.get(e.turn) ?? []), e]);
+  }
+  return [...turns.entries()].sort(([a], [b]) => a - b).map(([, entries]) => entries);
 }

@@ -68,6 +68,7 @@ describe('the tree from trace outlines', () => {
       for (const logs of fixtureEntries({
         library: entry.library,
         scenario: entry.scenario,
+        turn: entry.turn,
         signal: 'logs',
         encoding: entry.encoding,
       }))
