@@ -165,8 +165,9 @@ const SPAN_ID_BYTES = 8;
  * Node's own hex encoder (what `toString('hex')` calls), usable on any Uint8Array: one flat string per id,
  * as fast as joining table entries, where a joined id would be kept as a tree of 15 string objects.
  */
-type HexSlice = (this: Uint8Array, start: number, end: number) => string;
-const hexSlice = (Buffer.prototype as unknown as { hexSlice: HexSlice }).hexSlice;
+type Slice = (this: Uint8Array, start: number, end: number) => string;
+const hexSlice = (Buffer.prototype as unknown as { hexSlice: Slice }).hexSlice;
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: Slice }).utf8Slice;
 
 // ---------------------------------------------------------------------------------------------------
 // The reader's state: one request at a time, synchronously, so plain module variables serve
@@ -381,7 +382,8 @@ let nodeBuffer: Buffer | undefined;
 function decodeUtf8(s: number, e: number): string {
   if (nodeBuffer) {
     // Replacement characters mean invalid UTF-8, or a real U+FFFD: the strict decoder tells which.
-    const out = nodeBuffer.toString('utf8', s, e);
+    // utf8Slice is what toString('utf8') calls after checking its arguments, which these already are.
+    const out = utf8Slice.call(nodeBuffer, s, e);
     if (out.indexOf('\ufffd') < 0) return out;
   }
   try {
