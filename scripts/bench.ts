@@ -211,8 +211,15 @@ function bestOfRounds(rounds: number, ms: number, fns: (() => void)[]): number[]
   return best;
 }
 
-console.error('decode');
-for (const encoding of ['protobuf', 'json'] as const) {
+/**
+ * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store,
+ * conversation, sizes); without names, all of them.
+ */
+const sections = process.argv.slice(2);
+const wants = (section: string): boolean => sections.length === 0 || sections.includes(section);
+
+if (wants('decode')) console.error('decode');
+for (const encoding of wants('decode') ? (['protobuf', 'json'] as const) : []) {
   for (const shape of ['batches', 'requests'] as const) {
     const bodies = decodeInputs[encoding][shape];
     const spans = decodeOtlp('traces', bodies[0]!, encoding).spans.length;
@@ -240,15 +247,15 @@ async function main(): Promise<void> {
     { label: '4-span requests', spansPerRequest, protobuf: protoBodies, json: jsonBodies },
     batchInput(128),
   ];
-  await benchIngest(row, inputs);
-  await benchReplay(row, inputs[1]!, () => jsonToProto(batchJson(128)));
+  if (wants('ingest')) await benchIngest(row, inputs);
+  if (wants('replay')) await benchReplay(row, inputs[1]!, () => jsonToProto(batchJson(128)));
 
-  storeRows();
+  if (wants('store')) storeRows();
 
   // ---- a 500-message conversation to the panel's HTML ----
 
-  console.error('conversation');
-  {
+  if (wants('conversation')) {
+    console.error('conversation');
     const entry = fixtureEntries({
       library: 'traceloop',
       scenario: 'chat',
@@ -301,15 +308,7 @@ async function main(): Promise<void> {
 
   // ---- sizes ----
 
-  const size = (p: string): number => (existsSync(p) ? statSync(p).size : NaN);
-  row(
-    'bundle dist/extension.js',
-    `${fmt(size('dist/extension.js') / 1024)} kB`,
-    existsSync('dist/extension.js') ? '' : '(run npm run build)',
-  );
-  row('bundle dist/webview.js', `${fmt(size('dist/webview.js') / 1024)} kB`);
-  const vsix = existsSync('out') ? readdirSync('out').find((f) => f.endsWith('.vsix')) : undefined;
-  row('.vsix', vsix ? `${fmt(size(`out/${vsix}`) / 1024)} kB` : 'n/a', vsix ? '' : '(run npm run package)');
+  if (wants('sizes')) sizeRows();
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(
@@ -318,6 +317,20 @@ async function main(): Promise<void> {
   console.log('| measure | result | compared with |');
   console.log('|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+}
+
+function sizeRows(): void {
+  const files = ['dist/extension.js', 'dist/engineWorker.js', 'dist/webview.js', 'dist/azureIdentity.js'];
+  const vsix = existsSync('out') ? readdirSync('out').find((f) => f.endsWith('.vsix')) : undefined;
+  const kb = (p: string | undefined): string =>
+    p && existsSync(p) ? `${fmt(statSync(p).size / 1024)} kB` : 'n/a';
+  row(
+    `${files.map((f) => `\`${f}\``).join(' / ')} / \`.vsix\``,
+    [...files, vsix && `out/${vsix}`].map(kb).join(' / '),
+    'production bundles; the worker carries the receivers (`@grpc/grpc-js` is most of it); ' +
+      '`azureIdentity.js` loads only when its credentials are chosen' +
+      (vsix ? '' : ' (`.vsix`: run npm run package)'),
+  );
 }
 
 // ==== the store: memory with content, memory under its budget, the tree over outlines ====
@@ -400,7 +413,7 @@ function storeRows(): void {
     row(
       'read 1,000 traces: outline vs whole (content read)',
       `${fmt(outlineMs, 1)} ms vs ${fmt(fullMs, 1)} ms`,
-      'whole traces kept built: the 8 read last',
+      'outlines of cold traces read again from their records; whole traces kept built: the 8 read last',
     );
     store.clear();
     store.dispose();

@@ -1,15 +1,16 @@
 // What a raw record costs to keep, estimated once at ingest so the store can hold a budget in bytes
 // without asking the heap. Strings count 2 bytes a character (V8 keeps Latin-1 text in one, but a single
 // character beyond it doubles the whole string) plus a header; objects and arrays a header plus a slot per
-// property or element. `npm run bench` prints the estimate beside the measured heap, which is how the
+// property or element. Attribute keys cost nothing of their own: both readers intern them, so every span
+// shares one copy of each key. `npm run bench` prints the estimate beside the measured heap, which is how the
 // constants below were chosen.
 
 import type { AttrValue, Attributes, InstrumentationScope, LogRecordData, SpanRecord } from './records';
 
 const STRING = 16;
 const OBJECT = 32;
-/** A property of a dictionary-mode object: key, value and details, plus the table's slack. */
-const PROPERTY = 32;
+/** A property: its slot, and its share of the object's property array and shape. */
+const PROPERTY = 24;
 const ARRAY = 32;
 const ELEMENT = 8;
 const NUMBER = 16;
@@ -17,8 +18,11 @@ const TYPED_ARRAY = 96;
 /** The fixed fields of a span record (ids, times, status, kind) and of a log record. */
 const SPAN_FIELDS = 420;
 const LOG_FIELDS = 260;
-/** What the store keeps beside a span record: its outline and the slot that holds both. */
-const SPAN_OUTLINE = 360;
+/**
+ * What the store keeps beside a span record: the slot that holds it, and its share of its trace's summary.
+ * Span outlines are held only for the few warm traces, which the estimate leaves out.
+ */
+const SPAN_OUTLINE = 120;
 const SPAN_EVENT_VIEW = 96;
 
 /** Deeper values are counted as one slot: nothing legitimate nests this far, and the walk must end. */
@@ -45,7 +49,7 @@ export function valueBytes(v: AttrValue | undefined, depth = 0): number {
 export function attributesBytes(attrs: Readonly<Record<string, AttrValue>> | undefined, depth = 0): number {
   if (!attrs) return 0;
   let n = OBJECT;
-  for (const key in attrs) n += PROPERTY + 2 * key.length + valueBytes(attrs[key], depth);
+  for (const key in attrs) n += PROPERTY + valueBytes(attrs[key], depth);
   return n;
 }
 
