@@ -194,7 +194,9 @@ function asDecodeError(err: unknown): OtlpDecodeError {
 }
 
 /** One line per problem, for the log and a message: "line 3: not valid JSON ...". */
-export function describeProblems(contents: OtlpFileContents): string[] {
+export function describeProblems(
+  contents: Pick<OtlpFileContents, 'problems' | 'problemCount' | 'format'>,
+): string[] {
   const lines = contents.problems.map((p) =>
     contents.format === 'document' ? p.reason : `line ${p.line}: ${p.reason}`,
   );
