@@ -212,6 +212,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     panels,
     cloud,
     cloudTree,
+    sources,
     activationMs: performance.now() - started,
   });
 }
