@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { decodeOtlp } from '../src/otlp/decode';
 import { otlpTypes } from '../src/otlp/otlpProto';
+import { readOtlpFile } from '../src/otlp/fileReader';
+import { otlpJsonLines } from '../src/otlp/jsonWriter';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
 import { describeTrace, rootNodes } from '../src/host/treeModel';
@@ -212,7 +214,7 @@ function bestOfRounds(rounds: number, ms: number, fns: (() => void)[]): number[]
 }
 
 /**
- * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store,
+ * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store, files,
  * conversation, sizes); without names, all of them.
  */
 const sections = process.argv.slice(2);
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
   if (wants('replay')) await benchReplay(row, inputs[1]!, () => jsonToProto(batchJson(128)));
 
   if (wants('store')) storeRows();
+  if (wants('files')) exportRows();
 
   // ---- a 500-message conversation to the panel's HTML ----
 
@@ -466,3 +469,29 @@ main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
+
+// ==== files: Export as OTLP JSON (records to text) and Open OTLP File (text to records) ====
+// 32 batches of 512 spans (the tools turn with fresh ids), written as JSON lines and read back, as an
+// export of many traces and the open of a Collector's file exporter output would.
+
+function exportRows(): void {
+  console.error('export and open');
+  const batches = Array.from({ length: 32 }, () => decodeOtlp('traces', batchJson(128), 'json'));
+  const spans = batches.reduce((n, b) => n + b.spans.length, 0);
+  const write = (): string => batches.map((b) => otlpJsonLines(b)).join('');
+  const text = write();
+  const bytes = Buffer.from(text);
+  // Whole passes a second, the best of three rounds of at least 300 ms each.
+  const [writes, reads] = bestOfRounds(3, 300, [write, () => void readOtlpFile(bytes)]) as [number, number];
+  const mb = bytes.length / 1048576;
+  row(
+    `export ${fmt(spans)} spans as OTLP JSON lines`,
+    `${fmt((writes * spans) / 1000)}k spans/s`,
+    `${fmt(mb, 1)} MB in ${fmt(1000 / writes)} ms`,
+  );
+  row(
+    `open that file (${fmt(batches.length)} lines)`,
+    `${fmt((reads * spans) / 1000)}k spans/s`,
+    `${fmt(mb * reads, 1)} MB/s, ${fmt(1000 / reads)} ms`,
+  );
+}

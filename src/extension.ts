@@ -22,11 +22,16 @@ import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
 import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
-import { CONFIG_SECTION, Views } from './host/ids';
+import { Commands, CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
 import { ReceiverController } from './host/receiverController';
 import { ReceiverStatusBar } from './host/statusBar';
 import { TraceTreeProvider } from './host/traceTree';
+import { CallDocuments } from './host/callDocuments';
+import { FileSources, FileTreeProvider, OtlpFileDrop, type FileNode } from './host/fileSources';
+import { registerShareCommands } from './host/shareCommands';
+import type { TreeNode } from './host/treeModel';
+import { isFileSourceId } from './otlp/fileSource';
 
 export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi {
   const started = performance.now();
@@ -70,9 +75,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   });
   const store = engine.mirror;
   const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
+  // A file dropped onto the LLM Traces or the Files view opens as an OTLP file.
+  const openDropped = (uris: vscode.Uri[]) => vscode.commands.executeCommand(Commands.openFile, uris);
   const treeView = vscode.window.createTreeView(Views.traces, {
     treeDataProvider: tree,
     showCollapseAll: true,
+    dragAndDropController: new OtlpFileDrop<TreeNode>(openDropped),
   });
   tree.attach(treeView);
 
@@ -89,6 +97,14 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     treeDataProvider: cloudTree,
     showCollapseAll: true,
   });
+  // Opened OTLP files: read-only sources with a store each, in a view of their own.
+  const files = new FileSources(sources, rootLogger, currentNormalizer);
+  const fileTree = new FileTreeProvider(files);
+  const fileView = vscode.window.createTreeView(Views.files, {
+    treeDataProvider: fileTree,
+    showCollapseAll: true,
+    dragAndDropController: new OtlpFileDrop<FileNode>(openDropped),
+  });
   const panels = new ConversationPanels(
     context.extensionUri,
     sources,
@@ -96,11 +112,14 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     (target) => {
       const node = { kind: 'span' as const, traceId: target.traceId, spanId: target.spanId };
       const reveal = { select: true, focus: false, expand: true };
-      if (target.sourceId) void cloudView.reveal({ ...node, sourceId: target.sourceId }, reveal);
+      if (isFileSourceId(target.sourceId))
+        void fileView.reveal({ ...node, sourceId: target.sourceId! }, reveal);
+      else if (target.sourceId) void cloudView.reveal({ ...node, sourceId: target.sourceId }, reveal);
       else void treeView.reveal(node, reveal);
     },
     config.maxAttributeLength,
   );
+  const documents = new CallDocuments(sources);
   const statusBar = new ReceiverStatusBar(receiver);
   // A connection is queried when its view is first shown, not at activation.
   cloud.setViewVisible(cloudView.visible);
@@ -124,6 +143,11 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (sourceId !== LOCAL_SOURCE_ID) cloudTree.refresh();
     }),
     cloudView.onDidChangeVisibility((e) => cloud.setViewVisible(e.visible)),
+    files,
+    fileTree,
+    fileView,
+    documents,
+    ...registerShareCommands({ sources, files, panels, documents, log: channel }),
     ...registerCommands({
       store,
       receiver,
@@ -188,6 +212,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     panels,
     cloud,
     cloudTree,
+    sources,
     activationMs: performance.now() - started,
   });
 }

@@ -298,6 +298,13 @@ export class AppInsightsSource implements TraceSource {
     return pending;
   }
 
+  /** The traces' records, each fetched whole first (a list row holds only the LLM call). */
+  async records(traceIds: readonly string[]): Promise<TelemetryBatch> {
+    const ids = traceIds.map((id) => id.toLowerCase());
+    await this.loadOperations(ids, this.searchWindow());
+    return this.options.store.records(ids);
+  }
+
   /** A session's turns (or a user's), oldest first, each fetched whole. */
   async find(kind: PersonKind, value: string): Promise<TraceSummary[]> {
     const window = this.searchWindow();

@@ -3,6 +3,7 @@
 // this; each source keeps what it has in a store of its own, so one source never evicts another's traces.
 
 import type { SourceKind, Trace, TraceSummary } from './model';
+import type { TelemetryBatch } from './records';
 import type { Disposable, StoreChange } from './store';
 
 export type PersonKind = 'session' | 'user';
@@ -35,6 +36,8 @@ export interface LocalTraces extends TraceReader {
   /** Resolves once every change received so far is readable here. */
   sync(): Promise<void>;
   clear(): Promise<void>;
+  /** The raw records of these traces, as the store keeps them (what an export writes). */
+  records(traceIds: readonly string[]): Promise<TelemetryBatch>;
 }
 
 export interface TraceSource {
@@ -52,6 +55,11 @@ export interface TraceSource {
   noteFor(traceId: string): string | undefined;
   /** Whether every row of the trace is in the store (a cloud list holds only the LLM calls). */
   isComplete(traceId: string): boolean;
+  /**
+   * Every span and log record of these traces as source-neutral records (a cloud source fetches the
+   * traces whole first); unknown ids are skipped. What Export as OTLP JSON writes.
+   */
+  records(traceIds: readonly string[]): Promise<TelemetryBatch>;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -81,5 +89,9 @@ export class LocalSource implements TraceSource {
 
   isComplete(traceId: string): boolean {
     return this.store.isWhole(traceId);
+  }
+
+  records(traceIds: readonly string[]): Promise<TelemetryBatch> {
+    return this.store.records(traceIds);
   }
 }

@@ -431,6 +431,22 @@ export class TraceStore {
   }
 
   /**
+   * The records of these traces as they arrived (spans in order of first arrival, then the log records
+   * joined to them): what an export writes. Unknown ids are skipped.
+   */
+  records(traceIds: readonly string[]): TelemetryBatch {
+    const spans: SpanRecord[] = [];
+    const logs: LogRecordData[] = [];
+    for (const raw of traceIds) {
+      const entry = this.entries.get(raw.toLowerCase());
+      if (!entry) continue;
+      for (const slot of entry.slots.values()) spans.push(slot.record);
+      for (const list of entry.logsBySpan?.values() ?? []) for (const log of list) logs.push(log);
+    }
+    return { spans, logs };
+  }
+
+  /**
    * The trace without message content: every span as in getTrace() but LLM calls carry no messages, tool
    * definitions or parameters (`contentPending`). What the tree and lists read; cheap to ask again.
    */

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger';
 import type { Trace } from '../core/model';
+import type { TelemetryBatch } from '../core/records';
 import { PortInUseError, ReceiverStartError } from '../otlp/errors';
 import { MirrorStore } from './mirror';
 import type {
@@ -52,6 +53,7 @@ export class EngineClient {
         ),
       sync: () => this.request<void>({ op: 'sync' }),
       clear: () => this.request<void>({ op: 'clear' }),
+      records: (traceIds) => this.request<TelemetryBatch>({ op: 'records', traceIds: [...traceIds] }),
     });
     this.worker = this.spawn();
   }

@@ -107,6 +107,9 @@ export class IngestEngine {
         return this.replay();
       case 'stats':
         return this.stats();
+      case 'records':
+        this.store.flush();
+        return this.store.records(request.traceIds);
     }
   }
 

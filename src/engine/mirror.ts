@@ -4,6 +4,7 @@
 // commands work over either; what it does not hold it asks the engine for (`load`).
 
 import type { Trace, TraceSummary } from '../core/model';
+import type { TelemetryBatch } from '../core/records';
 import type { Disposable, StoreChange } from '../core/store';
 import { outlineOf } from './outline';
 import type { ChangeMessage, WatchLevel } from './protocol';
@@ -14,6 +15,8 @@ export interface MirrorDeps {
   unwatch(traceIds: string[], toOutline?: boolean): void;
   sync(): Promise<void>;
   clear(): Promise<void>;
+  /** The raw records of these traces, from the engine's store. */
+  records(traceIds: readonly string[]): Promise<TelemetryBatch>;
 }
 
 /** Outlines kept (the tree's expanded traces), and whole traces kept (open panels, recent reads). */
@@ -152,6 +155,10 @@ export class MirrorStore {
 
   clear(): Promise<void> {
     return this.deps.clear();
+  }
+
+  records(traceIds: readonly string[]): Promise<TelemetryBatch> {
+    return this.deps.records(traceIds);
   }
 
   dispose(): void {

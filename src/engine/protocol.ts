@@ -43,7 +43,9 @@ export type HostRequest =
   | { op: 'clear' }
   | { op: 'sync' }
   | { op: 'replay' }
-  | { op: 'stats' };
+  | { op: 'stats' }
+  /** The raw records of these traces (a TelemetryBatch), for an export. */
+  | { op: 'records'; traceIds: string[] };
 
 export type HostMessage = { type: 'request'; id: number; request: HostRequest } | { type: 'close' };
 

@@ -10,6 +10,7 @@ import type { AppInsightsController } from './appInsightsController';
 import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import type { LocalTraces } from '../core/source';
 import type { ConversationPanels } from './conversationPanel';
+import type { SourceCatalog } from './sources';
 import type { ReceiverController, ReceiverState } from './receiverController';
 import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
@@ -51,6 +52,12 @@ export interface LlmTraceInspectorApi {
   cloudTrace(sourceId: string, traceId: string): Trace | undefined;
   /** The Application Insights view as the user sees it, `depth` levels deep. */
   cloudTreeSnapshot(depth?: number): { label: string; description: string; contextValue: string }[][];
+  /** Every source's id, label and kind (local, each connection, each opened file). */
+  sources(): { sourceId: string; label: string; kind: string }[];
+  /** What a source holds now, newest first. */
+  sourceTraces(sourceId: string): TraceSummary[];
+  /** A trace of any source, brought whole. */
+  sourceTrace(sourceId: string, traceId: string): Promise<Trace | undefined>;
 }
 
 export function createApi(deps: {
@@ -61,6 +68,7 @@ export function createApi(deps: {
   tree: TraceTreeProvider;
   panels: ConversationPanels;
   activationMs: number;
+  sources: SourceCatalog;
 }): LlmTraceInspectorApi {
   const { store, receiver, tree, panels, activationMs } = deps;
   const snapshot = (nodes: TreeNode[], depth: number): Promise<TreeItemSnapshot[]> =>
@@ -122,6 +130,13 @@ export function createApi(deps: {
           return [row, ...children];
         });
       return level(deps.cloudTree.getChildren(), depth);
+    },
+    sources: () => deps.sources.all().map((s) => ({ sourceId: s.id, label: s.label, kind: s.kind })),
+    sourceTraces: (sourceId) => deps.sources.get(sourceId)?.store.list() ?? [],
+    sourceTrace: async (sourceId, traceId) => {
+      const source = deps.sources.get(sourceId);
+      await source?.loadTrace(traceId);
+      return source?.store.getTrace(traceId);
     },
   };
 }

@@ -115,6 +115,12 @@ export class ConversationPanels implements vscode.Disposable {
     );
   }
 
+  /** What the panel in front shows (its source, trace and call in focus), for commands run from it. */
+  activeTarget(): ConversationTarget | undefined {
+    for (const open of this.panels.values()) if (open.panel.active) return { ...open.target };
+    return undefined;
+  }
+
   dispose(): void {
     for (const { panel } of this.panels.values()) panel.dispose();
     this.panels.clear();

@@ -30,12 +30,23 @@ export const Commands = {
   appInsightsCopyQuery: 'llmTraceInspector.appInsights.openQuery',
   appInsightsClearSearch: 'llmTraceInspector.appInsights.clearSearch',
   appInsightsSignIn: 'llmTraceInspector.appInsights.signIn',
+  openFile: 'llmTraceInspector.openFile',
+  closeFile: 'llmTraceInspector.closeFile',
+  exportTrace: 'llmTraceInspector.exportTrace',
+  exportSession: 'llmTraceInspector.exportSession',
+  openRequest: 'llmTraceInspector.openRequest',
+  openResponse: 'llmTraceInspector.openResponse',
+  selectForCompare: 'llmTraceInspector.selectForCompare',
+  compareWithSelected: 'llmTraceInspector.compareWithSelected',
+  copyLink: 'llmTraceInspector.copyLink',
+  openLink: 'llmTraceInspector.openLink',
 } as const;
 
 export const Views = {
   container: 'llmTraceInspector',
   traces: 'llmTraceInspector.traces',
   appInsights: 'llmTraceInspector.appInsights',
+  files: 'llmTraceInspector.files',
   conversationPanel: 'llmTraceInspector.conversation',
 } as const;
 

@@ -85,3 +85,32 @@ test('a watched trace is sent whole, as an outline once asked to, and not at all
     await engine.dispose();
   }
 });
+
+test('records answers with the raw spans and log records of the traces asked for, as they arrived', async () => {
+  const engine = new IngestEngine(
+    { limits: { maxTraces: 100 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    () => undefined,
+    nullLogger,
+  );
+  try {
+    const traces = fixtureBatch(
+      fixtureEntries({ library: 'otel-openai', scenario: 'chat', signal: 'traces', encoding: 'json' })[0]!,
+    );
+    const logs = fixtureBatch(
+      fixtureEntries({ library: 'otel-openai', scenario: 'chat', signal: 'logs', encoding: 'json' })[0]!,
+    );
+    engine.ingest(traces);
+    engine.ingest(logs);
+    const traceId = traces.spans[0]!.traceId;
+    const batch = (await engine.handle({
+      op: 'records',
+      traceIds: [traceId.toUpperCase(), 'ffffffffffffffffffffffffffffffff'],
+    })) as { spans: unknown[]; logs: unknown[] };
+    const ofTrace = <T extends { traceId?: string }>(xs: T[]) => xs.filter((x) => x.traceId === traceId);
+    assert.deepEqual(batch.spans, ofTrace(traces.spans));
+    assert.deepEqual(batch.logs, ofTrace(logs.logs));
+    assert.ok(batch.logs.length > 0);
+  } finally {
+    await engine.dispose();
+  }
+});

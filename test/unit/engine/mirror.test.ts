@@ -88,6 +88,7 @@ function mirror() {
     unwatch: (ids, toOutline) => void (toOutline ? downgraded : unwatched).push(ids),
     sync: async () => undefined,
     clear: async () => undefined,
+    records: async () => ({ spans: [], logs: [] }),
   });
   return { store, loads, unwatched, downgraded, traces };
 }
