@@ -7,6 +7,7 @@ import {
   type LlmCall,
   type Message,
   type MessagePart,
+  type PriceEntryRef,
   type Span,
   type Trace,
   type Usage,
@@ -96,6 +97,13 @@ export function trace(spans: Span[], overrides: Partial<Trace['summary']> = {}):
   const usd = calls.reduce((n, c) => n + (c.llm?.cost?.priced ? c.llm.cost.usd : 0), 0);
   const pricedCalls = calls.filter((c) => c.llm?.cost?.priced).length;
   const unpricedCalls = calls.filter((c) => c.llm?.cost && !c.llm.cost.priced).length;
+  const entries = new Map<string, PriceEntryRef>();
+  const unpricedModels = new Set<string>();
+  for (const c of calls) {
+    const cost = c.llm?.cost;
+    if (cost?.priced) entries.set(`${cost.entry.source}:${cost.entry.id}`, cost.entry);
+    else if (cost) for (const m of cost.models) unpricedModels.add(m);
+  }
   const root = sorted.find((s) => s.parentSpanId === undefined) ?? sorted[0];
   let usage: Usage = {};
   for (const c of calls) usage = addUsage(usage, c.llm?.usage ?? {});
@@ -122,7 +130,12 @@ export function trace(spans: Span[], overrides: Partial<Trace['summary']> = {}):
       hasError: sorted.some((s) => s.status.code === 'error'),
       toolCallCount: sorted.filter((s) => s.attributes['gen_ai.operation.name'] === 'execute_tool').length,
       errorCount: sorted.filter((s) => s.status.code === 'error').length,
-      ...(pricedCalls + unpricedCalls > 0 ? { cost: { usd, pricedCalls, unpricedCalls } } : {}),
+      ...(pricedCalls + unpricedCalls > 0
+        ? {
+            cost: { usd, pricedCalls, unpricedCalls },
+            costBasis: { entries: [...entries.values()], unpricedModels: [...unpricedModels] },
+          }
+        : {}),
       ...(sessionId !== undefined ? { sessionId } : {}),
       ...(userId !== undefined ? { userId } : {}),
       updatedMs: end,
