@@ -82,7 +82,7 @@ function facts(call: CallView): HTMLElement {
     dl.appendChild(fact('Reasoning', formatTokenCount(usage.reasoningTokens)));
   if (llm.cost) {
     // The breakdown by kind, and the entry and date that priced it, on hover.
-    const lines = callCostLines(llm.cost);
+    const lines = callCostLines(llm.cost, llm.usage);
     dl.appendChild(
       fact(
         'Cost',

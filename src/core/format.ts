@@ -1,7 +1,8 @@
 // Short human formats shared by the tree, the status bar and the webview. Pure and locale-aware only
 // through Intl, so the same numbers read the same everywhere.
 
-import type { CallCost, TraceSummary } from './model';
+import type { CallCost, TraceSummary, Usage } from './model';
+import { costByKind } from './pricing';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -135,7 +136,7 @@ export function callCostText(cost: CallCost): string {
 }
 
 /** What a call cost, by kind of token, and the entry and date that priced it. */
-export function callCostLines(cost: CallCost): string[] {
+export function callCostLines(cost: CallCost, usage: Usage): string[] {
   if (!cost.priced)
     return [
       cost.models.length
@@ -146,7 +147,7 @@ export function callCostLines(cost: CallCost): string[] {
   const add = (tokens: number, usd: number, what: string): void => {
     if (tokens > 0) kinds.push(`${formatTokens(tokens)} ${what} ${formatUsd(usd)}`);
   };
-  const { tokens: n, usdByKind: d } = cost;
+  const { tokens: n, usd: d } = costByKind(cost, usage);
   add(n.input, d.input, 'input');
   add(n.cachedInput, d.cachedInput, 'cached');
   add(n.cacheWrite, d.cacheWrite, 'cache write');

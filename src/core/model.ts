@@ -187,7 +187,7 @@ export interface PriceEntryRef {
   asOf?: string;
 }
 
-/** Tokens or US dollars per kind of token, as a call is billed. */
+/** Tokens, or US dollars (per million tokens, or in all), per kind of token as a call is billed. */
 export interface CostKinds {
   /** Input not read from or written to the cache. */
   input: number;
@@ -198,15 +198,17 @@ export interface CostKinds {
   reasoning: number;
 }
 
-/** What one LLM call cost, or that its model has no price (never a guess). */
+/**
+ * What one LLM call cost, or that its model has no price (never a guess). A priced call keeps its total and
+ * the rates that produced it; the tokens and dollars per kind follow from its usage (`costByKind` in
+ * core/pricing.ts), so each of the many stored calls holds one small object.
+ */
 export type CallCost =
   | {
       priced: true;
       usd: number;
-      /** US dollars per kind; they sum to `usd`. */
-      usdByKind: CostKinds;
-      /** The tokens billed per kind (input without the cached ones, output without reasoning). */
-      tokens: CostKinds;
+      /** US dollars per million tokens of each kind: the entry's, defaults filled in; shared by its calls. */
+      rates: CostKinds;
       /** The model name that was looked up (after an Azure deployment was mapped to its model). */
       model: string;
       entry: PriceEntryRef;

@@ -135,7 +135,20 @@ export const SHIPPED_PRICES: readonly ShippedEntry[] = [
 
 interface Found {
   price: ModelPrice;
+  /** The price with its defaults filled in, one object per entry for all the calls it prices. */
+  rates: CostKinds;
   entry: PriceEntryRef;
+}
+
+function found(price: ModelPrice, entry: PriceEntryRef): Found {
+  const rates: CostKinds = {
+    input: price.input,
+    cachedInput: price.cachedInput ?? price.input,
+    cacheWrite: price.cacheWrite ?? price.input,
+    output: price.output,
+    reasoning: price.reasoning ?? price.output,
+  };
+  return { price, rates, entry };
 }
 
 export interface PriceTable {
@@ -146,21 +159,23 @@ export interface PriceTable {
 export function createPriceTable(settings?: PricingSettings): PriceTable {
   const shipped = new Map<string, Found>();
   for (const e of SHIPPED_PRICES) {
-    const entry: PriceEntryRef = { id: e.ids[0]!, source: 'shipped', asOf: SHIPPED_PRICES_AS_OF };
-    for (const id of e.ids) shipped.set(id, { price: e.price, entry });
+    const f = found(e.price, { id: e.ids[0]!, source: 'shipped', asOf: SHIPPED_PRICES_AS_OF });
+    for (const id of e.ids) shipped.set(id, f);
   }
   const user = new Map<string, Found>();
   for (const [id, price] of Object.entries(settings?.models ?? {}))
-    user.set(id.trim().toLowerCase(), { price, entry: { id, source: 'settings' } });
+    user.set(id.trim().toLowerCase(), found(price, { id, source: 'settings' }));
   const deployments = new Map<string, string>();
   for (const [name, model] of Object.entries(settings?.azureDeployments ?? {}))
     deployments.set(name.trim().toLowerCase(), model.trim().toLowerCase());
   return {
     lookup(model) {
-      const name = mapDeployment(model.trim().toLowerCase(), deployments);
+      const lower = model.trim().toLowerCase();
+      // The reported string itself when nothing changed it: every stored call keeps this name.
+      const name = mapDeployment(lower === model ? model : lower, deployments);
       for (const form of modelForms(name)) {
-        const found = user.get(form) ?? shipped.get(form);
-        if (found) return { ...found, model: name };
+        const hit = user.get(form) ?? shipped.get(form);
+        if (hit) return { ...hit, model: name };
       }
       return undefined;
     },
@@ -254,19 +269,36 @@ export function priceCall(table: PriceTable, usage: Usage, models: readonly stri
       if (!looked.includes(model)) looked.push(model);
       continue;
     }
-    const p = found.price;
-    const usdByKind: CostKinds = {
-      input: (tokens.input * p.input) / 1e6,
-      cachedInput: (tokens.cachedInput * (p.cachedInput ?? p.input)) / 1e6,
-      cacheWrite: (tokens.cacheWrite * (p.cacheWrite ?? p.input)) / 1e6,
-      output: (tokens.output * p.output) / 1e6,
-      reasoning: (tokens.reasoning * (p.reasoning ?? p.output)) / 1e6,
-    };
+    const r = found.rates;
     const usd =
-      usdByKind.input + usdByKind.cachedInput + usdByKind.cacheWrite + usdByKind.output + usdByKind.reasoning;
-    return { priced: true, usd, usdByKind, tokens, model: found.model, entry: found.entry };
+      (tokens.input * r.input +
+        tokens.cachedInput * r.cachedInput +
+        tokens.cacheWrite * r.cacheWrite +
+        tokens.output * r.output +
+        tokens.reasoning * r.reasoning) /
+      1e6;
+    return { priced: true, usd, rates: r, model: found.model, entry: found.entry };
   }
   return { priced: false, models: looked };
+}
+
+/** A priced call's tokens and US dollars per kind, from its usage and the rates that priced it. */
+export function costByKind(
+  cost: Extract<CallCost, { priced: true }>,
+  usage: Usage,
+): { tokens: CostKinds; usd: CostKinds } {
+  const tokens = billedTokens(usage) ?? { input: 0, cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0 };
+  const r = cost.rates;
+  return {
+    tokens,
+    usd: {
+      input: (tokens.input * r.input) / 1e6,
+      cachedInput: (tokens.cachedInput * r.cachedInput) / 1e6,
+      cacheWrite: (tokens.cacheWrite * r.cacheWrite) / 1e6,
+      output: (tokens.output * r.output) / 1e6,
+      reasoning: (tokens.reasoning * r.reasoning) / 1e6,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

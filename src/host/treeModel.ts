@@ -315,7 +315,7 @@ export function spanTooltip(span: Span): string[] {
     tooltip.push(
       `Tokens: ${formatInOut(l.usage.inputTokens, l.usage.outputTokens)}${l.usage.cachedInputTokens ? `, ${l.usage.cachedInputTokens} cached` : ''}`,
     );
-    if (l.cost) tooltip.push(...callCostLines(l.cost));
+    if (l.cost) tooltip.push(...callCostLines(l.cost, l.usage));
     if (l.finishReasons.length) tooltip.push(`Finish: ${l.finishReasons.join(', ')}`);
   }
   if (span.sessionId) tooltip.push(`Session: ${span.sessionId}`);

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import {
   SHIPPED_PRICES_AS_OF,
   billedTokens,
+  costByKind,
   createPriceTable,
   modelForms,
   priceCall,
@@ -121,7 +122,24 @@ describe('cost arithmetic', () => {
     const cost = priceCall(shipped, { inputTokens: 71, outputTokens: 55 }, ['gpt-4o-mini-2024-07-18']);
     assert.ok(cost?.priced);
     close(cost.usd, (71 * 0.15 + 55 * 0.6) / 1e6, 'gpt-4o-mini');
-    assert.deepEqual(cost.tokens, { input: 71, cachedInput: 0, cacheWrite: 0, output: 55, reasoning: 0 });
+    assert.deepEqual(costByKind(cost, { inputTokens: 71, outputTokens: 55 }).tokens, {
+      input: 71,
+      cachedInput: 0,
+      cacheWrite: 0,
+      output: 55,
+      reasoning: 0,
+    });
+    assert.deepEqual(cost.rates, {
+      input: 0.15,
+      cachedInput: 0.075,
+      cacheWrite: 0.15,
+      output: 0.6,
+      reasoning: 0.6,
+    });
+    // One rates object per entry, whatever the number of calls it prices.
+    const again = priceCall(shipped, { inputTokens: 1, outputTokens: 1 }, ['gpt-4o-mini']);
+    assert.ok(again?.priced);
+    assert.equal(again.rates, cost.rates);
     assert.deepEqual(cost.entry, { id: 'gpt-4o-mini', source: 'shipped', asOf: SHIPPED_PRICES_AS_OF });
   });
 
@@ -143,10 +161,16 @@ describe('cost arithmetic', () => {
     });
     const cost = priceCall(shipped, usage, ['o4-mini-2025-04-16']);
     assert.ok(cost?.priced);
-    close(cost.usdByKind.input, (35 * 1.1) / 1e6, 'input');
-    close(cost.usdByKind.cachedInput, (41 * 0.275) / 1e6, 'cached');
-    close(cost.usdByKind.output, (52 * 4.4) / 1e6, 'output');
-    close(cost.usdByKind.reasoning, (104 * 4.4) / 1e6, 'reasoning at the output price');
+    const byKind = costByKind(cost, usage).usd;
+    close(byKind.input, (35 * 1.1) / 1e6, 'input');
+    close(byKind.cachedInput, (41 * 0.275) / 1e6, 'cached');
+    close(byKind.output, (52 * 4.4) / 1e6, 'output');
+    close(byKind.reasoning, (104 * 4.4) / 1e6, 'reasoning at the output price');
+    close(
+      byKind.input + byKind.cachedInput + byKind.output + byKind.reasoning,
+      cost.usd,
+      'the kinds sum to the cost',
+    );
     close(cost.usd, (35 * 1.1 + 41 * 0.275 + 156 * 4.4) / 1e6, 'sum');
   });
 
