@@ -38,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   const { logger: rootLogger, channel } = createLogChannel('LLM Trace Inspector');
   const logger = scopedLogger(rootLogger, 'host');
   const config = readConfig();
+  for (const problem of config.pricingProblems) logger.warn(`settings: ${problem}`);
 
   // The receivers, the decoder, the request log and the local store run in a worker thread: however fast
   // an app sends, the extension host (which every extension shares) only hears summaries. Local traces
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       },
       sessionAttributes: config.sessionAttributes,
       userAttributes: config.userAttributes,
+      pricing: config.pricing,
       ...(persist ? { persist } : {}),
     },
     logger: rootLogger,
@@ -89,7 +91,11 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
   const sources = new TraceSources(new LocalSource(store));
   const currentNormalizer = (): Normalizer => {
     const c = readConfig();
-    return createNormalizer({ sessionAttributes: c.sessionAttributes, userAttributes: c.userAttributes });
+    return createNormalizer({
+      sessionAttributes: c.sessionAttributes,
+      userAttributes: c.userAttributes,
+      pricing: c.pricing,
+    });
   };
   const cloud = new AppInsightsController(sources, rootLogger, currentNormalizer, context.extensionPath);
   const cloudTree = new CloudTreeProvider(cloud);
@@ -180,9 +186,11 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       panels.setMaxAttributeLength(next.maxAttributeLength);
       if (affectsNormalization(e)) {
+        for (const problem of next.pricingProblems) logger.warn(`settings: ${problem}`);
         void engine.configure({
           sessionAttributes: next.sessionAttributes,
           userAttributes: next.userAttributes,
+          pricing: next.pricing,
         });
       }
       if (affectsAppInsights(e) || affectsNormalization(e)) cloud.reload();

@@ -5,7 +5,14 @@
 import type { Message } from '../src/core/model';
 import { callModel, type CallView, type DimensionRow } from '../src/protocol/conversation';
 import { append, h, icon, iconButton, lazyDetails, type Child } from './dom';
-import { formatCount, formatDuration, plural, totalTokens } from '../src/core/format';
+import {
+  callCostLines,
+  callCostText,
+  formatCount,
+  formatDuration,
+  plural,
+  totalTokens,
+} from '../src/core/format';
 import { formatOffset, formatTokenCount, formatValue } from './format';
 import { codeBlock } from './markdown';
 import { messageElement, type ViewContext } from './messages';
@@ -69,8 +76,25 @@ function facts(call: CallView): HTMLElement {
   );
   if (usage.cachedInputTokens !== undefined)
     dl.appendChild(fact('Cached input', formatTokenCount(usage.cachedInputTokens)));
+  if (usage.cacheCreationInputTokens !== undefined)
+    dl.appendChild(fact('Cache write', formatTokenCount(usage.cacheCreationInputTokens)));
   if (usage.reasoningTokens !== undefined)
     dl.appendChild(fact('Reasoning', formatTokenCount(usage.reasoningTokens)));
+  if (llm.cost) {
+    // The breakdown by kind, and the entry and date that priced it, on hover.
+    const lines = callCostLines(llm.cost, llm.usage);
+    dl.appendChild(
+      fact(
+        'Cost',
+        h('span', {
+          className: 'lti-cost',
+          text: callCostText(llm.cost),
+          attrs: { title: lines.join('\n') },
+        }),
+        llm.cost.priced ? llm.cost.entry.id : undefined,
+      ),
+    );
+  }
   dl.appendChild(fact('Latency', formatDuration(call.durationMs)));
   if (llm.finishReasons.length > 0) dl.appendChild(fact('Finish', llm.finishReasons.join(', ')));
   if (llm.isStreaming !== undefined) dl.appendChild(fact('Streaming', llm.isStreaming ? 'yes' : 'no'));

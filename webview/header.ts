@@ -5,16 +5,23 @@
 import { callModel, type CallView, type ConversationState } from '../src/protocol/conversation';
 import type { TraceSummary } from '../src/core/model';
 import { append, h, icon, iconButton } from './dom';
-import { formatCount, formatDuration, plural, totalTokens } from '../src/core/format';
+import {
+  formatCost,
+  formatCount,
+  formatDuration,
+  plural,
+  totalTokens,
+  traceCostLines,
+} from '../src/core/format';
 import { formatTime, formatTokenCount } from './format';
 import type { ViewContext } from './messages';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-function stat(label: string, value: string, sub?: string): HTMLElement {
+function stat(label: string, value: string, sub?: string, title?: string): HTMLElement {
   return h(
     'div',
-    { className: 'lti-stat' },
+    { className: 'lti-stat', attrs: { title } },
     h('dt', { text: label }),
     h('dd', {}, value, sub ? h('span', { className: 'lti-stat-sub', text: sub }) : null),
   );
@@ -76,8 +83,25 @@ export function traceHeader(trace: TraceSummary, state: ConversationState, ctx: 
   );
   if (trace.usage.cachedInputTokens !== undefined)
     stats.appendChild(stat('Cached input', formatTokenCount(trace.usage.cachedInputTokens)));
+  if (trace.usage.cacheCreationInputTokens !== undefined)
+    stats.appendChild(stat('Cache write', formatTokenCount(trace.usage.cacheCreationInputTokens)));
   if (trace.usage.reasoningTokens !== undefined)
     stats.appendChild(stat('Reasoning', formatTokenCount(trace.usage.reasoningTokens)));
+  if (trace.cost)
+    stats.appendChild(
+      stat(
+        'Cost',
+        formatCost(trace.cost),
+        trace.cost.unpricedCalls > 0 && trace.cost.pricedCalls > 0
+          ? `${plural(trace.cost.unpricedCalls, 'call')} with no price`
+          : undefined,
+        traceCostLines(trace).join('\n'),
+      ),
+    );
+  stats.appendChild(stat('Tool calls', formatCount(trace.toolCallCount)));
+  stats.appendChild(
+    stat('Errors', formatCount(trace.errorCount), trace.errorCount > 0 ? 'failed spans' : undefined),
+  );
   const ids = h('div', { className: 'lti-ids' });
   if (trace.sessionId !== undefined) ids.appendChild(idChip('Session', trace.sessionId, 'session id', ctx));
   if (trace.userId !== undefined) ids.appendChild(idChip('User', trace.userId, 'user id', ctx));

@@ -1,6 +1,9 @@
 // Short human formats shared by the tree, the status bar and the webview. Pure and locale-aware only
 // through Intl, so the same numbers read the same everywhere.
 
+import type { CallCost, TraceSummary, Usage } from './model';
+import { costByKind } from './pricing';
+
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function formatCount(n: number): string {
@@ -76,4 +79,82 @@ export function bytesToHex(bytes: Uint8Array): string {
 /** JSON.stringify replacer: byte arrays as hex (bytesToHex) instead of `{"0":1,"1":2,...}`. */
 export function bytesAsHex(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? bytesToHex(value) : value;
+}
+
+/** US dollars: "$1.23", "$0.12", "$0.0012", "$0.00042" (two significant digits below a dollar). */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd) || usd < 0) return '?';
+  if (usd === 0) return '$0.00';
+  if (usd >= 1)
+    return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  if (usd < 0.000001) return '< $0.000001';
+  const rounded = Number(usd.toPrecision(2));
+  const text = rounded.toFixed(Math.max(2, 1 - Math.floor(Math.log10(rounded))));
+  // Below a cent the digits that matter are few: "$0.00005", not "$0.000050".
+  return `$${rounded < 0.01 ? text.replace(/0+$/, '') : text}`;
+}
+
+/**
+ * What some calls cost in one short figure: "$0.0012"; "≥ $0.0012" when some calls had no price (the sum
+ * is then a floor); "no price" when none had one.
+ */
+export function formatCost(cost: { usd: number; pricedCalls: number; unpricedCalls: number }): string {
+  if (cost.pricedCalls === 0) return 'no price';
+  return cost.unpricedCalls > 0 ? `≥ ${formatUsd(cost.usd)}` : formatUsd(cost.usd);
+}
+
+/** Which price entry produced a figure: "gpt-4o-mini, shipped prices of 2025-08-15" or "…, from settings". */
+export function formatPriceEntry(entry: {
+  id: string;
+  source: 'shipped' | 'settings';
+  asOf?: string;
+}): string {
+  return entry.source === 'settings'
+    ? `${entry.id}, from settings`
+    : `${entry.id}, shipped prices${entry.asOf ? ` of ${entry.asOf}` : ''}`;
+}
+
+/** What the trace cost, over which calls, from which price entries and dates. */
+export function traceCostLines(t: Pick<TraceSummary, 'cost' | 'costBasis'>): string[] {
+  const cost = t.cost;
+  if (!cost) return [];
+  const lines: string[] = [];
+  if (cost.pricedCalls === 0) lines.push(`Cost: no price for ${plural(cost.unpricedCalls, 'LLM call')}`);
+  else
+    lines.push(
+      `Cost: ${formatUsd(cost.usd)} for ${plural(cost.pricedCalls, 'LLM call')}${cost.unpricedCalls ? `; ${plural(cost.unpricedCalls, 'call')} with no price not included` : ''}`,
+    );
+  for (const entry of t.costBasis?.entries ?? []) lines.push(`Priced as ${formatPriceEntry(entry)}`);
+  if (t.costBasis?.unpricedModels.length)
+    lines.push(`No price entry for: ${t.costBasis.unpricedModels.join(', ')}`);
+  return lines;
+}
+
+/** A call's cost in a few characters: "$0.00042", or "no price" for a model the table lacks. */
+export function callCostText(cost: CallCost): string {
+  return cost.priced ? formatUsd(cost.usd) : 'no price';
+}
+
+/** What a call cost, by kind of token, and the entry and date that priced it. */
+export function callCostLines(cost: CallCost, usage: Usage): string[] {
+  if (!cost.priced)
+    return [
+      cost.models.length
+        ? `Cost: no price for ${cost.models.join(', ')} (add it in llmTraceInspector.pricing.models)`
+        : 'Cost: no price (the call names no model)',
+    ];
+  const kinds: string[] = [];
+  const add = (tokens: number, usd: number, what: string): void => {
+    if (tokens > 0) kinds.push(`${formatTokens(tokens)} ${what} ${formatUsd(usd)}`);
+  };
+  const { tokens: n, usd: d } = costByKind(cost, usage);
+  add(n.input, d.input, 'input');
+  add(n.cachedInput, d.cachedInput, 'cached');
+  add(n.cacheWrite, d.cacheWrite, 'cache write');
+  add(n.output, d.output, 'output');
+  add(n.reasoning, d.reasoning, 'reasoning');
+  return [
+    `Cost: ${formatUsd(cost.usd)}${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
+    `Priced as ${formatPriceEntry(cost.entry)}${cost.model !== cost.entry.id.toLowerCase() ? ` (for ${cost.model})` : ''}`,
+  ];
 }

@@ -48,7 +48,10 @@ export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
   totalTokens?: number;
+  /** Input tokens read from the provider's prompt cache (billed at the cached price). */
   cachedInputTokens?: number;
+  /** Input tokens written to the prompt cache (Anthropic's cache creation). */
+  cacheCreationInputTokens?: number;
   reasoningTokens?: number;
 }
 
@@ -80,6 +83,8 @@ export interface LlmCall {
   parameters: Record<string, AttrValue>;
   missingContent?: MissingContentReason;
   isStreaming?: boolean;
+  /** What the call cost from the price table; absent when it reported no tokens. */
+  cost?: CallCost;
   /**
    * Set on the calls of a trace outline (TraceStore.getOutline): messages, tool definitions and parameters
    * were not read yet, so their emptiness says nothing; the whole trace (getTrace) has them.
@@ -152,6 +157,16 @@ export interface TraceSummary {
   droppedSpans?: number;
   /** What the trace's LLM calls cost, from the price table; absent when no call had tokens. */
   cost?: Cost;
+  /** The price entries behind `cost` and the models that had none; set together with `cost`. */
+  costBasis?: CostBasis;
+  /**
+   * Tool executions: spans that ran a tool (`gen_ai.operation.name` execute_tool, OpenInference TOOL,
+   * OpenLLMetry `traceloop.span.kind` tool). Tool calls a model only asked for are not counted: they are in
+   * the message content, which a summary is built without.
+   */
+  toolCallCount: number;
+  /** Spans that failed: status ERROR, or an `error.type` (what `hasError` says of the trace). */
+  errorCount: number;
 }
 
 /** What some LLM calls cost in US dollars, summed over calls (a trace, a session, a user, a model). */
@@ -162,6 +177,53 @@ export interface Cost {
   pricedCalls: number;
   /** Calls with tokens but no price entry for their model: not in `usd`, shown as "no price". */
   unpricedCalls: number;
+}
+
+/** Which price entry produced a figure: its id, where it came from and, for the shipped table, its date. */
+export interface PriceEntryRef {
+  id: string;
+  source: 'shipped' | 'settings';
+  /** The shipped table's as-of date (YYYY-MM-DD); absent for an entry from settings. */
+  asOf?: string;
+}
+
+/** Tokens, or US dollars (per million tokens, or in all), per kind of token as a call is billed. */
+export interface CostKinds {
+  /** Input not read from or written to the cache. */
+  input: number;
+  cachedInput: number;
+  cacheWrite: number;
+  /** Output that is not reasoning. */
+  output: number;
+  reasoning: number;
+}
+
+/**
+ * What one LLM call cost, or that its model has no price (never a guess). A priced call keeps its total and
+ * the rates that produced it; the tokens and dollars per kind follow from its usage (`costByKind` in
+ * core/pricing.ts), so each of the many stored calls holds one small object.
+ */
+export type CallCost =
+  | {
+      priced: true;
+      usd: number;
+      /** US dollars per million tokens of each kind: the entry's, defaults filled in; shared by its calls. */
+      rates: CostKinds;
+      /** The model name that was looked up (after an Azure deployment was mapped to its model). */
+      model: string;
+      entry: PriceEntryRef;
+    }
+  | {
+      priced: false;
+      /** The model names that were looked up and had no entry (empty when the call names no model). */
+      models: string[];
+    };
+
+export interface CostBasis {
+  /** The entries that priced the trace's calls, each once. */
+  entries: PriceEntryRef[];
+  /** The models of unpriced calls, each once. */
+  unpricedModels: string[];
 }
 
 export function emptyUsage(): Usage {
@@ -176,6 +238,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
     'outputTokens',
     'totalTokens',
     'cachedInputTokens',
+    'cacheCreationInputTokens',
     'reasoningTokens',
   ] as const) {
     if (b[k] !== undefined) out[k] = (out[k] ?? 0) + (b[k] as number);

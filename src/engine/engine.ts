@@ -68,6 +68,7 @@ export class IngestEngine {
       normalizer: createNormalizer({
         sessionAttributes: options.sessionAttributes,
         userAttributes: options.userAttributes,
+        ...(options.pricing ? { pricing: options.pricing } : {}),
       }),
       debounceMs: options.debounceMs ?? 150,
     });
@@ -240,11 +241,13 @@ export class IngestEngine {
     if (persist !== undefined) this.setPersist(persist ?? undefined);
     this.options = { ...this.options, ...options };
     if (options.limits) this.store.setLimits(options.limits);
-    if (options.sessionAttributes || options.userAttributes) {
+    // Every stored span is read again, so a price that changed re-prices the traces already kept.
+    if (options.sessionAttributes || options.userAttributes || options.pricing) {
       this.store.setNormalizer(
         createNormalizer({
           sessionAttributes: this.options.sessionAttributes,
           userAttributes: this.options.userAttributes,
+          ...(this.options.pricing ? { pricing: this.options.pricing } : {}),
         }),
       );
     }

@@ -4,6 +4,7 @@
 // MessagePort by structured clone, so it is plain data.
 
 import type { Trace, TraceSummary } from '../core/model';
+import type { PricingSettings } from '../core/pricing';
 import type { StoreStats } from '../core/store';
 import type { ListenSettings } from '../otlp/receiverLifecycle';
 
@@ -19,6 +20,8 @@ export interface EngineOptions {
   /** Extra attribute names for the session and the user id (the normalizer's settings). */
   sessionAttributes: string[];
   userAttributes: string[];
+  /** The user's price entries and Azure deployments (validated by the host), over the shipped table. */
+  pricing?: PricingSettings;
   /** Where accepted requests are kept across reloads, and the budget on disk; absent: not kept. */
   persist?: { dir: string; maxBytes: number };
   /** How often changes are sent to the host, at most (ms). */

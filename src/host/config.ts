@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { CredentialChoice } from '../appInsights/credential';
+import { readPricingSettings, type PricingSettings } from '../core/pricing';
 import { parseForwardEndpoint } from '../otlp/forwarder';
 import { CONFIG_SECTION } from './ids';
 
@@ -46,6 +47,10 @@ export interface Config {
   maxAttributeLength: number;
   sessionAttributes: string[];
   userAttributes: string[];
+  /** `pricing.models` and `pricing.azureDeployments`, with the entries that were not valid left out. */
+  pricing: PricingSettings;
+  /** Why entries of the price settings were left out, one line each (the log says so). */
+  pricingProblems: string[];
 }
 
 export const DEFAULT_PORT = 4318;
@@ -53,6 +58,10 @@ export const DEFAULT_GRPC_PORT = 4317;
 
 export function readConfig(): Config {
   const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  const pricing = readPricingSettings(
+    c.get<unknown>('pricing.models'),
+    c.get<unknown>('pricing.azureDeployments'),
+  );
   return {
     receiver: {
       startOnStartup: c.get<boolean>('receiver.startOnStartup', true),
@@ -81,6 +90,8 @@ export function readConfig(): Config {
     maxAttributeLength: clampNumber(c.get<number>('view.maxAttributeLength', 2000), 100, 1_000_000, 2000),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
     userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
+    pricing: pricing.settings,
+    pricingProblems: pricing.problems,
   };
 }
 
@@ -137,10 +148,14 @@ export function affectsStoreLimits(e: vscode.ConfigurationChangeEvent): boolean 
   );
 }
 
+/** Settings the normalizer reads: session and user attribute names, and prices (cost is read with usage). */
 export function affectsNormalization(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['dimensions.sessionAttributes', 'dimensions.userAttributes'].some((k) =>
-    e.affectsConfiguration(`${CONFIG_SECTION}.${k}`),
-  );
+  return [
+    'dimensions.sessionAttributes',
+    'dimensions.userAttributes',
+    'pricing.models',
+    'pricing.azureDeployments',
+  ].some((k) => e.affectsConfiguration(`${CONFIG_SECTION}.${k}`));
 }
 
 /**

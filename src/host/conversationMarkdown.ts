@@ -6,8 +6,18 @@
 // (tool arguments, tool results, other parts) goes into fenced blocks whose fence is longer than any
 // run of backticks inside, so no content can close its block early.
 
-import { bytesAsHex, formatCount, formatCut, formatDuration, totalTokens } from '../core/format';
-import type { Message, MessagePart, Usage } from '../core/model';
+import {
+  bytesAsHex,
+  formatCost,
+  formatCount,
+  formatCut,
+  formatDuration,
+  formatPriceEntry,
+  formatUsd,
+  plural,
+  totalTokens,
+} from '../core/format';
+import type { CallCost, Message, MessagePart, TraceSummary, Usage } from '../core/model';
 import { callModel, type CallView, type ConversationState } from '../protocol/conversation';
 
 export interface MarkdownOptions {
@@ -38,7 +48,10 @@ export function conversationMarkdown(state: ConversationState, options: Markdown
     `started ${new Date(trace.startMs).toISOString()}`,
     formatDuration(trace.durationMs),
     `${formatCount(trace.llmCallCount)} LLM call${trace.llmCallCount === 1 ? '' : 's'}`,
+    plural(trace.toolCallCount, 'tool call'),
+    trace.errorCount > 0 ? plural(trace.errorCount, 'failed span') : undefined,
     tokens(trace.usage),
+    trace.cost ? traceCost(trace) : undefined,
   ].filter((x): x is string => !!x);
   out.push(facts.map(inline).join(' · '), '');
   out.push(ids(trace.sessionId, trace.userId, trace.traceId), '');
@@ -59,6 +72,7 @@ function callSection(
     llm.provider,
     llm.operation,
     tokens(llm.usage),
+    llm.cost ? callCost(llm.cost) : undefined,
     `latency ${formatDuration(call.durationMs)}`,
     llm.finishReasons.length > 0 ? `finish: ${llm.finishReasons.join(', ')}` : undefined,
     call.status.code === 'error' ? 'status: error' : undefined,
@@ -171,11 +185,33 @@ function fenced(out: string[], text: string): void {
   out.push(`${fence}${lang}`, body, fence, '');
 }
 
+/** "cost $0.0012 (gpt-4o-mini, shipped prices of 2025-08-15)", saying which calls had no price. */
+function traceCost(trace: TraceSummary): string {
+  const cost = trace.cost!;
+  const basis = [
+    ...(trace.costBasis?.entries ?? []).map(formatPriceEntry),
+    ...(cost.unpricedCalls > 0
+      ? [
+          `${plural(cost.unpricedCalls, 'call')} with no price${trace.costBasis?.unpricedModels.length ? `: ${trace.costBasis.unpricedModels.join(', ')}` : ''}`,
+        ]
+      : []),
+  ];
+  return `cost ${formatCost(cost)}${basis.length ? ` (${basis.join('; ')})` : ''}`;
+}
+
+function callCost(cost: CallCost): string {
+  if (!cost.priced) return `cost: no price${cost.models.length ? ` for ${cost.models.join(', ')}` : ''}`;
+  return `cost ${formatUsd(cost.usd)} (${formatPriceEntry(cost.entry)})`;
+}
+
 function tokens(usage: Usage): string | undefined {
   if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined;
   const extra = [
     totalTokens(usage) !== undefined ? `${formatCount(totalTokens(usage)!)} total` : undefined,
     usage.cachedInputTokens !== undefined ? `${formatCount(usage.cachedInputTokens)} cached` : undefined,
+    usage.cacheCreationInputTokens !== undefined
+      ? `${formatCount(usage.cacheCreationInputTokens)} written to the cache`
+      : undefined,
     usage.reasoningTokens !== undefined ? `${formatCount(usage.reasoningTokens)} reasoning` : undefined,
   ].filter(Boolean);
   const inOut = `${usage.inputTokens !== undefined ? formatCount(usage.inputTokens) : '?'} → ${usage.outputTokens !== undefined ? formatCount(usage.outputTokens) : '?'} tokens`;

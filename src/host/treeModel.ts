@@ -3,7 +3,18 @@
 // for a tooltip only on hover, so a refresh of thousands of nodes does not build one per node.
 // traceTree.ts turns these plain descriptions into TreeItems in one place.
 
-import { formatAge, formatDuration, formatInOut, formatTokens, plural, totalTokens } from '../core/format';
+import {
+  callCostLines,
+  callCostText,
+  formatAge,
+  formatCost,
+  formatDuration,
+  formatInOut,
+  formatTokens,
+  plural,
+  totalTokens,
+  traceCostLines,
+} from '../core/format';
 import type { Span, Trace, TraceSummary } from '../core/model';
 
 /** A node of either tree; `sourceId` is set on nodes of a cloud source (absent: the local receiver). */
@@ -215,6 +226,7 @@ export function describeTrace(t: TraceSummary, nowMs: number): NodeView {
     parts.push(`“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`);
   if (t.models.length) parts.push(t.models.join(', '));
   if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  if (t.cost) parts.push(formatCost(t.cost));
   if (t.droppedSpans) parts.push(`${plural(t.droppedSpans, 'span')} dropped`);
   parts.push(formatDuration(t.durationMs), formatAge(t.startMs, nowMs), t.service);
   return {
@@ -234,14 +246,15 @@ export function traceTooltip(t: TraceSummary): string[] {
     `Service: ${t.service}`,
     `Trace ID: ${t.traceId}`,
     `Started: ${new Date(t.startMs).toISOString()}  (${formatDuration(t.durationMs)})`,
-    `${plural(t.spanCount, 'span')}, ${plural(t.llmCallCount, 'LLM call')}`,
+    `${plural(t.spanCount, 'span')}, ${plural(t.llmCallCount, 'LLM call')}, ${plural(t.toolCallCount, 'tool call')}${t.errorCount ? `, ${plural(t.errorCount, 'failed span')}` : ''}`,
   ];
   if (t.preview) tooltip.push(`Asked: ${t.preview}`);
   if (t.models.length) tooltip.push(`Models: ${t.models.join(', ')}`);
   if (tokens !== undefined)
     tooltip.push(
-      `Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)`,
+      `Tokens: ${formatInOut(t.usage.inputTokens, t.usage.outputTokens)} (${formatTokens(tokens)} total)${tokenKinds(t.usage)}`,
     );
+  tooltip.push(...traceCostLines(t));
   if (t.sessionId) tooltip.push(`Session: ${t.sessionId}`);
   if (t.userId) tooltip.push(`User: ${t.userId}`);
   if (t.hasError) tooltip.push('A span in this trace failed');
@@ -250,6 +263,16 @@ export function traceTooltip(t: TraceSummary): string[] {
       `${plural(t.droppedSpans, 'span')} not kept: the trace reached the limit of spans per trace`,
     );
   return tooltip;
+}
+
+/** ", 41 cached, 104 reasoning" for the kinds of token that were reported. */
+function tokenKinds(u: TraceSummary['usage']): string {
+  const kinds: string[] = [];
+  if (u.cachedInputTokens) kinds.push(`${formatTokens(u.cachedInputTokens)} cached`);
+  if (u.cacheCreationInputTokens)
+    kinds.push(`${formatTokens(u.cacheCreationInputTokens)} written to the cache`);
+  if (u.reasoningTokens) kinds.push(`${formatTokens(u.reasoningTokens)} reasoning`);
+  return kinds.length ? `, ${kinds.join(', ')}` : '';
 }
 
 export function describeSpan(span: Span, hasChildren: boolean): NodeView {
@@ -262,6 +285,7 @@ export function describeSpan(span: Span, hasChildren: boolean): NodeView {
     if (u.inputTokens !== undefined || u.outputTokens !== undefined)
       parts.push(`${formatInOut(u.inputTokens, u.outputTokens)} tok`);
     else if (failed) parts.push('failed');
+    if (span.llm.cost) parts.push(callCostText(span.llm.cost));
   }
   parts.push(formatDuration(span.durationMs));
   const label = span.llm ? llmLabel(span) : span.name;
@@ -291,6 +315,7 @@ export function spanTooltip(span: Span): string[] {
     tooltip.push(
       `Tokens: ${formatInOut(l.usage.inputTokens, l.usage.outputTokens)}${l.usage.cachedInputTokens ? `, ${l.usage.cachedInputTokens} cached` : ''}`,
     );
+    if (l.cost) tooltip.push(...callCostLines(l.cost, l.usage));
     if (l.finishReasons.length) tooltip.push(`Finish: ${l.finishReasons.join(', ')}`);
   }
   if (span.sessionId) tooltip.push(`Session: ${span.sessionId}`);

@@ -104,6 +104,7 @@ export function chatTrace(overrides: { secondAnswer?: string; name?: string } = 
     name: 'get_weather',
     startMs: T0 + 860,
     durationMs: 120,
+    attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather' },
   });
   const second = span({
     spanId: CHAT.second,

@@ -7,10 +7,14 @@ import {
   type LlmCall,
   type Message,
   type MessagePart,
+  type PriceEntryRef,
   type Span,
   type Trace,
   type Usage,
 } from '../../src/core/model';
+import { createPriceTable, priceCall } from '../../src/core/pricing';
+
+const shippedPrices = createPriceTable();
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 export const T0 = Date.UTC(2025, 10, 23, 13, 5, 9);
@@ -83,6 +87,23 @@ export function trace(spans: Span[], overrides: Partial<Trace['summary']> = {}):
   const start = Math.min(...sorted.map((s) => s.startMs));
   const end = Math.max(...sorted.map((s) => s.startMs + s.durationMs));
   const calls = sorted.filter((s) => s.llm);
+  // Priced from the shipped table as the normalizer does, unless a test set the call's cost itself.
+  for (const c of calls) {
+    const l = c.llm!;
+    const models = [l.responseModel, l.requestModel].filter((m): m is string => !!m);
+    const cost = l.cost ?? priceCall(shippedPrices, l.usage, models);
+    if (cost) c.llm = { ...l, cost };
+  }
+  const usd = calls.reduce((n, c) => n + (c.llm?.cost?.priced ? c.llm.cost.usd : 0), 0);
+  const pricedCalls = calls.filter((c) => c.llm?.cost?.priced).length;
+  const unpricedCalls = calls.filter((c) => c.llm?.cost && !c.llm.cost.priced).length;
+  const entries = new Map<string, PriceEntryRef>();
+  const unpricedModels = new Set<string>();
+  for (const c of calls) {
+    const cost = c.llm?.cost;
+    if (cost?.priced) entries.set(`${cost.entry.source}:${cost.entry.id}`, cost.entry);
+    else if (cost) for (const m of cost.models) unpricedModels.add(m);
+  }
   const root = sorted.find((s) => s.parentSpanId === undefined) ?? sorted[0];
   let usage: Usage = {};
   for (const c of calls) usage = addUsage(usage, c.llm?.usage ?? {});
@@ -107,6 +128,14 @@ export function trace(spans: Span[], overrides: Partial<Trace['summary']> = {}):
       models,
       usage,
       hasError: sorted.some((s) => s.status.code === 'error'),
+      toolCallCount: sorted.filter((s) => s.attributes['gen_ai.operation.name'] === 'execute_tool').length,
+      errorCount: sorted.filter((s) => s.status.code === 'error').length,
+      ...(pricedCalls + unpricedCalls > 0
+        ? {
+            cost: { usd, pricedCalls, unpricedCalls },
+            costBasis: { entries: [...entries.values()], unpricedModels: [...unpricedModels] },
+          }
+        : {}),
       ...(sessionId !== undefined ? { sessionId } : {}),
       ...(userId !== undefined ? { userId } : {}),
       updatedMs: end,

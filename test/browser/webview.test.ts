@@ -302,9 +302,19 @@ describe('conversation webview in Chromium', () => {
             SESSION_ID,
             USER_ID,
             'error',
+            // gpt-4o-mini: 182 in, 24 out; then 112 in, 128 cached, 64 out and 32 reasoning.
+            'Cost',
+            '$0.00013',
+            'Tool calls',
+            'Errors',
           ]) {
             assert.ok(header.includes(expected), `header shows ${expected}: ${header}`);
           }
+          const costTitle = await page.locator('.lti-trace-head .lti-stat[title]').getAttribute('title');
+          assert.match(
+            costTitle ?? '',
+            /^Cost: \$0\.00013 for 2 LLM calls\nPriced as gpt-4o-mini, shipped prices of /,
+          );
           assert.equal(await page.locator('.lti-call').count(), 3);
           const first = ((await page.locator('.lti-call').nth(0).textContent()) ?? '').replace(/\s+/g, ' ');
           for (const expected of [
@@ -322,11 +332,26 @@ describe('conversation webview in Chromium', () => {
             'max_tokens',
             '512',
             'get_weather',
+            '$0.000042',
           ]) {
             assert.ok(first.includes(expected), `call 1 shows ${expected}`);
           }
+          const firstCost = page.locator('.lti-call').nth(0).locator('.lti-cost');
+          assert.match(
+            (await firstCost.getAttribute('title')) ?? '',
+            /^Cost: \$0\.000042 \(182 input \$0\.000027, 24 output \$0\.000014\)\nPriced as gpt-4o-mini/,
+          );
           const second = ((await page.locator('.lti-call').nth(1).textContent()) ?? '').replace(/\s+/g, ' ');
-          for (const expected of ['Cached input', '128', 'Reasoning', '32', 'Streaming', 'yes', '1.24 s'])
+          for (const expected of [
+            'Cached input',
+            '128',
+            'Reasoning',
+            '32',
+            'Streaming',
+            'yes',
+            '1.24 s',
+            '$0.000084',
+          ])
             assert.ok(second.includes(expected), `call 2 shows ${expected}`);
           const failed = page.locator('.lti-call').nth(2);
           assert.ok(

@@ -36,7 +36,11 @@ export const GenAi = {
   eventContent: 'gen_ai.event.content',
 } as const;
 
-/** Token usage, newest name first within each list; the first one present wins. */
+/**
+ * Token usage, newest name first within each list; the first one present wins. As in the conventions,
+ * cached and cache-creation tokens are normally inside the input count and reasoning inside the output
+ * count (core/pricing.ts says how a count that leaves them out is told apart).
+ */
 export const UsageKeys = {
   input: [
     'gen_ai.usage.input_tokens',
@@ -57,6 +61,12 @@ export const UsageKeys = {
     'gen_ai.usage.input_tokens.cached',
     'gen_ai.usage.cached_tokens',
     'llm.token_count.prompt_details.cache_read',
+  ],
+  /** Input written to the prompt cache (Anthropic's cache_creation_input_tokens). */
+  cacheCreationInput: [
+    'gen_ai.usage.cache_creation.input_tokens',
+    'gen_ai.usage.cache_creation_input_tokens', // OpenLLMetry, deprecated semconv spelling
+    'llm.token_count.prompt_details.cache_write', // OpenInference
   ],
   reasoning: [
     'gen_ai.usage.reasoning.output_tokens',

@@ -14,9 +14,15 @@
 //   SDK from 0.27 on writes the current structured attributes, so its calls read as 'genai'.
 // - Trace usage sums LLM-call spans only, and skips an LLM-call span that has an LLM-call descendant:
 //   frameworks (LangChain under OpenLLMetry, agent spans) repeat their children's usage on the parent.
+//   The trace's cost sums the same calls, so a call is never paid for twice.
+// - Each call's cost is read with its usage, at ingest (core/pricing.ts), so outlines and the summary carry
+//   it; a price setting that changes swaps the normalizer, and the store reads every outline again.
 
 import type { Normalizer, SpanOutline } from '../store';
 import type {
+  CallCost,
+  Cost,
+  CostBasis,
   LlmCall,
   Message,
   MissingContentReason,
@@ -26,6 +32,7 @@ import type {
   Usage,
 } from '../model';
 import { addUsage } from '../model';
+import { createPriceTable, priceCall, type PriceTable, type PricingSettings } from '../pricing';
 import {
   EVENT_NAME_ATTRIBUTE,
   type Attributes,
@@ -76,15 +83,18 @@ export interface NormalizeOptions {
   sessionAttributes?: readonly string[];
   /** Attribute names that hold a user id, tried before the conventions' own names. */
   userAttributes?: readonly string[];
+  /** The user's price entries and Azure deployments, over the shipped price table. */
+  pricing?: PricingSettings;
 }
 
 export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
   const keys = dimensionKeys(options.sessionAttributes, options.userAttributes);
+  const prices = createPriceTable(options.pricing);
   return {
-    span: (record, logs) => normalizeSpan(record, logs, keys),
+    span: (record, logs) => normalizeSpan(record, logs, keys, prices),
     outline: (record, logs, wantPreview) => {
       const light: Light = { wantPreview };
-      const span = normalizeSpan(record, logs, keys, light);
+      const span = normalizeSpan(record, logs, keys, prices, light);
       const out: SpanOutline = { span, previewRead: light.previewRead === true };
       if (light.preview !== undefined) out.preview = light.preview;
       return out;
@@ -123,6 +133,7 @@ function normalizeSpan(
   record: SpanRecord,
   logs: readonly LogRecordData[],
   keys: DimensionKeys,
+  prices: PriceTable,
   light?: Light,
 ): Span {
   const attributes = record.attributes ?? {};
@@ -151,8 +162,20 @@ function normalizeSpan(
   const error = safe(() => readError(record, span.status, logs), undefined);
   if (error) span.error = error;
   const llm = safe(() => readLlmCall(record, logs, light, startMs), undefined);
-  if (llm) span.llm = llm;
+  if (llm) {
+    const cost = safe(() => callCost(llm, prices), undefined);
+    if (cost) llm.cost = cost;
+    span.llm = llm;
+  }
   return span;
+}
+
+/** The response's model is the more exact name (an Azure deployment's model, a dated snapshot). */
+function callCost(llm: LlmCall, prices: PriceTable): CallCost | undefined {
+  const models: string[] = [];
+  if (llm.responseModel) models.push(llm.responseModel);
+  if (llm.requestModel && llm.requestModel !== llm.responseModel) models.push(llm.requestModel);
+  return priceCall(prices, llm.usage, models);
 }
 
 function statusOf(status: SpanRecord['status'] | undefined): Span['status'] {
@@ -602,7 +625,8 @@ function summarizeTrace(
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
   let llmCallCount = 0;
-  let hasError = false;
+  let toolCallCount = 0;
+  let errorCount = 0;
   const models: string[] = [];
   const seenModels = new Set<string>();
   for (const s of spans) {
@@ -611,7 +635,8 @@ function summarizeTrace(
       startMs = Math.min(startMs, s.startMs);
       endMs = Math.max(endMs, s.startMs + s.durationMs);
     }
-    if (s.status.code === 'error' || s.error) hasError = true;
+    if (s.status.code === 'error' || s.error) errorCount++;
+    if (isToolExecution(s)) toolCallCount++;
     if (s.llm) {
       llmCallCount++;
       const model = s.llm.responseModel ?? s.llm.requestModel;
@@ -626,6 +651,9 @@ function summarizeTrace(
     endMs = startMs;
   }
 
+  const billed = billedCalls(spans, byId);
+  let usage: Usage = {};
+  for (const call of billed) usage = addUsage(usage, call.usage);
   const summary: TraceSummary = {
     traceId,
     name: first?.name ?? traceId,
@@ -634,11 +662,18 @@ function summarizeTrace(
     durationMs: Math.max(0, endMs - startMs),
     spanCount: spans.length,
     llmCallCount,
+    toolCallCount,
+    errorCount,
     models: models.slice(), // sized to its models: the pushed array keeps room for 17
-    usage: traceUsage(spans, byId),
-    hasError,
+    usage,
+    hasError: errorCount > 0,
     updatedMs,
   };
+  const cost = traceCost(billed);
+  if (cost) {
+    summary.cost = cost.cost;
+    summary.costBasis = cost.basis;
+  }
   if (root) summary.rootSpanId = root.spanId;
   const preview = askedPreview(spans, previewOf);
   if (preview !== undefined) summary.preview = preview;
@@ -649,11 +684,46 @@ function summarizeTrace(
   return { summary, spans };
 }
 
+/** A span that ran a tool, by any convention's marker (not a tool call the model only asked for). */
+function isToolExecution(s: Span): boolean {
+  const a = s.attributes;
+  return (
+    (Operations.tool as readonly unknown[]).includes(a[GenAi.operationName]) ||
+    a[OpenInference.spanKind] === 'TOOL' ||
+    a[Traceloop.spanKind] === 'tool'
+  );
+}
+
+/** The calls' cost summed, and which entries priced them; undefined when no call had tokens to bill. */
+function traceCost(calls: readonly LlmCall[]): { cost: Cost; basis: CostBasis } | undefined {
+  const cost: Cost = { usd: 0, pricedCalls: 0, unpricedCalls: 0 };
+  const basis: CostBasis = { entries: [], unpricedModels: [] };
+  const seen = new Set<string>();
+  for (const call of calls) {
+    const c = call.cost;
+    if (!c) continue;
+    if (c.priced) {
+      cost.usd += c.usd;
+      cost.pricedCalls++;
+      const key = `${c.entry.source}\u0000${c.entry.id}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        basis.entries.push(c.entry);
+      }
+    } else {
+      cost.unpricedCalls++;
+      for (const m of c.models) if (!basis.unpricedModels.includes(m)) basis.unpricedModels.push(m);
+    }
+  }
+  return cost.pricedCalls + cost.unpricedCalls > 0 ? { cost, basis } : undefined;
+}
+
 /**
- * Sums the usage of LLM-call spans that have no LLM-call descendant. Each LLM call marks its ancestors
- * once (a walk stops at the first ancestor already marked), so this stays linear in the span count.
+ * The LLM calls whose usage is the trace's: those of spans with no LLM-call descendant. Each LLM call marks
+ * its ancestors once (a walk stops at the first ancestor already marked), so this stays linear in the span
+ * count.
  */
-function traceUsage(spans: readonly Span[], byId: ReadonlyMap<string, Span>): Usage {
+function billedCalls(spans: readonly Span[], byId: ReadonlyMap<string, Span>): LlmCall[] {
   const hasLlmDescendant = new Set<string>();
   for (const s of spans) {
     if (!s.llm) continue;
@@ -665,9 +735,9 @@ function traceUsage(spans: readonly Span[], byId: ReadonlyMap<string, Span>): Us
       parentId = parent.parentSpanId;
     }
   }
-  let usage: Usage = {};
-  for (const s of spans) if (s.llm && !hasLlmDescendant.has(s.spanId)) usage = addUsage(usage, s.llm.usage);
-  return usage;
+  const calls: LlmCall[] = [];
+  for (const s of spans) if (s.llm && !hasLlmDescendant.has(s.spanId)) calls.push(s.llm);
+  return calls;
 }
 
 // ---------------------------------------------------------------------------------------------------

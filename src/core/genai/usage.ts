@@ -18,6 +18,8 @@ export function readUsage(attrs: Attributes): Usage {
   if (total !== undefined) u.totalTokens = total;
   const cached = firstInt(attrs, UsageKeys.cachedInput);
   if (cached !== undefined) u.cachedInputTokens = cached;
+  const cacheCreation = firstInt(attrs, UsageKeys.cacheCreationInput);
+  if (cacheCreation !== undefined) u.cacheCreationInputTokens = cacheCreation;
   const reasoning = firstInt(attrs, UsageKeys.reasoning);
   if (reasoning !== undefined) u.reasoningTokens = reasoning;
   return u;

@@ -49,7 +49,7 @@ interface Call {
   finish?: string;
   responseId?: string;
   responseModel?: string;
-  usage?: Required<Usage>;
+  usage?: Required<Omit<Usage, 'cacheCreationInputTokens'>>;
 }
 
 interface Scenario {
@@ -202,7 +202,7 @@ interface Library {
   /** Where the messages come from. */
   origin: MessageOrigin;
   /** Usage fields the library reports. */
-  usage: (keyof Usage)[];
+  usage: (keyof NonNullable<Call['usage']>)[];
   /** How it spells the tool-call finish reason. */
   toolCallFinish: string;
   /** Exports the failed LLM span. */

@@ -113,7 +113,7 @@ const TURNS: Turn[] = [
 ];
 
 /** What each library reports, as test/fixtures/README.md describes it. */
-const LIBRARIES: Record<string, { usage: (keyof Usage)[]; failedCallExported: boolean }> = {
+const LIBRARIES: Record<string, { usage: (keyof Call & keyof Usage)[]; failedCallExported: boolean }> = {
   'otel-openai': { usage: ['inputTokens', 'outputTokens'], failedCallExported: true },
   traceloop: { usage: ['inputTokens', 'outputTokens', 'totalTokens'], failedCallExported: false },
   openinference: {

@@ -17,6 +17,8 @@ function summary(traceId: string, startMs: number, extra: Partial<TraceSummary> 
     durationMs: 1,
     spanCount: 1,
     llmCallCount: 1,
+    toolCallCount: 0,
+    errorCount: 0,
     models: [],
     usage: {},
     hasError: false,

@@ -2,6 +2,7 @@
 // as the panel shows it, history repeated by the second call left out, structured parts fenced; hostile
 // text cannot break out of its fence or forge headings in the lines we write.
 import { describe, it } from 'node:test';
+import { SHIPPED_PRICES_AS_OF } from '../../../src/core/pricing';
 import assert from 'node:assert/strict';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
@@ -26,7 +27,7 @@ describe('conversationMarkdown', () => {
     assert.equal(lines[0], '# handle_turn');
     assert.match(
       md,
-      /^wayfarer-trips · started \d{4}-\d\d-\d\dT[\d:.]+Z · \d+ ms · 2 LLM calls · 565 → 65 tokens \(630 total\)$/m,
+      /^wayfarer-trips · started \d{4}-\d\d-\d\dT[\d:.]+Z · \d+ ms · 2 LLM calls · 1 tool call · 565 → 65 tokens \(630 total\) · cost \$0\.00012 \(gpt-4o-mini, shipped prices of \d{4}-\d\d-\d\d\)$/m,
     );
     assert.ok(
       md.includes(`Session \`sess-lisbon-weekend\` · User \`user-1042\` · Trace \`${trace.traceId}\``),
@@ -35,7 +36,12 @@ describe('conversationMarkdown', () => {
       lines.filter((l) => l.startsWith('## ')),
       ['## Call 1: gpt-4o-mini-2024-07-18', '## Call 2: gpt-4o-mini-2024-07-18'],
     );
-    assert.ok(md.includes('openai · chat · 247 → 21 tokens (268 total) · latency'));
+    // 247 input tokens at $0.15 and 21 output tokens at $0.60 per million.
+    assert.ok(
+      md.includes(
+        `openai · chat · 247 → 21 tokens (268 total) · cost $0.00005 (gpt-4o-mini, shipped prices of ${SHIPPED_PRICES_AS_OF}) · latency`,
+      ),
+    );
     assert.ok(md.includes('finish: tool_calls'));
     // The first call's question and its tool call, the arguments pretty-printed in a JSON fence.
     assert.ok(

@@ -87,6 +87,35 @@ describe('buildConversationState', () => {
       bytes: '01ff',
     });
   });
+
+  it('carries the trace roll-ups and each call’s cost with the entry that priced it', () => {
+    const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+    for (const e of fixtureEntries({ library: 'openinference', scenario: 'tools', encoding: 'protobuf' }))
+      if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    const t = store.getTrace(store.list()[0]!.traceId)!;
+    const state = buildConversationState(t, { traceId: t.traceId }, 1);
+    assert.equal(state.trace?.llmCallCount, 2);
+    assert.equal(state.trace?.toolCallCount, 1);
+    assert.equal(state.trace?.errorCount, 0);
+    assert.deepEqual(state.trace?.usage, {
+      inputTokens: 565,
+      outputTokens: 65,
+      totalTokens: 630,
+      cachedInputTokens: 82,
+      reasoningTokens: 0,
+    });
+    // Per call: the uncached input, the cached input at its own price and the output (gpt-4o-mini).
+    const usd = state.calls.map((c) => (c.llm.cost?.priced ? c.llm.cost.usd : undefined));
+    const expected = [(206 * 0.15 + 41 * 0.075 + 21 * 0.6) / 1e6, (277 * 0.15 + 41 * 0.075 + 44 * 0.6) / 1e6];
+    usd.forEach((v, i) =>
+      assert.ok(v !== undefined && Math.abs(v - expected[i]!) < 1e-12, `call ${i + 1}: ${v}`),
+    );
+    assert.deepEqual(
+      state.calls.map((c) => (c.llm.cost?.priced ? c.llm.cost.entry.id : undefined)),
+      ['gpt-4o-mini', 'gpt-4o-mini'],
+    );
+    assert.ok(Math.abs(state.trace!.cost!.usd - expected[0]! - expected[1]!) < 1e-12);
+  });
 });
 
 describe('buildDimensions', () => {

@@ -1,5 +1,6 @@
 // The sidebar's pure model: which nodes each level has and how each reads, on traces normalized from the
 // real captures (the OpenTelemetry OpenAI instrumentation's tool-calling and failed turns).
+import { SHIPPED_PRICES_AS_OF } from '../../../src/core/pricing';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TraceStore } from '../../../src/core/store';
@@ -47,7 +48,7 @@ describe('tree model', () => {
     assert.equal(view.label, 'handle_turn');
     assert.match(
       view.description,
-      /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \d+ ms · 2m ago · wayfarer-trips$/,
+      /^“Will it rain in Lisbon on Saturday \(2025-06-14\)\? We want to…” · gpt-4o-mini-2024-07-18 · 630 tok · \$0\.00012 · \d+ ms · 2m ago · wayfarer-trips$/,
     );
     assert.ok(
       tip.includes(
@@ -141,6 +142,59 @@ describe('tree model', () => {
     assert.deepEqual(
       starts,
       [...starts].sort((a, b) => a - b),
+    );
+  });
+
+  it('shows what a trace and each call cost, from which entry and date, and "no price" for a model it lacks', () => {
+    const store = storeWith(['tools']);
+    const tools = store.list()[0]!;
+    const tip = traceTooltip(tools);
+    assert.ok(tip.includes(`${tools.spanCount} spans, 2 LLM calls, 1 tool call`), tip.join('\n'));
+    // 565 input and 65 output tokens of gpt-4o-mini at $0.15 and $0.60 per million.
+    assert.ok(tip.includes('Cost: $0.00012 for 2 LLM calls'), tip.join('\n'));
+    assert.ok(tip.includes(`Priced as gpt-4o-mini, shipped prices of ${SHIPPED_PRICES_AS_OF}`));
+    const calls = store.getTrace(tools.traceId)!.spans.filter((s) => s.llm);
+    assert.deepEqual(
+      calls.map((c) => describeSpan(c, false).description.split(' · ').slice(0, 2)),
+      [
+        ['247→21 tok', '$0.00005'],
+        ['318→44 tok', '$0.000074'],
+      ],
+    );
+    const callTip = spanTooltip(calls[0]!);
+    assert.ok(
+      callTip.includes('Cost: $0.00005 (247 input $0.000037, 21 output $0.000013)'),
+      callTip.join('\n'),
+    );
+    assert.ok(
+      callTip.includes(
+        `Priced as gpt-4o-mini, shipped prices of ${SHIPPED_PRICES_AS_OF} (for gpt-4o-mini-2024-07-18)`,
+      ),
+    );
+
+    // An Azure deployment mapped to a model the table lacks: tokens, but no price and no guess.
+    const unpriced = new TraceStore({
+      maxTraces: 10,
+      debounceMs: 0,
+      normalizer: createNormalizer({
+        pricing: {
+          models: {},
+          azureDeployments: { 'gpt-4o-mini-2024-07-18': 'contoso-chat', 'gpt-4o-mini': 'contoso-chat' },
+        },
+      }),
+    });
+    for (const e of fixtureEntries({ library: 'otel-openai', scenario: 'chat', encoding: 'protobuf' }))
+      if (e.signal !== 'metrics') unpriced.ingest(fixtureBatch(e), 'otlp');
+    const chat = unpriced.list()[0]!;
+    assert.match(describeTrace(chat, chat.startMs).description, / · 126 tok · no price · /);
+    assert.ok(traceTooltip(chat).includes('Cost: no price for 1 LLM call'));
+    assert.ok(traceTooltip(chat).includes('No price entry for: gpt-4o-mini-2024-07-18, gpt-4o-mini'));
+    const call = unpriced.getTrace(chat.traceId)!.spans.find((s) => s.llm)!;
+    assert.match(describeSpan(call, false).description, /^71→55 tok · no price · /);
+    assert.ok(
+      spanTooltip(call).includes(
+        'Cost: no price for gpt-4o-mini-2024-07-18, gpt-4o-mini (add it in llmTraceInspector.pricing.models)',
+      ),
     );
   });
 
