@@ -34,6 +34,7 @@ import {
   type SpanRecord,
 } from '../records';
 import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
+import { claimEvaluations, evaluationEvents, linkEvaluations } from './evaluations';
 import {
   eventSource,
   isContentEventName,
@@ -152,6 +153,7 @@ function normalizeSpan(
   if (error) span.error = error;
   const llm = safe(() => readLlmCall(record, logs, light, startMs), undefined);
   if (llm) span.llm = llm;
+  safe(() => claimEvaluations(span, evaluationEvents(record.events, logs)), undefined);
   return span;
 }
 
@@ -583,10 +585,12 @@ function summarizeTrace(
   previewOf?: (span: Span) => string | undefined,
 ): { summary: TraceSummary; spans: Span[] } {
   // Stable sort: spans that start in the same millisecond keep their arrival order.
-  const spans = input
-    .map((s, i) => ({ s, i }))
-    .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
-    .map(({ s }) => s);
+  const spans = linkEvaluations(
+    input
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
+      .map(({ s }) => s),
+  );
   const byId = new Map<string, Span>();
   for (const s of spans) byId.set(s.spanId, s);
 
