@@ -319,34 +319,6 @@ try {
     await page.screenshot({ path: path.join(RESULTS, 'ui-trace.png') });
   });
 
-  await check('a trace of 10,000 spans opens with its waterfall', async () => {
-    const body = JSON.stringify(largeTraceRequest(10_000));
-    const r = await request(`${endpoint}/v1/traces`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-    });
-    if (r.status !== 200) throw new Error(`large trace: HTTP ${r.status} ${r.body}`);
-    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
-    const row = tree
-      .locator('.monaco-list-row[aria-level="1"]', { hasText: 'invoke_agent marathon' })
-      .first();
-    await row.waitFor({ timeout: 15000 });
-    const started = Date.now();
-    await row.locator('.label-name').click();
-    const frame = await conversationFrame(page);
-    await frame.locator('h1', { hasText: 'invoke_agent marathon' }).first().waitFor({ timeout: 20000 });
-    await frame.locator('.lti-wf-row').first().waitFor({ timeout: 20000 });
-    log(`a 10,000-span trace opened with its waterfall in ${Date.now() - started} ms (click to rows)`);
-    const drawn = await frame.locator('.lti-wf-row').count();
-    assert(drawn > 0 && drawn < 200, `the waterfall draws only the rows on screen, drew ${drawn}`);
-    // A row's details come from the host (the panel answers from the store).
-    await frame.locator('.lti-wf-row .lti-wf-label', { hasText: 'invoke_agent step 1' }).first().click();
-    await frame.locator('.lti-wf-detail', { hasText: 'gen_ai.operation.name' }).waitFor({ timeout: 10000 });
-    await sleep(500);
-    await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-large.png') });
-  });
-
   await check('Pause holds the list still and says how many new traces wait; Resume shows them', async () => {
     const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
     const traceRows = tree.locator('.monaco-list-row[aria-level="1"]');
@@ -594,6 +566,52 @@ try {
       await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-conversation.png') });
     },
   );
+
+  // Last: it leaves a panel of its own open, which the reload check above would find instead of the turn's.
+  await check('a trace of 10,000 spans opens with its waterfall', async () => {
+    // The cloud check folded the local view away: open it again. The receiver moved ports meanwhile; the
+    // view's header names where it listens now.
+    const localHeader = page.locator('.pane-header', { hasText: 'Traces ·' }).first();
+    if ((await localHeader.getAttribute('aria-expanded')) === 'false') await localHeader.click();
+    const port = /127\.0\.0\.1:(\d+)/.exec(await localHeader.innerText())?.[1];
+    assert(port, 'the local view names no endpoint');
+    const r = await request(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(largeTraceRequest(10_000)),
+    });
+    if (r.status !== 200) throw new Error(`large trace: HTTP ${r.status} ${r.body}`);
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    const row = tree
+      .locator('.monaco-list-row[aria-level="1"]', { hasText: 'invoke_agent marathon' })
+      .first();
+    await row.waitFor({ timeout: 15000 });
+    const started = Date.now();
+    await row.locator('.label-name').click();
+    // Other panels are open too: the frame is the one whose rows are this trace's.
+    let frame;
+    const end = Date.now() + 30000;
+    while (!frame && Date.now() < end) {
+      for (const f of page.frames()) {
+        const title = await f
+          .locator('#lti-root h1')
+          .first()
+          .innerText({ timeout: 200 })
+          .catch(() => '');
+        if (/invoke_agent marathon/.test(title) && (await f.$('#lti-root .lti-wf-row'))) frame = f;
+      }
+      if (!frame) await sleep(200);
+    }
+    assert(frame, 'the 10,000-span trace did not open with its waterfall');
+    log(`a 10,000-span trace opened with its waterfall in ${Date.now() - started} ms (click to rows)`);
+    const drawn = await frame.locator('.lti-wf-row').count();
+    assert(drawn > 0 && drawn < 200, `the waterfall draws only the rows on screen, drew ${drawn}`);
+    // A row's details come from the host (the panel answers from the store).
+    await frame.locator('.lti-wf-row .lti-wf-label', { hasText: 'invoke_agent step 1' }).first().click();
+    await frame.locator('.lti-wf-detail', { hasText: 'gen_ai.operation.name' }).waitFor({ timeout: 10000 });
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-large.png') });
+  });
 
   await browser.close().catch(() => {});
   exitCode = results.every((r) => r.ok) ? 0 : 1;
