@@ -13,10 +13,18 @@ import { readOtlpFile } from '../src/otlp/fileReader';
 import { otlpJsonLines } from '../src/otlp/jsonWriter';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
-import { describeTrace, rootNodes } from '../src/host/treeModel';
+import {
+  childNodes,
+  childrenOf,
+  describeSpan,
+  describeTrace,
+  rootNodes,
+  spanOf,
+} from '../src/host/treeModel';
 import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
+import type { TreeNode } from '../src/host/treeModel';
 import { fixtureEntries, fixturePayload } from '../test/unit/helpers/fixtures';
 import { benchIngest, benchReplay, type IngestInput } from './bench/engine';
 
@@ -215,7 +223,7 @@ function bestOfRounds(rounds: number, ms: number, fns: (() => void)[]): number[]
 
 /**
  * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store, files,
- * conversation, sizes); without names, all of them.
+ * conversation, large, sizes); without names, all of them.
  */
 const sections = process.argv.slice(2);
 const wants = (section: string): boolean => sections.length === 0 || sections.includes(section);
@@ -309,6 +317,8 @@ async function main(): Promise<void> {
     store.dispose();
   }
 
+  if (wants('large')) largeTraceRows();
+
   // ---- sizes ----
 
   if (wants('sizes')) sizeRows();
@@ -333,6 +343,197 @@ function sizeRows(): void {
     'production bundles; the worker carries the receivers (`@grpc/grpc-js` is most of it); ' +
       '`azureIdentity.js` loads only when its credentials are chosen' +
       (vsix ? '' : ' (`.vsix`: run npm run package)'),
+  );
+}
+
+// ==== large traces: 10,000 spans, a 5 MB message ====
+// Built as records and read through the store and the normalizer, as a trace from the receiver is.
+
+const T0_NS = 1_764_000_000_000_000_000n;
+
+function spanRecord(traceId: string, i: number, parent: string | undefined, attrs: SpanRecord['attributes']) {
+  const start = T0_NS + BigInt(i) * 10_000_000n;
+  const record: SpanRecord = {
+    traceId,
+    spanId: (0x100000 + i).toString(16).padStart(16, '0'),
+    name: String(attrs['gen_ai.operation.name'] ?? 'span'),
+    kind: 1,
+    startTimeUnixNano: start.toString(),
+    endTimeUnixNano: (start + 9_000_000n).toString(),
+    attributes: attrs,
+    events: [],
+    links: [],
+    status: { code: 0 },
+    resource: { 'service.name': 'bench-agent' },
+    scope: { name: 'bench' },
+  };
+  if (parent) record.parentSpanId = parent;
+  return record;
+}
+
+/** An agent run of `count` spans: steps of ten chat calls (with a short exchange) and ten tool calls. */
+function largeTraceRecords(traceId: string, count: number, flat: boolean): SpanRecord[] {
+  const spans: SpanRecord[] = [
+    spanRecord(traceId, 0, undefined, { 'gen_ai.operation.name': 'invoke_agent' }),
+  ];
+  let step = spans[0]!.spanId;
+  for (let i = 1; i < count; i++) {
+    const parent = flat ? spans[0]!.spanId : step;
+    if (!flat && i % 21 === 1) {
+      spans.push(spanRecord(traceId, i, spans[0]!.spanId, { 'gen_ai.operation.name': 'invoke_agent' }));
+      step = spans.at(-1)!.spanId;
+    } else if (i % 2 === 0) {
+      spans.push(
+        spanRecord(traceId, i, parent, {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'gen_ai.usage.input_tokens': 120,
+          'gen_ai.usage.output_tokens': 30,
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: `Step ${i}: what next?` }] },
+          ]),
+          'gen_ai.output.messages': JSON.stringify([
+            { role: 'assistant', parts: [{ type: 'text', content: `Step ${i}: call the tool.` }] },
+          ]),
+        }),
+      );
+    } else {
+      spans.push(
+        spanRecord(traceId, i, parent, {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'lookup',
+        }),
+      );
+    }
+  }
+  return spans;
+}
+
+function panelHtmlOf(store: TraceStore, traceId: string): { html: string; calls: number } {
+  const state = buildConversationState(
+    store.getTrace(traceId),
+    { traceId },
+    Date.now(),
+    {},
+    { maxAttributeLength: 2000 },
+  );
+  const html = buildWebviewHtml({
+    cspSource: 'https://*.vscode-cdn.net',
+    nonce: 'benchmarknonce0123',
+    scriptUri: 'x',
+    styleUris: [],
+    codiconsUri: 'y',
+    initialState: state,
+    title: 't',
+  });
+  return { html, calls: state.calls.length };
+}
+
+/** The best of `rounds` runs of `fn` (ms): each on a fresh store, so no run reads what another built. */
+function bestMs(rounds: number, fn: () => void): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+function largeTraceRows(): void {
+  console.error('large traces');
+  const traceId = randomBytes(16).toString('hex');
+  const records = largeTraceRecords(traceId, 10_000, false);
+  const flatId = randomBytes(16).toString('hex');
+  const flat = largeTraceRecords(flatId, 10_000, true);
+  let htmlBytes = 0;
+  let calls = 0;
+  let stores: TraceStore[] = [];
+  const fresh = (): TraceStore => {
+    const store = new TraceStore({
+      maxTraces: 10,
+      maxSpansPerTrace: 20_000,
+      normalizer: createNormalizer(),
+      debounceMs: 0,
+    });
+    store.ingest({ spans: records, logs: [] }, 'otlp');
+    store.ingest({ spans: flat, logs: [] }, 'otlp');
+    store.getOutline(traceId);
+    stores.push(store);
+    return store;
+  };
+  const prepared = [fresh(), fresh(), fresh()];
+  let round = 0;
+  const open = bestMs(3, () => {
+    const out = panelHtmlOf(prepared[round++]!, traceId);
+    htmlBytes = out.html.length;
+    calls = out.calls;
+  });
+  // The tree: a trace's root, then a span with 10,000 children (every item described, as the view asks).
+  const tree = (store: TraceStore, id: string): number => {
+    const options = { llmOnly: false };
+    let described = 0;
+    const visit = (node: TreeNode): void => {
+      for (const child of childNodes(store, node, options)) {
+        if (child.kind !== 'span') continue;
+        const outline = store.getOutline(id)!;
+        const span = spanOf(outline, child.spanId)!;
+        describeSpan(span, childrenOf(outline, span.spanId).length > 0);
+        described++;
+        if (described < 2) visit(child);
+      }
+    };
+    visit({ kind: 'trace', traceId: id });
+    return described;
+  };
+  let children = 0;
+  const treeStores = [fresh(), fresh(), fresh()];
+  round = 0;
+  const treeMs = bestMs(3, () => (children = tree(treeStores[round++]!, flatId)));
+  row(
+    'open a 10,000-span trace (view model + HTML; tree children)',
+    `${fmt(open, 0)} ms; ${fmt(treeMs, 1)} ms`,
+    `${fmt(calls)} LLM calls, ${fmt(htmlBytes / 1024 / 1024, 1)} MB of HTML (waterfall rows and call cards); the tree lists ${fmt(children)} spans under one parent (outline read, children listed and described)`,
+  );
+  for (const s of stores) s.dispose();
+  stores = [];
+
+  // ---- a 5 MB message: as text, and as a base64 image ----
+  const fiveMb = 5 * 1024 * 1024;
+  const base64 = randomBytes((fiveMb * 3) / 4).toString('base64');
+  const messageCases: [string, unknown[]][] = [
+    ['text', [{ type: 'text', content: 'Lisbon trams and custard tarts. '.repeat(fiveMb / 32) }]],
+    [
+      'image',
+      [
+        { type: 'text', content: 'What is in this picture?' },
+        { type: 'blob', modality: 'image', mime_type: 'image/png', content: base64 },
+      ],
+    ],
+  ];
+  const results: string[] = [];
+  let worst = 0;
+  for (const [what, parts] of messageCases) {
+    const id = randomBytes(16).toString('hex');
+    const record = spanRecord(id, 0, undefined, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts }]),
+    });
+    let html = 0;
+    const ms = bestMs(3, () => {
+      const store = new TraceStore({ maxTraces: 10, normalizer: createNormalizer(), debounceMs: 0 });
+      store.ingest({ spans: [record], logs: [] }, 'otlp');
+      html = panelHtmlOf(store, id).html.length;
+      store.dispose();
+    });
+    worst = Math.max(worst, ms);
+    results.push(`${what}: ${fmt(ms, 0)} ms, ${fmt(html / 1024 / 1024, 1)} MB of HTML`);
+  }
+  row(
+    '5 MB message: view model + HTML',
+    `${fmt(worst, 0)} ms`,
+    `${results.join('; ')} (normalized from the attribute, state built, embedded); the page shows its first 1,500 characters`,
   );
 }
 

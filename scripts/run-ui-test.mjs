@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import {
   ROOT,
   cleanup,
@@ -56,6 +57,73 @@ async function replay(endpoint, entries) {
     const r = await request(`${endpoint}${e.path}`, { method: 'POST', headers, body });
     if (r.status !== 200) throw new Error(`${e.file}: HTTP ${r.status} ${r.body}`);
   }
+}
+
+/**
+ * One OTLP JSON request with a trace of `count` spans: an agent run of steps, each with ten chat calls and
+ * ten tool calls; every 97th tool call fails.
+ */
+function largeTraceRequest(count) {
+  const traceId = randomHex(16);
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const id = (i) => (0x200000 + i).toString(16).padStart(16, '0');
+  const attr = (key, value) =>
+    typeof value === 'number' ? { key, value: { intValue: value } } : { key, value: { stringValue: value } };
+  const spans = [];
+  let step = id(0);
+  for (let i = 0; i < count; i++) {
+    const start = t0 + BigInt(i) * 5_000_000n;
+    let name;
+    let attributes;
+    let parentSpanId = i === 0 ? undefined : step;
+    let end = start + 4_000_000n;
+    if (i === 0) {
+      name = 'invoke_agent marathon';
+      attributes = [attr('gen_ai.operation.name', 'invoke_agent')];
+      end = t0 + BigInt(count) * 5_000_000n;
+    } else if (i % 21 === 1) {
+      name = `invoke_agent step ${i}`;
+      attributes = [attr('gen_ai.operation.name', 'invoke_agent')];
+      parentSpanId = id(0);
+      step = id(i);
+      end = start + 105_000_000n;
+    } else if (i % 2 === 0) {
+      name = 'chat gpt-4o-mini';
+      attributes = [
+        attr('gen_ai.operation.name', 'chat'),
+        attr('gen_ai.request.model', 'gpt-4o-mini'),
+        attr('gen_ai.usage.input_tokens', 120),
+        attr('gen_ai.usage.output_tokens', 30),
+      ];
+    } else {
+      name = `execute_tool lookup ${i}`;
+      attributes = [attr('gen_ai.operation.name', 'execute_tool')];
+    }
+    const span = {
+      traceId,
+      spanId: id(i),
+      name,
+      kind: 1,
+      startTimeUnixNano: start.toString(),
+      endTimeUnixNano: end.toString(),
+      attributes,
+      status: i % 97 === 0 && i > 0 ? { code: 2, message: 'lookup failed' } : {},
+    };
+    if (parentSpanId) span.parentSpanId = parentSpanId;
+    spans.push(span);
+  }
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [attr('service.name', 'marathon-agent')] },
+        scopeSpans: [{ scope: { name: 'ui-test' }, spans }],
+      },
+    ],
+  };
+}
+
+function randomHex(bytes) {
+  return randomBytes(bytes).toString('hex');
 }
 
 /** The frame that renders the conversation: code-server nests the webview's document two iframes deep. */
@@ -498,6 +566,52 @@ try {
       await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-conversation.png') });
     },
   );
+
+  // Last: it leaves a panel of its own open, which the reload check above would find instead of the turn's.
+  await check('a trace of 10,000 spans opens with its waterfall', async () => {
+    // The cloud check folded the local view away: open it again. The receiver moved ports meanwhile; the
+    // view's header names where it listens now.
+    const localHeader = page.locator('.pane-header', { hasText: 'Traces ·' }).first();
+    if ((await localHeader.getAttribute('aria-expanded')) === 'false') await localHeader.click();
+    const port = /127\.0\.0\.1:(\d+)/.exec(await localHeader.innerText())?.[1];
+    assert(port, 'the local view names no endpoint');
+    const r = await request(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(largeTraceRequest(10_000)),
+    });
+    if (r.status !== 200) throw new Error(`large trace: HTTP ${r.status} ${r.body}`);
+    const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
+    const row = tree
+      .locator('.monaco-list-row[aria-level="1"]', { hasText: 'invoke_agent marathon' })
+      .first();
+    await row.waitFor({ timeout: 15000 });
+    const started = Date.now();
+    await row.locator('.label-name').click();
+    // Other panels are open too: the frame is the one whose rows are this trace's.
+    let frame;
+    const end = Date.now() + 30000;
+    while (!frame && Date.now() < end) {
+      for (const f of page.frames()) {
+        const title = await f
+          .locator('#lti-root h1')
+          .first()
+          .innerText({ timeout: 200 })
+          .catch(() => '');
+        if (/invoke_agent marathon/.test(title) && (await f.$('#lti-root .lti-wf-row'))) frame = f;
+      }
+      if (!frame) await sleep(200);
+    }
+    assert(frame, 'the 10,000-span trace did not open with its waterfall');
+    log(`a 10,000-span trace opened with its waterfall in ${Date.now() - started} ms (click to rows)`);
+    const drawn = await frame.locator('.lti-wf-row').count();
+    assert(drawn > 0 && drawn < 200, `the waterfall draws only the rows on screen, drew ${drawn}`);
+    // A row's details come from the host (the panel answers from the store).
+    await frame.locator('.lti-wf-row .lti-wf-label', { hasText: 'invoke_agent step 1' }).first().click();
+    await frame.locator('.lti-wf-detail', { hasText: 'gen_ai.operation.name' }).waitFor({ timeout: 10000 });
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-large.png') });
+  });
 
   await browser.close().catch(() => {});
   exitCode = results.every((r) => r.ok) ? 0 : 1;

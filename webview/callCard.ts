@@ -170,6 +170,37 @@ function parameters(call: CallView): HTMLElement | undefined {
   );
 }
 
+/** The evaluators' verdicts on this call (gen_ai.evaluation.result): name, score, label, explanation. */
+function evaluations(call: CallView): HTMLElement | undefined {
+  const list = call.llm.evaluations ?? [];
+  if (list.length === 0) return undefined;
+  const items = h('ul', { className: 'lti-evals', attrs: { 'aria-label': 'Evaluations' } });
+  for (const e of list) {
+    const verdict = [e.score !== undefined ? formatValue(e.score) : undefined, e.label]
+      .filter((x): x is string => x !== undefined)
+      .join(' · ');
+    items.appendChild(
+      h(
+        'li',
+        { className: 'lti-eval' },
+        h(
+          'span',
+          { className: 'lti-chip' },
+          h('span', { className: 'lti-chip-key', text: e.name }),
+          verdict ? h('span', { className: 'lti-chip-value', text: verdict }) : null,
+        ),
+        e.explanation ? h('span', { className: 'lti-eval-why', text: e.explanation }) : null,
+      ),
+    );
+  }
+  return h(
+    'div',
+    { className: 'lti-params-row lti-evals-row' },
+    h('span', { className: 'lti-label', text: 'Evaluations' }),
+    items,
+  );
+}
+
 function divider(label: string, iconName: string, note?: string): HTMLElement {
   return h(
     'div',
@@ -458,6 +489,7 @@ export function callCard(call: CallView, info: CallCardInfo, ctx: CallCardContex
     errorCallout(call),
     facts(call),
     parameters(call),
+    evaluations(call),
     conversation(call, info, ctx),
     toolDefinitions(call, ctx),
     dimensions(call, ctx),

@@ -7,6 +7,7 @@ import {
   isHostMessage,
   type ConversationState,
   type ConversationTarget,
+  type SpanDetails,
 } from '../src/protocol/conversation';
 import { h, icon } from './dom';
 import { LINK_HREF_ATTRIBUTE } from './markdown';
@@ -45,8 +46,19 @@ function start(): void {
   // Full values asked of the host, by request id; the reply settles the promise.
   let nextRequestId = 1;
   const waiting = new Map<number, (value: string | undefined) => void>();
+  const waitingDetails = new Map<number, (value: SpanDetails | undefined) => void>();
 
+  const saved = host.savedState();
+  if (saved?.layout) host.saveLayout(saved.layout);
   const view = new ConversationView(root, {
+    layout: saved?.layout ?? 'both',
+    onLayoutChange: (layout) => host.saveLayout(layout),
+    spanDetails: (spanId) =>
+      new Promise((resolve) => {
+        const requestId = nextRequestId++;
+        waitingDetails.set(requestId, resolve);
+        host.post({ type: 'spanDetails', requestId, spanId });
+      }),
     fullValue: (spanId, key, from) =>
       new Promise((resolve) => {
         const requestId = nextRequestId++;
@@ -108,6 +120,9 @@ function start(): void {
     } else if (message.type === 'fullValue') {
       waiting.get(message.requestId)?.(message.value);
       waiting.delete(message.requestId);
+    } else if (message.type === 'spanDetails') {
+      waitingDetails.get(message.requestId)?.(message.details);
+      waitingDetails.delete(message.requestId);
     } else if (hostTarget) {
       selected = message.spanId;
       save();
@@ -119,7 +134,6 @@ function start(): void {
   // user had in focus. The host posts a state after `ready` only when the trace changed since the HTML.
   const initial = readInitialState();
   if (initial) {
-    const saved = host.savedState();
     if (saved && sameTrace(saved.target, initial.target)) {
       hostTarget = initial.target;
       selected = saved.target.spanId;

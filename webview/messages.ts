@@ -20,6 +20,42 @@ export interface ViewContext {
 export const LONG_TEXT_CHARS = 4000;
 /** How much of a long text is shown before "Show all". */
 export const PREVIEW_CHARS = 1500;
+/**
+ * Texts longer than this (a pasted log, a base64 image sent as text) say their size in bytes, and "Show
+ * all" shows them as plain text: Markdown over megabytes would hold the page for seconds.
+ */
+export const HUGE_TEXT_CHARS = 100_000;
+
+/** Characters per piece of a huge text; the browser lays out only the pieces near the screen. */
+const HUGE_PIECE_CHARS = 16_384;
+
+/** A huge text as plain text in pieces that the browser skips laying out while off screen. */
+function hugeText(text: string): HTMLElement {
+  const box = h('div', { className: 'lti-plain lti-huge' });
+  for (let i = 0; i < text.length; i += HUGE_PIECE_CHARS) {
+    let end = Math.min(text.length, i + HUGE_PIECE_CHARS);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    box.appendChild(h('span', { className: 'lti-huge-piece', text: text.slice(i, end) }));
+    i = end - HUGE_PIECE_CHARS;
+  }
+  return box;
+}
+
+/** The UTF-8 size of a text, without encoding it. */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 export type RoleKind = 'system' | 'user' | 'assistant' | 'tool' | 'other';
 
@@ -91,16 +127,33 @@ export function collapsibleText(
     { className: 'lti-preview' },
     render(text.slice(0, cutPoint(text, PREVIEW_CHARS)), false),
   );
+  const huge = text.length > HUGE_TEXT_CHARS;
   const button = h('button', {
     className: 'lti-button lti-show-all',
     attrs: { type: 'button' },
     onClick: () => {
-      const full = h('div', { attrs: { tabindex: '-1' } }, render(text, true));
+      const full = h(
+        'div',
+        { attrs: { tabindex: '-1' } },
+        huge
+          ? h('p', {
+              className: 'lti-muted',
+              text: 'Shown as plain text: it is too long to render as Markdown.',
+            })
+          : null,
+        huge ? hugeText(text) : render(text, true),
+      );
       container.replaceChildren(full);
       full.focus({ preventScroll: true });
     },
   });
-  append(button, icon('unfold'), `Show all (${formatCount(text.length)} characters)`);
+  append(
+    button,
+    icon('unfold'),
+    huge
+      ? `Show all (${formatBytes(utf8Length(text))})`
+      : `Show all (${formatCount(text.length)} characters)`,
+  );
   append(container, preview, button);
   return container;
 }

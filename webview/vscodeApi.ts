@@ -18,31 +18,57 @@ declare function acquireVsCodeApi(): VsCodeApi;
  */
 export interface SavedState {
   target: ConversationTarget;
+  /** What the page shows: the conversation, the waterfall or both; absent: both (the default). */
+  layout?: PageLayout;
 }
+
+export type PageLayout = 'conversation' | 'waterfall' | 'both';
+
+const LAYOUTS: readonly string[] = ['conversation', 'waterfall', 'both'];
 
 export interface HostChannel {
   post(message: WebviewMessage): void;
   saveTarget(target: ConversationTarget): void;
+  /** Keeps the layout the user picked with the target (same saved state). */
+  saveLayout(layout: PageLayout): void;
   /** The state saved before the page was last torn down (hidden, or the window reloaded). */
   savedState(): SavedState | undefined;
 }
 
 export function connectToHost(): HostChannel {
   const api = acquireVsCodeApi();
+  let lastTarget: ConversationTarget | undefined;
+  let layout: PageLayout | undefined;
+  const write = (): void => {
+    if (!lastTarget) return;
+    const saved: SavedState = { target: idsOf(lastTarget) };
+    if (layout !== undefined && layout !== 'both') saved.layout = layout;
+    api.setState(saved);
+  };
   return {
     post: (message) => api.postMessage(message),
     saveTarget: (target) => {
-      const saved: SavedState = { target: idsOf(target) };
-      api.setState(saved);
+      lastTarget = target;
+      write();
+    },
+    saveLayout: (value) => {
+      layout = value;
+      write();
     },
     savedState: () => {
-      const state = api.getState() as { target?: Partial<Record<keyof ConversationTarget, unknown>> };
+      const state = api.getState() as {
+        target?: Partial<Record<keyof ConversationTarget, unknown>>;
+        layout?: unknown;
+      };
       const t = typeof state === 'object' && state !== null ? state.target : undefined;
       if (typeof t !== 'object' || t === null || typeof t.traceId !== 'string') return undefined;
       const target: ConversationTarget = { traceId: t.traceId };
       if (typeof t.spanId === 'string') target.spanId = t.spanId;
       if (typeof t.sourceId === 'string') target.sourceId = t.sourceId;
-      return { target };
+      const saved: SavedState = { target };
+      if (typeof state.layout === 'string' && LAYOUTS.includes(state.layout))
+        saved.layout = state.layout as PageLayout;
+      return saved;
     },
   };
 }

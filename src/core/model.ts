@@ -85,11 +85,21 @@ export interface LlmCall {
   isStreaming?: boolean;
   /** What the call cost from the price table; absent when it reported no tokens. */
   cost?: CallCost;
+  /** `gen_ai.evaluation.result` events about this call, in the order they were sent; absent when none. */
+  evaluations?: Evaluation[];
   /**
    * Set on the calls of a trace outline (TraceStore.getOutline): messages, tool definitions and parameters
    * were not read yet, so their emptiness says nothing; the whole trace (getTrace) has them.
    */
   contentPending?: true;
+}
+
+/** An evaluator's verdict on an LLM call (relevance, correctness ...): a score, a label, or both. */
+export interface Evaluation {
+  name: string;
+  score?: number;
+  label?: string;
+  explanation?: string;
 }
 
 export interface SpanStatus {

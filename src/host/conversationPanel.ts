@@ -13,7 +13,12 @@ import {
   type ConversationTarget,
   type HostMessage,
 } from '../protocol/conversation';
-import { buildConversationState, fullDimensionValue, type SourceContext } from './conversationViewModel';
+import {
+  buildConversationState,
+  buildSpanDetails,
+  fullDimensionValue,
+  type SourceContext,
+} from './conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
 import { PanelSync } from './panelSync';
@@ -291,6 +296,14 @@ export class ConversationPanels implements vscode.Disposable {
         const reply: HostMessage = { type: 'fullValue', requestId: message.requestId };
         const value = trace && span ? fullDimensionValue(trace, span, message.key, message.from) : undefined;
         if (value !== undefined) reply.value = value;
+        void entry.panel.webview.postMessage(reply);
+        return;
+      }
+      case 'spanDetails': {
+        const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
+        const span = trace && spanOf(trace, message.spanId);
+        const reply: HostMessage = { type: 'spanDetails', requestId: message.requestId };
+        if (span) reply.details = buildSpanDetails(span, { maxAttributeLength: this.maxAttributeLength });
         void entry.panel.webview.postMessage(reply);
         return;
       }

@@ -4,7 +4,14 @@
 import { bytesAsHex, bytesToHex } from '../core/format';
 import type { Message, MessagePart, Span, Trace } from '../core/model';
 import type { AttrValue, Attributes } from '../core/records';
-import type { CallView, ConversationState, ConversationTarget, DimensionRow } from '../protocol/conversation';
+import type {
+  CallView,
+  ConversationState,
+  ConversationTarget,
+  DimensionRow,
+  SpanDetails,
+} from '../protocol/conversation';
+import { buildWaterfall } from './waterfallModel';
 
 /** Row keys of the resolved session and user ids, which head every dimensions table. */
 export const SESSION_DIMENSION_KEY = 'session';
@@ -182,9 +189,38 @@ export function buildConversationState(
     trace: trace.summary,
     calls,
     otherSpanCount: trace.spans.length - calls.length,
+    waterfall: buildWaterfall(trace),
     generatedMs: nowMs,
     ...extra,
   };
+}
+
+/** One span as the waterfall's details pane shows it: attributes and event attributes cut for display. */
+export function buildSpanDetails(span: Span, options: ViewOptions = {}): SpanDetails {
+  const max = options.maxAttributeLength;
+  const details: SpanDetails = {
+    spanId: span.spanId,
+    name: span.name,
+    kind: span.kind,
+    service: span.service,
+    scope: span.scope,
+    startMs: span.startMs,
+    durationMs: span.durationMs,
+    status: span.status,
+    attributes: cutDimensionRows(
+      [...attributeRows(span.attributes, 'span'), ...attributeRows(span.resource, 'resource')],
+      max,
+    ),
+    events: span.events.map((e) => ({
+      name: e.name,
+      offsetMs: e.timeMs - span.startMs,
+      attributes: cutDimensionRows(attributeRows(e.attributes, 'span'), max),
+    })),
+  };
+  if (span.parentSpanId !== undefined) details.parentSpanId = span.parentSpanId;
+  if (span.error !== undefined) details.error = span.error;
+  if (span.llm) details.isLlmCall = true;
+  return details;
 }
 
 /** How far back a call looks for the call whose conversation it continues; bounds the work on huge traces. */

@@ -49,6 +49,86 @@ export interface CallView {
   repeatedInput?: { count: number; fromSpanId: string };
 }
 
+/** What a waterfall row is: an LLM call, a tool call, an agent step, or any other span. */
+export type SpanRole = 'llm' | 'tool' | 'agent' | 'span';
+
+/**
+ * One span of the waterfall, in the order the rows are drawn: depth first, children by start time. The
+ * host lays the tree out once; the page only skips the subtrees the user folded.
+ */
+export interface WaterfallRow {
+  spanId: string;
+  name: string;
+  service: string;
+  /** Nesting depth: 0 for a root (a span without parent, or whose parent is not in the trace). */
+  depth: number;
+  /** How many rows after this one are its descendants: the subtree is rows i+1 .. i+descendants. */
+  descendants: number;
+  /** Start, from the trace's earliest start (ms); never negative. */
+  offsetMs: number;
+  durationMs: number;
+  role: SpanRole;
+  /** `gen_ai.operation.name` of an agent step or tool call (invoke_agent, create_agent, execute_tool). */
+  operation?: string;
+  error?: true;
+  /** Its parent span is named but not in the trace (not received, or dropped): shown as a root. */
+  orphan?: true;
+  /** Starts before its parent: the clocks of two services disagree. */
+  skewed?: true;
+}
+
+export interface WaterfallView {
+  /** The time axis: from the earliest start to the latest end of the trace's spans. */
+  startMs: number;
+  durationMs: number;
+  rows: WaterfallRow[];
+}
+
+/** What the waterfall's details pane shows for one span, asked for when the user picks its row. */
+export interface SpanDetails {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: Span['kind'];
+  service: string;
+  scope: string;
+  startMs: number;
+  durationMs: number;
+  status: Span['status'];
+  error?: Span['error'];
+  /** The span's attributes, then its resource's, cut like the call's dimensions. */
+  attributes: DimensionRow[];
+  events: { name: string; offsetMs: number; attributes: DimensionRow[] }[];
+  /** Set when the span is an LLM call: the page focuses its card. */
+  isLlmCall?: true;
+}
+
+/** The rows shown with some subtrees folded (indexes into `rows`): a folded row shows, its subtree not. */
+export function visibleRows(rows: readonly WaterfallRow[], folded: ReadonlySet<string>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    out.push(i);
+    const row = rows[i] as WaterfallRow;
+    if (row.descendants > 0 && folded.has(row.spanId)) i += row.descendants;
+  }
+  return out;
+}
+
+/**
+ * Where a row's bar sits on the axis, as fractions of its width. A span too short to see (zero, or
+ * shorter than `minFraction` of the trace) gets `minFraction`, pulled left so it stays inside the axis.
+ */
+export function barGeometry(
+  row: WaterfallRow,
+  axisMs: number,
+  minFraction = 0.002,
+): { left: number; width: number } {
+  if (axisMs <= 0) return { left: 0, width: minFraction };
+  const left = Math.min(1, row.offsetMs / axisMs);
+  const width = Math.max(minFraction, Math.min(1 - left, row.durationMs / axisMs));
+  return { left: Math.min(left, 1 - width), width };
+}
+
 export interface ConversationState {
   target: ConversationTarget;
   /** Undefined when the trace is not (or no longer) in the store. */
@@ -57,6 +137,8 @@ export interface ConversationState {
   calls: CallView[];
   /** Spans of the trace that are not LLM calls, for the outline. */
   otherSpanCount: number;
+  /** Every span of the trace laid out on one time axis; absent when there is no trace. */
+  waterfall?: WaterfallView;
   /** When the host built this state (ms). */
   generatedMs: number;
   /** Where the trace came from ("Application Insights · prod-insights"); absent for local traces. */
@@ -88,7 +170,14 @@ export interface FullValueReply {
   value?: string;
 }
 
-export type HostMessage = StateNotification | FocusNotification | FullValueReply;
+/** The reply to a `spanDetails` request; no details when the trace or span left the store. */
+export interface SpanDetailsReply {
+  type: 'spanDetails';
+  requestId: number;
+  details?: SpanDetails;
+}
+
+export type HostMessage = StateNotification | FocusNotification | FullValueReply | SpanDetailsReply;
 
 // ---- webview -> host commands ----
 
@@ -130,8 +219,21 @@ export interface FullValueRequest {
   from: DimensionRow['from'];
 }
 
+/** Asks for one span's attributes, events and status (the waterfall's details pane). */
+export interface SpanDetailsRequest {
+  type: 'spanDetails';
+  requestId: number;
+  spanId: string;
+}
+
 export type WebviewMessage =
-  ReadyCommand | OpenLinkCommand | CopyCommand | CopyMarkdownCommand | RevealSpanCommand | FullValueRequest;
+  | ReadyCommand
+  | OpenLinkCommand
+  | CopyCommand
+  | CopyMarkdownCommand
+  | RevealSpanCommand
+  | FullValueRequest
+  | SpanDetailsRequest;
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -154,6 +256,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
         typeof m.key === 'string' &&
         (m.from === 'span' || m.from === 'resource' || m.from === 'trace')
       );
+    case 'spanDetails':
+      return Number.isSafeInteger(m.requestId) && typeof m.spanId === 'string';
     default:
       return false;
   }
@@ -167,7 +271,10 @@ export function isHostMessage(value: unknown): value is HostMessage {
     (m.type === 'focus' && typeof m.spanId === 'string') ||
     (m.type === 'fullValue' &&
       Number.isSafeInteger(m.requestId) &&
-      (m.value === undefined || typeof m.value === 'string'))
+      (m.value === undefined || typeof m.value === 'string')) ||
+    (m.type === 'spanDetails' &&
+      Number.isSafeInteger(m.requestId) &&
+      (m.details === undefined || (typeof m.details === 'object' && m.details !== null)))
   );
 }
 

@@ -320,3 +320,137 @@ export function agentLoopTrace(calls: number): Trace {
   }
   return trace(spans);
 }
+
+export const WATERFALL: Record<'agent' | 'call' | 'tool' | 'http' | 'orphan', string> = {
+  agent: spanId(0x800),
+  call: spanId(0x801),
+  tool: spanId(0x802),
+  http: spanId(0x803),
+  orphan: spanId(0x804),
+};
+
+/** An agent step with a call, a failing tool call (with an HTTP child) and a span whose parent is missing. */
+export function waterfallTrace(): Trace {
+  return trace([
+    span({
+      spanId: WATERFALL.agent,
+      name: 'invoke_agent trip-planner',
+      startMs: T0,
+      durationMs: 2000,
+      attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'trip-planner' },
+    }),
+    span({
+      spanId: WATERFALL.call,
+      parentSpanId: WATERFALL.agent,
+      startMs: T0 + 100,
+      durationMs: 800,
+      llm: llm({ messages: [text('user', 'Plan a trip to Lisbon.'), answer('Calling the weather tool.')] }),
+    }),
+    span({
+      spanId: WATERFALL.tool,
+      parentSpanId: WATERFALL.agent,
+      name: 'execute_tool get_weather',
+      startMs: T0 + 950,
+      durationMs: 400,
+      status: { code: 'error', message: 'weather service timed out' },
+      error: { type: 'TimeoutError', message: 'weather service timed out' },
+      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get_weather' },
+      events: [{ name: 'exception', timeMs: T0 + 1340, attributes: { 'exception.type': 'TimeoutError' } }],
+    }),
+    span({
+      spanId: WATERFALL.http,
+      parentSpanId: WATERFALL.tool,
+      name: 'GET /forecast',
+      kind: 'client',
+      startMs: T0 + 960,
+      durationMs: 380,
+    }),
+    span({
+      spanId: WATERFALL.orphan,
+      parentSpanId: spanId(0x8ff),
+      name: 'late worker job',
+      startMs: T0 + 1500,
+      durationMs: 0,
+    }),
+  ]);
+}
+
+/**
+ * A trace of `count` spans: agent steps of ten calls and ten tool calls each, some failing; every span
+ * an LLM call or a tool call, as a long agent run records them.
+ */
+export function hugeTrace(count: number): Trace {
+  const spans: Span[] = [];
+  const root = spanId(0x100000);
+  spans.push(
+    span({
+      spanId: root,
+      name: 'invoke_agent marathon',
+      startMs: T0,
+      durationMs: count * 10,
+      attributes: { 'gen_ai.operation.name': 'invoke_agent' },
+    }),
+  );
+  let step = root;
+  for (let i = 1; i < count; i++) {
+    const id = spanId(0x100000 + i);
+    if (i % 21 === 1) {
+      step = id;
+      spans.push(
+        span({
+          spanId: id,
+          parentSpanId: root,
+          name: `invoke_agent step ${i}`,
+          startMs: T0 + i * 10,
+          durationMs: 210,
+          attributes: { 'gen_ai.operation.name': 'invoke_agent' },
+        }),
+      );
+    } else if (i % 2 === 0) {
+      spans.push(
+        span({
+          spanId: id,
+          parentSpanId: step,
+          startMs: T0 + i * 10,
+          durationMs: 9,
+          llm: llm({ messages: [text('user', `Question ${i}`), answer(`Answer ${i}`)] }),
+        }),
+      );
+    } else {
+      spans.push(
+        span({
+          spanId: id,
+          parentSpanId: step,
+          name: `execute_tool lookup ${i}`,
+          startMs: T0 + i * 10,
+          durationMs: 5,
+          ...(i % 97 === 0 ? { status: { code: 'error' as const, message: 'lookup failed' } } : {}),
+          attributes: { 'gen_ai.operation.name': 'execute_tool' },
+        }),
+      );
+    }
+  }
+  return trace(spans);
+}
+
+/** One call whose input is `bytes` of text, or a base64 image inline as a data: URI when `image`. */
+export function hugeMessageTrace(bytes: number, image = false): Trace {
+  const base64 = 'iVBORw0KGgoAAAANSUhEUgAA'.repeat(Math.ceil(bytes / 24)).slice(0, bytes);
+  const parts: MessagePart[] = image
+    ? [
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'text', text: `data:image/png;base64,${base64}` },
+      ]
+    : [
+        {
+          type: 'text',
+          text: `${'Lisbon trams and custard tarts. '.repeat(Math.ceil(bytes / 32)).slice(0, bytes - LONG_TAIL.length)}${LONG_TAIL}`,
+        },
+      ];
+  return trace([
+    span({
+      spanId: spanId(0x900),
+      llm: llm({ messages: [message('user', parts), answer('A small picture.')] }),
+    }),
+  ]);
+}

@@ -13,7 +13,11 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
-import { buildConversationState, fullDimensionValue } from '../../src/host/conversationViewModel';
+import {
+  buildConversationState,
+  buildSpanDetails,
+  fullDimensionValue,
+} from '../../src/host/conversationViewModel';
 import type {
   ConversationState,
   ConversationTarget,
@@ -33,8 +37,12 @@ import {
   hostileTrace,
   LONG_TAIL,
   missingTrace,
+  hugeMessageTrace,
+  hugeTrace,
   partsTrace,
   SESSION_ID,
+  WATERFALL,
+  waterfallTrace,
   USER_ID,
   WEATHER_ARGS,
 } from './scenarios';
@@ -46,6 +54,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/lib/chromium.cjs';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
+declare const getComputedStyle: any;
 
 const ROOT = path.resolve(__dirname, '../..');
 const RESULTS = path.join(ROOT, 'test-results');
@@ -462,7 +471,8 @@ describe('conversation webview in Chromium', () => {
               .filter((a) => a.name.startsWith('on'))
               .map((a) => `${e.tagName}.${a.name}`),
           ),
-          styles: all.filter((e) => e.hasAttribute('style')).length,
+          // The waterfall places its rows and bars through the CSSOM (which the CSP allows); nowhere else.
+          styles: all.filter((e) => e.hasAttribute('style') && !e.closest('.lti-waterfall')).length,
           hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map(
             (a) => a.getAttribute('href') as string | null,
           ),
@@ -956,6 +966,268 @@ describe('conversation webview in Chromium', () => {
             await page.getByText(/Earlier conversation: \d+ messages already shown in call #1/).isVisible(),
           );
         await shot(page, `fixture-${library}`);
+        await closeClean(o);
+      } finally {
+        await o.close();
+      }
+    });
+  }
+});
+
+/** When the page's load event ended, from navigation start (ms): its first paint runs before it. */
+async function loadedMs(page: Page): Promise<number> {
+  return Math.round(
+    (await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")) as number,
+  );
+}
+
+describe('the waterfall of spans', () => {
+  /** Answers the page's spanDetails requests from the trace, as the panel does from the store. */
+  async function answerDetails(o: Opened, t: Trace): Promise<number> {
+    let answered = 0;
+    for (const m of await o.posted()) {
+      if (m.type !== 'spanDetails') continue;
+      const s = t.spans.find((x) => x.spanId === m.spanId);
+      await o.send({
+        type: 'spanDetails',
+        requestId: m.requestId,
+        ...(s ? { details: buildSpanDetails(s, { maxAttributeLength: 2000 }) } : {}),
+      });
+      answered++;
+    }
+    return answered;
+  }
+
+  it('draws every span on one axis, nested, with agent steps, tool calls and errors told apart', async () => {
+    for (const theme of ['dark', 'light', 'hc'] as const) {
+      const o = await open(stateOf(waterfallTrace()), theme);
+      try {
+        const { page } = o;
+        const rows = page.locator('.lti-wf-row');
+        assert.equal(await rows.count(), 5);
+        const row = (id: string) => page.locator(`.lti-wf-row[data-span-id="${id}"]`);
+        assert.equal(await row(WATERFALL.agent).getAttribute('aria-level'), '1');
+        assert.equal(await row(WATERFALL.http).getAttribute('aria-level'), '3');
+        assert.equal(await row(WATERFALL.orphan).getAttribute('aria-level'), '1');
+        assert.match((await row(WATERFALL.agent).innerText()).replace(/\s+/g, ' '), /agent step.*2.00 s/);
+        assert.match(await row(WATERFALL.tool).innerText(), /tool call/);
+        assert.match(await row(WATERFALL.orphan).innerText(), /parent missing/);
+        assert.ok(await row(WATERFALL.call).evaluate((e) => e.classList.contains('lti-wf-llm')));
+        // Errors in the theme's error colour; an ordinary span's label is not.
+        const colour = (id: string) =>
+          row(id)
+            .locator('.lti-wf-label')
+            .evaluate((e) => getComputedStyle(e).color);
+        const errorColour = await page.evaluate(() => {
+          const probe = document.createElement('span');
+          probe.style.color = 'var(--vscode-errorForeground)';
+          document.body.appendChild(probe);
+          const c = getComputedStyle(probe).color;
+          probe.remove();
+          return c;
+        });
+        assert.equal(await colour(WATERFALL.tool), errorColour);
+        assert.notEqual(await colour(WATERFALL.http), errorColour);
+        // The bars sit on the shared axis: the tool call starts at 950 of 2,000 ms.
+        const box = async (id: string) => (await row(id).locator('.lti-wf-bar').boundingBox())!;
+        const track = (await row(WATERFALL.agent).locator('.lti-wf-track').boundingBox())!;
+        const tool = await box(WATERFALL.tool);
+        assert.ok(Math.abs((tool.x - track.x) / track.width - 0.475) < 0.01, JSON.stringify({ tool, track }));
+        assert.ok((await box(WATERFALL.orphan)).width > 0, 'a zero-length span still shows');
+        await shot(page, `waterfall-${theme}`, false);
+        await closeClean(o);
+      } finally {
+        await o.close();
+      }
+    }
+  });
+
+  it('shows a span’s details on click, focuses an LLM call’s card, and folds subtrees', async () => {
+    const t = waterfallTrace();
+    const o = await open(stateOf(t));
+    try {
+      const { page } = o;
+      await page.locator(`.lti-wf-row[data-span-id="${WATERFALL.tool}"] .lti-wf-label`).click();
+      assert.equal(await answerDetails(o, t), 1);
+      const details = page.locator('.lti-wf-detail');
+      await details.waitFor();
+      const text = (await details.innerText()).replace(/\s+/g, ' ');
+      for (const expected of [
+        'execute_tool get_weather',
+        'error: weather service timed out',
+        'TimeoutError',
+        'gen_ai.tool.name',
+        'get_weather',
+        'exception',
+      ])
+        assert.ok(text.includes(expected), `details show ${expected}: ${text}`);
+      assert.ok(await details.evaluate((e) => e.classList.contains('lti-wf-detail-error')));
+      // An LLM call: its card comes into focus.
+      await page.locator(`.lti-wf-row[data-span-id="${WATERFALL.call}"] .lti-wf-label`).click();
+      const card = page.locator('.lti-call').first();
+      assert.equal(await card.getAttribute('aria-current'), 'true');
+      await page.waitForFunction(() => document.activeElement?.classList.contains('lti-call'));
+      // Fold the tool call's subtree with its twisty.
+      await page.locator(`.lti-wf-row[data-span-id="${WATERFALL.tool}"] [data-twisty]`).click();
+      assert.equal(await page.locator('.lti-wf-row').count(), 4);
+      assert.equal(
+        await page.locator(`.lti-wf-row[data-span-id="${WATERFALL.tool}"]`).getAttribute('aria-expanded'),
+        'false',
+      );
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('is operated from the keyboard: arrows move, left and right fold, Enter shows the details', async () => {
+    const t = waterfallTrace();
+    const o = await open(stateOf(t));
+    try {
+      const { page } = o;
+      await page.locator('.lti-wf-row[tabindex="0"]').focus();
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-span-id'));
+      assert.equal(await focused(), WATERFALL.agent);
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await focused(), WATERFALL.call);
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await focused(), WATERFALL.tool);
+      await page.keyboard.press('ArrowLeft'); // folds the tool call
+      assert.equal(await page.locator('.lti-wf-row').count(), 4);
+      assert.equal(await focused(), WATERFALL.tool);
+      await page.keyboard.press('ArrowRight'); // unfolds it
+      assert.equal(await page.locator('.lti-wf-row').count(), 5);
+      await page.keyboard.press('ArrowRight'); // into its child
+      assert.equal(await focused(), WATERFALL.http);
+      await page.keyboard.press('ArrowLeft'); // to the parent
+      assert.equal(await focused(), WATERFALL.tool);
+      await page.keyboard.press('Enter');
+      assert.equal(await answerDetails(o, t), 1);
+      await page.locator('.lti-wf-detail').waitFor();
+      assert.equal(await page.locator('.lti-wf-detail').getAttribute('data-span-id'), WATERFALL.tool);
+      await page.keyboard.press('End');
+      assert.equal(await focused(), WATERFALL.orphan);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('remembers conversation, waterfall or both in the page’s state', async () => {
+    const o = await open(stateOf(waterfallTrace()));
+    try {
+      const { page } = o;
+      assert.ok(await page.locator('.lti-waterfall').isVisible());
+      assert.ok(await page.locator('.lti-call').first().isVisible());
+      await page.locator('.lti-layout-button[data-layout="waterfall"]').click();
+      assert.equal(await page.locator('.lti-call').count(), 0);
+      assert.ok(await page.locator('.lti-waterfall').isVisible());
+      const states = (await o.states()) as { layout?: string }[];
+      assert.equal(states.at(-1)?.layout, 'waterfall');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+    // Shown again (or after a reload): the saved layout comes back.
+    const saved = { target: { traceId: TRACE_ID }, layout: 'conversation' };
+    const again = await open(stateOf(waterfallTrace()), 'dark', undefined, saved);
+    try {
+      assert.equal(await again.page.locator('.lti-waterfall').count(), 0);
+      assert.equal(
+        await again.page
+          .locator('.lti-layout-button[data-layout="conversation"]')
+          .getAttribute('aria-pressed'),
+        'true',
+      );
+      await closeClean(again);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('keeps hostile span names and attribute values inert in rows and details', async () => {
+    const t = hostileTrace();
+    const o = await open(stateOf(t));
+    try {
+      const { page } = o;
+      await page.locator('.lti-wf-row .lti-wf-label').first().click();
+      assert.equal(await answerDetails(o, t), 1);
+      await page.locator('.lti-wf-detail').waitFor();
+      const report = await page.evaluate(() => {
+        const wf = document.querySelector('.lti-waterfall');
+        return {
+          pwned: window.__pwned as unknown,
+          dangerous: wf.querySelectorAll('script, img, iframe, svg, object, embed, style, a, b').length,
+          handlers: (Array.from(wf.querySelectorAll('*')) as any[]).flatMap((e) =>
+            Array.from(e.attributes as any[]).filter((a) => a.name.startsWith('on')),
+          ).length,
+          text: wf.innerText as string,
+        };
+      });
+      assert.equal(report.pwned, undefined);
+      assert.equal(report.dangerous, 0);
+      assert.equal(report.handlers, 0);
+      assert.ok(report.text.includes('chat <img src=x onerror="window.__pwned=1">'));
+      assert.ok(report.text.includes('</script><script>window.__pwned=1</script>'));
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('opens a trace of 10,000 spans: rows virtualised, scrolled by keyboard to the last span', async () => {
+    const small = await open(stateOf(waterfallTrace()));
+    const smallMs = await loadedMs(small.page);
+    await small.close();
+    const t = hugeTrace(10_000);
+    const state = stateOf(t);
+    const o = await open(state);
+    try {
+      const { page } = o;
+      const painted = await loadedMs(page);
+      const rows = await page.locator('.lti-wf-row').count();
+      assert.ok(rows > 0 && rows < 100, `only the rows on screen are in the page: ${rows}`);
+      await page.locator('.lti-wf-row[tabindex="0"]').focus();
+      const t0 = Date.now();
+      await page.keyboard.press('End');
+      const last = t.spans.at(-1)!.spanId;
+      await page.waitForFunction(
+        (id: string) => document.activeElement?.getAttribute('data-span-id') === id,
+        last,
+      );
+      console.log(
+        `# 10,000-span trace (${state.calls.length} calls): loaded and painted ${painted} ms after navigation (a 5-span trace: ${smallMs} ms), End in ${Date.now() - t0} ms`,
+      );
+      await shot(page, 'waterfall-10k', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  for (const image of [false, true]) {
+    it(`shows a 5 MB message (${image ? 'a base64 image as text' : 'text'}) by its first part, all on demand`, async () => {
+      const o = await open(stateOf(hugeMessageTrace(5 * 1024 * 1024, image)));
+      try {
+        const { page } = o;
+        const painted = await loadedMs(page);
+        const button = page.locator('.lti-show-all').first();
+        assert.match(await button.innerText(), /Show all \(5\.0 MB\)/);
+        const t0 = Date.now();
+        await button.click();
+        await page.locator('.lti-huge').waitFor();
+        const shown = Date.now() - t0;
+        if (!image)
+          assert.ok(
+            await page
+              .locator('.lti-huge')
+              .evaluate((e) => e.textContent.endsWith('END-OF-LONG-TEXT-MARKER')),
+          );
+        // The page still answers.
+        assert.equal(await page.evaluate('1 + 1'), 2);
+        console.log(
+          `# 5 MB ${image ? 'base64 image' : 'text'}: loaded and painted ${painted} ms after navigation, Show all in ${shown} ms`,
+        );
         await closeClean(o);
       } finally {
         await o.close();

@@ -97,6 +97,18 @@ export const GenAiEvents = {
   /** Oldest generation: span events carrying gen_ai.prompt / gen_ai.completion JSON. */
   contentPrompt: 'gen_ai.content.prompt',
   contentCompletion: 'gen_ai.content.completion',
+  /** An evaluator's verdict on a call: an event or log record on the evaluated span, or by response id. */
+  evaluationResult: 'gen_ai.evaluation.result',
+} as const;
+
+/** The attributes of a `gen_ai.evaluation.result` event (semantic-conventions-genai, events.yaml). */
+export const Evaluation = {
+  name: 'gen_ai.evaluation.name',
+  scoreValue: 'gen_ai.evaluation.score.value',
+  scoreLabel: 'gen_ai.evaluation.score.label',
+  explanation: 'gen_ai.evaluation.explanation',
+  /** Names the evaluated call when the event could not be parented to its span. */
+  responseId: 'gen_ai.response.id',
 } as const;
 
 /** OpenLLMetry / Traceloop. */

@@ -41,6 +41,7 @@ import {
   type SpanRecord,
 } from '../records';
 import { dimensionKeys, readDimension, type DimensionKeys } from './dimensions';
+import { claimEvaluations, evaluationEvents, linkEvaluations } from './evaluations';
 import {
   eventSource,
   isContentEventName,
@@ -167,6 +168,7 @@ function normalizeSpan(
     if (cost) llm.cost = cost;
     span.llm = llm;
   }
+  safe(() => claimEvaluations(span, evaluationEvents(record.events, logs)), undefined);
   return span;
 }
 
@@ -585,16 +587,26 @@ function askedPreview(
 }
 
 /** The last user message sent to one call, on one line and cut short; undefined when it asked nothing. */
+/** How much of each text the preview reads: enough for PREVIEW_CHARS after whitespace is folded. */
+const PREVIEW_SCAN_CHARS = 8192;
+
 function previewOfMessages(messages: readonly Message[]): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.direction !== 'input' || m.role !== 'user') continue;
+    // Only the beginning of each text is looked at: a message of megabytes must not be copied whole.
+    let cut = false;
     const text = m.parts
-      .map((p) => (p.type === 'text' ? p.text : ''))
+      .map((p) => {
+        if (p.type !== 'text') return '';
+        if (p.text.length <= PREVIEW_SCAN_CHARS) return p.text;
+        cut = true;
+        return p.text.slice(0, PREVIEW_SCAN_CHARS);
+      })
       .join(' ')
       .replace(/\s+/g, ' ')
       .trim();
-    if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+    if (text) return text.length > PREVIEW_CHARS || cut ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   }
   return undefined;
 }
@@ -606,10 +618,12 @@ function summarizeTrace(
   previewOf?: (span: Span) => string | undefined,
 ): { summary: TraceSummary; spans: Span[] } {
   // Stable sort: spans that start in the same millisecond keep their arrival order.
-  const spans = input
-    .map((s, i) => ({ s, i }))
-    .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
-    .map(({ s }) => s);
+  const spans = linkEvaluations(
+    input
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
+      .map(({ s }) => s),
+  );
   const byId = new Map<string, Span>();
   for (const s of spans) byId.set(s.spanId, s);
 
