@@ -22,6 +22,7 @@ import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
 import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
+import { SessionPanels } from './host/sessionPanel';
 import { CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
 import { ReceiverController } from './host/receiverController';
@@ -69,7 +70,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
   });
   const store = engine.mirror;
-  const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
+  const tree = new TraceTreeProvider(
+    store,
+    receiver,
+    { llmOnly: config.llmCallsOnly },
+    context.workspaceState,
+  );
   const treeView = vscode.window.createTreeView(Views.traces, {
     treeDataProvider: tree,
     showCollapseAll: true,
@@ -101,6 +107,9 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
     config.maxAttributeLength,
   );
+  const sessionPanels = new SessionPanels(context.extensionUri, sources, rootLogger, (target) =>
+    panels.show(target),
+  );
   const statusBar = new ReceiverStatusBar(receiver);
   // A connection is queried when its view is first shown, not at activation.
   cloud.setViewVisible(cloudView.visible);
@@ -113,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     tree,
     treeView,
     panels,
+    sessionPanels,
     statusBar,
     sources,
     cloud,
@@ -130,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       tree,
       treeView,
       panels,
+      sessionPanels,
       log: channel,
       sources,
       cloud,
@@ -186,6 +197,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     receiver,
     tree,
     panels,
+    sessionPanels,
     cloud,
     cloudTree,
     activationMs: performance.now() - started,
