@@ -2,6 +2,7 @@
 // view's totals read these groups. Pure and linear in the number of summaries, so a refresh under load
 // groups every summary once and describes each node from the groups, never by another scan.
 
+import { totalTokens } from './format';
 import type { Cost, TraceSummary, Usage } from './model';
 import { addUsage } from './model';
 
@@ -69,7 +70,9 @@ export function addToTotals(totals: Totals, t: TraceSummary): Totals {
   totals.lastMs = totals.turns === 0 ? t.startMs : Math.max(totals.lastMs, t.startMs);
   totals.turns++;
   totals.llmCalls += t.llmCallCount;
-  totals.usage = addUsage(totals.usage, t.usage);
+  // A sum of reported totals would leave out the traces that report none: each adds its own total.
+  const total = totalTokens(t.usage);
+  totals.usage = addUsage(totals.usage, total === undefined ? t.usage : { ...t.usage, totalTokens: total });
   const cost = addCost(totals.cost, t.cost);
   if (cost) totals.cost = cost;
   totals.durationMs += t.durationMs;

@@ -49,7 +49,11 @@ describe('groupTraces', () => {
     assert.deepEqual(lisbon.userIds, ['user-1042']);
     assert.equal(lisbon.totals.turns, 2);
     assert.equal(lisbon.totals.llmCalls, 3);
-    assert.deepEqual(lisbon.totals.usage, { inputTokens: 71 + 565, outputTokens: 55 + 65 });
+    assert.deepEqual(lisbon.totals.usage, {
+      inputTokens: 71 + 565,
+      outputTokens: 55 + 65,
+      totalTokens: 71 + 565 + 55 + 65,
+    });
     assert.equal(lisbon.totals.errors, 0);
     assert.equal(lisbon.totals.cost, undefined, 'no trace had a cost');
     const porto = g.sessionById.get('sess-porto-trip')!;
@@ -105,6 +109,15 @@ describe('groupTraces', () => {
       g.userSessionByKey.get(userSessionKey('user-1042', 'sess-lisbon-weekend'))?.traces.length,
       2,
     );
+  });
+});
+
+describe('token roll-ups', () => {
+  it("adds each trace's own total, reported or not, so a mix of exporters adds up", () => {
+    const [reported, unreported] = captured().filter((t) => t.sessionId === 'sess-lisbon-weekend');
+    const a = { ...reported!, usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 } };
+    const b = { ...unreported!, usage: { inputTokens: 7, outputTokens: 3 } };
+    assert.deepEqual(rollUp([a, b]).usage, { inputTokens: 17, outputTokens: 8, totalTokens: 25 });
   });
 });
 
