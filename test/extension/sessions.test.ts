@@ -46,7 +46,7 @@ describe('sessions and users', () => {
     );
     const lisbon = roots[1]!;
     assert.match(lisbon.description, /^2 turns · 756 tok · .* · .*ago$/);
-    assert.match(lisbon.tooltip, /3 LLM calls, 756 tokens/);
+    assert.match(lisbon.tooltip.replace(/&nbsp;/g, ' '), /3 LLM calls, 756 tokens/);
     const turns = lisbon.children!.map((c) => (c.node.kind === 'trace' ? c.node.traceId : ''));
     const oldestFirst = api
       .traces()
