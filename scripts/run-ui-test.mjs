@@ -336,7 +336,7 @@ try {
     const text = (await frame.locator('#lti-root').innerText()).replace(/\s+/g, ' ');
     for (const expected of [
       'Session sess-lisbon-weekend',
-      'Turns',
+      'TURNS',
       'Will it rain in Lisbon on Saturday (2025-06-14)?',
       'get_weather',
       'sent again, not shown',
@@ -351,14 +351,7 @@ try {
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-session-view.png') });
     // The conversation panel back in front, for the reload check below.
-    await page.locator('.part.sidebar .title-label').first().click();
-    await page.keyboard.press('F1');
-    await page.keyboard.type('View: Close Editor');
-    await page
-      .locator('.quick-input-widget .monaco-list-row', { hasText: 'View: Close Editor' })
-      .first()
-      .waitFor({ timeout: 10000 });
-    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
   });
 
   await check(
