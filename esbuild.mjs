@@ -32,7 +32,7 @@ const contexts = [
   }),
   await esbuild.context({
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', session: 'webview/sessionMain.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

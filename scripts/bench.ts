@@ -16,11 +16,15 @@ import { createNormalizer } from '../src/core/genai/normalize';
 import {
   childNodes,
   childrenOf,
+  describeSessionGroup,
   describeSpan,
   describeTrace,
+  groupRootNodes,
   rootNodes,
   spanOf,
 } from '../src/host/treeModel';
+import { groupTraces } from '../src/core/grouping';
+import { buildSessionState, readTurn } from '../src/host/sessionViewModel';
 import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
@@ -660,6 +664,33 @@ function storeRows(): void {
       'tree roots for 10k traces (list, sort, describe)',
       `${fmt(performance.now() - t0, 1)} ms`,
       `${fmt(nodes.length)} nodes`,
+    );
+
+    // The same summaries in 1,000 sessions of 100 users: what a grouped tree does on each change.
+    const summaries = store
+      .list()
+      .map((t, i) => ({ ...t, sessionId: `sess-${i % 1000}`, userId: `user-${i % 100}` }));
+    const t1 = performance.now();
+    const grouping = groupTraces(summaries);
+    for (const n of groupRootNodes(grouping, 'session'))
+      if (n.kind === 'session') describeSessionGroup(grouping.sessionById.get(n.sessionId)!, now);
+    row(
+      'tree grouped by session for 10k traces (group, sort, describe)',
+      `${fmt(performance.now() - t1, 1)} ms`,
+      `${fmt(grouping.sessions.length)} sessions, ${fmt(grouping.users.length)} users`,
+    );
+
+    // A session view of 200 turns: each turn read once from its whole trace, then the page's state.
+    const turns = store.list().slice(0, 200);
+    const t2 = performance.now();
+    const contents = new Map(turns.map((t) => [t.traceId, readTurn(store.getTrace(t.traceId)!)]));
+    const t3 = performance.now();
+    const state = buildSessionState({ sessionId: 'bench' }, turns, contents, Date.now());
+    const t4 = performance.now();
+    row(
+      'session view of 200 turns: read each turn, then the state',
+      `${fmt(t3 - t2, 1)} ms + ${fmt(t4 - t3, 1)} ms`,
+      `${fmt(JSON.stringify(state).length / 1024)} kB of state`,
     );
     store.dispose();
   }

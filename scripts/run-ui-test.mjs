@@ -387,6 +387,41 @@ try {
     await page.screenshot({ path: path.join(RESULTS, 'ui-session.png') });
   });
 
+  await check('Find by Session ID opens the session as one conversation, turn by turn', async () => {
+    const end = Date.now() + 20000;
+    let frame;
+    while (!frame && Date.now() < end) {
+      for (const f of page.frames()) {
+        try {
+          if (await f.$('#lti-root .lti-session-turn .lti-session-repeated')) frame = f;
+        } catch {
+          /* frame navigated away */
+        }
+      }
+      if (!frame) await sleep(200);
+    }
+    assert(frame, 'the session view did not render its turns');
+    const text = (await frame.locator('#lti-root').innerText()).replace(/\s+/g, ' ');
+    for (const expected of [
+      'Session sess-lisbon-weekend',
+      'TURNS',
+      'Will it rain in Lisbon on Saturday (2025-06-14)?',
+      'get_weather',
+      'sent again, not shown',
+      'Lisbon on 2025-06-14 looks sunny',
+      'Open turn',
+    ])
+      assert(text.includes(expected), `the session view does not show "${expected}"`);
+    // Each library's second turn resends the first question: the view shows it once per first turn only.
+    const firstTurns = await frame.locator('.lti-session-turn').count();
+    const asked = text.split("We're flying to Lisbon for the weekend of 14 June").length - 1;
+    assert(asked < firstTurns, `the first question shows in every turn (${asked} of ${firstTurns})`);
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-session-view.png') });
+    // The conversation panel back in front, for the reload check below.
+    await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
+  });
+
   await check(
     'a port held by another OTLP receiver is named, and "Use Port" moves the receiver',
     async () => {

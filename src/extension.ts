@@ -22,6 +22,7 @@ import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
 import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
+import { SessionPanels } from './host/sessionPanel';
 import { Commands, CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
 import { ReceiverController } from './host/receiverController';
@@ -76,7 +77,12 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
   });
   const store = engine.mirror;
-  const tree = new TraceTreeProvider(store, receiver, { llmOnly: config.llmCallsOnly });
+  const tree = new TraceTreeProvider(
+    store,
+    receiver,
+    { llmOnly: config.llmCallsOnly },
+    context.workspaceState,
+  );
   // A file dropped onto the LLM Traces or the Files view opens as an OTLP file.
   const openDropped = (uris: vscode.Uri[]) => vscode.commands.executeCommand(Commands.openFile, uris);
   const treeView = vscode.window.createTreeView(Views.traces, {
@@ -126,6 +132,9 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     config.maxAttributeLength,
   );
   const documents = new CallDocuments(sources);
+  const sessionPanels = new SessionPanels(context.extensionUri, sources, rootLogger, (target) =>
+    panels.show(target),
+  );
   const statusBar = new ReceiverStatusBar(receiver);
   // A connection is queried when its view is first shown, not at activation.
   cloud.setViewVisible(cloudView.visible);
@@ -138,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     tree,
     treeView,
     panels,
+    sessionPanels,
     statusBar,
     sources,
     cloud,
@@ -160,6 +170,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
       tree,
       treeView,
       panels,
+      sessionPanels,
       log: channel,
       sources,
       cloud,
@@ -218,6 +229,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     receiver,
     tree,
     panels,
+    sessionPanels,
     cloud,
     cloudTree,
     sources,

@@ -98,7 +98,12 @@ export function formatUsd(usd: number): string {
  * What some calls cost in one short figure: "$0.0012"; "≥ $0.0012" when some calls had no price (the sum
  * is then a floor); "no price" when none had one.
  */
-export function formatCost(cost: { usd: number; pricedCalls: number; unpricedCalls: number }): string {
+type CostFigures = { usd: number; pricedCalls: number; unpricedCalls: number };
+/** "$0.0012", "≥ $0.0012" when some calls had no price, "no price" when none had one; nothing for no cost. */
+export function formatCost(cost: CostFigures): string;
+export function formatCost(cost: CostFigures | undefined): string | undefined;
+export function formatCost(cost: CostFigures | undefined): string | undefined {
+  if (!cost) return undefined;
   if (cost.pricedCalls === 0) return 'no price';
   return cost.unpricedCalls > 0 ? `≥ ${formatUsd(cost.usd)}` : formatUsd(cost.usd);
 }

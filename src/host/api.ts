@@ -11,6 +11,8 @@ import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import type { LocalTraces } from '../core/source';
 import type { ConversationPanels } from './conversationPanel';
 import type { SourceCatalog } from './sources';
+import type { SessionState } from '../protocol/session';
+import type { SessionPanels } from './sessionPanel';
 import type { ReceiverController, ReceiverState } from './receiverController';
 import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
@@ -45,6 +47,12 @@ export interface LlmTraceInspectorApi {
   treeMessage(): string | undefined;
   /** Trace ids with an open conversation panel (`sourceId|traceId` for a cloud trace). */
   openConversations(): string[];
+  /** Session ids with an open session panel (`sourceId|sessionId` for a cloud session). */
+  openSessions(): string[];
+  /** What an open session panel shows, once it has read every turn (undefined: no such panel). */
+  sessionView(sessionId: string, sourceId?: string): Promise<SessionState | undefined>;
+  /** How the LLM Traces view groups its traces now. */
+  readonly treeGrouping: 'trace' | 'session' | 'user';
   /** The Application Insights connections, with where each stands. */
   cloudConnections(): { sourceId: string; label: string; status: SourceStatus; schema: string }[];
   /** What a connection holds now (listed or fetched), newest first. */
@@ -67,6 +75,7 @@ export function createApi(deps: {
   receiver: ReceiverController;
   tree: TraceTreeProvider;
   panels: ConversationPanels;
+  sessionPanels: SessionPanels;
   activationMs: number;
   sources: SourceCatalog;
 }): LlmTraceInspectorApi {
@@ -106,6 +115,15 @@ export function createApi(deps: {
     treeSnapshot: async (depth = 1) => snapshot(await tree.getChildren(), depth),
     treeMessage: () => tree.message,
     openConversations: () => panels.openTraceIds,
+    openSessions: () => deps.sessionPanels.openSessionIds,
+    sessionView: async (sessionId, sourceId) => {
+      const target = sourceId ? { sessionId, sourceId } : { sessionId };
+      await deps.sessionPanels.settled(target);
+      return deps.sessionPanels.stateOf(target);
+    },
+    get treeGrouping() {
+      return tree.grouped;
+    },
     cloudConnections: () =>
       deps.cloud.list().map((s) => ({ sourceId: s.id, label: s.label, status: s.status, schema: s.schema })),
     cloudTraces: (sourceId) => {

@@ -229,6 +229,13 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     const view = store
       ? describeNode(store, node, false)
       : missing(node.kind === 'span' ? node.spanId : node.kind);
+    // A session found opens as one conversation across its turns; a user's header goes back to the list.
+    if (node.kind === 'session')
+      return nodeTreeItem(node, view, {
+        command: Commands.openSession,
+        title: vscode.l10n.t('Open Session'),
+        arguments: [{ sessionId: node.sessionId, sourceId: node.sourceId }],
+      });
     return nodeTreeItem(node, view, {
       command: Commands.appInsightsClearSearch,
       title: vscode.l10n.t('Back to Recent Calls'),

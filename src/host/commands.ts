@@ -1,16 +1,19 @@
 // Every command of the extension, registered in one place with the collaborators it needs.
 
 import * as vscode from 'vscode';
-import { formatTokens, totalTokens } from '../core/format';
+import { formatAge, formatTokens, totalTokens } from '../core/format';
+import { GROUP_MODES, groupTraces, knownIds, matchIds, type GroupMode, type KnownId } from '../core/grouping';
 import type { TraceSummary } from '../core/model';
 import type { LocalTraces, PersonKind } from '../core/source';
 import type { ConversationTarget } from '../protocol/conversation';
+import type { SessionTarget } from '../protocol/session';
 import type { AppInsightsController } from './appInsightsController';
 import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import { copyAsMarkdown, type ConversationPanels } from './conversationPanel';
 import { updateEffectiveSetting } from './config';
 import { Commands, Views } from './ids';
 import type { ReceiverController } from './receiverController';
+import type { SessionPanels } from './sessionPanel';
 import type { SourceCatalog } from './sources';
 import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
@@ -22,6 +25,7 @@ export interface CommandDeps {
   tree: TraceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   panels: ConversationPanels;
+  sessionPanels: SessionPanels;
   log: vscode.LogOutputChannel;
   sources: SourceCatalog;
   cloud: AppInsightsController;
@@ -63,6 +67,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       findPerson(deps, 'user', typeof userId === 'string' ? userId : undefined),
     ),
     reg(Commands.clearSessionFilter, () => tree.setSessionFilter(undefined)),
+    reg(Commands.openSession, (arg?: unknown) => {
+      const target = toSessionTarget(arg);
+      if (target) deps.sessionPanels.show(target);
+      else return findPerson(deps, 'session', undefined);
+      return undefined;
+    }),
+    reg(Commands.groupBy, () => chooseGrouping(tree)),
+    reg(Commands.groupByTrace, () => tree.setGroupBy('trace')),
+    reg(Commands.groupBySession, () => tree.setGroupBy('session')),
+    reg(Commands.groupByUser, () => tree.setGroupBy('user')),
     reg(Commands.appInsightsConnect, () => deps.cloud.connect()),
     reg(Commands.appInsightsSignIn, () => deps.cloud.signIn()),
     reg(Commands.appInsightsDisconnect, (node?: unknown) => deps.cloud.disconnect(sourceIdOf(node))),
@@ -119,6 +133,39 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     if (!target) return;
     panels.show(target);
   }
+}
+
+/** A session from a tree node, a script's `{ sessionId, sourceId }`, or a bare session id. */
+function toSessionTarget(arg: unknown): SessionTarget | undefined {
+  if (typeof arg === 'string') return arg.trim() ? { sessionId: arg.trim() } : undefined;
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const a = arg as Record<string, unknown>;
+  if (typeof a.sessionId !== 'string' || !a.sessionId.trim()) return undefined;
+  const target: SessionTarget = { sessionId: a.sessionId.trim() };
+  if (typeof a.sourceId === 'string' && a.sourceId) target.sourceId = a.sourceId;
+  return target;
+}
+
+async function chooseGrouping(tree: TraceTreeProvider): Promise<void> {
+  const labels: Record<GroupMode, string> = {
+    trace: vscode.l10n.t('Traces'),
+    session: vscode.l10n.t('Sessions'),
+    user: vscode.l10n.t('Users'),
+  };
+  const details: Record<GroupMode, string> = {
+    trace: vscode.l10n.t('Every trace on its own, newest first'),
+    session: vscode.l10n.t('Each session with its turns, oldest turn first, and its totals'),
+    user: vscode.l10n.t('Each user with their sessions and totals'),
+  };
+  const pick = await vscode.window.showQuickPick(
+    GROUP_MODES.map((mode) => ({
+      label: `${mode === tree.grouped ? '$(check) ' : ''}${labels[mode]}`,
+      detail: details[mode],
+      mode,
+    })),
+    { title: vscode.l10n.t('Group LLM Traces by'), placeHolder: labels[tree.grouped] },
+  );
+  if (pick) tree.setGroupBy(pick.mode);
 }
 
 function toTarget(arg: unknown): ConversationTarget | undefined {
@@ -203,32 +250,28 @@ async function findPerson(
   given: string | undefined,
 ): Promise<TraceSummary[]> {
   await deps.store.sync();
+  const known = knownPeople(deps, kind);
   let id = given?.trim();
   if (!id) {
-    const known =
-      kind === 'session'
-        ? deps.store.sessions().map((s) => ({ id: s.sessionId, count: s.traceCount, lastMs: s.lastMs }))
-        : [];
-    id = await pickOrType(
-      known.map((s) => ({
-        label: s.id,
-        description: vscode.l10n.t('{0} traces', String(s.count)),
-        detail: new Date(s.lastMs).toLocaleString(),
-        id: s.id,
-      })),
+    id = await pickPerson(
+      known,
       kind === 'session' ? vscode.l10n.t('Find by Session ID') : vscode.l10n.t('Find by User'),
       kind === 'session'
         ? vscode.l10n.t(
-            'Type or paste a session id (gen_ai.conversation.id, session.id ...) or pick a recent one',
+            'Type part of a session id (gen_ai.conversation.id, session.id ...) or pick a recent one',
           )
-        : vscode.l10n.t('Type or paste a user id (enduser.id, user.id ...)'),
+        : vscode.l10n.t('Type part of a user id (enduser.id, user.id ...) or pick a recent one'),
     );
+  } else if (!known.some((k) => k.id === id)) {
+    // Part of an id from a script or a link: the one known id it matches, if only one does.
+    const matches = matchIds(known, id, 2);
+    if (matches.length === 1) id = (matches[0] as KnownId).id;
   }
   if (!id) return [];
   const value = id;
   const local = kind === 'session' ? deps.store.findSession(value) : deps.store.findUser(value);
   const cloud = deps.cloud.list();
-  const found: { label: string; traces: TraceSummary[]; error?: string }[] = [];
+  const found: { label: string; sourceId: string; traces: TraceSummary[]; error?: string }[] = [];
   if (cloud.length > 0) {
     await vscode.window.withProgress(
       {
@@ -241,11 +284,12 @@ async function findPerson(
             try {
               const traces = await source.find(kind, value);
               deps.cloudTree.setSearch(source.id, { kind, value, traceIds: traces.map((t) => t.traceId) });
-              found.push({ label: source.label, traces });
+              found.push({ label: source.label, sourceId: source.id, traces });
             } catch (err) {
               const e = err as { message?: string; action?: string };
               found.push({
                 label: source.label,
+                sourceId: source.id,
                 traces: [],
                 error: [e.message, e.action].filter(Boolean).join(' '),
               });
@@ -260,6 +304,12 @@ async function findPerson(
     await vscode.commands.executeCommand(`${Views.traces}.focus`);
   }
   const cloudFound = found.filter((f) => f.traces.length > 0);
+  // A session opens as one conversation across its turns: the local one, else the first connection's.
+  if (kind === 'session') {
+    const first = cloudFound[0];
+    if (local.length > 0) deps.sessionPanels.show({ sessionId: value });
+    else if (first) deps.sessionPanels.show({ sessionId: value, sourceId: first.sourceId });
+  }
   if (cloudFound.length > 0 && local.length === 0)
     await vscode.commands.executeCommand(`${Views.appInsights}.focus`);
   for (const f of found.filter((x) => x.error)) {
@@ -319,6 +369,73 @@ async function receiverActions(deps: CommandDeps): Promise<void> {
     placeHolder: where,
   });
   await pick?.run();
+}
+
+/** The sessions (or users) every source holds now, the most recently active first. */
+function knownPeople(deps: CommandDeps, kind: PersonKind): KnownId[] {
+  const byId = new Map<string, KnownId>();
+  for (const source of deps.sources.all()) {
+    const grouping = groupTraces(source.store.list());
+    for (const k of knownIds(kind === 'session' ? grouping.sessions : grouping.users)) {
+      const seen = byId.get(k.id);
+      if (!seen) byId.set(k.id, { ...k });
+      else {
+        seen.turns += k.turns;
+        seen.lastMs = Math.max(seen.lastMs, k.lastMs);
+      }
+    }
+  }
+  return [...byId.values()].sort((a, b) => b.lastMs - a.lastMs);
+}
+
+/**
+ * A quick pick over the known ids that narrows to those matching what is typed (anywhere in the id, not
+ * only by VS Code's fuzzy match), with their turn counts and last activity; the text itself can be taken
+ * too, to search for an id no source holds yet (a cloud search).
+ */
+async function pickPerson(known: KnownId[], title: string, placeholder: string): Promise<string | undefined> {
+  type Item = vscode.QuickPickItem & { id: string };
+  const now = Date.now();
+  const itemsFor = (typed: string): Item[] => {
+    const matches = matchIds(known, typed).map((k): Item => ({
+      label: k.id,
+      description: k.turns === 1 ? vscode.l10n.t('1 trace') : vscode.l10n.t('{0} traces', String(k.turns)),
+      detail: vscode.l10n.t('last active {0}', formatAge(k.lastMs, now)),
+      id: k.id,
+      alwaysShow: true,
+    }));
+    const text = typed.trim();
+    if (text && !matches.some((m) => m.id === text))
+      matches.push({
+        label: text,
+        description: vscode.l10n.t('search for this id'),
+        id: text,
+        alwaysShow: true,
+      });
+    return matches;
+  };
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = title;
+  qp.placeholder = placeholder;
+  qp.items = itemsFor('');
+  qp.matchOnDescription = false;
+  const sub = qp.onDidChangeValue((value) => {
+    qp.items = itemsFor(value);
+  });
+  return new Promise((resolve) => {
+    let done = false;
+    qp.onDidAccept(() => {
+      done = true;
+      resolve(qp.selectedItems[0]?.id ?? (qp.value.trim() || undefined));
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      sub.dispose();
+      qp.dispose();
+    });
+    qp.show();
+  });
 }
 
 /** A quick pick that also accepts free text (an id that is not in the list). */

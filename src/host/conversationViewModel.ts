@@ -262,7 +262,8 @@ function partKey(part: MessagePart): string | undefined {
   }
 }
 
-function messageKey(message: Message): string {
+/** What a message means for "is this the same message again" (see partKey). */
+export function messageKey(message: Message): string {
   const keys: string[] = [];
   for (const part of message.parts) {
     const key = partKey(part);
@@ -271,7 +272,7 @@ function messageKey(message: Message): string {
   return `${message.role.toLowerCase()}\u0000${keys.join('\u0001')}`;
 }
 
-function commonPrefix(a: readonly string[], b: readonly string[]): number {
+export function commonPrefix(a: readonly string[], b: readonly string[]): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;

@@ -22,6 +22,11 @@ export const Commands = {
   pauseLive: 'llmTraceInspector.pauseLive',
   resumeLive: 'llmTraceInspector.resumeLive',
   findByUser: 'llmTraceInspector.findByUser',
+  openSession: 'llmTraceInspector.openSession',
+  groupBy: 'llmTraceInspector.groupBy',
+  groupByTrace: 'llmTraceInspector.groupByTrace',
+  groupBySession: 'llmTraceInspector.groupBySession',
+  groupByUser: 'llmTraceInspector.groupByUser',
   appInsightsConnect: 'llmTraceInspector.appInsights.connect',
   appInsightsDisconnect: 'llmTraceInspector.appInsights.disconnect',
   appInsightsRefresh: 'llmTraceInspector.appInsights.refresh',
@@ -48,6 +53,7 @@ export const Views = {
   appInsights: 'llmTraceInspector.appInsights',
   files: 'llmTraceInspector.files',
   conversationPanel: 'llmTraceInspector.conversation',
+  sessionPanel: 'llmTraceInspector.session',
 } as const;
 
 export const ContextKeys = {
@@ -59,6 +65,8 @@ export const ContextKeys = {
   llmOnly: 'llmTraceInspector.llmOnly',
   sessionFilter: 'llmTraceInspector.sessionFilter',
   paused: 'llmTraceInspector.paused',
+  /** How the LLM Traces view groups: trace, session or user. */
+  groupBy: 'llmTraceInspector.groupBy',
 } as const;
 
 export const CONFIG_SECTION = 'llmTraceInspector';

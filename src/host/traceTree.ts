@@ -1,11 +1,12 @@
 // The sidebar tree: a thin provider over the local traces (the host's mirror of the engine's store) and the
 // pure tree model. The engine owns the data and its (debounced) change events; the mirror holds summaries,
 // and a trace's outline once its node is expanded; this class only turns nodes into TreeItems and keeps
-// the view's filters (LLM calls only, one session) and its pause (the list holds still while traces keep
-// arriving).
+// the view's filters (LLM calls only, one session), its grouping (by trace, session or user) and its pause
+// (the list holds still while traces keep arriving).
 
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
+import { GROUP_MODES, groupTraces, NO_GROUP, type GroupMode, type Grouping } from '../core/grouping';
 import type { LocalTraces } from '../core/source';
 import type { StoreChange } from '../core/store';
 import { Commands, ContextKeys } from './ids';
@@ -18,9 +19,18 @@ import {
   describeSpan,
   describeUser,
   describeTrace,
+  describeSessionGroup,
+  describeTurn,
+  describeUserGroup,
+  groupChildNodes,
+  groupParentNode,
+  groupRootNodes,
   heldRootNodes,
+  sessionGroupOf,
   nodeTooltip,
   parentNode,
+  sessionGroupTooltip,
+  userGroupTooltip,
   rootNodes,
   treeTrace,
   waitingTraceCount,
@@ -29,6 +39,9 @@ import {
   type TreeModelSource,
   type TreeNode,
 } from './treeModel';
+
+/** Where the grouping is remembered, per workspace. */
+const GROUP_BY_KEY = 'llmTraceInspector.groupBy';
 
 export const ICONS: Record<NodeIcon, vscode.ThemeIcon> = {
   error: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
@@ -57,13 +70,22 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly disposables: vscode.Disposable[] = [];
   private view: vscode.TreeView<TreeNode> | undefined;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
+  private groupBy: GroupMode;
+  /**
+   * The sessions and users of the listed traces, built once per store change (not once per node) and only
+   * while the tree is grouped; while paused, the grouping of the moment the pause began.
+   */
+  private grouping: Grouping | undefined;
 
   constructor(
     private readonly store: LocalTraces,
     private readonly receiver: ReceiverController,
     options: { llmOnly: boolean },
+    private readonly memento?: vscode.Memento,
   ) {
     this.llmOnly = options.llmOnly;
+    const saved = memento?.get<string>(GROUP_BY_KEY);
+    this.groupBy = GROUP_MODES.includes(saved as GroupMode) ? (saved as GroupMode) : 'trace';
     this.disposables.push(
       this.changed,
       store.onDidChange((change) => this.onStoreChange(change)),
@@ -74,6 +96,32 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   get options(): { llmOnly: boolean; sessionFilter?: string; userFilter?: string } {
     return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter, userFilter: this.userFilter };
+  }
+
+  get grouped(): GroupMode {
+    return this.groupBy;
+  }
+
+  /** Lists traces one by one, or under their sessions or users; remembered for the workspace. */
+  setGroupBy(mode: GroupMode): void {
+    if (mode === this.groupBy) return;
+    this.groupBy = mode;
+    void this.memento?.update(GROUP_BY_KEY, mode);
+    this.grouping = undefined;
+    this.hold();
+    void this.updateContext();
+    this.refresh();
+  }
+
+  /** The grouping shown (a session filter shows its own flat list, so it is not grouped). */
+  private get groupMode(): Exclude<GroupMode, 'trace'> | undefined {
+    if (this.sessionFilter !== undefined || this.userFilter !== undefined) return undefined;
+    return this.groupBy === 'trace' ? undefined : this.groupBy;
+  }
+
+  private currentGrouping(): Grouping {
+    this.grouping ??= groupTraces(this.store.list().filter((t) => !this.llmOnly || t.llmCallCount > 0));
+    return this.grouping;
   }
 
   /** The line above the tree, as the view shows it. */
@@ -91,13 +139,15 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    */
   setPaused(value: boolean): void {
     if (value === this.paused) return;
-    this.held = value ? rootNodes(this.store, this.options) : undefined;
+    this.held = value ? this.liveRootNodes() : undefined;
+    if (!value) this.grouping = undefined;
     void this.updateContext();
     this.refresh();
   }
 
   setLlmOnly(value: boolean): void {
     this.llmOnly = value;
+    this.grouping = undefined;
     this.hold();
     void this.updateContext();
     this.refresh();
@@ -138,12 +188,23 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   /** A filter the user changes while paused shows its own list at once, and holds that one. */
   private hold(): void {
-    if (this.held) this.held = rootNodes(this.store, this.options);
+    if (this.held) {
+      this.grouping = undefined;
+      this.held = this.liveRootNodes();
+    }
+  }
+
+  /** The top level as it would be listed now. */
+  private liveRootNodes(): TreeNode[] {
+    const mode = this.groupMode;
+    return mode ? groupRootNodes(this.currentGrouping(), mode) : rootNodes(this.store, this.options);
   }
 
   private onStoreChange(change: StoreChange): void {
     // Clearing is the user's own act: while paused it empties the held list too.
     if (change.cleared && this.held) this.held = [];
+    // Paused, a grouped tree keeps the sessions it showed; their turns come on resume.
+    if (!this.held || change.cleared) this.grouping = undefined;
     this.refresh();
   }
 
@@ -161,11 +222,19 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     // A lone view's description is not shown, so where the receiver listens goes into the title.
     const endpoint = this.receiver.endpoint?.replace(/^http:\/\//, '');
     this.view.title = endpoint ? vscode.l10n.t('Traces · {0}', endpoint) : vscode.l10n.t('Traces');
-    this.view.description = this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined;
+    const description = [
+      this.groupBy === 'session'
+        ? vscode.l10n.t('by session')
+        : this.groupBy === 'user'
+          ? vscode.l10n.t('by user')
+          : undefined,
+      this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined,
+    ].filter((d): d is string => d !== undefined);
+    this.view.description = description.length > 0 ? description.join(' · ') : undefined;
     const lines: string[] = [];
     if (this.held) {
       // The one full listing per refresh while paused; getChildren only filters the held nodes.
-      const waiting = waitingTraceCount(this.store, this.options, this.held);
+      const waiting = this.waitingCount(this.held);
       lines.push(
         waiting === 0
           ? vscode.l10n.t('Paused: new traces wait until you resume.')
@@ -211,17 +280,38 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
 
+  /** Traces that would be listed now and the held list does not show (directly or in its groups). */
+  private waitingCount(held: readonly TreeNode[]): number {
+    if (!this.groupMode || !this.grouping) return waitingTraceCount(this.store, this.options, held);
+    let waiting = 0;
+    for (const t of this.store.list())
+      if ((!this.llmOnly || t.llmCallCount > 0) && !this.grouping.turnOf.has(t.traceId)) waiting++;
+    return waiting;
+  }
+
   getChildren(element?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
-    if (!element)
-      return this.held ? heldRootNodes(this.store, this.held) : rootNodes(this.store, this.options);
+    const mode = this.groupMode;
+    if (!element) {
+      if (!this.held) return this.liveRootNodes();
+      return mode ? this.held : heldRootNodes(this.store, this.held);
+    }
     // A trace's spans are brought from the engine when its node is first expanded, and kept up to date.
     const node = element;
-    if (node.kind !== 'trace' && node.kind !== 'span') return [];
+    if (node.kind === 'session' || node.kind === 'user') {
+      if (!mode || !node.grouped) return [];
+      // Held or live, the turns listed are those still in the store.
+      return groupChildNodes(this.currentGrouping(), node).filter(
+        (n) => n.kind !== 'trace' || this.store.has(n.traceId),
+      );
+    }
     if (this.store.getTrace(node.traceId)) return childNodes(this.store, node, this.options);
     return this.store.load(node.traceId, 'outline').then(() => childNodes(this.store, node, this.options));
   }
 
   getParent(element: TreeNode): TreeNode | undefined | Promise<TreeNode | undefined> {
+    const mode = this.groupMode;
+    if (mode && element.kind !== 'span')
+      return groupParentNode(this.currentGrouping(), mode, element, (id) => this.store.summary(id));
     if (element.kind !== 'span' || this.store.getTrace(element.traceId))
       return parentNode(this.store, element, this.options);
     return this.store
@@ -230,15 +320,38 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return nodeTreeItem(node, describeNode(this.store, node, this.llmOnly), {
-      command: Commands.clearSessionFilter,
-      title: vscode.l10n.t('Clear Session Filter'),
-    });
+    const mode = this.groupMode;
+    const view = mode ? this.describeGrouped(node) : describeNode(this.store, node, this.llmOnly);
+    return nodeTreeItem(node, view, headerCommand(node));
+  }
+
+  private describeGrouped(node: TreeNode): NodeView {
+    const grouping = this.currentGrouping();
+    const now = Date.now();
+    if (node.kind === 'session' && node.grouped) {
+      const group = sessionGroupOf(grouping, node);
+      return group ? describeSessionGroup(group, now, node.userId !== undefined) : missing(node.sessionId);
+    }
+    if (node.kind === 'user' && node.grouped) {
+      const group = grouping.userById.get(node.userId);
+      return group ? describeUserGroup(group, now) : missing(node.userId);
+    }
+    if (node.kind === 'trace') {
+      const summary = this.store.summary(node.traceId);
+      if (!summary) return missing(node.traceId);
+      // The "(no session)" group lists traces, not turns of one conversation.
+      const turn = summary.sessionId !== undefined ? grouping.turnOf.get(node.traceId) : undefined;
+      return describeTurn(summary, turn, now);
+    }
+    return describeNode(this.store, node, this.llmOnly);
   }
 
   /** The tooltip, built only when the user hovers: a refresh under load describes many nodes. */
   resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
-    item.tooltip = tooltip(nodeTooltip(this.store, node));
+    const grouping = this.groupMode ? this.currentGrouping() : undefined;
+    item.tooltip = tooltip(
+      grouping ? groupedTooltip(grouping, node, this.store) : nodeTooltip(this.store, node),
+    );
     return item;
   }
 
@@ -254,7 +367,32 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.sessionFilter !== undefined || this.userFilter !== undefined,
     );
     await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
+    await vscode.commands.executeCommand('setContext', ContextKeys.groupBy, this.groupBy);
   }
+}
+
+/** A session row opens the session's conversation; a user header (a Find by User list) clears the filter. */
+function headerCommand(node: TreeNode): vscode.Command | undefined {
+  if (node.kind === 'session' && node.sessionId !== NO_GROUP) {
+    const target: Record<string, string> = { sessionId: node.sessionId };
+    if (node.sourceId) target.sourceId = node.sourceId;
+    return { command: Commands.openSession, title: vscode.l10n.t('Open Session'), arguments: [target] };
+  }
+  if (node.kind === 'user' && !node.grouped)
+    return { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
+  return undefined;
+}
+
+function groupedTooltip(grouping: Grouping, node: TreeNode, store: TreeModelSource): string[] {
+  if (node.kind === 'session' && node.grouped) {
+    const group = sessionGroupOf(grouping, node);
+    return group ? sessionGroupTooltip(group) : [node.sessionId];
+  }
+  if (node.kind === 'user' && node.grouped) {
+    const group = grouping.userById.get(node.userId);
+    return group ? userGroupTooltip(group) : [node.userId];
+  }
+  return nodeTooltip(store, node);
 }
 
 /** How a node of either tree reads, from the store of its source. */
@@ -281,7 +419,11 @@ export function describeNode(store: TreeModelSource, node: TreeNode, llmOnly: bo
  * The TreeItem of a node of either tree: a trace or an LLM call opens its conversation (of its source);
  * a session or user header runs `headerCommand`. Cloud nodes' context values start with `cloud.`.
  */
-export function nodeTreeItem(node: TreeNode, view: NodeView, headerCommand: vscode.Command): vscode.TreeItem {
+export function nodeTreeItem(
+  node: TreeNode,
+  view: NodeView,
+  headerCommand: vscode.Command | undefined,
+): vscode.TreeItem {
   const item = new vscode.TreeItem(
     view.label,
     view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
@@ -293,7 +435,7 @@ export function nodeTreeItem(node: TreeNode, view: NodeView, headerCommand: vsco
   item.accessibilityInformation = { label: view.ariaLabel };
   // No tooltip: the provider's resolveTreeItem builds it on hover.
   if (node.kind === 'session' || node.kind === 'user') {
-    item.command = headerCommand;
+    if (headerCommand) item.command = headerCommand;
   } else if (node.kind === 'trace' || view.contextValue.startsWith('llmCall')) {
     const target: Record<string, string> = { traceId: node.traceId };
     if (node.kind === 'span') target.spanId = node.spanId;
@@ -310,7 +452,7 @@ export function nodeTreeItem(node: TreeNode, view: NodeView, headerCommand: vsco
 export function nodeId(node: TreeNode): string {
   switch (node.kind) {
     case 'session':
-      return `${node.sourceId ? `${node.sourceId}:` : ''}session:${node.sessionId}`;
+      return `${node.sourceId ? `${node.sourceId}:` : ''}session:${node.userId !== undefined ? `${node.userId}\u0000` : ''}${node.sessionId}`;
     case 'user':
       return `${node.sourceId ?? 'local'}:user:${node.userId}`;
     case 'trace':

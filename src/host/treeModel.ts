@@ -15,12 +15,26 @@ import {
   totalTokens,
   traceCostLines,
 } from '../core/format';
+import {
+  NO_GROUP,
+  userSessionKey,
+  type GroupMode,
+  type Grouping,
+  type SessionGroup,
+  type Totals,
+  type UserGroup,
+} from '../core/grouping';
 import type { Span, Trace, TraceSummary } from '../core/model';
 
-/** A node of either tree; `sourceId` is set on nodes of a cloud source (absent: the local receiver). */
+/**
+ * A node of either tree; `sourceId` is set on nodes of a cloud source (absent: the local receiver).
+ * `grouped` marks a session or user node of a grouped tree (it lists its traces), as opposed to the
+ * header above a Find by Session ID list; a grouped session under a user node carries that `userId`.
+ * NO_GROUP ('') as the id is the group of traces without a session (or user).
+ */
 export type TreeNode =
-  | { kind: 'session'; sessionId: string; sourceId?: string }
-  | { kind: 'user'; userId: string; sourceId?: string }
+  | { kind: 'session'; sessionId: string; sourceId?: string; userId?: string; grouped?: true }
+  | { kind: 'user'; userId: string; sourceId?: string; grouped?: true }
   | { kind: 'trace'; traceId: string; sourceId?: string }
   | { kind: 'span'; traceId: string; spanId: string; sourceId?: string };
 
@@ -370,4 +384,173 @@ function traceNode(traceId: string): TreeNode {
 
 function spanNode(span: Span): TreeNode {
   return { kind: 'span', traceId: span.traceId, spanId: span.spanId };
+}
+
+// ---- grouped by session or by user ----
+
+/** The top level of a grouped tree: sessions (the "(no session)" group last), or users. */
+export function groupRootNodes(grouping: Grouping, mode: Exclude<GroupMode, 'trace'>): TreeNode[] {
+  if (mode === 'session')
+    return grouping.sessions.map((g) => ({ kind: 'session', sessionId: g.sessionId, grouped: true }));
+  return grouping.users.map((g) => ({ kind: 'user', userId: g.userId, grouped: true }));
+}
+
+/** A session's turns oldest first; a user's sessions, most recently active first. */
+export function groupChildNodes(grouping: Grouping, node: TreeNode): TreeNode[] {
+  if (node.kind === 'user' && node.grouped) {
+    const user = grouping.userById.get(node.userId);
+    return (user?.sessions ?? []).map((g) => ({
+      kind: 'session',
+      sessionId: g.sessionId,
+      userId: node.userId,
+      grouped: true,
+    }));
+  }
+  if (node.kind === 'session' && node.grouped) {
+    return (sessionGroupOf(grouping, node)?.traces ?? []).map((t) => traceNode(t.traceId));
+  }
+  return [];
+}
+
+/** The group a grouped session node lists: the whole session, or one user's part of it. */
+export function sessionGroupOf(
+  grouping: Grouping,
+  node: { sessionId: string; userId?: string },
+): SessionGroup | undefined {
+  return node.userId === undefined
+    ? grouping.sessionById.get(node.sessionId)
+    : grouping.userSessionByKey.get(userSessionKey(node.userId, node.sessionId));
+}
+
+/** Where a trace sits in a grouped tree: under its session (under its user, by user). */
+export function groupParentNode(
+  grouping: Grouping,
+  mode: Exclude<GroupMode, 'trace'>,
+  node: TreeNode,
+  summary: (traceId: string) => TraceSummary | undefined,
+): TreeNode | undefined {
+  if (node.kind === 'trace') {
+    const t = summary(node.traceId);
+    if (!t) return undefined;
+    const sessionId = t.sessionId ?? NO_GROUP;
+    return mode === 'session'
+      ? { kind: 'session', sessionId, grouped: true }
+      : { kind: 'session', sessionId, userId: t.userId ?? NO_GROUP, grouped: true };
+  }
+  if (
+    node.kind === 'session' &&
+    node.grouped &&
+    node.userId !== undefined &&
+    grouping.userById.has(node.userId)
+  )
+    return { kind: 'user', userId: node.userId, grouped: true };
+  return undefined;
+}
+
+/** "12.3k tokens · $0.0123 · 4.2 s · 1 error": a group's totals, the parts that have something to say. */
+export function totalsLine(totals: Totals): string {
+  const parts: string[] = [];
+  const tokens = totalTokens(totals.usage);
+  if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  const cost = formatCost(totals.cost);
+  if (cost) parts.push(cost);
+  parts.push(formatDuration(totals.durationMs));
+  if (totals.errors > 0) parts.push(plural(totals.errors, 'error'));
+  return parts.join(' · ');
+}
+
+export function describeSessionGroup(group: SessionGroup, nowMs: number, underUser = false): NodeView {
+  const none = group.sessionId === NO_GROUP;
+  const label = none ? '(no session)' : group.sessionId;
+  const count = none ? plural(group.totals.turns, 'trace') : plural(group.totals.turns, 'turn');
+  const description = [count, totalsLine(group.totals), formatAge(group.totals.lastMs, nowMs)].join(' · ');
+  return {
+    label,
+    description,
+    icon: group.totals.errors > 0 && !none ? 'error' : 'session',
+    contextValue: none ? 'session.none' : underUser ? 'session.ofUser' : 'session',
+    collapsible: group.traces.length > 0,
+    ariaLabel: `${none ? 'Traces without a session' : `Session ${group.sessionId}`}: ${description}`,
+  };
+}
+
+export function describeUserGroup(group: UserGroup, nowMs: number): NodeView {
+  const none = group.userId === NO_GROUP;
+  const sessions = group.sessions.filter((s) => s.sessionId !== NO_GROUP).length;
+  const description = [
+    plural(sessions, 'session'),
+    plural(group.totals.turns, 'trace'),
+    totalsLine(group.totals),
+    formatAge(group.totals.lastMs, nowMs),
+  ].join(' · ');
+  return {
+    label: none ? '(no user)' : group.userId,
+    description,
+    icon: 'user',
+    contextValue: none ? 'user.none' : 'user',
+    collapsible: group.sessions.length > 0,
+    ariaLabel: `${none ? 'Traces without a user' : `User ${group.userId}`}: ${description}`,
+  };
+}
+
+/** A trace as a turn of its session: its place, what was asked, then tokens, cost and latency. */
+export function describeTurn(t: TraceSummary, turn: number | undefined, nowMs: number): NodeView {
+  const base = describeTrace(t, nowMs);
+  const asked = t.preview
+    ? `“${t.preview.length > 60 ? `${t.preview.slice(0, 59).trimEnd()}…` : t.preview}”`
+    : t.name;
+  const parts: string[] = [];
+  const tokens = totalTokens(t.usage);
+  if (tokens !== undefined) parts.push(`${formatTokens(tokens)} tok`);
+  const cost = formatCost(t.cost);
+  if (cost) parts.push(cost);
+  parts.push(formatDuration(t.durationMs));
+  if (t.models.length) parts.push(t.models.join(', '));
+  if (t.hasError) parts.push('failed');
+  const label = turn === undefined ? asked : `${turn}. ${asked}`;
+  return {
+    ...base,
+    label,
+    description: parts.join(' · '),
+    ariaLabel: `Turn ${turn ?? ''} ${asked}${t.hasError ? ', failed' : ''}, ${parts.join(', ')}`,
+  };
+}
+
+function totalsTooltip(totals: Totals): string[] {
+  const u = totals.usage;
+  const lines = [
+    `${plural(totals.llmCalls, 'LLM call')}, ${formatTokens(totalTokens(u) ?? 0)} tokens` +
+      (u.inputTokens !== undefined || u.outputTokens !== undefined
+        ? ` (${formatInOut(u.inputTokens, u.outputTokens)})`
+        : ''),
+  ];
+  const cost = formatCost(totals.cost);
+  if (cost) lines.push(`Cost: ${cost}`);
+  lines.push(`Time answering: ${formatDuration(totals.durationMs)}`);
+  if (totals.errors > 0) lines.push(`${plural(totals.errors, 'failed trace')}`);
+  if (totals.turns > 0)
+    lines.push(`From ${new Date(totals.firstMs).toISOString()} to ${new Date(totals.lastMs).toISOString()}`);
+  return lines;
+}
+
+export function sessionGroupTooltip(group: SessionGroup): string[] {
+  const none = group.sessionId === NO_GROUP;
+  return [
+    none ? 'Traces without a session' : `Session ${group.sessionId}`,
+    none
+      ? `${plural(group.totals.turns, 'trace')}, oldest first`
+      : `${plural(group.totals.turns, 'turn')}, oldest first`,
+    ...totalsTooltip(group.totals),
+    ...(group.userIds.length ? [`User: ${group.userIds.join(', ')}`] : []),
+  ];
+}
+
+export function userGroupTooltip(group: UserGroup): string[] {
+  const none = group.userId === NO_GROUP;
+  const sessions = group.sessions.filter((s) => s.sessionId !== NO_GROUP).length;
+  return [
+    none ? 'Traces without a user' : `User ${group.userId}`,
+    `${plural(sessions, 'session')}, ${plural(group.totals.turns, 'trace')}`,
+    ...totalsTooltip(group.totals),
+  ];
 }

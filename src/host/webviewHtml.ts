@@ -3,6 +3,7 @@
 // document is loaded into a real browser by the webview rendering test.
 
 import { INITIAL_STATE_ELEMENT_ID, type ConversationState } from '../protocol/conversation';
+import type { SessionState } from '../protocol/session';
 
 export interface WebviewHtmlInput {
   /** `webview.cspSource`: the origin the panel may load styles, fonts and images from. */
@@ -16,7 +17,7 @@ export interface WebviewHtmlInput {
   /** URI of dist/codicons/codicon.css. */
   codiconsUri: string;
   /** Rendered on first paint, before the webview has talked to the host. */
-  initialState: ConversationState;
+  initialState: ConversationState | SessionState;
   title: string;
 }
 
