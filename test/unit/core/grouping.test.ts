@@ -54,7 +54,9 @@ describe('groupTraces', () => {
       totalTokens: 71 + 565 + 55 + 65,
     });
     assert.equal(lisbon.totals.errors, 0);
-    assert.equal(lisbon.totals.cost, undefined, 'no trace had a cost');
+    // gpt-4o-mini, priced by the store as the calls were read.
+    assert.deepEqual(lisbon.totals.cost, lisbon.traces.map((t) => t.cost).reduce(addCost, undefined));
+    assert.equal(lisbon.totals.cost!.pricedCalls, 3);
     const porto = g.sessionById.get('sess-porto-trip')!;
     assert.equal(porto.totals.errors, 1, 'the failed turn');
     const durations = porto.traces.reduce((n, t) => n + t.durationMs, 0);
@@ -150,7 +152,8 @@ describe('cost roll-ups', () => {
       pricedCalls: 2,
       unpricedCalls: 1,
     });
-    assert.equal(g.sessionById.get('sess-kyoto-autumn')!.totals.cost, undefined);
+    const kyoto = g.sessionById.get('sess-kyoto-autumn')!;
+    assert.deepEqual(kyoto.totals.cost, kyoto.traces.map((t) => t.cost).reduce(addCost, undefined));
     assert.deepEqual(
       g.userById.get('user-2077')!.totals.cost,
       g.sessionById.get('sess-porto-trip')!.totals.cost,

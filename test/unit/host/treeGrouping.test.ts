@@ -44,7 +44,7 @@ describe('tree grouped by session', () => {
       summaries[1]!.startMs + 60_000,
     );
     assert.equal(view.label, 'sess-lisbon-weekend');
-    assert.match(view.description, /^2 turns · 756 tok · \d+(\.\d+)? ms · 1m ago$/);
+    assert.match(view.description, /^2 turns · 756 tok · \$0\.00017 · \d+(\.\d+)? ms · 1m ago$/);
     assert.equal(view.contextValue, 'session');
     assert.ok(view.collapsible);
     const porto = describeSessionGroup(g.sessionById.get('sess-porto-trip')!, 0);
@@ -61,7 +61,7 @@ describe('tree grouped by session', () => {
     // A turn reads by its place, what was asked, then tokens, latency and model.
     const turn = describeTurn(summaries[1]!, g.turnOf.get(summaries[1]!.traceId), 0);
     assert.match(turn.label, /^2\. “Will it rain in Lisbon/);
-    assert.match(turn.description, /^630 tok · \d+(\.\d+)? ms · gpt-4o-mini-2024-07-18$/);
+    assert.match(turn.description, /^630 tok · \$0\.00012 · \d+(\.\d+)? ms · gpt-4o-mini-2024-07-18$/);
     // A trace sits under its session.
     assert.deepEqual(
       groupParentNode(g, 'session', turns[0]!, (id) => s.summary(id)),
@@ -82,12 +82,12 @@ describe('tree grouped by session', () => {
           ? { ...t, cost: { usd: 0.0005, pricedCalls: t.llmCallCount, unpricedCalls: 0 } }
           : t.sessionId === 'sess-porto-trip'
             ? { ...t, cost: { usd: 0, pricedCalls: 0, unpricedCalls: 1 } }
-            : t,
+            : { ...t, cost: undefined },
       );
     const g = groupTraces(list);
     assert.match(
       describeSessionGroup(g.sessionById.get('sess-lisbon-weekend')!, 0).description,
-      / · \$0\.0010 · /,
+      / · \$0\.001 · /,
     );
     assert.match(
       describeSessionGroup(g.sessionById.get('sess-porto-trip')!, 0).description,
@@ -95,7 +95,7 @@ describe('tree grouped by session', () => {
     );
     assert.doesNotMatch(describeSessionGroup(g.sessionById.get(NO_GROUP)!, 0).description, /\$|no price/);
     const turn = list.find((t) => t.sessionId === 'sess-lisbon-weekend')!;
-    assert.match(describeTurn(turn, 1, 0).description, / · \$0\.00050 · /);
+    assert.match(describeTurn(turn, 1, 0).description, / · \$0\.0005 · /);
   });
 });
 
