@@ -3,7 +3,6 @@
 // the trace again: from the store, or, for a cloud source, by fetching it.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import { LOCAL_SOURCE_ID } from '../core/source';
 import type { TraceReader } from '../core/source';
@@ -24,7 +23,7 @@ import { Views } from './ids';
 import { PanelSync } from './panelSync';
 import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
-import { buildWebviewHtml } from './webviewHtml';
+import { copyText, openTracedLink, pageHtml } from './webviewPage';
 
 interface OpenPanel {
   panel: vscode.WebviewPanel;
@@ -233,15 +232,9 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview, entry: OpenPanel): string {
-    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const html = buildWebviewHtml({
-      cspSource: webview.cspSource,
-      nonce: randomBytes(18).toString('base64url'),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUris: [
-        webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'conversation.css')).toString(),
-      ],
-      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
+    const html = pageHtml(webview, this.extensionUri, {
+      script: 'webview.js',
+      styles: ['conversation.css'],
       initialState: this.state(entry),
       title: this.title(entry.target),
     });
@@ -265,20 +258,11 @@ export class ConversationPanels implements vscode.Disposable {
       case 'ready':
         if (entry.sync.ready()) this.post(entry);
         return;
-      case 'openLink': {
-        const uri = safeExternalUri(message.href);
-        if (!uri) {
-          void vscode.window.showWarningMessage(
-            vscode.l10n.t('Links in traced messages open only when they are http, https or mailto links.'),
-          );
-          return;
-        }
-        await vscode.env.openExternal(uri);
+      case 'openLink':
+        await openTracedLink(message.href);
         return;
-      }
       case 'copy':
-        await vscode.env.clipboard.writeText(message.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', message.what), 2500);
+        await copyText(message.text, message.what);
         return;
       case 'copyMarkdown': {
         const source = this.sources.get(entry.target.sourceId);
@@ -349,16 +333,6 @@ function asTarget(state: unknown): ConversationTarget | undefined {
   if (typeof t.sourceId === 'string' && /^appInsights:[\w./:() -]{1,400}$/i.test(t.sourceId))
     target.sourceId = t.sourceId;
   return normalizeTarget(target);
-}
-
-/** Only plain web and mail links leave the webview; `command:`, `file:`, `vscode:` and the like never do. */
-export function safeExternalUri(href: string): vscode.Uri | undefined {
-  try {
-    const uri = vscode.Uri.parse(href, true);
-    return ['http', 'https', 'mailto'].includes(uri.scheme) ? uri : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Copies a trace, or one call of it (with its whole input), as Markdown; says so, or why not. */

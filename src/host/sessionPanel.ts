@@ -4,7 +4,6 @@
 // a window reload from the ids alone (source, session), like the conversation panels.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import type { TraceSummary } from '../core/model';
 import { LOCAL_SOURCE_ID, type TraceSource } from '../core/source';
@@ -15,12 +14,11 @@ import {
   type SessionState,
   type SessionTarget,
 } from '../protocol/session';
-import { safeExternalUri } from './conversationPanel';
 import { Views } from './ids';
 import { PanelSync } from './panelSync';
 import { buildSessionState, readTurn, shownTurns, type TurnContent } from './sessionViewModel';
 import type { SourceCatalog } from './sources';
-import { buildWebviewHtml } from './webviewHtml';
+import { copyText, openTracedLink, pageHtml } from './webviewPage';
 
 interface OpenSession {
   panel: vscode.WebviewPanel;
@@ -240,17 +238,9 @@ export class SessionPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview, entry: OpenSession): string {
-    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const html = buildWebviewHtml({
-      cspSource: webview.cspSource,
-      nonce: randomBytes(18).toString('base64url'),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'session.js')).toString(),
-      styleUris: [
-        webview.asWebviewUri(vscode.Uri.joinPath(media, 'conversation.css')).toString(),
-        webview.asWebviewUri(vscode.Uri.joinPath(media, 'session.css')).toString(),
-      ],
-      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
+    const html = pageHtml(webview, this.extensionUri, {
+      script: 'session.js',
+      styles: ['conversation.css', 'session.css'],
       initialState: this.state(entry),
       title: this.title(entry.target),
     });
@@ -275,20 +265,11 @@ export class SessionPanels implements vscode.Disposable {
       case 'ready':
         if (entry.sync.ready()) this.post(entry);
         return;
-      case 'openLink': {
-        const uri = safeExternalUri(message.href);
-        if (!uri) {
-          void vscode.window.showWarningMessage(
-            vscode.l10n.t('Links in traced messages open only when they are http, https or mailto links.'),
-          );
-          return;
-        }
-        await vscode.env.openExternal(uri);
+      case 'openLink':
+        await openTracedLink(message.href);
         return;
-      }
       case 'copy':
-        await vscode.env.clipboard.writeText(message.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', message.what), 2500);
+        await copyText(message.text, message.what);
         return;
       case 'openTurn': {
         const target: ConversationTarget = { traceId: message.traceId.toLowerCase() };
