@@ -422,20 +422,7 @@ async function pickPerson(known: KnownId[], title: string, placeholder: string):
   const sub = qp.onDidChangeValue((value) => {
     qp.items = itemsFor(value);
   });
-  return new Promise((resolve) => {
-    let done = false;
-    qp.onDidAccept(() => {
-      done = true;
-      resolve(qp.selectedItems[0]?.id ?? (qp.value.trim() || undefined));
-      qp.hide();
-    });
-    qp.onDidHide(() => {
-      if (!done) resolve(undefined);
-      sub.dispose();
-      qp.dispose();
-    });
-    qp.show();
-  });
+  return chosenOrTyped(qp, sub);
 }
 
 /** A quick pick that also accepts free text (an id that is not in the list). */
@@ -449,6 +436,14 @@ async function pickOrType(
   qp.placeholder = placeholder;
   qp.items = items;
   qp.matchOnDescription = true;
+  return chosenOrTyped(qp);
+}
+
+/** Shows the pick; its answer is the chosen item's id, or the text typed when none is chosen. */
+function chosenOrTyped(
+  qp: vscode.QuickPick<vscode.QuickPickItem & { id: string }>,
+  alsoDispose?: vscode.Disposable,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     let done = false;
     qp.onDidAccept(() => {
@@ -458,6 +453,7 @@ async function pickOrType(
     });
     qp.onDidHide(() => {
       if (!done) resolve(undefined);
+      alsoDispose?.dispose();
       qp.dispose();
     });
     qp.show();
