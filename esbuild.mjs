@@ -32,7 +32,8 @@ const contexts = [
   }),
   await esbuild.context({
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    // summary.js and summary.css (uPlot's styles with the page's own).
+    entryPoints: { webview: 'webview/main.ts', summary: 'webview/summary/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

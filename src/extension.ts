@@ -22,6 +22,7 @@ import { CloudTreeProvider } from './host/cloudTree';
 import { TraceSources } from './host/sources';
 import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
+import { SummaryPanels, registerSummaryCommand } from './host/summaryPanel';
 import { Commands, CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
 import { ReceiverController } from './host/receiverController';
@@ -125,6 +126,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
     config.maxAttributeLength,
   );
+  const summaries = new SummaryPanels(context.extensionUri, sources, rootLogger);
   const documents = new CallDocuments(sources);
   const statusBar = new ReceiverStatusBar(receiver);
   // A connection is queried when its view is first shown, not at activation.
@@ -138,6 +140,8 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     tree,
     treeView,
     panels,
+    summaries,
+    registerSummaryCommand(summaries, sources),
     statusBar,
     sources,
     cloud,

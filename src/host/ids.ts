@@ -40,6 +40,7 @@ export const Commands = {
   compareWithSelected: 'llmTraceInspector.compareWithSelected',
   copyLink: 'llmTraceInspector.copyLink',
   openLink: 'llmTraceInspector.openLink',
+  showSummary: 'llmTraceInspector.showSummary',
 } as const;
 
 export const Views = {
@@ -48,6 +49,7 @@ export const Views = {
   appInsights: 'llmTraceInspector.appInsights',
   files: 'llmTraceInspector.files',
   conversationPanel: 'llmTraceInspector.conversation',
+  summaryPanel: 'llmTraceInspector.summary',
 } as const;
 
 export const ContextKeys = {
