@@ -401,13 +401,30 @@ function count(n: number): number {
   return Number.isFinite(n) ? Math.min(0xffffffff, Math.max(0, Math.round(n))) : 0;
 }
 
-/** The facts of a trace's LLM calls, from its spans (outlines will do: they carry usage and cost). */
+/**
+ * The facts of a trace's LLM calls, from its spans (outlines will do: they carry usage and cost). A call
+ * with an LLM call below it (a framework's span repeating its children's usage) counts as a call, with its
+ * latency, but its tokens and cost are its children's and are not counted again: the trace's usage is
+ * summed the same way.
+ */
 export function callFactsOf(spans: readonly Span[], traceUser: string | undefined): CallFact[] {
   const out: CallFact[] = [];
+  const byId = new Map<string, Span>();
+  for (const s of spans) byId.set(s.spanId, s);
+  const hasLlmBelow = new Set<string>();
+  for (const s of spans) {
+    if (!s.llm) continue;
+    for (let p = s.parentSpanId; p && !hasLlmBelow.has(p); p = byId.get(p)?.parentSpanId) {
+      if (!byId.has(p)) break;
+      hasLlmBelow.add(p);
+    }
+  }
   for (const span of spans) {
     const llm = span.llm;
     if (!llm) continue;
-    const u = llm.usage;
+    const repeats = hasLlmBelow.has(span.spanId);
+    const u = repeats ? {} : llm.usage;
+    const c = repeats ? undefined : llm.cost;
     out.push({
       startMs: span.startMs,
       durationMs: span.durationMs,
@@ -418,8 +435,8 @@ export function callFactsOf(spans: readonly Span[], traceUser: string | undefine
       outputTokens: u.outputTokens ?? 0,
       cachedInputTokens: u.cachedInputTokens ?? 0,
       reasoningTokens: u.reasoningTokens ?? 0,
-      cost: llm.cost ? (llm.cost.priced ? 'priced' : 'unpriced') : 'none',
-      costUsd: llm.cost?.priced ? llm.cost.usd : 0,
+      cost: c ? (c.priced ? 'priced' : 'unpriced') : 'none',
+      costUsd: c?.priced ? c.usd : 0,
       error: span.status.code === 'error' || span.error !== undefined,
     });
   }

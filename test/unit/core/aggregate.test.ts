@@ -7,11 +7,13 @@ import {
   CallFacts,
   MAX_BUCKETS,
   bucketFor,
+  callFactsOf,
   nearestRank,
   summarizeCalls,
   type CallFact,
 } from '../../../src/core/aggregate';
 import { createNormalizer } from '../../../src/core/genai/normalize';
+import type { Span } from '../../../src/core/model';
 import { TraceStore } from '../../../src/core/store';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 
@@ -246,5 +248,45 @@ describe('TraceStore.summarize on the captured fixtures', () => {
     store.clear();
     assert.equal(store.summarize({}).totals.calls, 0);
     store.dispose();
+  });
+});
+
+describe('callFactsOf', () => {
+  it('counts a framework call above another once in tokens and cost, as the trace usage does', () => {
+    const span = (spanId: string, parentSpanId: string | undefined, input: number): Span =>
+      ({
+        traceId: 't',
+        spanId,
+        parentSpanId,
+        name: spanId,
+        kind: 'client',
+        startMs: 1,
+        durationMs: 10,
+        status: { code: spanId === 'inner' ? 'error' : 'unset' },
+        service: 'svc',
+        scope: '',
+        attributes: {},
+        resource: {},
+        events: [],
+        llm: {
+          convention: 'genai',
+          requestModel: 'gpt-4o',
+          responseModel: spanId === 'inner' ? 'gpt-4o-2024-08-06' : undefined,
+          messages: [],
+          toolDefinitions: [],
+          usage: { inputTokens: input, outputTokens: 1 },
+          finishReasons: [],
+          parameters: {},
+          cost: { priced: false, models: ['gpt-4o'] },
+        },
+      }) as Span;
+    const facts = callFactsOf([span('outer', undefined, 100), span('inner', 'outer', 100)], 'u');
+    assert.deepEqual(
+      facts.map((f) => [f.model, f.inputTokens, f.cost, f.error, f.user]),
+      [
+        ['gpt-4o', 0, 'none', false, 'u'],
+        ['gpt-4o-2024-08-06', 100, 'unpriced', true, 'u'],
+      ],
+    );
   });
 });
