@@ -32,7 +32,12 @@ const contexts = [
   }),
   await esbuild.context({
     ...common,
-    entryPoints: { webview: 'webview/main.ts', session: 'webview/sessionMain.ts' },
+    // summary.js and summary.css (uPlot's styles with the page's own).
+    entryPoints: {
+      webview: 'webview/main.ts',
+      session: 'webview/sessionMain.ts',
+      summary: 'webview/summary/main.ts',
+    },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

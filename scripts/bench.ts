@@ -607,6 +607,20 @@ function storeRows(): void {
       `goal < 400 MB; store's estimate ${fmt(stats.bytes / MB)} MB (estimate/heap ${fmt(stats.bytes / MB / heap, 2)}); ${fmt((heap * MB) / calls / 1024, 1)} kB per LLM call, ${fmt(stats.spans)} spans in ${fmt(stats.traces)} traces${gcNote}`,
     );
 
+    // ---- the Summary view's figures over every stored call ----
+    {
+      store.summarize({}); // the first settles nothing more: list() built every summary
+      const t0 = performance.now();
+      const runs = 5;
+      let summary = store.summarize({});
+      for (let i = 1; i < runs; i++) summary = store.summarize({});
+      row(
+        'summary of 100k calls (local)',
+        `${fmt((performance.now() - t0) / runs, 1)} ms`,
+        `every call, all time: totals, per model/service/user with p50/p95/p99, ${fmt(summary.buckets.length)} buckets; ${fmt(summary.totals.calls)} calls, mean of ${runs}; per-call facts ${fmt(store.callFactBytes / MB, 1)} MB outside the heap (${fmt(store.callFactBytes / summary.totals.calls)} B a call)`,
+      );
+    }
+
     // ---- reading one trace whole (content) against its outline ----
     const ids = store
       .list()

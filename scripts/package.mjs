@@ -60,6 +60,8 @@ if (size > 2 * 1024 * 1024)
 for (const needed of [
   'dist/extension.js',
   'dist/webview.js',
+  'dist/summary.js',
+  'dist/summary.css',
   'dist/codicons/codicon.css',
   'package.json',
   'package.nls.json',

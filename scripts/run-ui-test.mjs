@@ -422,6 +422,39 @@ try {
     await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
   });
 
+  await check('Show Summary adds up the local calls per model, service and user, with charts', async () => {
+    await page.locator('.part.sidebar .title-label').first().click();
+    await page.keyboard.press('F1');
+    await page.keyboard.type('LLM Trace Inspector: Show Summary');
+    await page.keyboard.press('Enter');
+    const end = Date.now() + 20000;
+    let frame;
+    while (!frame && Date.now() < end) {
+      for (const f of page.frames()) {
+        try {
+          if (await f.$('#lti-summary-root .lti-sum-totals')) frame = f;
+        } catch {
+          /* frame navigated away */
+        }
+      }
+      if (!frame) await sleep(200);
+    }
+    assert(frame, 'the summary webview did not render');
+    await frame.locator('button[data-window="all"]').click();
+    await frame
+      .locator('[data-dimension="model"] tbody th', { hasText: 'gpt-4o-mini' })
+      .first()
+      .waitFor({ timeout: 10000 });
+    const canvases = await frame.locator('.lti-sum-chart canvas').count();
+    assert(canvases === 4, `the summary draws ${canvases} charts, expected 4`);
+    const users = (await frame.locator('[data-dimension="user"]').innerText()).replace(/\s+/g, ' ');
+    assert(users.includes('user-1042'), `the users table lacks user-1042: ${users.slice(0, 200)}`);
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-summary.png') });
+    // The conversation panel back in front, for the reload check below.
+    await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
+  });
+
   await check(
     'a port held by another OTLP receiver is named, and "Use Port" moves the receiver',
     async () => {

@@ -23,6 +23,7 @@ import { TraceSources } from './host/sources';
 import { LOCAL_SOURCE_ID, LocalSource } from './core/source';
 import { ConversationPanels } from './host/conversationPanel';
 import { SessionPanels } from './host/sessionPanel';
+import { SummaryPanels, registerSummaryCommand } from './host/summaryPanel';
 import { Commands, CONFIG_SECTION, Views } from './host/ids';
 import { createLogChannel } from './host/logChannel';
 import { ReceiverController } from './host/receiverController';
@@ -131,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
     config.maxAttributeLength,
   );
+  const summaries = new SummaryPanels(context.extensionUri, sources, rootLogger);
   const documents = new CallDocuments(sources);
   const sessionPanels = new SessionPanels(context.extensionUri, sources, rootLogger, (target) =>
     panels.show(target),
@@ -148,6 +150,8 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     treeView,
     panels,
     sessionPanels,
+    summaries,
+    registerSummaryCommand(summaries, sources),
     statusBar,
     sources,
     cloud,

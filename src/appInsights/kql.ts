@@ -5,7 +5,15 @@
 // only as a KQL string literal built by kqlString(), or after validation; nothing else is spliced in.
 // Every query is bounded in rows; the time range goes with the request (the Logs API's timespan).
 
-import { GenAi, OpenInference, SessionKeys, Traceloop, UsageKeys, UserKeys } from '../core/genai/keys';
+import {
+  GenAi,
+  OpenInference,
+  Operations,
+  SessionKeys,
+  Traceloop,
+  UsageKeys,
+  UserKeys,
+} from '../core/genai/keys';
 import type { PersonKind } from '../core/source';
 
 export type { PersonKind };
@@ -323,4 +331,95 @@ function toMillisecond(iso: string): string {
 
 function boundedInt(n: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.trunc(Number.isFinite(n) ? n : min)));
+}
+
+/** The window of a summary query: calls that start within it, in buckets of bucketMs (whole seconds). */
+export interface SummaryQueryWindow {
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+}
+
+/** Rows a summary query returns at most: the groups of three dimensions, the buckets, per model. */
+export const SUMMARY_QUERY_ROWS = 20_000;
+
+/** The first non-empty of several dimensions, as a number (0 when none has one). */
+function dimNumber(n: Names, keys: readonly string[]): string {
+  return `coalesce(${keys.map((k) => `todouble(${n.dims}[${kqlString(k)}])`).join(', ')}, 0.0)`;
+}
+
+/**
+ * The Summary view's figures, added up by Kusto rather than by downloading rows: per model, service
+ * (cloud role), user and time bucket (`bin()`), and in all. Two parts, told by `part`:
+ * - `latency`: calls, errors and the call duration's percentiles 50, 95 and 99 per `dimension` and `key`;
+ * - `tokens`: calls, calls with tokens and the token sums per `dimension`, `key` and `model`, so the host
+ *   can price each model's tokens with its own table (a price is linear in tokens, so pricing the sum is
+ *   pricing each call) and add the dollars up per key.
+ * `dimension` is model, service, user, bucket or total; a bucket's key is its start as a datetime.
+ *
+ * Columns: part, dimension, key, model, calls, errors, p50, p95, p99, tokenCalls, inputTokens,
+ * outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens.
+ */
+export function summaryQuery(
+  schema: AppInsightsSchema,
+  window: SummaryQueryWindow,
+  userKeys: readonly string[] = [],
+): string {
+  const n = SCHEMA_NAMES[schema];
+  const from = `datetime(${new Date(boundedTime(window.fromMs)).toISOString()})`;
+  const to = `datetime(${new Date(boundedTime(window.toMs)).toISOString()})`;
+  const bucket = `${boundedInt(Math.round(window.bucketMs / 1000), 1, 366 * 86_400)}s`;
+  const model = [GenAi.responseModel, GenAi.requestModel, OpenInference.modelName]
+    .map((k) => dim(n, k))
+    .join(', ');
+  const users = [...userKeys, ...UserKeys].map((k) => dim(n, k)).join(', ');
+  const notCalls = [...Operations.tool, ...Operations.agent];
+  const calls = [
+    `let calls = materialize(${n.dependencies}`,
+    `| where ${n.time} between (${from} .. ${to})`,
+    `| where ${genAiPredicate(n)}`,
+    // Agent and tool spans carry GenAI dimensions too, but are not calls of a model (as the normalizer says).
+    `| where ${dim(n, GenAi.operationName)} !in~ (${kqlStringList(notCalls)})`,
+    `| where isempty(${dim(n, OpenInference.spanKind)}) or ${dim(n, OpenInference.spanKind)} in~ ("LLM", "EMBEDDING")`,
+    `| project t = ${n.time}, dur = todouble(${n.duration}),`,
+    `    model = coalesce(${model}), service = ${n.role}, user = coalesce(${n.user}, ${users}),`,
+    `    failed = ${n.success} == false or isnotempty(${dim(n, 'error.type')}),`,
+    `    inTok = ${dimNumber(n, UsageKeys.input)}, outTok = ${dimNumber(n, UsageKeys.output)},`,
+    `    cachedTok = ${dimNumber(n, UsageKeys.cachedInput)},`,
+    `    writeTok = ${dimNumber(n, UsageKeys.cacheCreationInput)},`,
+    `    reasoningTok = ${dimNumber(n, UsageKeys.reasoning)}`,
+    `| extend bucket = tostring(bin(t, ${bucket})));`,
+  ];
+  const keys: [string, string][] = [
+    ['model', 'model'],
+    ['service', 'service'],
+    ['user', 'user'],
+    ['bucket', 'bucket'],
+    ['total', '""'],
+  ];
+  const latency = keys.map(
+    ([d, key]) =>
+      `(calls | summarize calls = count(), errors = countif(failed), p50 = percentile(dur, 50),` +
+      ` p95 = percentile(dur, 95), p99 = percentile(dur, 99) by key = ${key}` +
+      ` | extend part = "latency", dimension = "${d}", model = "")`,
+  );
+  const tokens = keys.map(
+    ([d, key]) =>
+      `(calls | summarize calls = count(), tokenCalls = countif(inTok + outTok > 0),` +
+      ` inputTokens = sum(inTok), outputTokens = sum(outTok), cachedInputTokens = sum(cachedTok),` +
+      ` cacheWriteTokens = sum(writeTok), reasoningTokens = sum(reasoningTok)` +
+      ` by key = ${key}, model | extend part = "tokens", dimension = "${d}")`,
+  );
+  return [
+    ...calls,
+    `union ${[...latency, ...tokens].join(',\n  ')}`,
+    `| project part, dimension, key, model, calls, errors, p50, p95, p99, tokenCalls, inputTokens,`,
+    `    outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens`,
+    `| take ${SUMMARY_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/** A time within years 2000 to 2200: anything else is a caller's mistake, not a query. */
+function boundedTime(ms: number): number {
+  return Math.min(7_258_118_400_000, Math.max(946_684_800_000, Math.floor(ms)));
 }

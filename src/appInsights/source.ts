@@ -9,6 +9,9 @@ import type { PersonKind, TraceSource } from '../core/source';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import type { TraceStore } from '../core/store';
+import { MAX_BUCKETS, bucketFor, type Summary, type SummaryWindow } from '../core/aggregate';
+import { createPriceTable, type PriceTable } from '../core/pricing';
+import { summaryFromRows } from './summary';
 import {
   AppInsightsQueryError,
   CONTENT_ROLE_HINT,
@@ -23,6 +26,7 @@ import {
   operationRowsQuery,
   operationsOfQuery,
   recentCallsQuery,
+  summaryQuery,
   type AppInsightsSchema,
   type ListCursor,
 } from './kql';
@@ -92,6 +96,8 @@ export interface AppInsightsSourceOptions {
   sessionKeys: readonly string[];
   userKeys: readonly string[];
   now?: () => number;
+  /** The price table for the Summary view's dollars (the user's settings over the shipped table). */
+  prices?: () => PriceTable;
 }
 
 /** The widest window a session or user search covers (the Logs API keeps 30 to 90 days by default). */
@@ -303,6 +309,29 @@ export class AppInsightsSource implements TraceSource {
     const ids = traceIds.map((id) => id.toLowerCase());
     await this.loadOperations(ids, this.searchWindow());
     return this.options.store.records(ids);
+  }
+
+  /**
+   * The Summary view's figures, added up in Kusto (summaryQuery): nothing but the sums comes down. A
+   * window without a start covers SEARCH_WINDOW_MS.
+   */
+  async summarize(window: SummaryWindow): Promise<Summary> {
+    const now = this.now();
+    const toMs = window.toMs ?? now;
+    const fromMs = window.fromMs ?? toMs - SEARCH_WINDOW_MS;
+    // Kusto's bin() takes whole seconds here; the bucket never makes more than MAX_BUCKETS of them.
+    let bucketMs = Math.max(1000, Math.round((window.bucketMs ?? bucketFor(toMs - fromMs)) / 1000) * 1000);
+    while (Math.floor(toMs / bucketMs) - Math.floor(fromMs / bucketMs) >= MAX_BUCKETS) bucketMs *= 2;
+    const q = { fromMs, toMs, bucketMs };
+    const answer = await this.options.runner.run(summaryQuery(this.schema, q, this.userKeys), {
+      startMs: fromMs,
+      endMs: toMs,
+    });
+    if (answer.partialError)
+      this.options.logger.warn(
+        `[appInsights] ${this.connection.name}: summary partial: ${answer.partialError}`,
+      );
+    return summaryFromRows(answer.rows, q, this.options.prices?.() ?? createPriceTable());
   }
 
   /** A session's turns (or a user's), oldest first, each fetched whole. */

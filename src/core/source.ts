@@ -2,6 +2,7 @@
 // connection, later each opened file). The tree, the conversation panels and Find by Session ID use only
 // this; each source keeps what it has in a store of its own, so one source never evicts another's traces.
 
+import type { Summary, SummaryWindow } from './aggregate';
 import type { SourceKind, Trace, TraceSummary } from './model';
 import type { TelemetryBatch } from './records';
 import type { Disposable, StoreChange } from './store';
@@ -38,6 +39,8 @@ export interface LocalTraces extends TraceReader {
   clear(): Promise<void>;
   /** The raw records of these traces, as the store keeps them (what an export writes). */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /** The Summary view's figures over every call of the source (the engine adds them up in its worker). */
+  summarize?(window: SummaryWindow): Promise<Summary>;
 }
 
 export interface TraceSource {
@@ -60,6 +63,12 @@ export interface TraceSource {
    * traces whole first); unknown ids are skipped. What Export as OTLP JSON writes.
    */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /**
+   * Calls, tokens, cost, errors and latency percentiles for a window, per model, service and user and per
+   * time bucket, computed where the data is (the engine's worker, Kusto, a file's store). Absent: the
+   * source cannot say.
+   */
+  summarize?(window: SummaryWindow): Promise<Summary>;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -93,5 +102,10 @@ export class LocalSource implements TraceSource {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return this.store.records(traceIds);
+  }
+
+  summarize(window: SummaryWindow): Promise<Summary> {
+    if (!this.store.summarize) return Promise.reject(new Error('The local store cannot summarize.'));
+    return this.store.summarize(window);
   }
 }

@@ -9,6 +9,7 @@
 // thousands of spans does not re-render thousands of times.
 
 import { createHash } from 'node:crypto';
+import { CallFacts, callFactsOf, summarizeCalls, type Summary, type SummaryWindow } from './aggregate';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 import { logRecordBytes, spanRecordBytes } from './recordSize';
@@ -157,6 +158,9 @@ interface Entry {
   /** Session and user the indexes currently file this trace under. */
   indexedSession?: string;
   indexedUser?: string;
+  /** The trace's run of rows in the store's CallFacts (what the Summary view adds up). */
+  factsAt?: number;
+  factsCount?: number;
 }
 
 /** Log records of a trace none of whose spans has arrived (yet: parent-based sampling may drop them all). */
@@ -203,6 +207,7 @@ export class TraceStore {
   private readonly clearTimer: (handle: unknown) => void;
   private counts = emptyCounts();
   private shared = new SharedValues();
+  private facts = new CallFacts();
 
   constructor(options: TraceStoreOptions) {
     this.limits = clampLimits({
@@ -503,6 +508,21 @@ export class TraceStore {
     return out.sort((a, b) => b.lastMs - a.lastMs);
   }
 
+  /**
+   * Calls, tokens, cost, errors and latency of the calls that started within the window, per model,
+   * service and user and per time bucket: added up from per-call facts kept at build time, so no trace is
+   * read again.
+   */
+  summarize(window: SummaryWindow): Summary {
+    this.settle();
+    return summarizeCalls(this.facts.each, window, this.now());
+  }
+
+  /** What the per-call facts behind summarize() take, in bytes (typed arrays, outside the JS heap). */
+  get callFactBytes(): number {
+    return this.facts.bytes;
+  }
+
   stats(): StoreStats {
     this.ageOut(this.now());
     return { traces: this.entries.size, ...this.counts };
@@ -522,6 +542,7 @@ export class TraceStore {
     this.dirty.clear();
     this.counts = emptyCounts();
     this.shared = new SharedValues();
+    this.facts = new CallFacts();
     this.pendingCleared = true;
     this.pendingChanged.clear();
     this.pendingRemoved.clear();
@@ -625,6 +646,22 @@ export class TraceStore {
       this.warmUp(entry);
     }
     this.dirty.clear();
+    if (this.facts.wantsCompaction) this.compactFacts();
+  }
+
+  private compactFacts(): void {
+    const owners = new Map<number, Entry>();
+    const runs: { at: number; count: number }[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.factsAt === undefined) continue;
+      if (entry.factsCount === 0) {
+        entry.factsAt = undefined;
+        continue;
+      }
+      owners.set(entry.factsAt, entry);
+      runs.push({ at: entry.factsAt, count: entry.factsCount! });
+    }
+    this.facts = this.facts.compact(runs, (oldAt, newAt) => (owners.get(oldAt)!.factsAt = newAt));
   }
 
   /** The trace's outline and summary from its spans' outlines, reading again those a cold trace let go. */
@@ -638,6 +675,11 @@ export class TraceStore {
       this.previewOf(entry, span),
     );
     if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
+    const facts = callFactsOf(ordered, summary.userId);
+    if (entry.factsAt === undefined) {
+      if (facts.length > 0) entry.factsAt = this.facts.append(facts);
+    } else entry.factsAt = this.facts.replace(entry.factsAt, entry.factsCount!, facts);
+    entry.factsCount = facts.length;
     entry.summary = summary;
     entry.outline = { traceId: entry.traceId, source: entry.source, spans: ordered, summary };
   }
@@ -711,6 +753,7 @@ export class TraceStore {
     this.full.delete(oldest.traceId);
     this.warm.delete(oldest.traceId);
     this.dirty.delete(oldest.traceId);
+    if (oldest.factsAt !== undefined) this.facts.release(oldest.factsAt, oldest.factsCount!);
     unindex(this.bySession, oldest.indexedSession, oldest.traceId);
     unindex(this.byUser, oldest.indexedUser, oldest.traceId);
     this.counts.bytes -= oldest.bytes;

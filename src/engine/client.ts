@@ -3,6 +3,7 @@
 // A worker that dies is started again (the request log brings its traces back), and says so.
 
 import { Worker } from 'node:worker_threads';
+import type { Summary } from '../core/aggregate';
 import type { Logger } from '../core/logger';
 import type { Trace } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
@@ -54,6 +55,7 @@ export class EngineClient {
       sync: () => this.request<void>({ op: 'sync' }),
       clear: () => this.request<void>({ op: 'clear' }),
       records: (traceIds) => this.request<TelemetryBatch>({ op: 'records', traceIds: [...traceIds] }),
+      summarize: (window) => this.request<Summary>({ op: 'summarize', window }),
     });
     this.worker = this.spawn();
   }

@@ -111,6 +111,8 @@ export class IngestEngine {
       case 'records':
         this.store.flush();
         return this.store.records(request.traceIds);
+      case 'summarize':
+        return this.store.summarize(request.window);
     }
   }
 

@@ -3,6 +3,7 @@
 // engine's change messages. It reads like the store (list, findSession, sessions, getTrace), so trees and
 // commands work over either; what it does not hold it asks the engine for (`load`).
 
+import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { Trace, TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import type { Disposable, StoreChange } from '../core/store';
@@ -17,6 +18,8 @@ export interface MirrorDeps {
   clear(): Promise<void>;
   /** The raw records of these traces, from the engine's store. */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /** The Summary view's figures, added up by the engine over every call it stores. */
+  summarize?(window: SummaryWindow): Promise<Summary>;
 }
 
 /** Outlines kept (the tree's expanded traces), and whole traces kept (open panels, recent reads). */
@@ -159,6 +162,11 @@ export class MirrorStore {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return this.deps.records(traceIds);
+  }
+
+  summarize(window: SummaryWindow): Promise<Summary> {
+    if (!this.deps.summarize) return Promise.reject(new Error('This store cannot summarize.'));
+    return this.deps.summarize(window);
   }
 
   dispose(): void {

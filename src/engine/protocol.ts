@@ -3,6 +3,7 @@
 // outline or the whole of the few traces it shows, which it asks for. Everything here crosses a
 // MessagePort by structured clone, so it is plain data.
 
+import type { SummaryWindow } from '../core/aggregate';
 import type { Trace, TraceSummary } from '../core/model';
 import type { PricingSettings } from '../core/pricing';
 import type { StoreStats } from '../core/store';
@@ -48,7 +49,9 @@ export type HostRequest =
   | { op: 'replay' }
   | { op: 'stats' }
   /** The raw records of these traces (a TelemetryBatch), for an export. */
-  | { op: 'records'; traceIds: string[] };
+  | { op: 'records'; traceIds: string[] }
+  /** The Summary view's figures for a window, added up in the worker (a Summary). */
+  | { op: 'summarize'; window: SummaryWindow };
 
 export type HostMessage = { type: 'request'; id: number; request: HostRequest } | { type: 'close' };
 

@@ -28,6 +28,7 @@ import {
   type Connection,
 } from '../appInsights/targets';
 import type { Logger } from '../core/logger';
+import { createPriceTable } from '../core/pricing';
 import type { Normalizer } from '../core/store';
 import { TraceStore } from '../core/store';
 import type { CloudSources } from './cloudTree';
@@ -163,6 +164,7 @@ export class AppInsightsController implements CloudSources, vscode.Disposable {
       range: presetRange(this.config.timeRange),
       sessionKeys: cfg.sessionAttributes,
       userKeys: cfg.userAttributes,
+      prices: () => createPriceTable(readConfig().pricing),
     });
     this.byId.set(source.id, source);
     this.subscriptions.set(

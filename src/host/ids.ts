@@ -45,6 +45,7 @@ export const Commands = {
   compareWithSelected: 'llmTraceInspector.compareWithSelected',
   copyLink: 'llmTraceInspector.copyLink',
   openLink: 'llmTraceInspector.openLink',
+  showSummary: 'llmTraceInspector.showSummary',
 } as const;
 
 export const Views = {
@@ -54,6 +55,7 @@ export const Views = {
   files: 'llmTraceInspector.files',
   conversationPanel: 'llmTraceInspector.conversation',
   sessionPanel: 'llmTraceInspector.session',
+  summaryPanel: 'llmTraceInspector.summary',
 } as const;
 
 export const ContextKeys = {

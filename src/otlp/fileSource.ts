@@ -4,6 +4,7 @@
 
 import type { Normalizer } from '../core/store';
 import { DEFAULT_MAX_BYTES, TraceStore } from '../core/store';
+import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import type { PersonKind, TraceSource } from '../core/source';
@@ -93,6 +94,11 @@ export class FileSource implements TraceSource {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return Promise.resolve(this.store.records(traceIds));
+  }
+
+  /** The same figures as the local source's, from this file's own store. */
+  summarize(window: SummaryWindow): Promise<Summary> {
+    return Promise.resolve(this.store.summarize(window));
   }
 
   dispose(): void {

@@ -33,6 +33,13 @@ import {
   type ListCursor,
 } from '../../../src/appInsights/kql';
 import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
+import { summaryQuery } from '../../../src/appInsights/kql';
+import { summaryFromRows } from '../../../src/appInsights/summary';
+import { recentCallRowsToBatch } from '../../../src/appInsights/rows';
+import type { SummaryFigures, SummaryGroup } from '../../../src/core/aggregate';
+import { createPriceTable } from '../../../src/core/pricing';
+import { TraceStore } from '../../../src/core/store';
+import { createNormalizer } from '../../../src/core/genai/normalize';
 import { loopbackCertificate } from '../../../scripts/lib/testCertificate.cjs';
 
 // ---- the shared stand-in (plain JavaScript beside the repository) ----
@@ -805,3 +812,53 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+// ---- the Summary view's query, run by the stand-in ----
+
+describe('the summary query, added up by the stand-in, agrees with the local aggregator over the same calls', () => {
+  for (const { label, target } of TARGETS) {
+    const schema: AppInsightsSchema = schemaOf(target);
+    it(label, async () => {
+      const run = runner(target);
+      const q = { fromMs: WINDOW.startMs, toMs: WINDOW.endMs, bucketMs: 300_000 };
+      const answer = await run.run(summaryQuery(schema, q), WINDOW);
+      assert.equal(answer.partialError, undefined);
+      const prices = createPriceTable();
+      const kusto = summaryFromRows(answer.rows, q, prices);
+
+      // The same calls as list rows, read by the normalizer into a store and added up there.
+      const listed = (await run.run(recentCallsQuery(schema, 1000), WINDOW)).rows;
+      const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 0 });
+      store.ingest(recentCallRowsToBatch(schema, listed).batch, 'appInsights');
+      const local = store.summarize(q);
+      store.dispose();
+
+      assert.ok(kusto.totals.calls > 0, 'some calls');
+      const us = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms * 1000));
+      const figures = (f: SummaryFigures) => [
+        f.calls,
+        f.inputTokens,
+        f.outputTokens,
+        f.cachedInputTokens,
+        f.reasoningTokens,
+        f.errors,
+        // Spans keep nanoseconds from the row's 100 ns ticks: the same duration to the microsecond.
+        us(f.p50Ms),
+        us(f.p95Ms),
+        us(f.p99Ms),
+        f.pricedCalls,
+        f.unpricedCalls,
+        Math.round(f.costUsd * 1e9),
+      ];
+      assert.deepEqual(figures(kusto.totals), figures(local.totals));
+      const byKey = (groups: SummaryGroup[]) => Object.fromEntries(groups.map((g) => [g.key, figures(g)]));
+      assert.deepEqual(byKey(kusto.byModel), byKey(local.byModel));
+      assert.deepEqual(byKey(kusto.byService), byKey(local.byService));
+      assert.deepEqual(byKey(kusto.byUser), byKey(local.byUser));
+      assert.deepEqual(
+        kusto.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
+        local.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
+      );
+    });
+  }
+});

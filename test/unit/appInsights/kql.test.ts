@@ -14,6 +14,7 @@ import {
   recentCallsQuery,
   SCHEMA_NAMES,
   SUMMARY_KEYS,
+  summaryQuery,
   type AppInsightsSchema,
   type ListCursor,
 } from '../../../src/appInsights/kql';
@@ -365,5 +366,48 @@ describe('refused before any query exists', () => {
     });
     assert.match(query, /datetime\(2026-12-01T15:01:04\.103Z\)/);
     assert.doesNotMatch(query, /1039999/);
+  });
+});
+
+describe('summaryQuery', () => {
+  const WINDOW = {
+    fromMs: Date.parse('2026-11-30T00:00:00Z'),
+    toMs: Date.parse('2026-12-01T00:00:00Z'),
+    bucketMs: 3_600_000,
+  };
+  const HOSTILE = 'x"] | take 1; print "pwned';
+  for (const schema of SCHEMAS) {
+    it(`${schema}: binds, with the documented columns, and a hostile user key stays one literal`, () => {
+      const result = checked(summaryQuery(schema, WINDOW, [HOSTILE]), schema);
+      assert.deepEqual(columnsOf(result), {
+        part: 'string',
+        dimension: 'string',
+        key: 'string',
+        model: 'string',
+        calls: 'long',
+        errors: 'long',
+        p50: 'real',
+        p95: 'real',
+        p99: 'real',
+        tokenCalls: 'long',
+        inputTokens: 'real',
+        outputTokens: 'real',
+        cachedInputTokens: 'real',
+        cacheWriteTokens: 'real',
+        reasoningTokens: 'real',
+      });
+      assert.ok(result.literals.includes(HOSTILE), 'the key is a literal of its own');
+      const q = summaryQuery(schema, WINDOW);
+      assert.ok(q.includes(`${SCHEMA_NAMES[schema].dependencies}`));
+      assert.ok(q.includes('bin(t, 3600s)'));
+      assert.ok(/\| take \d+$/.test(q), 'bounded in rows');
+    });
+  }
+
+  it('keeps times and buckets within bounds whatever it is given', () => {
+    const q = summaryQuery('classic', { fromMs: -1e20, toMs: 1e20, bucketMs: 1 });
+    assert.ok(q.includes('datetime(2000-01-01T00:00:00.000Z)'));
+    assert.ok(q.includes('datetime(2200-01-01T00:00:00.000Z)'));
+    assert.ok(q.includes('bin(t, 1s)'));
   });
 });

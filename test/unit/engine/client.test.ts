@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryLogger } from '../../../src/core/logger';
+import { LocalSource } from '../../../src/core/source';
 import { EngineClient, type EngineClientOptions } from '../../../src/engine/client';
 import type { EngineOptions } from '../../../src/engine/protocol';
 import { PortInUseError } from '../../../src/otlp/httpReceiver';
@@ -92,6 +93,30 @@ test('requests received in the worker reach the host as summaries; content comes
     assert.equal(stats.store.traces, 1);
     assert.equal(stats.store.spans, outline.spans.length);
     assert.equal(stats.received.spans, outline.spans.length);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('the summary is added up in the worker and reaches the host through the local source', async () => {
+  const engine = client();
+  try {
+    const { port } = await engine.listen(settings);
+    for (const entry of tools) assert.equal((await post(port, entry)).status, 200);
+    const [trace] = await until('a summary', () => engine.mirror.list().length > 0 && engine.mirror.list());
+    const source = new LocalSource(engine.mirror);
+    const all = await source.summarize({});
+    assert.equal(all.totals.calls, trace!.llmCallCount);
+    assert.equal(all.totals.inputTokens, trace!.usage.inputTokens);
+    assert.equal(all.totals.outputTokens, trace!.usage.outputTokens);
+    assert.deepEqual(
+      all.byModel.map((g) => [g.key, g.calls]),
+      [['gpt-4o-mini-2024-07-18', trace!.llmCallCount]], // the response model: what answered
+    );
+    assert.ok(all.totals.p99Ms! > 0);
+    // A window that ends before the calls started holds none of them.
+    const before = await source.summarize({ fromMs: 0, toMs: trace!.startMs - 1 });
+    assert.equal(before.totals.calls, 0);
   } finally {
     await engine.dispose();
   }

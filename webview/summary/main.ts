@@ -1,0 +1,329 @@
+// The Summary page: totals, a table per model, service and user, and charts over time (uPlot) for one
+// source and window. The host computes every figure; the page only lays them out. Names (models,
+// services, users) come from telemetry and are set with textContent only. Chart colours are read from the
+// editor's theme variables and the charts are drawn again when the theme changes.
+
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './summary.css';
+import type { Summary, SummaryBucket, SummaryGroup } from '../../src/core/aggregate';
+import { formatDuration, formatTokens, formatUsd } from '../../src/core/format';
+import {
+  SUMMARY_STATE_ELEMENT_ID,
+  SUMMARY_WINDOWS,
+  type SummaryHostMessage,
+  type SummaryPageMessage,
+  type SummaryPageState,
+  type SummaryWindowKey,
+} from '../../src/protocol/summary';
+
+interface VsCodeApi {
+  postMessage(message: SummaryPageMessage): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+const WINDOW_LABELS: Record<SummaryWindowKey, string> = {
+  '15m': '15 min',
+  '1h': '1 h',
+  '24h': '24 h',
+  '7d': '7 d',
+  all: 'All',
+};
+
+let state: SummaryPageState | undefined;
+let charts: uPlot[] = [];
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function readInitialState(): SummaryPageState | undefined {
+  const node = document.getElementById(SUMMARY_STATE_ELEMENT_ID);
+  try {
+    return node?.textContent ? (JSON.parse(node.textContent) as SummaryPageState) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ms(v: number | undefined): string {
+  return v === undefined ? '–' : formatDuration(v);
+}
+
+function cost(g: { costUsd: number; pricedCalls: number; unpricedCalls: number }): string {
+  if (g.pricedCalls === 0) return g.unpricedCalls > 0 ? 'no price' : '–';
+  const usd = formatUsd(g.costUsd);
+  return g.unpricedCalls > 0 ? `${usd} + ${g.unpricedCalls} no price` : usd;
+}
+
+function header(s: SummaryPageState): HTMLElement {
+  const head = el('header', 'lti-sum-head');
+  head.append(el('h1', 'lti-sum-title', `Summary: ${s.sourceLabel}`));
+  const picker = el('div', 'lti-sum-windows');
+  picker.setAttribute('role', 'group');
+  picker.setAttribute('aria-label', 'Time window');
+  for (const key of SUMMARY_WINDOWS) {
+    const b = el('button', 'lti-sum-window', WINDOW_LABELS[key]);
+    b.type = 'button';
+    b.dataset.window = key;
+    b.setAttribute('aria-pressed', String(key === s.window));
+    b.addEventListener('click', () => api.postMessage({ type: 'setWindow', window: key }));
+    picker.append(b);
+  }
+  const refresh = el('button', 'lti-sum-refresh', 'Refresh');
+  refresh.type = 'button';
+  refresh.addEventListener('click', () => api.postMessage({ type: 'refresh' }));
+  picker.append(refresh);
+  head.append(picker);
+  return head;
+}
+
+function totals(summary: Summary): HTMLElement {
+  const t = summary.totals;
+  const box = el('section', 'lti-sum-totals');
+  box.setAttribute('aria-label', 'Totals');
+  const cards: [string, string][] = [
+    ['LLM calls', t.calls.toLocaleString('en-US')],
+    ['Input tokens', formatTokens(t.inputTokens)],
+    ['Output tokens', formatTokens(t.outputTokens)],
+    ['Cached input', formatTokens(t.cachedInputTokens)],
+    ['Reasoning', formatTokens(t.reasoningTokens)],
+    ['Cost', cost(t)],
+    ['Errors', t.errors.toLocaleString('en-US')],
+    ['Latency p50 / p95 / p99', `${ms(t.p50Ms)} / ${ms(t.p95Ms)} / ${ms(t.p99Ms)}`],
+  ];
+  for (const [label, value] of cards) {
+    const card = el('div', 'lti-sum-card');
+    card.append(el('div', 'lti-sum-card-label', label), el('div', 'lti-sum-card-value', value));
+    box.append(card);
+  }
+  return box;
+}
+
+const COLUMNS = ['Calls', 'Input', 'Output', 'Cached', 'Reasoning', 'Cost', 'Errors', 'p50', 'p95', 'p99'];
+
+function table(title: string, none: string, groups: SummaryGroup[], omitted: number): HTMLElement {
+  const section = el('section', 'lti-sum-section');
+  section.dataset.dimension = title.toLowerCase();
+  section.append(el('h2', undefined, title));
+  const t = el('table', 'lti-sum-table');
+  const head = t.createTHead().insertRow();
+  for (const c of [title, ...COLUMNS]) {
+    const th = el('th', undefined, c);
+    th.scope = 'col';
+    head.append(th);
+  }
+  const body = t.createTBody();
+  for (const g of groups) {
+    const row = body.insertRow();
+    const name = el('th', g.key ? 'lti-sum-key' : 'lti-sum-key lti-sum-none', g.key || none);
+    name.scope = 'row';
+    name.title = g.key;
+    row.append(name);
+    const cells = [
+      g.calls.toLocaleString('en-US'),
+      formatTokens(g.inputTokens),
+      formatTokens(g.outputTokens),
+      formatTokens(g.cachedInputTokens),
+      formatTokens(g.reasoningTokens),
+      cost(g),
+      g.errors.toLocaleString('en-US'),
+      ms(g.p50Ms),
+      ms(g.p95Ms),
+      ms(g.p99Ms),
+    ];
+    for (const c of cells) row.append(el('td', 'lti-sum-num', c));
+  }
+  section.append(t);
+  if (omitted > 0) section.append(el('p', 'lti-sum-note', `${omitted} more not shown (fewest tokens).`));
+  return section;
+}
+
+/** The editor's colours for the charts, read from its CSS variables (they change with the theme). */
+function palette(): { fg: string; grid: string; series: string[] } {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  const fg = v('--vscode-foreground', '#888');
+  return {
+    fg,
+    grid: v('--vscode-widget-border', v('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)')),
+    series: [
+      v('--vscode-charts-blue', '#3794ff'),
+      v('--vscode-charts-orange', '#d18616'),
+      v('--vscode-charts-green', '#89d185'),
+      v('--vscode-charts-purple', '#b180d7'),
+      v('--vscode-charts-red', '#f14c4c'),
+    ],
+  };
+}
+
+interface ChartSpec {
+  title: string;
+  series: { label: string; value: (b: SummaryBucket) => number | undefined }[];
+  format: (v: number) => string;
+  colors: number[];
+}
+
+const CHARTS: ChartSpec[] = [
+  {
+    title: 'Tokens',
+    series: [
+      { label: 'Input', value: (b) => b.inputTokens },
+      { label: 'Output', value: (b) => b.outputTokens },
+      { label: 'Cached', value: (b) => b.cachedInputTokens },
+    ],
+    format: (v) => formatTokens(v),
+    colors: [0, 1, 2],
+  },
+  {
+    title: 'Cost (USD)',
+    series: [{ label: 'Cost', value: (b) => b.costUsd }],
+    format: (v) => formatUsd(v),
+    colors: [3],
+  },
+  {
+    title: 'Latency',
+    series: [
+      { label: 'p50', value: (b) => b.p50Ms },
+      { label: 'p95', value: (b) => b.p95Ms },
+    ],
+    format: (v) => formatDuration(v),
+    colors: [0, 1],
+  },
+  {
+    title: 'Calls and errors',
+    series: [
+      { label: 'Calls', value: (b) => b.calls },
+      { label: 'Errors', value: (b) => b.errors },
+    ],
+    format: (v) => v.toLocaleString('en-US'),
+    colors: [2, 4],
+  },
+];
+
+function chartSections(): HTMLElement {
+  const grid = el('section', 'lti-sum-charts');
+  grid.setAttribute('aria-label', 'Charts over time');
+  for (const spec of CHARTS) {
+    const box = el('div', 'lti-sum-chart');
+    box.dataset.chart = spec.title;
+    box.append(el('h2', undefined, spec.title));
+    box.append(el('div', 'lti-sum-plot'));
+    grid.append(box);
+  }
+  return grid;
+}
+
+function drawCharts(summary: Summary): void {
+  for (const c of charts) c.destroy();
+  charts = [];
+  const colors = palette();
+  const xs = summary.buckets.map((b) => b.startMs / 1000);
+  const boxes = document.querySelectorAll<HTMLElement>('.lti-sum-chart');
+  CHARTS.forEach((spec, i) => {
+    const plot = boxes[i]?.querySelector<HTMLElement>('.lti-sum-plot');
+    if (!plot) return;
+    plot.replaceChildren();
+    const width = Math.max(240, plot.clientWidth || 400);
+    const axis = {
+      stroke: colors.fg,
+      grid: { stroke: colors.grid, width: 1 },
+      ticks: { stroke: colors.grid },
+    };
+    const data: uPlot.AlignedData = [
+      xs,
+      ...spec.series.map((s) => summary.buckets.map((b) => s.value(b) ?? null)),
+    ];
+    const opts: uPlot.Options = {
+      width,
+      height: 180,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true } },
+      axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => spec.format(v)) }],
+      series: [
+        {},
+        ...spec.series.map((s, j) => ({
+          label: s.label,
+          stroke: colors.series[spec.colors[j]!]!,
+          width: 1.5,
+          spanGaps: false,
+          // Buckets with no calls have no latency: a lone bucket between them shows as a point.
+          points: { show: true, size: 4 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : spec.format(v)),
+        })),
+      ],
+    };
+    charts.push(new uPlot(opts, data, plot));
+  });
+}
+
+function render(): void {
+  const root = document.getElementById('lti-summary-root');
+  if (!root || !state) return;
+  const s = state;
+  const parts: HTMLElement[] = [header(s)];
+  if (s.error) parts.push(el('p', 'lti-sum-error', s.error));
+  if (s.loading) parts.push(el('p', 'lti-sum-loading', 'Adding up…'));
+  const summary = s.summary;
+  if (summary) {
+    const range = el(
+      'p',
+      'lti-sum-range',
+      `${new Date(summary.fromMs).toLocaleString()} – ${new Date(summary.toMs).toLocaleString()}, ` +
+        `${formatDuration(summary.bucketMs)} buckets`,
+    );
+    parts.push(range, totals(summary));
+    if (summary.totals.calls === 0) parts.push(el('p', 'lti-sum-empty', 'No LLM calls in this window.'));
+    else {
+      const omitted = summary.omittedGroups;
+      parts.push(
+        chartSections(),
+        table('Model', '(no model)', summary.byModel, omitted?.model ?? 0),
+        table('Service', '(no service)', summary.byService, omitted?.service ?? 0),
+        table('User', '(no user)', summary.byUser, omitted?.user ?? 0),
+      );
+    }
+  }
+  root.replaceChildren(...parts);
+  if (summary && summary.totals.calls > 0) drawCharts(summary);
+  else {
+    for (const c of charts) c.destroy();
+    charts = [];
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const m = event.data as SummaryHostMessage | undefined;
+  if (m?.type !== 'state' || typeof m.state !== 'object') return;
+  state = m.state;
+  render();
+});
+
+// VS Code swaps the body's theme class (vscode-dark, vscode-light, vscode-high-contrast) in place.
+new MutationObserver(() => {
+  if (state?.summary && state.summary.totals.calls > 0) drawCharts(state.summary);
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  if (resizeTimer !== undefined) clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    for (const c of charts) {
+      const w = c.root.parentElement?.clientWidth;
+      if (w) c.setSize({ width: Math.max(240, w), height: 180 });
+    }
+  }, 100);
+});
+
+state = readInitialState();
+render();
+api.postMessage({ type: 'ready' });
