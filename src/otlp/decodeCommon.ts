@@ -1,6 +1,6 @@
 // What both OTLP readers (protobuf and JSON) share: the request types, the limits, the errors and the
 // reasons a single span or log record is skipped with, so both encodings refuse the same things the same way.
-import type { TelemetryBatch } from '../core/records';
+import type { SpanEventRecord, SpanLinkRecord, TelemetryBatch } from '../core/records';
 
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
 export type OtlpEncoding = 'protobuf' | 'json';
@@ -62,6 +62,18 @@ export class Rejections {
     this.count++;
     this.first ??= reason;
   }
+}
+
+/**
+ * What a span without events or links holds: one frozen empty array for all, where an array per span costs
+ * a kept span 32 bytes each. Frozen, so code that tried to add to a decoded span's list would fail loudly.
+ */
+export const NO_EVENTS = Object.freeze([]) as unknown as SpanEventRecord[];
+export const NO_LINKS = Object.freeze([]) as unknown as SpanLinkRecord[];
+
+/** The list a span keeps: shared when empty, else copied to its size (a pushed array keeps room for 17). */
+export function keptList<T>(list: T[], empty: T[]): T[] {
+  return list.length === 0 ? empty : list.slice();
 }
 
 /** Two lowercase hex digits for every byte value. */

@@ -25,6 +25,9 @@ import {
   type DecodedRequest,
   type DecodeLimits,
   type OtlpSignal,
+  keptList,
+  NO_EVENTS,
+  NO_LINKS,
 } from './decodeCommon';
 
 export function readJsonRequest(signal: OtlpSignal, body: Uint8Array, lim: DecodeLimits): DecodedRequest {
@@ -510,8 +513,8 @@ function spanOf(
     startTimeUnixNano: nanos(pick(item, 'startTimeUnixNano', 'start_time_unix_nano')),
     endTimeUnixNano: nanos(pick(item, 'endTimeUnixNano', 'end_time_unix_nano')),
     attributes: attributes(item, lim),
-    events,
-    links,
+    events: keptList(events, NO_EVENTS),
+    links: keptList(links, NO_LINKS),
     status,
     resource,
     scope,

@@ -27,6 +27,9 @@ import {
   type DecodedRequest,
   type DecodeLimits,
   type OtlpSignal,
+  keptList,
+  NO_EVENTS,
+  NO_LINKS,
 } from './decodeCommon';
 import { otlpTypes } from './otlpProto';
 
@@ -981,8 +984,8 @@ function span(end: number, depth: number): SpanRecord | string {
     startTimeUnixNano: start,
     endTimeUnixNano: finish,
     attributes,
-    events,
-    links,
+    events: keptList(events, NO_EVENTS),
+    links: keptList(links, NO_LINKS),
     status,
     resource: PENDING_RESOURCE,
     scope: PENDING_SCOPE,

@@ -729,7 +729,27 @@ function traceCost(calls: readonly LlmCall[]): { cost: Cost; basis: CostBasis } 
       for (const m of c.models) if (!basis.unpricedModels.includes(m)) basis.unpricedModels.push(m);
     }
   }
-  return cost.pricedCalls + cost.unpricedCalls > 0 ? { cost, basis } : undefined;
+  if (cost.pricedCalls + cost.unpricedCalls === 0) return undefined;
+  return { cost, basis: sharedBasis(basis, seen) };
+}
+
+/**
+ * One object for each distinct basis: nearly every trace of an app is priced by the same entry or two, and a
+ * store of 100k traces would otherwise keep 100k copies of it. Shared, so never changed after this.
+ */
+const BASES = new Map<string, CostBasis>();
+const MAX_BASES = 1000;
+
+function sharedBasis(basis: CostBasis, entryKeys: Set<string>): CostBasis {
+  const key = `${[...entryKeys].join('\u0001')}\u0002${basis.unpricedModels.join('\u0001')}`;
+  let shared = BASES.get(key);
+  if (!shared) {
+    if (BASES.size >= MAX_BASES) BASES.clear();
+    // Sized to what they hold: arrays grown by pushes keep room for 17.
+    shared = { entries: basis.entries.slice(), unpricedModels: basis.unpricedModels.slice() };
+    BASES.set(key, shared);
+  }
+  return shared;
 }
 
 /**
