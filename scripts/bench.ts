@@ -337,7 +337,14 @@ async function main(): Promise<void> {
 }
 
 function sizeRows(): void {
-  const files = ['dist/extension.js', 'dist/engineWorker.js', 'dist/webview.js', 'dist/azureIdentity.js'];
+  const files = [
+    'dist/extension.js',
+    'dist/engineWorker.js',
+    'dist/webview.js',
+    'dist/session.js',
+    'dist/summary.js',
+    'dist/azureIdentity.js',
+  ];
   const vsix = existsSync('out') ? readdirSync('out').find((f) => f.endsWith('.vsix')) : undefined;
   const kb = (p: string | undefined): string =>
     p && existsSync(p) ? `${fmt(statSync(p).size / 1024)} kB` : 'n/a';
