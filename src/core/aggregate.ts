@@ -20,6 +20,8 @@ export interface CallFact {
   cost: 'priced' | 'unpriced' | 'none';
   costUsd: number;
   error: boolean;
+  /** `gen_ai.evaluation.result` events about the call. */
+  evaluations: number;
 }
 
 /** Visits every stored fact; the visited object may be reused between calls, so read it, do not keep it. */
@@ -45,6 +47,8 @@ export interface SummaryFigures {
   /** Calls with tokens whose model has no price: not in costUsd. */
   unpricedCalls: number;
   errors: number;
+  /** Evaluations of the calls (`gen_ai.evaluation.result`); absent where the source does not count them. */
+  evaluations?: number;
   /** Latency (the call's span duration) by nearest rank; absent when there are no calls. */
   p50Ms?: number;
   p95Ms?: number;
@@ -107,6 +111,7 @@ class Acc {
   pricedCalls = 0;
   unpricedCalls = 0;
   errors = 0;
+  evaluations = 0;
   durations: number[] = [];
 
   add(f: Readonly<CallFact>): void {
@@ -120,6 +125,7 @@ class Acc {
       this.pricedCalls++;
     } else if (f.cost === 'unpriced') this.unpricedCalls++;
     if (f.error) this.errors++;
+    this.evaluations += f.evaluations;
     this.durations.push(f.durationMs);
   }
 
@@ -135,6 +141,7 @@ class Acc {
       pricedCalls: this.pricedCalls,
       unpricedCalls: this.unpricedCalls,
       errors: this.errors,
+      evaluations: this.evaluations,
     };
     if (sorted.length > 0) {
       out.p50Ms = nearestRank(sorted, 50);
@@ -231,11 +238,11 @@ const PRICED = 1;
 const UNPRICED = 2;
 const ERROR = 4;
 const DEAD = 8;
-/** Three float64s, seven uint32s (four token counts, three names) and a byte of flags. */
-const ROW_BYTES = 3 * 8 + 7 * 4 + 1;
+/** Three float64s, seven uint32s (four token counts, three names), a byte of flags, one of evaluations. */
+const ROW_BYTES = 3 * 8 + 7 * 4 + 2;
 
 /**
- * Per-call facts of a whole store in columns: about 53 bytes a call (numbers in typed arrays, strings as
+ * Per-call facts of a whole store in columns: about 54 bytes a call (numbers in typed arrays, strings as
  * indexes into one table), instead of re-reading every trace's spans for each summary. A trace owns a run
  * of rows; rows a trace lets go are marked dead and squeezed out when they outnumber the live ones.
  */
@@ -250,6 +257,8 @@ export class CallFacts {
   /** Three a row: model, service and user, as indexes into strings. */
   private names: Uint32Array = new Uint32Array(0);
   private flags: Uint8Array = new Uint8Array(0);
+  /** Evaluations per call, 255 at most. */
+  private evaluations: Uint8Array = new Uint8Array(0);
   private strings: string[] = [''];
   private stringIds = new Map<string, number>([['', 0]]);
 
@@ -343,6 +352,7 @@ export class CallFacts {
       f.cost = flags & PRICED ? 'priced' : flags & UNPRICED ? 'unpriced' : 'none';
       f.costUsd = this.costUsd[i]!;
       f.error = (flags & ERROR) !== 0;
+      f.evaluations = this.evaluations[i]!;
       return f;
     };
   }
@@ -360,6 +370,7 @@ export class CallFacts {
     this.names[i * 3 + 2] = this.intern(f.user);
     this.flags[i] =
       (f.cost === 'priced' ? PRICED : f.cost === 'unpriced' ? UNPRICED : 0) | (f.error ? ERROR : 0);
+    this.evaluations[i] = Math.min(255, Math.max(0, f.evaluations | 0));
   }
 
   private intern(s: string): number {
@@ -392,6 +403,9 @@ export class CallFacts {
     const flags = new Uint8Array(capacity);
     flags.set(this.flags.subarray(0, this.rows));
     this.flags = flags;
+    const evaluations = new Uint8Array(capacity);
+    evaluations.set(this.evaluations.subarray(0, this.rows));
+    this.evaluations = evaluations;
     this.capacity = capacity;
   }
 }
@@ -438,6 +452,7 @@ export function callFactsOf(spans: readonly Span[], traceUser: string | undefine
       cost: c ? (c.priced ? 'priced' : 'unpriced') : 'none',
       costUsd: c?.priced ? c.usd : 0,
       error: span.status.code === 'error' || span.error !== undefined,
+      evaluations: llm.evaluations?.length ?? 0,
     });
   }
   return out;
@@ -457,5 +472,6 @@ function emptyFact(): CallFact {
     cost: 'none',
     costUsd: 0,
     error: false,
+    evaluations: 0,
   };
 }

@@ -63,6 +63,7 @@ function hostileState(): SummaryPageState {
     cost: i % 2 ? 'unpriced' : 'priced',
     costUsd: i % 2 ? 0 : 0.0001,
     error: i % 7 === 0,
+    evaluations: i % 5 === 0 ? 1 : 0,
   }));
   const summary = summarizeCalls((visit) => facts.forEach(visit), {}, Date.now());
   return { sourceId: 'file:x', sourceLabel: '<b>file</b>.json', window: 'all', summary, builtMs: Date.now() };

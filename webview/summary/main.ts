@@ -98,6 +98,9 @@ function totals(summary: Summary): HTMLElement {
     ['Reasoning', formatTokens(t.reasoningTokens)],
     ['Cost', cost(t)],
     ['Errors', t.errors.toLocaleString('en-US')],
+    ...(t.evaluations !== undefined
+      ? ([['Evaluations', t.evaluations.toLocaleString('en-US')]] as [string, string][])
+      : []),
     ['Latency p50 / p95 / p99', `${ms(t.p50Ms)} / ${ms(t.p95Ms)} / ${ms(t.p99Ms)}`],
   ];
   for (const [label, value] of cards) {

@@ -31,6 +31,7 @@ function fact(over: Partial<CallFact>): CallFact {
     cost: 'priced',
     costUsd: 0.001,
     error: false,
+    evaluations: 0,
     ...over,
   };
 }
@@ -63,7 +64,15 @@ describe('summarizeCalls', () => {
   it('adds up totals, groups per model, service and user, and counts unpriced calls apart', () => {
     const facts = [
       fact({ startMs: 1000, durationMs: 300, model: 'a', user: 'u1', costUsd: 0.5 }),
-      fact({ startMs: 2000, durationMs: 100, model: 'a', user: 'u2', costUsd: 0.25, error: true }),
+      fact({
+        startMs: 2000,
+        durationMs: 100,
+        model: 'a',
+        user: 'u2',
+        costUsd: 0.25,
+        error: true,
+        evaluations: 2,
+      }),
       fact({
         startMs: 3000,
         durationMs: 200,
@@ -76,6 +85,8 @@ describe('summarizeCalls', () => {
     ];
     const s = summarizeCalls(each(facts), { fromMs: 0, toMs: 10_000, bucketMs: 5000 }, 99_999);
     assert.equal(s.totals.calls, 4);
+    assert.equal(s.totals.evaluations, 2);
+    assert.equal(s.byUser.find((g) => g.key === 'u2')!.evaluations, 2);
     assert.equal(s.totals.inputTokens, 1020);
     assert.equal(s.totals.outputTokens, 15);
     assert.equal(s.totals.costUsd, 0.75);
@@ -156,7 +167,10 @@ describe('CallFacts', () => {
       table.each((f) => out.push({ ...f }));
       return out;
     };
-    const a = [fact({ model: 'a', user: 'ü', error: true, reasoningTokens: 7 }), fact({ model: 'a2' })];
+    const a = [
+      fact({ model: 'a', user: 'ü', error: true, reasoningTokens: 7, evaluations: 3 }),
+      fact({ model: 'a2' }),
+    ];
     const b = [fact({ model: 'b', cost: 'unpriced', costUsd: 0 })];
     const atA = table.append(a);
     const atB = table.append(b);
@@ -278,14 +292,17 @@ describe('callFactsOf', () => {
           finishReasons: [],
           parameters: {},
           cost: { priced: false, models: ['gpt-4o'] },
+          ...(spanId === 'inner'
+            ? { evaluations: [{ name: 'relevance', score: 0.9 }, { name: 'tone' }] }
+            : {}),
         },
       }) as Span;
     const facts = callFactsOf([span('outer', undefined, 100), span('inner', 'outer', 100)], 'u');
     assert.deepEqual(
-      facts.map((f) => [f.model, f.inputTokens, f.cost, f.error, f.user]),
+      facts.map((f) => [f.model, f.inputTokens, f.cost, f.error, f.user, f.evaluations]),
       [
-        ['gpt-4o', 0, 'none', false, 'u'],
-        ['gpt-4o-2024-08-06', 100, 'unpriced', true, 'u'],
+        ['gpt-4o', 0, 'none', false, 'u', 0],
+        ['gpt-4o-2024-08-06', 100, 'unpriced', true, 'u', 2],
       ],
     );
   });
