@@ -4,6 +4,7 @@
 
 import { INITIAL_STATE_ELEMENT_ID, type ConversationState } from '../protocol/conversation';
 import type { SessionState } from '../protocol/session';
+import type { SummaryPageState } from '../protocol/summary';
 
 export interface WebviewHtmlInput {
   /** `webview.cspSource`: the origin the panel may load styles, fonts and images from. */
@@ -14,12 +15,18 @@ export interface WebviewHtmlInput {
   scriptUri: string;
   /** URIs of the panel's style sheets (media/conversation.css ...). */
   styleUris: readonly string[];
-  /** URI of dist/codicons/codicon.css. */
-  codiconsUri: string;
+  /** URI of dist/codicons/codicon.css; a page without icons has none. */
+  codiconsUri?: string;
   /** Rendered on first paint, before the webview has talked to the host. */
-  initialState: ConversationState | SessionState;
+  initialState: ConversationState | SessionState | SummaryPageState;
   title: string;
+  /** The page's root element and what it says until the script paints (the conversation's by default). */
+  root?: { id: string; className: string; loading: string };
+  /** The id of the script element holding the initial state. */
+  stateElementId?: string;
 }
+
+const CONVERSATION_ROOT = { id: 'lti-root', className: 'lti-root', loading: 'Loading conversation…' };
 
 /** The panel's Content Security Policy. Scripts only by nonce; never 'unsafe-inline' (nor for styles). */
 export function buildContentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -79,12 +86,14 @@ export function buildWebviewHtml(input: WebviewHtmlInput): string {
   assertToken('nonce', input.nonce);
   assertCspSource(input.cspSource);
   const csp = buildContentSecurityPolicy(input.cspSource, input.nonce);
-  const styles = [input.codiconsUri, ...input.styleUris]
-    .map(
-      (uri, i) =>
-        `    <link rel="stylesheet" href="${escapeHtml(uri)}"${i === 0 ? ' id="vscode-codicon-stylesheet"' : ''}>`,
-    )
-    .join('\n');
+  const styles = [
+    ...(input.codiconsUri
+      ? [`    <link rel="stylesheet" href="${escapeHtml(input.codiconsUri)}" id="vscode-codicon-stylesheet">`]
+      : []),
+    ...input.styleUris.map((uri) => `    <link rel="stylesheet" href="${escapeHtml(uri)}">`),
+  ].join('\n');
+  const root = input.root ?? CONVERSATION_ROOT;
+  const stateId = input.stateElementId ?? INITIAL_STATE_ELEMENT_ID;
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
@@ -95,8 +104,8 @@ ${styles}
     <title>${escapeHtml(input.title)}</title>
   </head>
   <body>
-    <div id="lti-root" class="lti-root"><p class="lti-loading">Loading conversation…</p></div>
-    <script type="application/json" id="${INITIAL_STATE_ELEMENT_ID}">${serializeForScript(input.initialState)}</script>
+    <div id="${escapeHtml(root.id)}" class="${escapeHtml(root.className)}"><p class="lti-loading">${escapeHtml(root.loading)}</p></div>
+    <script type="application/json" id="${escapeHtml(stateId)}">${serializeForScript(input.initialState)}</script>
     <script nonce="${escapeHtml(input.nonce)}" src="${escapeHtml(input.scriptUri)}"></script>
   </body>
 </html>
