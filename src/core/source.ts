@@ -4,6 +4,7 @@
 
 import type { SourceKind, Trace, TraceSummary } from './model';
 import type { TelemetryBatch } from './records';
+import type { SearchResult } from './search';
 import type { Disposable, StoreChange } from './store';
 
 export type PersonKind = 'session' | 'user';
@@ -38,6 +39,15 @@ export interface LocalTraces extends TraceReader {
   clear(): Promise<void>;
   /** The raw records of these traces, as the store keeps them (what an export writes). */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /** The traces whose records contain the text (core/search.ts), searched where the records are. */
+  search(text: string, options?: TextSearchOptions): Promise<SearchResult>;
+}
+
+export interface TextSearchOptions {
+  /** Stop after this many matching traces. */
+  limit?: number;
+  /** Search only these traces (those that changed since the last answer). */
+  traceIds?: readonly string[];
 }
 
 export interface TraceSource {
@@ -60,6 +70,11 @@ export interface TraceSource {
    * traces whole first); unknown ids are skipped. What Export as OTLP JSON writes.
    */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /**
+   * The traces whose span names, attribute values, events or log records contain the text, newest first.
+   * A cloud source searches what it holds (the listed traces), not the whole resource.
+   */
+  search?(text: string, options?: TextSearchOptions): Promise<SearchResult>;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -93,5 +108,9 @@ export class LocalSource implements TraceSource {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return this.store.records(traceIds);
+  }
+
+  search(text: string, options?: TextSearchOptions): Promise<SearchResult> {
+    return this.store.search(text, options);
   }
 }

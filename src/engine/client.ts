@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger';
 import type { Trace } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
+import type { SearchResult } from '../core/search';
 import { PortInUseError, ReceiverStartError } from '../otlp/errors';
 import { MirrorStore } from './mirror';
 import type {
@@ -54,6 +55,13 @@ export class EngineClient {
       sync: () => this.request<void>({ op: 'sync' }),
       clear: () => this.request<void>({ op: 'clear' }),
       records: (traceIds) => this.request<TelemetryBatch>({ op: 'records', traceIds: [...traceIds] }),
+      search: (text, { limit, traceIds }) =>
+        this.request<SearchResult>({
+          op: 'search',
+          text,
+          ...(limit !== undefined ? { limit } : {}),
+          ...(traceIds ? { traceIds: [...traceIds] } : {}),
+        }),
     });
     this.worker = this.spawn();
   }

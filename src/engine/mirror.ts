@@ -5,6 +5,8 @@
 
 import type { Trace, TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
+import type { SearchResult } from '../core/search';
+import type { TextSearchOptions } from '../core/source';
 import type { Disposable, StoreChange } from '../core/store';
 import { outlineOf } from './outline';
 import type { ChangeMessage, WatchLevel } from './protocol';
@@ -17,6 +19,8 @@ export interface MirrorDeps {
   clear(): Promise<void>;
   /** The raw records of these traces, from the engine's store. */
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
+  /** The engine's text search over its store's records. */
+  search(text: string, options: TextSearchOptions): Promise<SearchResult>;
 }
 
 /** Outlines kept (the tree's expanded traces), and whole traces kept (open panels, recent reads). */
@@ -159,6 +163,10 @@ export class MirrorStore {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return this.deps.records(traceIds);
+  }
+
+  search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
+    return this.deps.search(text, options);
   }
 
   dispose(): void {

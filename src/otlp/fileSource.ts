@@ -6,7 +6,8 @@ import type { Normalizer } from '../core/store';
 import { DEFAULT_MAX_BYTES, TraceStore } from '../core/store';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
-import type { PersonKind, TraceSource } from '../core/source';
+import { searchStore, type SearchResult } from '../core/search';
+import type { PersonKind, TextSearchOptions, TraceSource } from '../core/source';
 import { readOtlpFile, type OtlpFileContents } from './fileReader';
 
 export const FILE_SOURCE_PREFIX = 'file:';
@@ -93,6 +94,11 @@ export class FileSource implements TraceSource {
 
   records(traceIds: readonly string[]): Promise<TelemetryBatch> {
     return Promise.resolve(this.store.records(traceIds));
+  }
+
+  search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
+    // On the host's thread: a large file yields between batches.
+    return searchStore(this.store, text, { ...options, pause: () => new Promise((r) => setTimeout(r, 0)) });
   }
 
   dispose(): void {
