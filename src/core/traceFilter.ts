@@ -84,6 +84,8 @@ function cmp(a: { value: string }, b: { value: string }): number {
 
 const NON_ASCII = /[^\u0000-\u007f]/;
 const UPPER_ASCII = /[A-Z]/;
+const CASE_PAIRS = /i\u0307|ı|ß|ς/g;
+const FOLDED: Record<string, string> = { 'i\u0307': 'i', ı: 'i', ß: 'ss', ς: 'σ' };
 
 /**
  * Text as a search compares it: compatibility-composed (NFKC: "ﬁ" is "fi", full-width "ＡＢＣ" is "abc", a
@@ -93,13 +95,8 @@ const UPPER_ASCII = /[A-Z]/;
  */
 export function foldText(text: string): string {
   if (!NON_ASCII.test(text)) return UPPER_ASCII.test(text) ? text.toLowerCase() : text;
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/i\u0307/g, 'i')
-    .replace(/ı/g, 'i')
-    .replace(/ß/g, 'ss')
-    .replace(/ς/g, 'σ');
+  const lower = text.normalize('NFKC').toLowerCase();
+  return lower.replace(CASE_PAIRS, (pair) => FOLDED[pair] ?? pair);
 }
 
 /**
