@@ -51,18 +51,64 @@ export function searchTerms(text: string): string[] {
   return terms;
 }
 
+/** The terms of a search, each also as a case-insensitive pattern: compiled once per search. */
+export interface SearchMatcher {
+  readonly terms: readonly string[];
+  readonly patterns: readonly RegExp[];
+}
+
+export function searchMatcher(text: string): SearchMatcher {
+  const terms = searchTerms(text);
+  return { terms, patterns: terms.map(patternOf) };
+}
+
 /** Whether these records (of one trace) contain every term. */
-export function recordsMatch(batch: TelemetryBatch, terms: readonly string[]): boolean {
+export function recordsMatch(batch: TelemetryBatch, matcher: SearchMatcher): boolean {
+  const { terms, patterns } = matcher;
   if (terms.length === 0) return false;
-  const missing = new Set(terms);
-  const see = (text: string): boolean => {
-    const folded = foldText(unescapeJson(text));
-    for (const term of missing) if (folded.includes(term)) missing.delete(term);
-    return missing.size === 0;
+  const found = terms.map(() => false);
+  let missing = terms.length;
+  const see = (raw: string): boolean => {
+    const text = unescapeJson(raw);
+    for (let i = 0; i < terms.length; i++) {
+      if (!found[i] && (patterns[i] as RegExp).test(text)) {
+        found[i] = true;
+        missing--;
+      }
+    }
+    // Only text a pattern cannot compare as it is gets folded, and only for the terms still missing.
+    if (missing > 0 && FOLD_FIRST.test(text)) {
+      const folded = foldText(text);
+      for (let i = 0; i < terms.length; i++) {
+        if (!found[i] && folded.includes(terms[i] as string)) {
+          found[i] = true;
+          missing--;
+        }
+      }
+    }
+    return missing === 0;
   };
   for (const span of batch.spans) if (spanMatches(span, see)) return true;
   for (const log of batch.logs) if (logMatches(log, see)) return true;
   return false;
+}
+
+/**
+ * Text whose folding a case-insensitive comparison does not match: characters NFKC changes or composes
+ * (combining marks, Latin-1's compatibility symbols, spaces and letter-like symbols, enclosed and CJK
+ * compatibility forms, ligatures, presentation and full-width forms, jamo, what is beyond the BMP) and the
+ * case pairs foldText() folds. Other text (plain accented letters, CJK, typographic quotes) is compared
+ * with a case-insensitive pattern as it is, which needs no copy of it: most of what a search reads.
+ */
+const FOLD_FIRST =
+  // The class lists combining marks on purpose: any one of them sends the text to be folded.
+  // eslint-disable-next-line no-misleading-character-class
+  /[\u00a0-\u00bf\u00df\u0130\u0131\u0300-\u036f\u1100-\u11ff\u1e9e\u2000-\u200a\u2024-\u2026\u2070-\u2189\u2460-\u24ff\u3200-\u33ff\ufb00-\ufdff\ufe30-\ufe4f\ufe70-\uffef\ud800-\udfff]/;
+const REGEXP_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
+
+/** A folded term as a case-insensitive pattern (Unicode case folding: "Ö" is "ö", "Σ" and "ς" are "σ"). */
+function patternOf(term: string): RegExp {
+  return new RegExp(term.replace(REGEXP_SYNTAX, '\\$&'), 'iu');
 }
 
 /** The traces of the store whose records contain the text, newest first. */
@@ -71,20 +117,20 @@ export async function searchStore(
   text: string,
   options: SearchOptions = {},
 ): Promise<SearchResult> {
-  const terms = searchTerms(text);
+  const matcher = searchMatcher(text);
   const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   const ids = options.traceIds ?? store.list().map((s) => s.traceId);
   const found: string[] = [];
   let scanned = 0;
-  if (terms.length === 0) return { traceIds: found, complete: true, scanned };
+  if (matcher.terms.length === 0) return { traceIds: found, complete: true, scanned };
   for (let i = 0; i < ids.length; i++) {
     if (i > 0 && i % batchSize === 0 && options.pause) await options.pause();
     const id = ids[i] as string;
     const records = store.records([id]);
     if (records.spans.length === 0 && records.logs.length === 0) continue;
     scanned++;
-    if (!recordsMatch(records, terms)) continue;
+    if (!recordsMatch(records, matcher)) continue;
     found.push(id.toLowerCase());
     if (found.length >= limit) return { traceIds: found, complete: i === ids.length - 1, scanned };
   }

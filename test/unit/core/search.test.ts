@@ -3,7 +3,8 @@
 // Japanese text, words that occur nowhere, and the limit.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { recordsMatch, searchStore, searchTerms } from '../../../src/core/search';
+import { recordsMatch, searchMatcher, searchStore, searchTerms } from '../../../src/core/search';
+import type { TelemetryBatch } from '../../../src/core/records';
 import type { TraceStore } from '../../../src/core/store';
 import { fixtureBatch } from '../helpers/fixtures';
 import { ingest, newStore, scenario } from '../helpers/sessions';
@@ -114,6 +115,38 @@ describe('searchTerms and recordsMatch', () => {
     assert.deepEqual(searchTerms(''), []);
   });
 
+  it('finds words of the captured German and Japanese turn however their case and accents are typed', () => {
+    const [entry] = scenario('traceloop', 'unicode').filter((e) => e.signal === 'traces');
+    const batch = fixtureBatch(entry!);
+    const has = (text: string, b: TelemetryBatch = batch) => recordsMatch(b, searchMatcher(text));
+    assert.ok(has('FÜR'));
+    assert.ok(has('SPASS'), '"Spaß" as it is typed without an ß');
+    assert.ok(has('YUDŌFU'));
+    assert.ok(has('Yudo\u0304fu'), 'a decomposed ō');
+    assert.ok(!has('yudofu'), 'an accent is a letter of its own');
+    // The same records with their text decomposed (NFD), and with a Turkish city in place of a word.
+    const rewrite = (fn: (v: string) => string) => ({
+      spans: batch.spans.map((span) => ({
+        ...span,
+        attributes: Object.fromEntries(
+          Object.entries(span.attributes).map(([k, v]) => [k, typeof v === 'string' ? fn(v) : v]),
+        ),
+      })),
+      logs: [],
+    });
+    assert.ok(
+      has(
+        'yudōfu',
+        rewrite((v) => v.normalize('NFD')),
+      ),
+    );
+    const turkish = rewrite((v) => v.replace(/Für/g, 'İSTANBUL için Diyarbakır'));
+    assert.ok(has('istanbul', turkish));
+    assert.ok(has('İstanbul', turkish));
+    assert.ok(has('DIYARBAKIR', turkish));
+    assert.ok(!has('ankara', turkish));
+  });
+
   it('reads \\u escapes of JSON written by Python, so a Japanese word is found in them', () => {
     const [entry] = scenario('traceloop', 'unicode').filter((e) => e.signal === 'traces');
     const batch = fixtureBatch(entry!);
@@ -130,7 +163,7 @@ describe('searchTerms and recordsMatch', () => {
       ),
     }));
     assert.ok(!JSON.stringify(escaped).includes('京都'));
-    assert.equal(recordsMatch({ spans: escaped, logs: [] }, searchTerms('京都')), true);
-    assert.equal(recordsMatch({ spans: escaped, logs: [] }, searchTerms('東京')), false);
+    assert.equal(recordsMatch({ spans: escaped, logs: [] }, searchMatcher('京都')), true);
+    assert.equal(recordsMatch({ spans: escaped, logs: [] }, searchMatcher('東京')), false);
   });
 });
