@@ -172,11 +172,16 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         } else {
           const found = new Set(result.traceIds);
           const matches = (this.textMatches ??= new Set());
+          let moved = false;
           for (const raw of traceIds) {
             const id = raw.toLowerCase();
+            if (found.has(id) === matches.has(id)) continue;
+            moved = true;
             if (found.has(id)) matches.add(id);
             else matches.delete(id);
           }
+          // The store's change has redrawn the tree already: draw again only when a trace came in or went.
+          if (!moved && this.searchError === undefined) return;
         }
         this.searchError = undefined;
       } catch (err) {
