@@ -24,6 +24,7 @@ import {
   spanOf,
 } from '../src/host/treeModel';
 import { groupTraces } from '../src/core/grouping';
+import { searchStore } from '../src/core/search';
 import { buildSessionState, readTurn } from '../src/host/sessionViewModel';
 import { buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
@@ -226,8 +227,8 @@ function bestOfRounds(rounds: number, ms: number, fns: (() => void)[]): number[]
 }
 
 /**
- * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store, files,
- * conversation, large, sizes); without names, all of them.
+ * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store, search,
+ * files, conversation, large, sizes); without names, all of them.
  */
 const sections = process.argv.slice(2);
 const wants = (section: string): boolean => sections.length === 0 || sections.includes(section);
@@ -265,6 +266,7 @@ async function main(): Promise<void> {
   if (wants('replay')) await benchReplay(row, inputs[1]!, () => jsonToProto(batchJson(128)));
 
   if (wants('store')) storeRows();
+  if (wants('search')) await searchRows();
   if (wants('files')) exportRows();
 
   // ---- a 500-message conversation to the panel's HTML ----
@@ -574,6 +576,61 @@ function distinctRequests(body: Buffer): () => Buffer {
     for (const i of at) id.copy(copy, i);
     return copy;
   };
+}
+
+// ==== text search over the stored records (the LLM Traces view's Filter by Text) ====
+
+async function searchRows(): Promise<void> {
+  console.error('search');
+  const entry = fixtureEntries({
+    library: 'traceloop',
+    scenario: 'chat',
+    signal: 'traces',
+    encoding: 'protobuf',
+  })[0]!;
+  const nextRequest = distinctRequests(fixturePayload(entry));
+  const store = new TraceStore({
+    maxTraces: 1_000_000,
+    maxBytes: Number.POSITIVE_INFINITY,
+    normalizer: createNormalizer(),
+    debounceMs: 0,
+  });
+  while (store.size < 100_000) store.ingest(decodeOtlp('traces', nextRequest(), 'protobuf'), 'otlp');
+  store.flush();
+  const spans = store.stats().spans;
+  // As the engine runs it: a pause for the worker's other messages between batches.
+  const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const timed = async (text: string, limit?: number): Promise<{ ms: number; found: number }> => {
+    let best = Number.POSITIVE_INFINITY;
+    let found = 0;
+    for (let round = 0; round < 3; round++) {
+      const t0 = performance.now();
+      const result = await searchStore(store, text, { pause, ...(limit ? { limit } : {}) });
+      best = Math.min(best, performance.now() - t0);
+      found = result.traceIds.length;
+    }
+    return { ms: best, found };
+  };
+  const none = await timed('zanzibar');
+  row(
+    'search 100k stored traces for a word',
+    `${fmt(none.ms)} ms`,
+    `a word in no trace: every span name, attribute value and event of ${fmt(spans)} spans read`,
+  );
+  const every = await timed('Lisbon');
+  row(
+    'search 100k stored traces for a word in every message',
+    `${fmt(every.ms)} ms`,
+    `stops at the view's limit: ${fmt(every.found)} traces found`,
+  );
+  const unicode = await timed('pastéis');
+  row(
+    'search 100k stored traces for a word with an accent',
+    `${fmt(unicode.ms)} ms`,
+    `matched case-insensitively in the text as stored; found ${fmt(unicode.found)}`,
+  );
+  store.clear();
+  store.dispose();
 }
 
 function storeRows(): void {

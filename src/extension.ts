@@ -32,6 +32,7 @@ import { TraceTreeProvider } from './host/traceTree';
 import { CallDocuments } from './host/callDocuments';
 import { FileSources, FileTreeProvider, OtlpFileDrop, type FileNode } from './host/fileSources';
 import { registerShareCommands } from './host/shareCommands';
+import { registerFilterCommands } from './host/filterCommands';
 import type { TreeNode } from './host/treeModel';
 import { isFileSourceId } from './otlp/fileSource';
 
@@ -168,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     fileView,
     documents,
     ...registerShareCommands({ sources, files, panels, documents, log: channel }),
+    ...registerFilterCommands({ store, tree }),
     ...registerCommands({
       store,
       receiver,

@@ -5,7 +5,8 @@
 // never evicts a local trace. Pure: the query runner, the store and the clock are passed in.
 
 import type { Logger } from '../core/logger';
-import type { PersonKind, TraceSource } from '../core/source';
+import { searchStore, type SearchResult } from '../core/search';
+import type { PersonKind, TextSearchOptions, TraceSource } from '../core/source';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import type { TraceStore } from '../core/store';
@@ -332,6 +333,17 @@ export class AppInsightsSource implements TraceSource {
         `[appInsights] ${this.connection.name}: summary partial: ${answer.partialError}`,
       );
     return summaryFromRows(answer.rows, q, this.options.prices?.() ?? createPriceTable());
+  }
+
+  /**
+   * The listed traces whose rows in the store contain the text: what the connection fetched, not every
+   * row in the resource (a search in Kusto would be a query of its own, over the time range).
+   */
+  search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
+    const listed = this.listedTraceIds();
+    const shown = new Set(listed);
+    const ids = options.traceIds ? options.traceIds.filter((id) => shown.has(id.toLowerCase())) : listed;
+    return searchStore(this.options.store, text, { ...options, traceIds: ids });
   }
 
   /** A session's turns (or a user's), oldest first, each fetched whole. */

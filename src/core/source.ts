@@ -5,6 +5,7 @@
 import type { Summary, SummaryWindow } from './aggregate';
 import type { SourceKind, Trace, TraceSummary } from './model';
 import type { TelemetryBatch } from './records';
+import type { SearchResult } from './search';
 import type { Disposable, StoreChange } from './store';
 
 export type PersonKind = 'session' | 'user';
@@ -41,6 +42,15 @@ export interface LocalTraces extends TraceReader {
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
   /** The Summary view's figures over every call of the source (the engine adds them up in its worker). */
   summarize?(window: SummaryWindow): Promise<Summary>;
+  /** The traces whose records contain the text (core/search.ts), searched where the records are. */
+  search(text: string, options?: TextSearchOptions): Promise<SearchResult>;
+}
+
+export interface TextSearchOptions {
+  /** Stop after this many matching traces. */
+  limit?: number;
+  /** Search only these traces (those that changed since the last answer). */
+  traceIds?: readonly string[];
 }
 
 export interface TraceSource {
@@ -69,6 +79,12 @@ export interface TraceSource {
    * source cannot say.
    */
   summarize?(window: SummaryWindow): Promise<Summary>;
+
+  /**
+   * The traces whose span names, attribute values, events or log records contain the text, newest first.
+   * A cloud source searches what it holds (the listed traces), not the whole resource.
+   */
+  search?(text: string, options?: TextSearchOptions): Promise<SearchResult>;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -107,5 +123,9 @@ export class LocalSource implements TraceSource {
   summarize(window: SummaryWindow): Promise<Summary> {
     if (!this.store.summarize) return Promise.reject(new Error('The local store cannot summarize.'));
     return this.store.summarize(window);
+  }
+
+  search(text: string, options?: TextSearchOptions): Promise<SearchResult> {
+    return this.store.search(text, options);
   }
 }

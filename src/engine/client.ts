@@ -7,6 +7,7 @@ import type { Summary } from '../core/aggregate';
 import type { Logger } from '../core/logger';
 import type { Trace } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
+import type { SearchResult } from '../core/search';
 import { PortInUseError, ReceiverStartError } from '../otlp/errors';
 import { MirrorStore } from './mirror';
 import type {
@@ -56,6 +57,13 @@ export class EngineClient {
       clear: () => this.request<void>({ op: 'clear' }),
       records: (traceIds) => this.request<TelemetryBatch>({ op: 'records', traceIds: [...traceIds] }),
       summarize: (window) => this.request<Summary>({ op: 'summarize', window }),
+      search: (text, { limit, traceIds }) =>
+        this.request<SearchResult>({
+          op: 'search',
+          text,
+          ...(limit !== undefined ? { limit } : {}),
+          ...(traceIds ? { traceIds: [...traceIds] } : {}),
+        }),
     });
     this.worker = this.spawn();
   }

@@ -9,6 +9,7 @@ import { ReceiverLogSummary } from '../core/throttle';
 import { createNormalizer } from '../core/genai/normalize';
 import type { Trace } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
+import { searchStore } from '../core/search';
 import { TraceStore, type IngestResult, type StoreChange } from '../core/store';
 import { OtlpForwarder } from '../otlp/forwarder';
 import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
@@ -113,6 +114,14 @@ export class IngestEngine {
         return this.store.records(request.traceIds);
       case 'summarize':
         return this.store.summarize(request.window);
+      case 'search':
+        this.store.flush();
+        return searchStore(this.store, request.text, {
+          ...(request.limit !== undefined ? { limit: request.limit } : {}),
+          ...(request.traceIds ? { traceIds: request.traceIds } : {}),
+          // Between batches the worker reads the next request or batch of spans.
+          pause: () => new Promise((resolve) => setImmediate(resolve)),
+        });
     }
   }
 

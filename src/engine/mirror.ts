@@ -6,6 +6,8 @@
 import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { Trace, TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
+import type { SearchResult } from '../core/search';
+import type { TextSearchOptions } from '../core/source';
 import type { Disposable, StoreChange } from '../core/store';
 import { outlineOf } from './outline';
 import type { ChangeMessage, WatchLevel } from './protocol';
@@ -20,6 +22,8 @@ export interface MirrorDeps {
   records(traceIds: readonly string[]): Promise<TelemetryBatch>;
   /** The Summary view's figures, added up by the engine over every call it stores. */
   summarize?(window: SummaryWindow): Promise<Summary>;
+  /** The engine's text search over its store's records. */
+  search(text: string, options: TextSearchOptions): Promise<SearchResult>;
 }
 
 /** Outlines kept (the tree's expanded traces), and whole traces kept (open panels, recent reads). */
@@ -167,6 +171,10 @@ export class MirrorStore {
   summarize(window: SummaryWindow): Promise<Summary> {
     if (!this.deps.summarize) return Promise.reject(new Error('This store cannot summarize.'));
     return this.deps.summarize(window);
+  }
+
+  search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
+    return this.deps.search(text, options);
   }
 
   dispose(): void {

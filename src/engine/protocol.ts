@@ -51,7 +51,12 @@ export type HostRequest =
   /** The raw records of these traces (a TelemetryBatch), for an export. */
   | { op: 'records'; traceIds: string[] }
   /** The Summary view's figures for a window, added up in the worker (a Summary). */
-  | { op: 'summarize'; window: SummaryWindow };
+  | { op: 'summarize'; window: SummaryWindow }
+  /**
+   * The traces whose records contain the text (a SearchResult), newest first, at most `limit`; only
+   * `traceIds` when given. Answered between batches, so other requests do not wait for a long search.
+   */
+  | { op: 'search'; text: string; limit?: number; traceIds?: string[] };
 
 export type HostMessage = { type: 'request'; id: number; request: HostRequest } | { type: 'close' };
 

@@ -45,6 +45,8 @@ export interface LlmTraceInspectorApi {
   treeSnapshot(depth?: number): Promise<TreeItemSnapshot[]>;
   /** The line shown above the tree (pause, session filter), if any. */
   treeMessage(): string | undefined;
+  /** The line under the LLM Traces view's title (grouping, filters), if any. */
+  treeDescription(): string | undefined;
   /** Trace ids with an open conversation panel (`sourceId|traceId` for a cloud trace). */
   openConversations(): string[];
   /** Session ids with an open session panel (`sourceId|sessionId` for a cloud session). */
@@ -114,6 +116,7 @@ export function createApi(deps: {
     sync: () => store.sync(),
     treeSnapshot: async (depth = 1) => snapshot(await tree.getChildren(), depth),
     treeMessage: () => tree.message,
+    treeDescription: () => tree.description,
     openConversations: () => panels.openTraceIds,
     openSessions: () => deps.sessionPanels.openSessionIds,
     sessionView: async (sessionId, sourceId) => {

@@ -27,6 +27,9 @@ export const Commands = {
   groupByTrace: 'llmTraceInspector.groupByTrace',
   groupBySession: 'llmTraceInspector.groupBySession',
   groupByUser: 'llmTraceInspector.groupByUser',
+  filter: 'llmTraceInspector.filter',
+  filterByText: 'llmTraceInspector.filterByText',
+  clearFilter: 'llmTraceInspector.clearFilter',
   appInsightsConnect: 'llmTraceInspector.appInsights.connect',
   appInsightsDisconnect: 'llmTraceInspector.appInsights.disconnect',
   appInsightsRefresh: 'llmTraceInspector.appInsights.refresh',
@@ -67,6 +70,8 @@ export const ContextKeys = {
   llmOnly: 'llmTraceInspector.llmOnly',
   sessionFilter: 'llmTraceInspector.sessionFilter',
   paused: 'llmTraceInspector.paused',
+  /** Whether the LLM Traces view's filter (text, model, service ...) is set. */
+  filtered: 'llmTraceInspector.filtered',
   /** How the LLM Traces view groups: trace, session or user. */
   groupBy: 'llmTraceInspector.groupBy',
 } as const;

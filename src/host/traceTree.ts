@@ -1,14 +1,18 @@
 // The sidebar tree: a thin provider over the local traces (the host's mirror of the engine's store) and the
 // pure tree model. The engine owns the data and its (debounced) change events; the mirror holds summaries,
 // and a trace's outline once its node is expanded; this class only turns nodes into TreeItems and keeps
-// the view's filters (LLM calls only, one session), its grouping (by trace, session or user) and its pause
-// (the list holds still while traces keep arriving).
+// the view's filters (LLM calls only, one session, the filter by text, model, service, user, errors, tokens
+// or cost), its grouping (by trace, session or user) and its pause (the list holds still while traces keep
+// arriving). The filter applies before grouping; its text is searched by the engine, where the records are.
 
 import * as vscode from 'vscode';
-import { formatTokens, totalTokens } from '../core/format';
+import { formatTokens, formatUsd, totalTokens } from '../core/format';
 import { GROUP_MODES, groupTraces, NO_GROUP, type GroupMode, type Grouping } from '../core/grouping';
+import type { TraceSummary } from '../core/model';
+import { DEFAULT_SEARCH_LIMIT } from '../core/search';
 import type { LocalTraces } from '../core/source';
 import type { StoreChange } from '../core/store';
+import { matchesSummary, normalizeFilter, type TraceFilter } from '../core/traceFilter';
 import { Commands, ContextKeys } from './ids';
 import type { ReceiverController } from './receiverController';
 import {
@@ -26,6 +30,7 @@ import {
   groupParentNode,
   groupRootNodes,
   heldRootNodes,
+  listed,
   sessionGroupOf,
   nodeTooltip,
   parentNode,
@@ -65,6 +70,15 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private llmOnly: boolean;
   private sessionFilter: string | undefined;
   private userFilter: string | undefined;
+  private filter: TraceFilter | undefined;
+  /** The engine's answer to the filter's text: undefined while the first answer travels. */
+  private textMatches: Set<string> | undefined;
+  /** False when the search stopped at its limit (more traces may contain the text). */
+  private textComplete = true;
+  private searchError: string | undefined;
+  /** Searches run one after another, so an answer about a few changed traces never precedes the full one. */
+  private searches: Promise<void> = Promise.resolve();
+  private searchGeneration = 0;
   /** The top-level nodes shown when live updates were paused; undefined while live. */
   private held: TreeNode[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -94,8 +108,94 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     void this.updateContext();
   }
 
-  get options(): { llmOnly: boolean; sessionFilter?: string; userFilter?: string } {
-    return { llmOnly: this.llmOnly, sessionFilter: this.sessionFilter, userFilter: this.userFilter };
+  get options(): {
+    llmOnly: boolean;
+    sessionFilter?: string;
+    userFilter?: string;
+    keep?: (t: TraceSummary) => boolean;
+  } {
+    const filter = this.filter;
+    return {
+      llmOnly: this.llmOnly,
+      sessionFilter: this.sessionFilter,
+      userFilter: this.userFilter,
+      ...(filter ? { keep: (t: TraceSummary) => matchesSummary(t, filter, this.textMatches) } : {}),
+    };
+  }
+
+  /** The filter in effect (criteria left empty are absent). */
+  get currentFilter(): TraceFilter | undefined {
+    return this.filter && { ...this.filter };
+  }
+
+  /** The line under the view's title, as the view shows it. */
+  get description(): string | undefined {
+    return this.view?.description;
+  }
+
+  /**
+   * Lists only the traces that pass the filter (undefined: every trace); resolves once the text, if any,
+   * has been searched and the tree shows the answer.
+   */
+  setFilter(filter: TraceFilter | undefined): Promise<void> {
+    const next = normalizeFilter(filter);
+    const textChanged = next?.text !== this.filter?.text;
+    this.filter = next;
+    if (textChanged) {
+      this.searchGeneration++;
+      this.textMatches = undefined;
+      this.textComplete = true;
+      this.searchError = undefined;
+    }
+    this.grouping = undefined;
+    this.hold();
+    void this.updateContext();
+    this.refresh();
+    if (textChanged && next?.text !== undefined) return this.search(next.text);
+    return this.searches;
+  }
+
+  /** Runs after the searches before it; an answer for a text no longer filtered by is dropped. */
+  private search(text: string, traceIds?: string[]): Promise<void> {
+    const generation = this.searchGeneration;
+    const run = async (): Promise<void> => {
+      if (generation !== this.searchGeneration) return;
+      try {
+        const result = await this.store.search(
+          text,
+          traceIds ? { traceIds } : { limit: DEFAULT_SEARCH_LIMIT },
+        );
+        if (generation !== this.searchGeneration) return;
+        if (!traceIds) {
+          this.textMatches = new Set(result.traceIds);
+          this.textComplete = result.complete;
+        } else {
+          const found = new Set(result.traceIds);
+          const matches = (this.textMatches ??= new Set());
+          let moved = false;
+          for (const raw of traceIds) {
+            const id = raw.toLowerCase();
+            if (found.has(id) === matches.has(id)) continue;
+            moved = true;
+            if (found.has(id)) matches.add(id);
+            else matches.delete(id);
+          }
+          // The store's change has redrawn the tree already: draw again only when a trace came in or went.
+          if (!moved && this.searchError === undefined) return;
+        }
+        this.searchError = undefined;
+      } catch (err) {
+        if (generation !== this.searchGeneration) return;
+        this.searchError = err instanceof Error ? err.message : String(err);
+      }
+      // The first answer is the filter's list (held, while paused); later ones are about traces that changed,
+      // which a paused list shows only on resume.
+      if (!traceIds) this.hold();
+      if (!this.held) this.grouping = undefined;
+      this.refresh();
+    };
+    this.searches = this.searches.then(run);
+    return this.searches;
   }
 
   get grouped(): GroupMode {
@@ -120,7 +220,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   private currentGrouping(): Grouping {
-    this.grouping ??= groupTraces(this.store.list().filter((t) => !this.llmOnly || t.llmCallCount > 0));
+    const options = this.options;
+    this.grouping ??= groupTraces(this.store.list().filter((t) => listed(t, options)));
     return this.grouping;
   }
 
@@ -203,6 +304,13 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private onStoreChange(change: StoreChange): void {
     // Clearing is the user's own act: while paused it empties the held list too.
     if (change.cleared && this.held) this.held = [];
+    const text = this.filter?.text;
+    if (text !== undefined) {
+      if (change.cleared) this.textMatches = new Set();
+      for (const id of change.removed) this.textMatches?.delete(id);
+      // Only the traces that changed are searched again: the answer for the others still holds.
+      if (change.changed.length > 0) void this.search(text, change.changed);
+    }
     // Paused, a grouped tree keeps the sessions it showed; their turns come on resume.
     if (!this.held || change.cleared) this.grouping = undefined;
     this.refresh();
@@ -229,6 +337,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
           ? vscode.l10n.t('by user')
           : undefined,
       this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined,
+      ...filterParts(this.filter),
     ].filter((d): d is string => d !== undefined);
     this.view.description = description.length > 0 ? description.join(' · ') : undefined;
     const lines: string[] = [];
@@ -276,16 +385,38 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         ),
       );
     }
+    if (this.filter) lines.push(this.filterLine(this.filter));
     // A message would hide the welcome content of an empty view, so there is none while live and unfiltered.
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
+  }
+
+  /** How many traces pass the filter, and what of the text search is still to come or was cut short. */
+  private filterLine(filter: TraceFilter): string {
+    if (this.searchError !== undefined) return vscode.l10n.t('The search failed: {0}', this.searchError);
+    if (filter.text !== undefined && !this.textMatches) return vscode.l10n.t('Searching the traces…');
+    const keep = this.options;
+    let shown = 0;
+    for (const t of this.store.list()) if (listed(t, keep)) shown++;
+    const line =
+      shown === 0
+        ? vscode.l10n.t('No trace matches the filter.')
+        : shown === 1
+          ? vscode.l10n.t('1 trace matches the filter.')
+          : vscode.l10n.t('{0} traces match the filter.', String(shown));
+    if (this.textComplete) return line;
+    return `${line} ${vscode.l10n.t(
+      'The search stopped after the newest {0} traces that contain the text.',
+      String(DEFAULT_SEARCH_LIMIT),
+    )}`;
   }
 
   /** Traces that would be listed now and the held list does not show (directly or in its groups). */
   private waitingCount(held: readonly TreeNode[]): number {
     if (!this.groupMode || !this.grouping) return waitingTraceCount(this.store, this.options, held);
+    const options = this.options;
     let waiting = 0;
     for (const t of this.store.list())
-      if ((!this.llmOnly || t.llmCallCount > 0) && !this.grouping.turnOf.has(t.traceId)) waiting++;
+      if (listed(t, options) && !this.grouping.turnOf.has(t.traceId)) waiting++;
     return waiting;
   }
 
@@ -367,6 +498,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       this.sessionFilter !== undefined || this.userFilter !== undefined,
     );
     await vscode.commands.executeCommand('setContext', ContextKeys.paused, this.paused);
+    await vscode.commands.executeCommand('setContext', ContextKeys.filtered, this.filter !== undefined);
     await vscode.commands.executeCommand('setContext', ContextKeys.groupBy, this.groupBy);
   }
 }
@@ -381,6 +513,21 @@ function headerCommand(node: TreeNode): vscode.Command | undefined {
   if (node.kind === 'user' && !node.grouped)
     return { command: Commands.clearSessionFilter, title: vscode.l10n.t('Clear Session Filter') };
   return undefined;
+}
+
+/** The filter as the view's description names it, one short part per criterion. */
+function filterParts(filter: TraceFilter | undefined): string[] {
+  if (!filter) return [];
+  const parts: string[] = [];
+  if (filter.text !== undefined) parts.push(vscode.l10n.t('“{0}”', filter.text));
+  if (filter.model !== undefined) parts.push(vscode.l10n.t('model {0}', filter.model));
+  if (filter.service !== undefined) parts.push(vscode.l10n.t('service {0}', filter.service));
+  if (filter.userId !== undefined) parts.push(vscode.l10n.t('user {0}', filter.userId));
+  if (filter.errorsOnly) parts.push(vscode.l10n.t('errors only'));
+  if (filter.minTokens !== undefined)
+    parts.push(vscode.l10n.t('≥ {0} tokens', formatTokens(filter.minTokens)));
+  if (filter.minCostUsd !== undefined) parts.push(vscode.l10n.t('≥ {0}', formatUsd(filter.minCostUsd)));
+  return parts;
 }
 
 function groupedTooltip(grouping: Grouping, node: TreeNode, store: TreeModelSource): string[] {

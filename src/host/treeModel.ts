@@ -79,6 +79,13 @@ export interface TreeOptions {
   llmOnly: boolean;
   sessionFilter?: string;
   userFilter?: string;
+  /** The view's filter (model, text ...): which traces are listed at all. */
+  keep?: (summary: TraceSummary) => boolean;
+}
+
+/** Whether a trace is listed: it has an LLM call when only those show, and it passes the filter. */
+export function listed(summary: TraceSummary, options: TreeOptions): boolean {
+  return (!options.llmOnly || summary.llmCallCount > 0) && (options.keep?.(summary) ?? true);
 }
 
 /** The trace as the tree reads it: its outline when the source has one (no message content is read). */
@@ -90,15 +97,15 @@ export function rootNodes(source: TreeModelSource, options: TreeOptions): TreeNo
   if (options.sessionFilter !== undefined || options.userFilter !== undefined) {
     const byUser = options.sessionFilter === undefined;
     const value = (byUser ? options.userFilter : options.sessionFilter) as string;
-    const traces = (byUser ? source.findUser(value) : source.findSession(value)).filter(
-      (t) => !options.llmOnly || t.llmCallCount > 0,
+    const traces = (byUser ? source.findUser(value) : source.findSession(value)).filter((t) =>
+      listed(t, options),
     );
     const head: TreeNode = byUser ? { kind: 'user', userId: value } : { kind: 'session', sessionId: value };
     return [head, ...traces.map((t) => traceNode(t.traceId))];
   }
   return source
     .list()
-    .filter((t) => !options.llmOnly || t.llmCallCount > 0)
+    .filter((t) => listed(t, options))
     .map((t) => traceNode(t.traceId));
 }
 

@@ -7,7 +7,8 @@ import { DEFAULT_MAX_BYTES, TraceStore } from '../core/store';
 import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
-import type { PersonKind, TraceSource } from '../core/source';
+import { searchStore, type SearchResult } from '../core/search';
+import type { PersonKind, TextSearchOptions, TraceSource } from '../core/source';
 import { readOtlpFile, type OtlpFileContents } from './fileReader';
 
 export const FILE_SOURCE_PREFIX = 'file:';
@@ -99,6 +100,11 @@ export class FileSource implements TraceSource {
   /** The same figures as the local source's, from this file's own store. */
   summarize(window: SummaryWindow): Promise<Summary> {
     return Promise.resolve(this.store.summarize(window));
+  }
+
+  search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
+    // On the host's thread: a large file yields between batches.
+    return searchStore(this.store, text, { ...options, pause: () => new Promise((r) => setTimeout(r, 0)) });
   }
 
   dispose(): void {

@@ -103,6 +103,19 @@ describe('AppInsightsSource', () => {
     assert.equal(s.listQuery.includes('| take 3'), true, 'the query shown asks for a page');
   });
 
+  it('searches the traces it listed, not what else its store holds', async () => {
+    const { s, store } = source(() => ({ rows: [callRow(1, NOW), callRow(2, NOW - 1000)] }));
+    await s.refresh();
+    store.ingest(batch([{ op: opId(9), id: 'span9' }]), 'appInsights');
+    store.flush();
+    assert.equal(store.size, 3);
+    const found = await s.search('GPT-4O-MINI');
+    assert.deepEqual(found.traceIds, s.listedTraceIds());
+    assert.deepEqual(found.traceIds.sort(), [opId(1), opId(2)]);
+    assert.deepEqual((await s.search('gpt-4o-mini', { traceIds: [opId(9), opId(2)] })).traceIds, [opId(2)]);
+    assert.deepEqual((await s.search('zanzibar')).traceIds, []);
+  });
+
   it('keeps the ids listed within the cursor millisecond', () => {
     const t = NOW - 1000;
     const first = nextCursor(undefined, [callRow(1, t + 5), callRow(2, t), callRow(3, t)]);

@@ -122,6 +122,20 @@ test('the summary is added up in the worker and reaches the host through the loc
   }
 });
 
+test('the host searches the worker store: the traces whose records hold the text', async () => {
+  const engine = client();
+  try {
+    const { port } = await engine.listen(settings);
+    for (const entry of tools) assert.equal((await post(port, entry)).status, 200);
+    const [summary] = await until('a summary', () => engine.mirror.list().length > 0 && engine.mirror.list());
+    const found = await engine.mirror.search(summary!.name.toUpperCase());
+    assert.deepEqual(found, { traceIds: [summary!.traceId], complete: true, scanned: 1 });
+    assert.deepEqual((await engine.mirror.search('zanzibar', { traceIds: [summary!.traceId] })).traceIds, []);
+  } finally {
+    await engine.dispose();
+  }
+});
+
 test('a watched trace stays up to date as more of it arrives', async () => {
   const engine = client();
   try {

@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { nullLogger } from '../../../src/core/logger';
+import type { SearchResult } from '../../../src/core/search';
 import { IngestEngine } from '../../../src/engine/engine';
 import type { ChangeMessage, EngineStats, ListenResult, WorkerMessage } from '../../../src/engine/protocol';
 import { fixtureBatch, fixtureBody, fixtureEntries } from '../helpers/fixtures';
@@ -110,6 +111,31 @@ test('records answers with the raw spans and log records of the traces asked for
     assert.deepEqual(batch.spans, ofTrace(traces.spans));
     assert.deepEqual(batch.logs, ofTrace(logs.logs));
     assert.ok(batch.logs.length > 0);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('search answers with the traces whose records hold the text, at most limit, only those asked for', async () => {
+  const engine = new IngestEngine(
+    { limits: { maxTraces: 100 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    () => undefined,
+    nullLogger,
+  );
+  try {
+    for (const scenario of ['chat', 'error', 'unicode'])
+      for (const entry of fixtureEntries({ library: 'otel-openai', scenario, encoding: 'json' }))
+        if (entry.signal !== 'metrics') engine.ingest(fixtureBatch(entry));
+    const kyoto = engine.store.list().find((s) => s.sessionId === 'sess-kyoto-autumn')!.traceId;
+    // The Japanese text is in the log records only.
+    const found = (await engine.handle({ op: 'search', text: '京都' })) as SearchResult;
+    assert.deepEqual(found, { traceIds: [kyoto], complete: true, scanned: 3 });
+    const limited = (await engine.handle({ op: 'search', text: 'wayfarer', limit: 1 })) as SearchResult;
+    assert.equal(limited.traceIds.length, 1);
+    assert.equal(limited.complete, false);
+    const some = (await engine.handle({ op: 'search', text: 'KYOTO', traceIds: [kyoto.toUpperCase()] })) as
+      SearchResult | undefined;
+    assert.deepEqual(some?.traceIds, [kyoto]);
   } finally {
     await engine.dispose();
   }

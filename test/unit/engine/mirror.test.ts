@@ -91,6 +91,7 @@ function mirror() {
     sync: async () => undefined,
     clear: async () => undefined,
     records: async () => ({ spans: [], logs: [] }),
+    search: async () => ({ traceIds: [], complete: true, scanned: 0 }),
   });
   return { store, loads, unwatched, downgraded, traces };
 }

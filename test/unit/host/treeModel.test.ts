@@ -23,6 +23,8 @@ import {
   type TreeNode,
 } from '../../../src/host/treeModel';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
+import type { TraceSummary } from '../../../src/core/model';
+import { matchesSummary } from '../../../src/core/traceFilter';
 
 function storeWith(scenarios: string[]): TraceStore {
   const store = new TraceStore({ maxTraces: 100, normalizer: createNormalizer(), debounceMs: 0 });
@@ -33,6 +35,35 @@ function storeWith(scenarios: string[]): TraceStore {
 }
 
 describe('tree model', () => {
+  it('lists only what the filter keeps, in a session list and a paused one alike', () => {
+    const store = storeWith(['chat', 'tools', 'error']);
+    const failed = store.list().find((t) => t.hasError)!;
+    const filter = { errorsOnly: true } as const;
+    const keep = (t: TraceSummary) => matchesSummary(t, filter);
+    assert.deepEqual(rootNodes(store, { llmOnly: false, keep }), [
+      { kind: 'trace', traceId: failed.traceId },
+    ]);
+    const session = rootNodes(store, { llmOnly: false, sessionFilter: failed.sessionId!, keep });
+    assert.deepEqual(session.slice(1), [{ kind: 'trace', traceId: failed.traceId }]);
+    // Paused on the filtered list, the traces that pass and arrive later are the ones counted as waiting.
+    const held = rootNodes(store, { llmOnly: false, keep });
+    assert.equal(waitingTraceCount(store, { llmOnly: false, keep }, held), 0);
+    assert.equal(waitingTraceCount(store, { llmOnly: false }, held), 2);
+    // The text criterion keeps what the source found, and nothing until it has answered.
+    const text = { text: 'Lisbon' };
+    const lisbon = new Set(
+      store
+        .list()
+        .filter((t) => t.sessionId === 'sess-lisbon-weekend')
+        .map((t) => t.traceId),
+    );
+    assert.equal(rootNodes(store, { llmOnly: false, keep: (t) => matchesSummary(t, text) }).length, 0);
+    assert.equal(
+      rootNodes(store, { llmOnly: false, keep: (t) => matchesSummary(t, text, lisbon) }).length,
+      2,
+    );
+  });
+
   it('lists traces newest first and describes a tool-calling turn by model, tokens, duration, age and service', () => {
     const store = storeWith(['chat', 'tools']);
     const roots = rootNodes(store, { llmOnly: false });

@@ -54,3 +54,19 @@ describe('file source', () => {
     assert.ok(!isFileSourceId(undefined));
   });
 });
+
+describe('file source search', () => {
+  it('finds the traces whose records hold the text, as the local store does', async () => {
+    const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 0 });
+    for (const scenario of ['chat', 'unicode'])
+      for (const e of fixtureEntries({ library: 'otel-openai', scenario, encoding: 'json' }))
+        if (e.signal !== 'metrics') store.ingest(fixtureBatch(e), 'otlp');
+    store.flush();
+    const text = otlpJsonLines(store.records(store.list().map((t) => t.traceId)));
+    const file = FileSource.read('file:///tmp/x.jsonl', 'x.jsonl', Buffer.from(text), createNormalizer());
+    const kyoto = file.store.list().find((t) => t.sessionId === 'sess-kyoto-autumn')!.traceId;
+    assert.deepEqual((await file.search('京都')).traceIds, [kyoto]);
+    assert.equal((await file.search('WAYFARER')).traceIds.length, 2);
+    assert.deepEqual((await file.search('zanzibar')).traceIds, []);
+  });
+});
