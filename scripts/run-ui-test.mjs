@@ -364,10 +364,7 @@ try {
 
   await check('Find by Session ID lists the session turns oldest first', async () => {
     // Take focus back from the webview so the workbench gets the key.
-    await page.locator('.part.sidebar .title-label').first().click();
-    await page.keyboard.press('F1');
-    await page.keyboard.type('LLM Trace Inspector: Find by Session ID');
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'LLM Trace Inspector: Find by Session ID');
     await page.locator('.quick-input-widget', { hasText: 'Find by Session ID' }).waitFor({ timeout: 10000 });
     await page
       .locator('.quick-input-widget .monaco-list-row', { hasText: 'sess-lisbon-weekend' })
@@ -423,10 +420,7 @@ try {
   });
 
   await check('Show Summary adds up the local calls per model, service and user, with charts', async () => {
-    await page.locator('.part.sidebar .title-label').first().click();
-    await page.keyboard.press('F1');
-    await page.keyboard.type('LLM Trace Inspector: Show Summary');
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'LLM Trace Inspector: Show Summary');
     const end = Date.now() + 20000;
     let frame;
     while (!frame && Date.now() < end) {
@@ -469,10 +463,7 @@ try {
       const taken = await freePort();
       await new Promise((r) => other.listen(taken, '127.0.0.1', r));
       onCleanup(() => new Promise((r) => other.close(r)));
-      await page.locator('.part.sidebar .title-label').first().click();
-      await page.keyboard.press('F1');
-      await page.keyboard.type('LLM Trace Inspector: Change Receiver Port');
-      await page.keyboard.press('Enter');
+      await runCommand(page, 'LLM Trace Inspector: Change Receiver Port');
       await page
         .locator('.quick-input-title', { hasText: /^LLM Trace Inspector: Receiver Port$/ })
         .waitFor({ timeout: 10000 });
@@ -540,14 +531,7 @@ try {
   );
 
   await check('the conversation panel comes back after a window reload', async () => {
-    await page.locator('.part.sidebar .title-label').first().click();
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Developer: Reload Window');
-    await page
-      .locator('.quick-input-widget .monaco-list-row', { hasText: 'Reload Window' })
-      .first()
-      .waitFor({ timeout: 10000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Developer: Reload Window');
     await page.waitForLoadState('load');
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     // The panel is restored from its saved ids, and the trace from the kept requests: the same conversation.
@@ -573,20 +557,9 @@ try {
   await check(
     'the Application Insights view lists production LLM calls and opens one as a conversation',
     async () => {
-      // Keys go to the workbench, not to a webview that may have the focus.
-      await page.locator('.part.sidebar .title-label').first().click();
-      await page.keyboard.press('F1');
-      await page.keyboard.type('View: Close All Editors');
-      await page
-        .locator('.quick-input-widget .monaco-list-row', { hasText: 'Close All Editors' })
-        .first()
-        .waitFor();
-      await page.keyboard.press('Enter');
+      await runCommand(page, 'View: Close All Editors');
       // Connect as a user does: the command, the workspace id typed into its picker, a name.
-      await page.locator('.part.sidebar .title-label').first().click();
-      await page.keyboard.press('F1');
-      await page.keyboard.type('LLM Trace Inspector: Connect to Application Insights');
-      await page.keyboard.press('Enter');
+      await runCommand(page, 'LLM Trace Inspector: Connect to Application Insights');
       await page.locator('.quick-input-title', { hasText: 'Connect to Application Insights' }).waitFor();
       await page.keyboard.type(WORKSPACE);
       await page.keyboard.press('Enter');
@@ -700,6 +673,32 @@ process.exit(exitCode);
  * soon as the engine's worker binds it; the window hears so a moment later, and the status bar renders a few
  * times a second.
  */
+/**
+ * Runs a command from the Command Palette as a user does, waiting at each step for the workbench: keys
+ * typed before the palette has the focus go to whatever had it (a webview, say) and are lost.
+ */
+async function runCommand(page, title) {
+  // Keys go to the workbench, not to a webview that may have the focus.
+  await page.locator('.part.sidebar .title-label').first().click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (err) {
+      if (attempt >= 2) throw err;
+    }
+  }
+  await input.fill(`>${title}`);
+  const label = title.includes(': ') ? title.slice(title.indexOf(': ') + 2) : title;
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: label })
+    .first()
+    .waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
 async function statusLabel(page, text) {
   const item = page.locator('.statusbar-item', { hasText: 'LLM' }).first();
   let label = await item.getAttribute('aria-label');
