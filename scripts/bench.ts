@@ -737,7 +737,7 @@ function storeRows(): void {
     const t0 = performance.now();
     const nodes = rootNodes(store, { llmOnly: false });
     const now = Date.now();
-    for (const n of nodes) if (n.kind === 'trace') describeTrace(store.getOutline(n.traceId)!.summary, now);
+    for (const n of nodes) if (n.kind === 'trace') describeTrace(store.summary(n.traceId)!, now);
     row(
       'tree roots for 10k traces (list, sort, describe)',
       `${fmt(performance.now() - t0, 1)} ms`,

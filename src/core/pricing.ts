@@ -156,6 +156,8 @@ export interface PriceTable {
   lookup(model: string): (Found & { model: string }) | undefined;
 }
 
+const MAX_KNOWN_MODELS = 1000;
+
 export function createPriceTable(settings?: PricingSettings): PriceTable {
   const shipped = new Map<string, Found>();
   for (const e of SHIPPED_PRICES) {
@@ -168,16 +170,27 @@ export function createPriceTable(settings?: PricingSettings): PriceTable {
   const deployments = new Map<string, string>();
   for (const [name, model] of Object.entries(settings?.azureDeployments ?? {}))
     deployments.set(name.trim().toLowerCase(), model.trim().toLowerCase());
+  // Every call is priced as it is read, and an app names a handful of models: each name is matched once
+  // (a dozen regular expressions) and its answer kept, shared by every call that names it.
+  const known = new Map<string, ReturnType<PriceTable['lookup']> | null>();
+  const match = (model: string): ReturnType<PriceTable['lookup']> => {
+    const lower = model.trim().toLowerCase();
+    // The reported string itself when nothing changed it: every stored call keeps this name.
+    const name = mapDeployment(lower === model ? model : lower, deployments);
+    for (const form of modelForms(name)) {
+      const hit = user.get(form) ?? shipped.get(form);
+      if (hit) return { ...hit, model: name };
+    }
+    return undefined;
+  };
   return {
     lookup(model) {
-      const lower = model.trim().toLowerCase();
-      // The reported string itself when nothing changed it: every stored call keeps this name.
-      const name = mapDeployment(lower === model ? model : lower, deployments);
-      for (const form of modelForms(name)) {
-        const hit = user.get(form) ?? shipped.get(form);
-        if (hit) return { ...hit, model: name };
-      }
-      return undefined;
+      const hit = known.get(model);
+      if (hit !== undefined) return hit ?? undefined;
+      const answer = match(model);
+      if (known.size >= MAX_KNOWN_MODELS) known.clear();
+      known.set(model, answer ?? null);
+      return answer;
     },
   };
 }
