@@ -17,7 +17,7 @@ import {
   plural,
   totalTokens,
 } from '../core/format';
-import type { CallCost, Message, MessagePart, TraceSummary, Usage } from '../core/model';
+import type { CallCost, Evaluation, Message, MessagePart, TraceSummary, Usage } from '../core/model';
 import { callModel, type CallView, type ConversationState } from '../protocol/conversation';
 
 export interface MarkdownOptions {
@@ -107,6 +107,20 @@ function callSection(
     );
   }
   for (const message of messages) messageSection(out, message);
+  evaluationsSection(out, llm.evaluations ?? []);
+}
+
+/** The call's `gen_ai.evaluation.result` events, one line each: name, score, label, explanation. */
+function evaluationsSection(out: string[], evaluations: readonly Evaluation[]): void {
+  if (evaluations.length === 0) return;
+  out.push('**Evaluations**', '');
+  for (const e of evaluations) {
+    const score = e.score !== undefined ? `: ${e.score}` : '';
+    const label = e.label ? ` (${e.label})` : '';
+    const explanation = e.explanation ? ` — ${e.explanation}` : '';
+    out.push(`- ${inline(`${e.name}${score}${label}${explanation}`)}`);
+  }
+  out.push('');
 }
 
 const MISSING: Record<NonNullable<CallView['llm']['missingContent']>, string> = {

@@ -80,6 +80,22 @@ describe('conversationMarkdown', () => {
     assert.equal(conversationMarkdown(state, { spanId: spanId(99) }), '');
   });
 
+  it("lists a call's evaluations after its messages, each on one line", () => {
+    const { state } = toolsTurn();
+    state.calls[0]!.llm.evaluations = [
+      { name: 'relevance', score: 0.92, label: 'relevant', explanation: 'Answers the\nquestion' },
+      { name: '# tone' },
+    ];
+    const md = conversationMarkdown(state, { spanId: state.calls[0]!.spanId });
+    const at = md.indexOf('**Evaluations**');
+    assert.ok(at > md.lastIndexOf('### '), 'after the messages');
+    assert.deepEqual(md.slice(at).split('\n').slice(2, 4), [
+      '- relevance: 0.92 (relevant) — Answers the question',
+      '- \\# tone',
+    ]);
+    assert.ok(!conversationMarkdown(state, { spanId: state.calls[1]!.spanId }).includes('Evaluations'));
+  });
+
   it('keeps hostile text inside its fence and out of the lines it writes', () => {
     const args = '{"q": "```\\n# not a heading\\n```"}';
     const call = span({
