@@ -1,48 +1,15 @@
 // The tree, Find by Session ID, conversations and the view commands, fed with OTLP requests captured from
 // the real instrumentation libraries (test/fixtures), replayed to the running extension's receiver.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
-import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LlmTraceInspectorApi, TreeItemSnapshot } from '../../src/host/api';
-import { activateExtension, configure, waitFor } from './util';
-
-interface Entry {
-  file: string;
-  library: string;
-  scenario: string;
-  signal: string;
-  path: string;
-  encoding: string;
-  contentType: string;
-  contentEncoding: string | null;
-}
+import { activateExtension, configure, postFixtures, waitFor, type FixtureEntry } from './util';
 
 let api: LlmTraceInspectorApi;
-let fixtures: string;
-let entries: Entry[];
+let extensionPath: string;
 
-async function replay(wanted: (e: Entry) => boolean, logsFirst = false): Promise<void> {
-  const selected = entries.filter((e) => wanted(e) && e.signal !== 'metrics');
-  selected.sort((a, b) => (a.signal === b.signal ? 0 : (a.signal === 'logs') === logsFirst ? -1 : 1));
-  for (const e of selected) {
-    const body = readFileSync(path.join(fixtures, e.file));
-    const headers: Record<string, string | number> = {
-      'Content-Type': e.contentType,
-      'Content-Length': body.length,
-    };
-    if (e.contentEncoding) headers['Content-Encoding'] = e.contentEncoding;
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${api.endpoint}${e.path}`, { method: 'POST', headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    assert.equal(status, 200, `${e.file} was refused`);
-  }
+function replay(wanted: (e: FixtureEntry) => boolean, logsFirst = false): Promise<void> {
+  return postFixtures(extensionPath, api.endpoint!, wanted, { logsFirst });
 }
 
 function findAll(items: TreeItemSnapshot[], pred: (i: TreeItemSnapshot) => boolean): TreeItemSnapshot[] {
@@ -61,9 +28,7 @@ describe('conversations from real instrumentation libraries', () => {
   before(async () => {
     const activated = await activateExtension();
     api = activated.api;
-    fixtures = path.join(activated.extension.extensionPath, 'test', 'fixtures');
-    entries = (JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as { entries: Entry[] })
-      .entries;
+    extensionPath = activated.extension.extensionPath;
     await waitFor(() => api.endpoint !== undefined, 'receiver listening');
     await vscode.commands.executeCommand('llmTraceInspector.clearTraces');
   });

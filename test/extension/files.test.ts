@@ -3,48 +3,16 @@
 // side in the diff editor; a call's request opens as JSON; a copied link opens the trace, and hostile or
 // dangling links are refused.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LlmTraceInspectorApi } from '../../src/host/api';
 import type { Trace } from '../../src/core/model';
-import { activateExtension, waitFor } from './util';
-
-interface Entry {
-  file: string;
-  library: string;
-  scenario: string;
-  signal: string;
-  path: string;
-  encoding: string;
-  contentType: string;
-  contentEncoding: string | null;
-}
+import { activateExtension, postFixtures, waitFor } from './util';
 
 let api: LlmTraceInspectorApi;
-let fixtures: string;
-let entries: Entry[];
 let dir: string;
-
-async function post(e: Entry): Promise<void> {
-  const body = readFileSync(path.join(fixtures, e.file));
-  const headers: Record<string, string | number> = {
-    'Content-Type': e.contentType,
-    'Content-Length': body.length,
-  };
-  if (e.contentEncoding) headers['Content-Encoding'] = e.contentEncoding;
-  const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request(`${api.endpoint}${e.path}`, { method: 'POST', headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-  assert.equal(status, 200, `${e.file} was refused`);
-}
 
 /** A trace as the views read it, less when and from where it was stored. */
 const comparable = (t: Trace | undefined) =>
@@ -58,19 +26,14 @@ describe('files and sharing', () => {
   before(async () => {
     const activated = await activateExtension();
     api = activated.api;
-    fixtures = path.join(activated.extension.extensionPath, 'test', 'fixtures');
-    entries = (JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as { entries: Entry[] })
-      .entries;
     dir = mkdtempSync(path.join(os.tmpdir(), 'lti-files-'));
     await waitFor(() => api.endpoint !== undefined, 'receiver listening');
-    for (const e of entries.filter(
-      (x) =>
-        x.library === 'otel-openai' &&
-        x.scenario === 'tools' &&
-        x.encoding === 'protobuf' &&
-        x.signal !== 'metrics',
-    ))
-      await post(e);
+    await postFixtures(
+      activated.extension.extensionPath,
+      api.endpoint!,
+      (x) => x.library === 'otel-openai' && x.scenario === 'tools' && x.encoding === 'protobuf',
+      { logsFirst: false },
+    );
     await waitFor(
       () =>
         api

@@ -36,7 +36,7 @@ export async function waitFor(
   }
 }
 
-interface FixtureEntry {
+export interface FixtureEntry {
   file: string;
   library: string;
   scenario: string;
@@ -49,19 +49,20 @@ interface FixtureEntry {
 
 /**
  * Posts the captured requests (test/fixtures) that `wanted` picks to the receiver at `endpoint`, exactly as
- * the instrumentation's exporter sent them: log records first, so content waits for its spans.
+ * the instrumentation's exporter sent them: log records first (content waits for its spans), or spans first.
  */
 export async function postFixtures(
   extensionPath: string,
   endpoint: string,
   wanted: (e: FixtureEntry) => boolean,
+  { logsFirst = true }: { logsFirst?: boolean } = {},
 ): Promise<void> {
   const fixtures = path.join(extensionPath, 'test', 'fixtures');
   const { entries } = JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
     entries: FixtureEntry[];
   };
   const selected = entries.filter((e) => wanted(e) && e.signal !== 'metrics');
-  selected.sort((a, b) => (a.signal === b.signal ? 0 : a.signal === 'logs' ? -1 : 1));
+  selected.sort((a, b) => (a.signal === b.signal ? 0 : (a.signal === 'logs') === logsFirst ? -1 : 1));
   for (const e of selected) {
     const body = readFileSync(path.join(fixtures, e.file));
     const headers: Record<string, string | number> = {
