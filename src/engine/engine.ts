@@ -313,13 +313,17 @@ export class IngestEngine {
     for (const id of change.removed) this.watched.delete(id);
     // Summaries and outlines come from what the store indexed at ingest; only the few traces a panel
     // shows are read whole (their message content parsed) here.
+    // An unwatched trace sends its summary alone: reading its outline would warm it, and in a burst of more
+    // traces than the store keeps warm, read every cold one's spans again.
     for (const id of change.changed) {
       const level = this.watched.get(id);
-      const outline = this.store.getOutline(id);
-      if (!outline) continue;
-      message.summaries.push(outline.summary);
-      if (level === 'outline') message.outlines.push(outlineOf(outline));
-      else if (level === 'full') {
+      const summary = this.store.summary(id);
+      if (!summary) continue;
+      message.summaries.push(summary);
+      if (level === 'outline') {
+        const outline = this.store.getOutline(id);
+        if (outline) message.outlines.push(outlineOf(outline));
+      } else if (level === 'full') {
         const whole = this.store.getTrace(id);
         if (whole) message.full.push(whole);
       }

@@ -140,3 +140,37 @@ test('search answers with the traces whose records hold the text, at most limit,
     await engine.dispose();
   }
 });
+
+test('a burst of more traces than the store keeps warm sends their summaries without reading them again', () => {
+  const posted: WorkerMessage[] = [];
+  const engine = new IngestEngine(
+    { limits: { maxTraces: 5000 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    (m) => void posted.push(m),
+    nullLogger,
+  );
+  try {
+    const entry = fixtureEntries({
+      library: 'traceloop',
+      scenario: 'tools',
+      signal: 'traces',
+      encoding: 'json',
+    })[0]!;
+    const template = fixtureBatch(entry);
+    // 1,500 traces (the store keeps 1,000 warm) in one change.
+    const spans = Array.from({ length: 1500 }, (_, i) => {
+      const traceId = i.toString(16).padStart(32, '0');
+      return template.spans.map((s) => ({ ...s, traceId }));
+    }).flat();
+    engine.ingest({ spans, logs: [] });
+    let outlines = 0;
+    const getOutline = engine.store.getOutline.bind(engine.store);
+    engine.store.getOutline = (id) => (outlines++, getOutline(id));
+    engine.store.flush();
+    const change = posted.find((m): m is ChangeMessage => m.type === 'changes')!;
+    assert.equal(change.summaries.length, 1500);
+    assert.ok(change.summaries.every((s) => s.llmCallCount === 2));
+    assert.equal(outlines, 0);
+  } finally {
+    void engine.dispose();
+  }
+});
