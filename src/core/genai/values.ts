@@ -126,6 +126,10 @@ export function firstPresent(attrs: Attributes, keys: readonly string[]): AttrVa
 export function nanosToMs(ns: string | number | undefined): number {
   if (ns === undefined) return 0;
   if (typeof ns === 'number') return Number.isFinite(ns) ? ns / 1e6 : 0;
+  // Every span has two: the common case (a plain run of digits) is checked without a regular expression.
+  const length = ns.length;
+  if (length > 6 && length <= 21 && allDigits(ns))
+    return Number(ns.slice(0, length - 6)) + Number(ns.slice(length - 6)) / 1e6;
   const s = ns.trim();
   if (!/^\d+$/.test(s)) {
     const n = Number(s);
@@ -133,4 +137,12 @@ export function nanosToMs(ns: string | number | undefined): number {
   }
   if (s.length <= 6) return Number(s) / 1e6;
   return Number(s.slice(0, -6)) + Number(s.slice(-6)) / 1e6;
+}
+
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
