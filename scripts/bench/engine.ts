@@ -124,8 +124,53 @@ function renderTree(client: EngineClient): void {
   }
 }
 
+// A bare Node HTTP server in a thread of its own: it reads each body whole and answers 200 with an empty
+// body, nothing else. Its rate, beside the plain decode, is the most any receiver on Node's HTTP can reach.
+const BARE = `
+const http = require('node:http');
+const { parentPort } = require('node:worker_threads');
+const server = http.createServer({ keepAlive: true }, (req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+    res.end();
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', () => server.close(() => process.exit(0)));
+`;
+
+async function bareHttpRow(row: Row, input: IngestInput): Promise<void> {
+  const types = otlpTypes();
+  const bodies = input.protobuf;
+  const plain = perSecond(1500, (i) => types.traceRequest.decode(bodies[i % bodies.length]!));
+  const server = new Worker(BARE, { eval: true });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', resolve);
+      server.once('error', reject);
+    });
+    await blast(port, bodies, 'application/x-protobuf', false, 1);
+    const load = await blast(port, bodies, 'application/x-protobuf', false, 3);
+    const requests = (load.requests * 1000) / load.ms;
+    row(
+      `bare Node HTTP server, protobuf ${input.label}`,
+      `${fmt((requests * input.spansPerRequest) / 1000, 1)}k spans/s, ${fmt(requests / 1000, 1)}k requests/s`,
+      `reads each body and answers 200, nothing else: the ceiling of any receiver on Node's HTTP here; ` +
+        `plain protobufjs decode: ${fmt((plain * input.spansPerRequest) / 1000, 1)}k spans/s ` +
+        `(ratio ${fmt(requests / plain, 2)})`,
+    );
+  } finally {
+    server.postMessage('close');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
 export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void> {
   const types = otlpTypes();
+  for (const input of inputs) await bareHttpRow(row, input);
   for (const input of inputs) {
     for (const encoding of ['protobuf', 'json'] as const) {
       for (const gzip of [false, true]) {

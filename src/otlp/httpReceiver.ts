@@ -409,8 +409,16 @@ function send(
       : encoding === 'json'
         ? 'application/json'
         : 'text/plain; charset=utf-8';
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  // A string goes out in one write with the headers; a Buffer would be written after them with writev,
+  // which completes a turn of the event loop later and cost small requests half the receiver's rate. So a
+  // protobuf answer (usually empty) is sent as the latin1 string of its bytes.
+  const binary = typeof body !== 'string';
+  const text = binary ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1') : body;
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': binary ? body.byteLength : Buffer.byteLength(body),
+  });
+  res.end(text, binary ? 'latin1' : 'utf8');
 }
 
 /**
