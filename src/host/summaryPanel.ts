@@ -10,6 +10,7 @@ import { LOCAL_SOURCE_ID, type TraceSource } from '../core/source';
 import {
   asSummaryTarget,
   isSummaryPageMessage,
+  isSummaryWindowKey,
   summaryWindowOf,
   type SummaryHostMessage,
   type SummaryPageState,
@@ -21,15 +22,17 @@ import { buildSummaryHtml } from './summaryHtml';
 
 /**
  * Show Summary: from a source's node (a connection, a file) that source; from a view's title, the local
- * receiver's, or a pick among the sources when more are open.
+ * receiver's, or a pick among the sources when more are open. `{ sourceId, window }` names the window too.
  */
 export function registerSummaryCommand(
   panels: SummaryPanels,
   sources: { all(): TraceSource[] },
 ): vscode.Disposable {
   return vscode.commands.registerCommand(Commands.showSummary, async (arg?: unknown) => {
-    const named = typeof arg === 'string' ? arg : (arg as { sourceId?: unknown } | undefined)?.sourceId;
-    if (typeof named === 'string' && named) return panels.show(named);
+    const given = arg as { sourceId?: unknown; window?: unknown } | undefined;
+    const named = typeof arg === 'string' ? arg : given?.sourceId;
+    const window = typeof arg === 'object' && isSummaryWindowKey(given?.window) ? given.window : undefined;
+    if (typeof named === 'string' && named) return panels.show(named, window);
     const all = sources.all().filter((s) => s.summarize);
     if (all.length <= 1) return panels.show(LOCAL_SOURCE_ID);
     const picked = await vscode.window.showQuickPick(
