@@ -13,6 +13,7 @@ import { readOtlpFile } from '../src/otlp/fileReader';
 import { otlpJsonLines } from '../src/otlp/jsonWriter';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
+import { GenAiMetrics, MAX_METRIC_CELLS, type GenAiMetricPoint } from '../src/core/genaiMetrics';
 import {
   childNodes,
   childrenOf,
@@ -228,7 +229,7 @@ function bestOfRounds(rounds: number, ms: number, fns: (() => void)[]): number[]
 
 /**
  * `npm run bench -- store replay` runs only the sections named (decode, ingest, replay, store, search,
- * files, conversation, large, sizes); without names, all of them.
+ * files, metrics, conversation, large, sizes); without names, all of them.
  */
 const sections = process.argv.slice(2);
 const wants = (section: string): boolean => sections.length === 0 || sections.includes(section);
@@ -268,6 +269,7 @@ async function main(): Promise<void> {
   if (wants('store')) storeRows();
   if (wants('search')) await searchRows();
   if (wants('files')) exportRows();
+  if (wants('metrics')) metricsRows();
 
   // ---- a 500-message conversation to the panel's HTML ----
 
@@ -803,5 +805,64 @@ function exportRows(): void {
     `open that file (${fmt(batches.length)} lines)`,
     `${fmt((reads * spans) / 1000)}k spans/s`,
     `${fmt(mb * reads, 1)} MB/s, ${fmt(1000 / reads)} ms`,
+  );
+}
+
+// ==== metrics: the GenAI metrics read from the captured request and added up ====
+// The OpenAI instrumentation's request (three histogram points) decoded in both encodings, then 100k points
+// (20 models, 10 services, one export a second) added and summed as the Summary asks, within the cell bound.
+
+function metricsRows(): void {
+  console.error('metrics');
+  const entries = fixtureEntries({ library: 'otel-openai', scenario: 'chat', signal: 'metrics' });
+  for (const entry of entries) {
+    const body = fixturePayload(entry);
+    const points = decodeOtlp('metrics', body, entry.encoding).metrics?.length ?? 0;
+    const [perSecond] = bestOfRounds(3, 300, [() => void decodeOtlp('metrics', body, entry.encoding)]) as [
+      number,
+    ];
+    row(
+      `decode a GenAI metrics request (${entry.encoding}, ${fmt(body.length)} bytes)`,
+      `${fmt((perSecond * points) / 1000)}k points/s`,
+      `${fmt(perSecond)} requests/s`,
+    );
+  }
+  const base = decodeOtlp(
+    'metrics',
+    fixturePayload(entries.find((e) => e.encoding === 'protobuf')!),
+    'protobuf',
+  ).metrics!;
+  const t0 = 1_800_000_000_000;
+  const points: GenAiMetricPoint[] = [];
+  for (let i = 0; points.length < 100_000; i++)
+    for (const p of base)
+      points.push({
+        ...p,
+        series: `${p.series}|${i % 200}`,
+        model: `model-${i % 20}`,
+        service: `service-${i % 10}`,
+        startTimeUnixNano: `${BigInt(t0 + i * 1000) * 1_000_000n}`,
+        timeUnixNano: `${BigInt(t0 + i * 1000 + 999) * 1_000_000n}`,
+      });
+  // The series keys built above are joined strings; flattened here, so the heap counts only what is kept.
+  new Set(points.map((p) => p.series)).clear();
+  const heap = gcHeapMb();
+  const metrics = new GenAiMetrics();
+  const a = performance.now();
+  metrics.add(points);
+  const addMs = performance.now() - a;
+  const kept = gcHeapMb() - heap;
+  const b = performance.now();
+  const summary = metrics.summarize({}, { fromMs: t0, toMs: t0 + points.length * 1000, bucketMs: 3_600_000 });
+  const sumMs = performance.now() - b;
+  row(
+    `add ${fmt(points.length)} GenAI metric points`,
+    `${fmt(points.length / addMs)}k points/s`,
+    `${fmt(metrics.size.cells)} cells (bound ${fmt(MAX_METRIC_CELLS)}), ${fmt(kept, 1)} MB of heap`,
+  );
+  row(
+    'summarize those metrics (per model and service, hourly buckets)',
+    `${fmt(sumMs, 1)} ms`,
+    `${summary?.byModel.length ?? 0} models, ${summary?.buckets.length ?? 0} buckets`,
   );
 }

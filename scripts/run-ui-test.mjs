@@ -420,6 +420,11 @@ try {
   });
 
   await check('Show Summary adds up the local calls per model, service and user, with charts', async () => {
+    // The same turns' GenAI metrics, as the OpenAI instrumentation exported them: shown beside the spans.
+    await replay(
+      endpoint,
+      wanted.filter((e) => e.signal === 'metrics'),
+    );
     await runCommand(page, 'LLM Trace Inspector: Show Summary');
     const end = Date.now() + 20000;
     let frame;
@@ -443,6 +448,9 @@ try {
     assert(canvases === 4, `the summary draws ${canvases} charts, expected 4`);
     const users = (await frame.locator('[data-dimension="user"]').innerText()).replace(/\s+/g, ' ');
     assert(users.includes('user-1042'), `the users table lacks user-1042: ${users.slice(0, 200)}`);
+    const metrics = (await frame.locator('[data-dimension="metrics"]').innerText()).replace(/\s+/g, ' ');
+    for (const expected of ["From the app's metrics", 'gpt-4o-mini-2024-07-18', 'p95 (est.)', 'estimated'])
+      assert(metrics.includes(expected), `the metrics section lacks "${expected}": ${metrics.slice(0, 300)}`);
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-summary.png') });
     // The conversation panel back in front, for the reload check below.
@@ -552,6 +560,25 @@ try {
       .count();
     assert(rows >= 4, `the traces did not come back in the tree after the reload (${rows} rows)`);
     await page.screenshot({ path: path.join(RESULTS, 'ui-after-reload.png') });
+  });
+
+  await check('the Summary comes back after a window reload, with its window and the metrics', async () => {
+    // A restored panel is revived when it is shown; its figures come from the replayed request log.
+    await page.locator('.tabs-container .tab', { hasText: 'Summary' }).first().click();
+    const end = Date.now() + 30000;
+    let text = '';
+    while (Date.now() < end && !/From the app's metrics/.test(text)) {
+      for (const f of page.frames())
+        text += await f
+          .locator('#lti-summary-root')
+          .first()
+          .innerText({ timeout: 200 })
+          .catch(() => '');
+      await sleep(300);
+    }
+    assert(/From the app's metrics/.test(text), `the summary did not come back: "${text.slice(-300)}"`);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-summary-after-reload.png') });
+    await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
   });
 
   await check(

@@ -236,6 +236,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     tree,
     panels,
     sessionPanels,
+    summaryPanels: summaries,
     cloud,
     cloudTree,
     sources,

@@ -3,6 +3,7 @@
 // the store can keep them in compact columns (CallFacts below) and a file source or a test in plain objects.
 // Percentiles are exact, by nearest rank: the p-th of n sorted values is the ceil(p/100 * n)-th.
 
+import type { MetricsSummary } from './genaiMetrics';
 import type { Span } from './model';
 
 /** What the summary needs of one LLM call. Missing token counts are 0; a missing model, service, user ''. */
@@ -78,6 +79,8 @@ export interface Summary {
   buckets: SummaryBucket[];
   /** Groups left out past MAX_GROUPS, per dimension (their calls are still in the totals). */
   omittedGroups?: { model: number; service: number; user: number };
+  /** What the app's own GenAI metrics say over the window; absent when there are none. */
+  metrics?: MetricsSummary;
 }
 
 export const MAX_GROUPS = 200;

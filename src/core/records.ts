@@ -3,6 +3,8 @@
 // plain JavaScript values: ids as lowercase hex, times as Unix nanoseconds in decimal strings (64-bit
 // values do not fit a double), attribute lists as plain objects.
 
+import type { GenAiMetricPoint } from './genaiMetrics';
+
 /** An OTLP AnyValue as plain data. int64 values that do not fit a double stay decimal strings. */
 export type AttrValue =
   string | number | boolean | null | AttrValue[] | { readonly [key: string]: AttrValue } | Uint8Array;
@@ -99,4 +101,6 @@ export interface LogRecordData {
 export interface TelemetryBatch {
   spans: SpanRecord[];
   logs: LogRecordData[];
+  /** Data points of the GenAI metrics (metrics requests only; absent when there are none). */
+  metrics?: GenAiMetricPoint[];
 }

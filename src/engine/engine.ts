@@ -7,7 +7,9 @@
 import type { Logger } from '../core/logger';
 import { ReceiverLogSummary } from '../core/throttle';
 import { createNormalizer } from '../core/genai/normalize';
+import { GenAiMetrics } from '../core/genaiMetrics';
 import type { Trace } from '../core/model';
+import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { TelemetryBatch } from '../core/records';
 import { searchStore } from '../core/search';
 import { TraceStore, type IngestResult, type StoreChange } from '../core/store';
@@ -39,6 +41,9 @@ interface Running {
 
 export class IngestEngine {
   readonly store: TraceStore;
+  /** The GenAI metrics' running totals, shown beside the span-derived figures in the Summary. */
+  readonly metrics = new GenAiMetrics();
+  private metricsTimer: ReturnType<typeof setTimeout> | undefined;
   private log: RequestLog | undefined;
   private readonly logger: Logger;
   private readonly watched = new Map<string, WatchLevel>();
@@ -101,6 +106,7 @@ export class IngestEngine {
         this.replayCancelled = true;
         this.log?.clear();
         this.store.clear();
+        this.metrics.clear();
         return undefined;
       case 'sync':
         this.store.flush();
@@ -113,7 +119,7 @@ export class IngestEngine {
         this.store.flush();
         return this.store.records(request.traceIds);
       case 'summarize':
-        return this.store.summarize(request.window);
+        return this.summarize(request.window);
       case 'search':
         this.store.flush();
         return searchStore(this.store, request.text, {
@@ -141,10 +147,24 @@ export class IngestEngine {
     this.log?.dispose();
     this.requestLines.dispose();
     if (this.receivedTimer) clearTimeout(this.receivedTimer);
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+  }
+
+  /** The span-derived figures, and beside them the metrics' own over the same window, when there are any. */
+  summarize(window: SummaryWindow): Summary {
+    const summary = this.store.summarize(window);
+    const metrics = this.metrics.summarize(window, {
+      fromMs: summary.fromMs,
+      toMs: summary.toMs,
+      bucketMs: summary.bucketMs,
+    });
+    if (metrics) summary.metrics = metrics;
+    return summary;
   }
 
   /** Feeds a decoded request to the store (the receivers, the replay and the tests come through here). */
   ingest(batch: TelemetryBatch): IngestResult {
+    this.addMetrics(batch);
     const result = this.store.ingest(batch, 'otlp');
     this.totals.requests++;
     this.totals.spans += result.spans;
@@ -287,10 +307,17 @@ export class IngestEngine {
     this.replayCancelled = false;
     // Kept requests are stored again but not counted as received: the counts are of what apps sent since the
     // receiver started.
-    const run = replayRequestLog(this.log, (batch) => void this.store.ingest(batch, 'otlp'), {
-      // Clear Local Traces during the replay: what is still to come stays cleared.
-      cancelled: () => this.replayCancelled,
-    })
+    const run = replayRequestLog(
+      this.log,
+      (batch) => {
+        this.addMetrics(batch);
+        this.store.ingest(batch, 'otlp');
+      },
+      {
+        // Clear Local Traces during the replay: what is still to come stays cleared.
+        cancelled: () => this.replayCancelled,
+      },
+    )
       .then((r) => {
         this.store.flush();
         this.post({ type: 'replayed', ...r, ms: Date.now() - started });
@@ -330,6 +357,19 @@ export class IngestEngine {
     }
     this.post(message);
     this.postReceived();
+  }
+
+  /**
+   * A request of metrics alone changes no trace: an empty change tells the host (and an open Summary) that
+   * figures moved, at most once per debounce interval.
+   */
+  private addMetrics(batch: TelemetryBatch): void {
+    if (!batch.metrics?.length || this.metrics.add(batch.metrics) === 0) return;
+    if (this.metricsTimer || batch.spans.length > 0 || batch.logs.length > 0) return;
+    this.metricsTimer = setTimeout(() => {
+      this.metricsTimer = undefined;
+      this.sendChanges({ changed: [], removed: [], cleared: false });
+    }, this.options.debounceMs ?? 150);
   }
 
   /** The counts travel at most a few times a second, whatever the request rate. */

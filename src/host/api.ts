@@ -13,6 +13,9 @@ import type { ConversationPanels } from './conversationPanel';
 import type { SourceCatalog } from './sources';
 import type { SessionState } from '../protocol/session';
 import type { SessionPanels } from './sessionPanel';
+import { LOCAL_SOURCE_ID } from '../core/source';
+import type { SummaryPageState } from '../protocol/summary';
+import type { SummaryPanels } from './summaryPanel';
 import type { ReceiverController, ReceiverState } from './receiverController';
 import type { TraceTreeProvider } from './traceTree';
 import type { TreeNode } from './treeModel';
@@ -68,6 +71,10 @@ export interface LlmTraceInspectorApi {
   sourceTraces(sourceId: string): TraceSummary[];
   /** A trace of any source, brought whole. */
   sourceTrace(sourceId: string, traceId: string): Promise<Trace | undefined>;
+  /** Source ids with an open Summary panel. */
+  openSummaries(): string[];
+  /** What the open Summary of a source (the local one by default) shows, once it has its figures. */
+  summaryView(sourceId?: string): Promise<SummaryPageState | undefined>;
 }
 
 export function createApi(deps: {
@@ -78,6 +85,7 @@ export function createApi(deps: {
   tree: TraceTreeProvider;
   panels: ConversationPanels;
   sessionPanels: SessionPanels;
+  summaryPanels: SummaryPanels;
   activationMs: number;
   sources: SourceCatalog;
 }): LlmTraceInspectorApi {
@@ -119,6 +127,8 @@ export function createApi(deps: {
     treeDescription: () => tree.description,
     openConversations: () => panels.openTraceIds,
     openSessions: () => deps.sessionPanels.openSessionIds,
+    openSummaries: () => deps.summaryPanels.openSourceIds,
+    summaryView: (sourceId = LOCAL_SOURCE_ID) => deps.summaryPanels.stateOf(sourceId),
     sessionView: async (sessionId, sourceId) => {
       const target = sourceId ? { sessionId, sourceId } : { sessionId };
       await deps.sessionPanels.settled(target);

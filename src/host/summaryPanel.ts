@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger';
 import { LOCAL_SOURCE_ID, type TraceSource } from '../core/source';
 import {
+  asSummaryTarget,
   isSummaryPageMessage,
+  isSummaryWindowKey,
   summaryWindowOf,
   type SummaryHostMessage,
   type SummaryPageState,
@@ -20,15 +22,17 @@ import { buildSummaryHtml } from './summaryHtml';
 
 /**
  * Show Summary: from a source's node (a connection, a file) that source; from a view's title, the local
- * receiver's, or a pick among the sources when more are open.
+ * receiver's, or a pick among the sources when more are open. `{ sourceId, window }` names the window too.
  */
 export function registerSummaryCommand(
   panels: SummaryPanels,
   sources: { all(): TraceSource[] },
 ): vscode.Disposable {
   return vscode.commands.registerCommand(Commands.showSummary, async (arg?: unknown) => {
-    const named = typeof arg === 'string' ? arg : (arg as { sourceId?: unknown } | undefined)?.sourceId;
-    if (typeof named === 'string' && named) return panels.show(named);
+    const given = arg as { sourceId?: unknown; window?: unknown } | undefined;
+    const named = typeof arg === 'string' ? arg : given?.sourceId;
+    const window = typeof arg === 'object' && isSummaryWindowKey(given?.window) ? given.window : undefined;
+    if (typeof named === 'string' && named) return panels.show(named, window);
     const all = sources.all().filter((s) => s.summarize);
     if (all.length <= 1) return panels.show(LOCAL_SOURCE_ID);
     const picked = await vscode.window.showQuickPick(
@@ -70,6 +74,18 @@ export class SummaryPanels implements vscode.Disposable {
       sources.onDidChangeSources(() => {
         for (const open of this.panels.values()) this.scheduleRefresh(open);
       }),
+      // A summary open before a window reload comes back with its source and window; a source not open
+      // again yet (a connection, a file) says so until it is.
+      vscode.window.registerWebviewPanelSerializer(Views.summaryPanel, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const target = asSummaryTarget(state);
+          if (!target || this.panels.has(target.sourceId)) {
+            panel.dispose();
+            return;
+          }
+          this.attach(panel, target.sourceId, target.window);
+        },
+      }),
     );
   }
 
@@ -85,13 +101,25 @@ export class SummaryPanels implements vscode.Disposable {
       Views.summaryPanel,
       vscode.l10n.t('Summary · {0}', label),
       vscode.ViewColumn.Active,
-      {
-        enableScripts: true,
-        retainContextWhenHidden: false,
-        enableCommandUris: false,
-        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
-      },
+      this.options(),
     );
+    this.attach(panel, sourceId, window);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+  }
+
+  /** A new panel, or one restored after a reload, showing a source's summary. */
+  private attach(panel: vscode.WebviewPanel, sourceId: string, window: SummaryWindowKey): void {
+    const label = this.sources.get(sourceId)?.label ?? sourceId;
+    panel.title = vscode.l10n.t('Summary · {0}', label);
+    panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
     const open: OpenSummary = {
       panel,
@@ -118,6 +146,15 @@ export class SummaryPanels implements vscode.Disposable {
   /** Source ids with an open summary (for tests). */
   get openSourceIds(): string[] {
     return [...this.panels.keys()];
+  }
+
+  /** What the open summary of a source shows once its figures have come (for the API and tests). */
+  async stateOf(sourceId: string): Promise<SummaryPageState | undefined> {
+    for (;;) {
+      const open = this.panels.get(sourceId);
+      if (!open || !open.state.loading) return open?.state;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   dispose(): void {
@@ -172,6 +209,8 @@ export class SummaryPanels implements vscode.Disposable {
       this.post(open);
       return;
     }
+    // A panel restored before its source was open again is named after it once it is.
+    open.panel.title = vscode.l10n.t('Summary · {0}', source.label);
     // The figures shown stay until the new ones come, so the page does not flicker on each change.
     open.state = { ...open.state, ...base, loading: true };
     delete open.state.error;

@@ -134,7 +134,7 @@ export class OtlpGrpcReceiver {
       callback({ code: grpc.status.INVALID_ARGUMENT, details: reason });
       return;
     }
-    if (signal !== 'metrics' && (batch.spans.length > 0 || batch.logs.length > 0)) {
+    if (batch.spans.length > 0 || batch.logs.length > 0 || (batch.metrics?.length ?? 0) > 0) {
       // grpc-js has already inflated a compressed message: the size is the message's own.
       const info: ReceiverBatchInfo = {
         signal,

@@ -340,18 +340,22 @@ export class OtlpHttpReceiver {
       [SelfSpanKeys.rejected]: batch.rejected,
     });
 
+    const genAiPoints = batch.metrics?.length ?? 0;
     if (signal === 'metrics') {
       if (!this.metricsNoted) {
         this.metricsNoted = true;
         this.log.info(
-          'metrics received: they are accepted and counted but not shown (only traces and logs are)',
+          'metrics received: the GenAI ones (gen_ai.client.*) are added up for the Summary, others only counted',
         );
       }
-      this.log.debug(`metrics ${encoding}: ${batch.metricCount} metrics accepted`);
-    } else if (this.server !== server) {
+      this.log.debug(
+        `metrics ${encoding}: ${batch.metricCount} metrics accepted, ${genAiPoints} GenAI data points`,
+      );
+    }
+    if ((signal !== 'metrics' || genAiPoints > 0) && this.server !== server) {
       // Finished after stop(): not handed on, and the sender is told to send it again.
       return this.refuseStopping(req, res, encoding);
-    } else if (batch.spans.length > 0 || batch.logs.length > 0) {
+    } else if (batch.spans.length > 0 || batch.logs.length > 0 || genAiPoints > 0) {
       const info: ReceiverBatchInfo = { signal, encoding, bytes: received.length, body };
       if (bodyEncoding !== 'identity') info.contentEncoding = bodyEncoding;
       if (req.socket.remoteAddress) info.remoteAddress = req.socket.remoteAddress;

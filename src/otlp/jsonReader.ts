@@ -15,6 +15,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
+import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
 import {
   HEX_PAIRS as SHARED_HEX_PAIRS,
   idProblem,
@@ -434,6 +435,7 @@ function readRequest(signal: OtlpSignal, root: Obj, lim: DecodeLimits): DecodedR
       );
       if (signal === 'metrics') {
         out.metricCount += items.length;
+        for (let i = 0; i < items.length; i++) metricInto(items[i], resource, scope, lim, out, rejections);
         continue;
       }
       for (let i = 0; i < items.length; i++) {
@@ -450,6 +452,92 @@ function readRequest(signal: OtlpSignal, root: Obj, lim: DecodeLimits): DecodedR
   out.rejected = rejections.count;
   if (rejections.first !== undefined) out.rejectReason = rejections.first;
   return out;
+}
+
+const temporalityNames: Record<string, number> = {
+  AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
+  AGGREGATION_TEMPORALITY_DELTA: 1,
+  AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
+};
+
+/** A GenAI metric's sum or histogram points into `out.metrics`; any other metric is only counted. */
+function metricInto(
+  item: unknown,
+  resource: Attributes,
+  scope: InstrumentationScope,
+  lim: DecodeLimits,
+  out: DecodedRequest,
+  rejections: Rejections,
+): void {
+  if (!isObject(item)) return;
+  const name = stringOrEmpty(item['name']);
+  if (!genAiMetricFamily(name)) return;
+  const unit = stringOrEmpty(item['unit']);
+  for (const [field, histogram] of [
+    ['sum', false],
+    ['histogram', true],
+  ] as const) {
+    const data = item[field];
+    if (!isObject(data)) continue;
+    const temporality = enumValue(
+      pick(data, 'aggregationTemporality', 'aggregation_temporality'),
+      temporalityNames,
+      'AGGREGATION_TEMPORALITY_',
+    );
+    for (const dp of list(data, `${field}.`, 'dataPoints', 'data_points')) {
+      try {
+        const point = genAiMetricPoint(
+          metricPointOf(dp, name, unit, temporality, histogram, resource, scope, lim),
+        );
+        if (point) (out.metrics ??= []).push(point);
+      } catch (err) {
+        if (!(err instanceof ItemRejected)) throw err;
+        rejections.add(err.message);
+      }
+    }
+  }
+}
+
+function metricPointOf(
+  dp: unknown,
+  name: string,
+  unit: string,
+  temporality: number,
+  histogram: boolean,
+  resource: Attributes,
+  scope: InstrumentationScope,
+  lim: DecodeLimits,
+): RawMetricPoint {
+  if (!isObject(dp)) throw new ItemRejected('a data point is not an object');
+  const p: RawMetricPoint = {
+    metric: name,
+    unit,
+    temporality,
+    resource,
+    scopeName: scope.name,
+    scopeVersion: scope.version ?? '',
+    attributes: attributes(dp, lim),
+    startTimeUnixNano: nanos(pick(dp, 'startTimeUnixNano', 'start_time_unix_nano')),
+    timeUnixNano: nanos(pick(dp, 'timeUnixNano', 'time_unix_nano')),
+    count: 0,
+    sum: 0,
+  };
+  if (!histogram) {
+    const asDouble = pick(dp, 'asDouble', 'as_double');
+    p.sum = asDouble !== undefined ? num(asDouble) : num(pick(dp, 'asInt', 'as_int'));
+    return p;
+  }
+  p.count = num(dp['count']);
+  p.sum = num(dp['sum']);
+  const counts = pick(dp, 'bucketCounts', 'bucket_counts');
+  if (Array.isArray(counts) && counts.length > 0) {
+    const bounds = pick(dp, 'explicitBounds', 'explicit_bounds');
+    p.bucketCounts = counts.map(num);
+    p.bounds = Array.isArray(bounds) ? bounds.map(num) : [];
+  }
+  if (dp['min'] !== undefined) p.min = num(dp['min']);
+  if (dp['max'] !== undefined) p.max = num(dp['max']);
+  return p;
 }
 
 function idError(what: string, size: number, r: IdResult): ItemRejected {

@@ -2,8 +2,8 @@
 // esbuild bundle needs no .proto files at run time and tsx tests load it the same way. No current npm
 // package ships these definitions, so they are written here from opentelemetry-proto's field numbers
 // (common/v1, resource/v1, trace/v1, logs/v1, collector/*/v1) plus google.rpc.Status for error bodies.
-// Only what we read is declared; anything else on the wire is skipped as an unknown field. Metrics are
-// declared down to Metric's name so a metrics body is validated without decoding its data points.
+// Only what we read is declared; anything else on the wire is skipped as an unknown field. Of metrics, the
+// sums and histograms the GenAI metrics use are declared down to their data points.
 
 import * as protobuf from 'protobufjs';
 
@@ -187,8 +187,8 @@ enum SeverityNumber {
 }
 `;
 
-// Metrics are accepted but not shown: only the envelope down to each metric's name is declared, so
-// a body is checked for structure and metrics can be counted; data points are skipped unread.
+// Metrics: Sum and Histogram are declared down to their data points, which the GenAI metrics use; gauges,
+// summaries and exponential histograms are left undeclared, so they are skipped by their length.
 const METRICS_PROTO = `
 syntax = "proto3";
 package opentelemetry.proto.metrics.v1;
@@ -209,6 +209,43 @@ message Metric {
   string name = 1;
   string description = 2;
   string unit = 3;
+  // A oneof upstream (with gauge = 5, exponential_histogram = 10, summary = 11); see AnyValue for why not.
+  optional Sum sum = 7;
+  optional Histogram histogram = 9;
+}
+enum AggregationTemporality {
+  AGGREGATION_TEMPORALITY_UNSPECIFIED = 0;
+  AGGREGATION_TEMPORALITY_DELTA = 1;
+  AGGREGATION_TEMPORALITY_CUMULATIVE = 2;
+}
+message Sum {
+  repeated NumberDataPoint data_points = 1;
+  AggregationTemporality aggregation_temporality = 2;
+  bool is_monotonic = 3;
+}
+message Histogram {
+  repeated HistogramDataPoint data_points = 1;
+  AggregationTemporality aggregation_temporality = 2;
+}
+message NumberDataPoint {
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  optional double as_double = 4;
+  optional sfixed64 as_int = 6;
+  uint32 flags = 8;
+}
+message HistogramDataPoint {
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 9;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  optional double sum = 5;
+  repeated fixed64 bucket_counts = 6;
+  repeated double explicit_bounds = 7;
+  uint32 flags = 10;
+  optional double min = 11;
+  optional double max = 12;
 }
 `;
 

@@ -18,6 +18,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
+import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
 import * as protobuf from 'protobufjs';
 import {
   idProblem,
@@ -109,6 +110,11 @@ interface Schema {
   logRecord: WireMessage;
   resourceMetrics: WireMessage;
   scopeMetrics: WireMessage;
+  metric: WireMessage;
+  sum: WireMessage;
+  histogram: WireMessage;
+  numberPoint: WireMessage;
+  histogramPoint: WireMessage;
   resource: WireMessage;
   scope: WireMessage;
   keyValue: WireMessage;
@@ -132,6 +138,9 @@ function schema(): Schema {
   const resourceLogs = sub(logs, 1);
   const scopeLogs = sub(resourceLogs, 2);
   const resourceMetrics = sub(metrics, 1);
+  const metric = sub(sub(resourceMetrics, 2), 2);
+  const sum = sub(metric, 7);
+  const histogram = sub(metric, 9);
   const resource = sub(resourceSpans, 1);
   const keyValue = sub(resource, 1);
   const anyValue = sub(keyValue, 2);
@@ -150,6 +159,11 @@ function schema(): Schema {
     logRecord: sub(scopeLogs, 2),
     resourceMetrics,
     scopeMetrics: sub(resourceMetrics, 2),
+    metric,
+    sum,
+    histogram,
+    numberPoint: sub(sum, 1),
+    histogramPoint: sub(histogram, 1),
     resource,
     scope: sub(scopeSpans, 1),
     keyValue,
@@ -1087,26 +1101,223 @@ function logRecord(end: number, depth: number): LogRecordData | string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Metrics: counted, not kept
+// Metrics: counted; the GenAI ones read down to their data points, every other one skipped by its length
 
-function resourceMetrics(end: number, depth: number, out: DecodedRequest): void {
+/** The metric's points, each given its resource and scope once those have been read (they may come after). */
+function resourceMetrics(end: number, depth: number, out: DecodedRequest, rejections: Rejections): void {
   enter(depth);
+  const resource: Attributes = {};
+  const raw: RawMetricPoint[] = [];
   while (pos < end) {
     const t = tag();
-    if (t === 0x12 || t === 8002) scopeMetrics(child(end), depth + 1, out);
+    if (t === 0x12 || t === 8002) scopeMetrics(child(end), depth + 1, out, raw, rejections);
+    else if (t === 0x0a) resourceInto(child(end), depth + 1, resource);
     else other(S.resourceMetrics, t, end, depth);
     if (pos > end) fail(TRUNCATED_FIELD);
   }
+  for (const r of raw) {
+    r.resource = resource;
+    const point = genAiMetricPoint(r);
+    if (point) (out.metrics ??= []).push(point);
+  }
 }
 
-function scopeMetrics(end: number, depth: number, out: DecodedRequest): void {
+function scopeMetrics(
+  end: number,
+  depth: number,
+  out: DecodedRequest,
+  raw: RawMetricPoint[],
+  rejections: Rejections,
+): void {
   enter(depth);
+  const first = raw.length;
+  let scope: ScopeState | undefined;
   while (pos < end) {
     const t = tag();
-    if (t === 0x12) out.metricCount++;
-    other(S.scopeMetrics, t, end, depth);
+    if (t === 0x12) {
+      out.metricCount++;
+      metric(child(end), depth + 1, raw, rejections);
+    } else if (t === 0x0a) {
+      scope ??= { name: '', version: '', attributes: {} };
+      scopeInto(child(end), depth + 1, scope);
+    } else other(S.scopeMetrics, t, end, depth);
     if (pos > end) fail(TRUNCATED_FIELD);
   }
+  for (let i = first; i < raw.length; i++) {
+    raw[i]!.scopeName = scope?.name ?? '';
+    raw[i]!.scopeVersion = scope?.version ?? '';
+  }
+}
+
+/**
+ * One Metric. Its name may follow its data on the wire, so the data's place is noted and read once the
+ * name is known to be a GenAI metric's; any other metric's data is stepped over unread.
+ */
+function metric(end: number, depth: number, raw: RawMetricPoint[], rejections: Rejections): void {
+  enter(depth);
+  let name = '';
+  let unit = '';
+  const data: number[] = [];
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) name = string(end);
+    else if (t === 0x1a) unit = string(end);
+    else if (t === 0x3a || t === 0x4a) {
+      const e = lengthEnd(end);
+      data.push(t, pos, e);
+      pos = e;
+    } else other(S.metric, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (data.length === 0 || !genAiMetricFamily(name)) return;
+  const after = pos;
+  for (let i = 0; i < data.length; i += 3) {
+    pos = data[i + 1]!;
+    const e = data[i + 2]!;
+    if (counting && ++elements > lim.maxElements)
+      fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+    const histogram = data[i] === 0x4a;
+    const before = raw.length;
+    const temporality = metricData(e, depth + 1, histogram, name, unit, raw, rejections);
+    for (let j = before; j < raw.length; j++) raw[j]!.temporality = temporality;
+  }
+  pos = after;
+}
+
+/** Sum or Histogram: its points into `raw`; returns its temporality. */
+function metricData(
+  end: number,
+  depth: number,
+  histogram: boolean,
+  name: string,
+  unit: string,
+  raw: RawMetricPoint[],
+  rejections: Rejections,
+): number {
+  enter(depth);
+  let temporality = 0;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x0a) {
+      const e = child(end);
+      const p = histogram ? histogramPoint(e, depth + 1, name, unit) : numberPoint(e, depth + 1, name, unit);
+      if (typeof p === 'string') rejections.add(p);
+      else raw.push(p);
+    } else if (t === 0x10) temporality = int32();
+    else other(histogram ? S.histogram : S.sum, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  return temporality;
+}
+
+function rawPoint(name: string, unit: string, attributes: Attributes): RawMetricPoint {
+  return {
+    metric: name,
+    unit,
+    temporality: 0,
+    resource: PENDING_RESOURCE,
+    scopeName: '',
+    scopeVersion: '',
+    attributes,
+    startTimeUnixNano: '0',
+    timeUnixNano: '0',
+    count: 0,
+    sum: 0,
+  };
+}
+
+/** A fixed64 count as a number (exact below 2^53, which any real count is). */
+function fixed64Number(end: number): number {
+  if (pos + 8 > end) fail(TRUNCATED_FIELD);
+  const n = fixed32At(pos) + fixed32At(pos + 4) * 4294967296;
+  pos += 8;
+  return n;
+}
+
+function numberPoint(end: number, depth: number, name: string, unit: string): RawMetricPoint | string {
+  enter(depth);
+  const attributes: Attributes = {};
+  const p = rawPoint(name, unit, attributes);
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    if (t === 0x3a) {
+      if (attributeInto(end, depth, attributes)) tooDeep = true;
+    } else if (t === 0x11) p.startTimeUnixNano = nanos(end);
+    else if (t === 0x19) p.timeUnixNano = nanos(end);
+    else if (t === 0x21) p.sum = double(end);
+    else if (t === 0x31) {
+      if (pos + 8 > end) fail(TRUNCATED_FIELD);
+      p.sum = fixed32At(pos) + (fixed32At(pos + 4) | 0) * 4294967296;
+      pos += 8;
+    } else other(S.numberPoint, t, end, depth);
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  return tooDeep ? tooDeepReason(lim) : p;
+}
+
+function histogramPoint(end: number, depth: number, name: string, unit: string): RawMetricPoint | string {
+  enter(depth);
+  const attributes: Attributes = {};
+  const p = rawPoint(name, unit, attributes);
+  const counts: number[] = [];
+  const bounds: number[] = [];
+  let tooDeep = false;
+  while (pos < end) {
+    const t = tag();
+    switch (t) {
+      case 0x4a:
+        if (attributeInto(end, depth, attributes)) tooDeep = true;
+        break;
+      case 0x11:
+        p.startTimeUnixNano = nanos(end);
+        break;
+      case 0x19:
+        p.timeUnixNano = nanos(end);
+        break;
+      case 0x21:
+        p.count = fixed64Number(end);
+        break;
+      case 0x29:
+        p.sum = double(end);
+        break;
+      case 0x31:
+        counts.push(fixed64Number(end));
+        break;
+      case 0x32: {
+        const e = lengthEnd(end);
+        if ((e - pos) % 8 !== 0)
+          fail('malformed protobuf message (a packed fixed64 list is not 8-byte aligned)');
+        while (pos < e) counts.push(fixed64Number(e));
+        break;
+      }
+      case 0x39:
+        bounds.push(double(end));
+        break;
+      case 0x3a: {
+        const e = lengthEnd(end);
+        if ((e - pos) % 8 !== 0)
+          fail('malformed protobuf message (a packed double list is not 8-byte aligned)');
+        while (pos < e) bounds.push(double(e));
+        break;
+      }
+      case 0x59:
+        p.min = double(end);
+        break;
+      case 0x61:
+        p.max = double(end);
+        break;
+      default:
+        other(S.histogramPoint, t, end, depth);
+    }
+    if (pos > end) fail(TRUNCATED_FIELD);
+  }
+  if (tooDeep) return tooDeepReason(lim);
+  if (counts.length > 0) {
+    p.bucketCounts = counts.slice();
+    p.bounds = bounds.slice();
+  }
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1145,7 +1356,7 @@ export function readProtobufRequest(
         const e = child(len);
         if (signal === 'traces') resourceGroup(e, 1, spanSignal, out.spans, rejections);
         else if (signal === 'logs') resourceGroup(e, 1, logSignal, out.logs, rejections);
-        else resourceMetrics(e, 1, out);
+        else resourceMetrics(e, 1, out, rejections);
       } else other(root, t, len, 0);
       if (pos > len) fail(TRUNCATED_FIELD);
     }

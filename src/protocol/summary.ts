@@ -56,3 +56,17 @@ export function isSummaryPageMessage(value: unknown): value is SummaryPageMessag
       return false;
   }
 }
+
+/** What the page saves for a window reload: only ids, the host reads the figures again. */
+export interface SummaryPanelTarget {
+  sourceId: string;
+  window: SummaryWindowKey;
+}
+
+/** The saved state of a restored page, checked: it comes back from the webview. */
+export function asSummaryTarget(state: unknown): SummaryPanelTarget | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const s = state as { sourceId?: unknown; window?: unknown };
+  if (typeof s.sourceId !== 'string' || !/^[^\u0000-\u001f]{1,1000}$/.test(s.sourceId)) return undefined;
+  return { sourceId: s.sourceId, window: isSummaryWindowKey(s.window) ? s.window : '24h' };
+}

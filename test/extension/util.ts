@@ -55,13 +55,13 @@ export async function postFixtures(
   extensionPath: string,
   endpoint: string,
   wanted: (e: FixtureEntry) => boolean,
-  { logsFirst = true }: { logsFirst?: boolean } = {},
+  { logsFirst = true, metrics = false }: { logsFirst?: boolean; metrics?: boolean } = {},
 ): Promise<void> {
   const fixtures = path.join(extensionPath, 'test', 'fixtures');
   const { entries } = JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
     entries: FixtureEntry[];
   };
-  const selected = entries.filter((e) => wanted(e) && e.signal !== 'metrics');
+  const selected = entries.filter((e) => wanted(e) && (metrics || e.signal !== 'metrics'));
   selected.sort((a, b) => (a.signal === b.signal ? 0 : (a.signal === 'logs') === logsFirst ? -1 : 1));
   for (const e of selected) {
     const body = readFileSync(path.join(fixtures, e.file));

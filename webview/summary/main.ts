@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './summary.css';
 import type { Summary, SummaryBucket, SummaryGroup } from '../../src/core/aggregate';
+import type { MetricsFigures, MetricsGroup, MetricsSummary } from '../../src/core/genaiMetrics';
 import { formatDuration, formatTokens, formatUsd } from '../../src/core/format';
 import {
   SUMMARY_STATE_ELEMENT_ID,
@@ -14,11 +15,13 @@ import {
   type SummaryHostMessage,
   type SummaryPageMessage,
   type SummaryPageState,
+  type SummaryPanelTarget,
   type SummaryWindowKey,
 } from '../../src/protocol/summary';
 
 interface VsCodeApi {
   postMessage(message: SummaryPageMessage): void;
+  setState(state: SummaryPanelTarget): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -150,6 +153,72 @@ function table(title: string, none: string, groups: SummaryGroup[], omitted: num
   return section;
 }
 
+const METRIC_COLUMNS = ['Calls', 'Errors', 'Input', 'Output', 'Cached', 'p50 (est.)', 'p95 (est.)'];
+
+function metricCells(f: MetricsFigures): string[] {
+  const count = (v: number | undefined): string => (v === undefined ? '–' : v.toLocaleString('en-US'));
+  return [
+    count(f.calls),
+    count(f.errors),
+    formatTokens(f.inputTokens),
+    formatTokens(f.outputTokens),
+    formatTokens(f.cacheReadTokens),
+    ms(f.p50Ms),
+    ms(f.p95Ms),
+  ];
+}
+
+function metricsTable(title: string, none: string, groups: MetricsGroup[]): HTMLElement {
+  const t = el('table', 'lti-sum-table');
+  t.dataset.metrics = title.toLowerCase();
+  t.createCaption().textContent = `By ${title.toLowerCase()}`;
+  const head = t.createTHead().insertRow();
+  for (const c of [title, ...METRIC_COLUMNS]) {
+    const th = el('th', undefined, c);
+    th.scope = 'col';
+    head.append(th);
+  }
+  const body = t.createTBody();
+  for (const g of groups) {
+    const row = body.insertRow();
+    const name = el('th', g.key ? 'lti-sum-key' : 'lti-sum-key lti-sum-none', g.key || none);
+    name.scope = 'row';
+    name.title = g.key;
+    row.append(name);
+    for (const c of metricCells(g)) row.append(el('td', 'lti-sum-num', c));
+  }
+  return t;
+}
+
+/**
+ * What the app's own metrics say: every call the app made, sampled or not, so it is shown apart from the
+ * span figures and labelled as such. Durations come from histogram buckets and are estimates.
+ */
+function metricsSection(m: MetricsSummary): HTMLElement {
+  const section = el('section', 'lti-sum-section lti-sum-metrics');
+  section.dataset.dimension = 'metrics';
+  section.append(el('h2', undefined, "From the app's metrics"));
+  const t = m.totals;
+  const calls = t.calls === undefined ? '' : `${t.calls.toLocaleString('en-US')} calls, `;
+  section.append(
+    el(
+      'p',
+      'lti-sum-metrics-line',
+      `${calls}${formatTokens(t.inputTokens)} tokens in, ${formatTokens(t.outputTokens)} out` +
+        (t.p50Ms !== undefined ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)` : ''),
+    ),
+    el(
+      'p',
+      'lti-sum-note',
+      `Counted by the app itself (${m.metrics.join(', ')}), so sampled-out calls are included. ` +
+        'Percentiles are estimated from the histogram buckets.',
+    ),
+  );
+  if (m.byModel.length > 0) section.append(metricsTable('Model', '(no model)', m.byModel));
+  if (m.byService.length > 1) section.append(metricsTable('Service', '(no service)', m.byService));
+  return section;
+}
+
 /** The editor's colours for the charts, read from its CSS variables (they change with the theme). */
 function palette(): { fg: string; grid: string; series: string[] } {
   const css = getComputedStyle(document.body);
@@ -273,6 +342,8 @@ function render(): void {
   const root = document.getElementById('lti-summary-root');
   if (!root || !state) return;
   const s = state;
+  // Only ids: after a window reload the host's serializer opens the same source and window again.
+  api.setState({ sourceId: s.sourceId, window: s.window });
   const parts: HTMLElement[] = [header(s)];
   if (s.error) parts.push(el('p', 'lti-sum-error', s.error));
   if (s.loading) parts.push(el('p', 'lti-sum-loading', 'Adding up…'));
@@ -285,6 +356,7 @@ function render(): void {
         `${formatDuration(summary.bucketMs)} buckets`,
     );
     parts.push(range, totals(summary));
+    if (summary.metrics) parts.push(metricsSection(summary.metrics));
     if (summary.totals.calls === 0) parts.push(el('p', 'lti-sum-empty', 'No LLM calls in this window.'));
     else {
       const omitted = summary.omittedGroups;

@@ -1,7 +1,11 @@
 // The engine without a worker: after each batch it stores it hands control to `between` (the worker answers
 // the host's waiting requests there), and it answers requests made from inside that hook.
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Summary } from '../../../src/core/aggregate';
 import { nullLogger } from '../../../src/core/logger';
 import type { SearchResult } from '../../../src/core/search';
 import { IngestEngine } from '../../../src/engine/engine';
@@ -172,5 +176,63 @@ test('a burst of more traces than the store keeps warm sends their summaries wit
     assert.equal(outlines, 0);
   } finally {
     void engine.dispose();
+  }
+});
+
+test('GenAI metrics received over HTTP are summed beside the spans, kept across a replay, and cleared', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-engine-metrics-'));
+  const options = {
+    limits: { maxTraces: 100 },
+    sessionAttributes: [],
+    userAttributes: [],
+    debounceMs: 0,
+    persist: { dir, maxBytes: 10 * 1024 * 1024 },
+  };
+  const posted: WorkerMessage[] = [];
+  const first = new IngestEngine(options, (m) => void posted.push(m), nullLogger);
+  const entries = fixtureEntries({ library: 'otel-openai', scenario: 'sessions', encoding: 'protobuf' });
+  const metrics = entries.filter((e) => e.signal === 'metrics');
+  let expected: Summary['metrics'];
+  try {
+    const { port } = (await first.handle({
+      op: 'listen',
+      settings: { host: '127.0.0.1', port: 0, maxRequestBytes: 1 << 24 },
+    })) as ListenResult;
+    assert.equal(((await first.handle({ op: 'summarize', window: {} })) as Summary).metrics, undefined);
+    for (const entry of metrics) {
+      const answer = await send(port, entry.path, {
+        body: fixtureBody(entry),
+        headers: { 'content-type': entry.contentType },
+      });
+      assert.equal(answer.status, 200);
+    }
+    // A request of metrics alone tells the host that figures moved.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(posted.some((m) => m.type === 'changes' && m.summaries.length === 0));
+    const summary = (await first.handle({ op: 'summarize', window: {} })) as Summary;
+    expected = summary.metrics;
+    assert.equal(summary.totals.calls, 0, 'no spans came');
+    assert.equal(expected?.totals.calls, 9);
+    assert.equal(expected?.totals.errors, 1);
+    assert.deepEqual(
+      expected?.byModel.map((g) => g.key),
+      ['gpt-4o-mini-2024-07-18', 'o4-mini-2025-04-16', 'gpt-4o-2024-08-06', 'gpt-4o'],
+    );
+  } finally {
+    await first.dispose();
+  }
+  const second = new IngestEngine(options, () => undefined, nullLogger);
+  try {
+    await second.handle({ op: 'replay' });
+    const replayed = (await second.handle({ op: 'summarize', window: {} })) as Summary;
+    assert.deepEqual(replayed.metrics, expected, 'the request log brings the same figures back');
+    // Replayed again over a live store (a worker started again): nothing counts twice.
+    await second.handle({ op: 'replay' });
+    assert.deepEqual(((await second.handle({ op: 'summarize', window: {} })) as Summary).metrics, expected);
+    await second.handle({ op: 'clear' });
+    assert.equal(((await second.handle({ op: 'summarize', window: {} })) as Summary).metrics, undefined);
+  } finally {
+    await second.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { buildSummaryHtml } from '../../../src/host/summaryHtml';
 import {
   SUMMARY_STATE_ELEMENT_ID,
+  asSummaryTarget,
   isSummaryPageMessage,
   summaryWindowOf,
   type SummaryPageState,
@@ -57,6 +58,22 @@ describe('the summary protocol', () => {
     assert.ok(!isSummaryPageMessage({ type: 'openTrace' }));
     assert.ok(!isSummaryPageMessage(null));
     assert.ok(!isSummaryPageMessage('ready'));
+  });
+
+  it('restores a saved page from its ids only, and refuses what is not a source id', () => {
+    assert.deepEqual(asSummaryTarget({ sourceId: 'local', window: '7d' }), {
+      sourceId: 'local',
+      window: '7d',
+    });
+    assert.deepEqual(asSummaryTarget({ sourceId: 'file:/tmp/a.json', window: 'forever' }), {
+      sourceId: 'file:/tmp/a.json',
+      window: '24h',
+    });
+    assert.equal(asSummaryTarget({ sourceId: '' }), undefined);
+    assert.equal(asSummaryTarget({ sourceId: 'a\nb' }), undefined);
+    assert.equal(asSummaryTarget({ sourceId: 'x'.repeat(1001) }), undefined);
+    assert.equal(asSummaryTarget({ sourceId: 5 }), undefined);
+    assert.equal(asSummaryTarget(undefined), undefined);
   });
 
   it('ends every window but "all" now', () => {

@@ -14,6 +14,7 @@ import type { DecodedRequest } from '../../../src/otlp/decode';
 import type { ReceiverBatchInfo } from '../../../src/otlp/httpReceiver';
 import { OTLP_GRPC_METHODS, OtlpGrpcReceiver } from '../../../src/otlp/grpcReceiver';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
+import { fixtureBatch, fixtureEntries, fixturePayload } from '../helpers/fixtures';
 
 const MAX = 64 * 1024;
 
@@ -139,12 +140,22 @@ describe('OtlpGrpcReceiver', () => {
     assert.equal(code, grpc.status.RESOURCE_EXHAUSTED);
   });
 
-  it('answers metrics so exporters do not fail, and hands nothing on', async () => {
+  it('answers metrics so exporters do not fail, and hands on only those with GenAI metrics', async () => {
     const before = received.length;
     const types = otlpTypes();
     const empty = Buffer.from(types.metricsRequest.encode(types.metricsRequest.fromObject({})).finish());
     assert.equal((await rawCall(port, OTLP_GRPC_METHODS.metrics, empty)).code, grpc.status.OK);
     assert.equal(received.length, before);
+    const entry = fixtureEntries({ library: 'otel-openai', signal: 'metrics', encoding: 'protobuf' })[0]!;
+    assert.equal(
+      (await rawCall(port, OTLP_GRPC_METHODS.metrics, fixturePayload(entry))).code,
+      grpc.status.OK,
+    );
+    assert.equal(received.length, before + 1);
+    const { batch, info } = received.at(-1)!;
+    assert.deepEqual(batch.metrics, fixtureBatch(entry).metrics);
+    assert.equal(info.signal, 'metrics');
+    assert.ok(info.body && Buffer.from(info.body).equals(fixturePayload(entry)), 'kept for the request log');
   });
 });
 

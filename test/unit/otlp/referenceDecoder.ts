@@ -14,6 +14,12 @@ import type {
 } from '../../../src/core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../../../src/core/records';
 import { isPlainObject } from '../../../src/core/objects';
+import {
+  genAiMetricFamily,
+  genAiMetricPoint,
+  type GenAiMetricPoint,
+  type RawMetricPoint,
+} from '../../../src/core/genaiMetrics';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
 import {
   defaultDecodeLimits,
@@ -597,11 +603,74 @@ function readRequest(signal: OtlpSignal, root: unknown, lim: DecodeLimits): Deco
       items: ['metrics', 'metrics'],
     })) {
       out.metricCount += g.items.length;
+      for (const item of g.items) metricInto(item, g, lim, out, rejections);
     }
   }
   out.rejected = rejections.count;
   if (rejections.first !== undefined) out.rejectReason = rejections.first;
   return out;
+}
+
+/** The GenAI metrics' points, read from protobufjs objects or parsed JSON alike. */
+function metricInto(
+  item: unknown,
+  g: Groups,
+  lim: DecodeLimits,
+  out: DecodedRequest,
+  rejections: Rejections,
+): void {
+  if (!isPlainObject(item)) return;
+  const name = stringOrEmpty(item['name']);
+  if (!genAiMetricFamily(name)) return;
+  for (const field of ['sum', 'histogram'] as const) {
+    const data = pick(item, field);
+    if (!isPlainObject(data)) continue;
+    const temporality = enumValue(
+      pick(data, 'aggregationTemporality', 'aggregation_temporality'),
+      {
+        AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
+        AGGREGATION_TEMPORALITY_DELTA: 1,
+        AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
+      },
+      'AGGREGATION_TEMPORALITY_',
+    );
+    const points: unknown[] = [];
+    const found: (GenAiMetricPoint | undefined)[] = [];
+    for (const dp of list(data, `${field}.`, 'dataPoints', 'data_points')) points.push(dp);
+    rejections.collect(
+      points,
+      (dp) => {
+        if (!isPlainObject(dp)) throw new ItemRejected('a data point is not an object');
+        const raw: RawMetricPoint = {
+          metric: name,
+          unit: stringOrEmpty(item['unit']),
+          temporality,
+          resource: g.resource,
+          scopeName: g.scope.name,
+          scopeVersion: g.scope.version ?? '',
+          attributes: attributes(dp, lim),
+          startTimeUnixNano: nanos(pick(dp, 'startTimeUnixNano', 'start_time_unix_nano')),
+          timeUnixNano: nanos(pick(dp, 'timeUnixNano', 'time_unix_nano')),
+          count: field === 'histogram' ? num(pick(dp, 'count')) : 0,
+          sum:
+            field === 'histogram'
+              ? num(pick(dp, 'sum'))
+              : num(pick(dp, 'asDouble', 'as_double') ?? pick(dp, 'asInt', 'as_int')),
+        };
+        const counts = pick(dp, 'bucketCounts', 'bucket_counts');
+        if (field === 'histogram' && Array.isArray(counts) && counts.length > 0) {
+          const bounds = pick(dp, 'explicitBounds', 'explicit_bounds');
+          raw.bucketCounts = counts.map(num);
+          raw.bounds = Array.isArray(bounds) ? bounds.map(num) : [];
+        }
+        if (field === 'histogram' && pick(dp, 'min') !== undefined) raw.min = num(pick(dp, 'min'));
+        if (field === 'histogram' && pick(dp, 'max') !== undefined) raw.max = num(pick(dp, 'max'));
+        return genAiMetricPoint(raw);
+      },
+      found,
+    );
+    for (const p of found) if (p) (out.metrics ??= []).push(p);
+  }
 }
 
 function spanOf(item: unknown, g: Groups, lim: DecodeLimits): SpanRecord {

@@ -1,0 +1,549 @@
+// The GenAI metrics an app exports over OTLP (gen_ai.client.token.usage and gen_ai.client.operation.duration,
+// and the counters and gen_ai.client.inference.duration that replace them), kept as small running totals
+// beside the traces: an app that samples its spans still counts every call in its metrics, so the Summary
+// shows both. Pure: the OTLP readers turn each data point into a GenAiMetricPoint with `genAiMetricPoint`,
+// and `GenAiMetrics` adds the points up per model, service and second, bounded in cells and series.
+//
+// Temporality: a DELTA point carries what happened since the series' previous point and is added; a
+// CUMULATIVE point (the SDKs' default) repeats the series' total since its start time, so only what grew
+// since the series' previous point is added (a new start time is a restart: its whole total is new). Either
+// way a point already seen (a retried export, a request replayed twice) adds nothing.
+
+import type { AttrValue, Attributes } from './records';
+
+/** Which figure a metric feeds. */
+export type GenAiMetricKind = 'duration' | 'input' | 'output' | 'cacheRead' | 'cacheWrite';
+
+export const AGGREGATION_TEMPORALITY_DELTA = 1;
+export const AGGREGATION_TEMPORALITY_CUMULATIVE = 2;
+
+/** The metrics read, by name; every other metric is skipped unread. */
+export const GENAI_METRIC_NAMES = {
+  tokenUsage: 'gen_ai.client.token.usage',
+  operationDuration: 'gen_ai.client.operation.duration',
+  inferenceDuration: 'gen_ai.client.inference.duration',
+  inputTokens: 'gen_ai.client.inference.usage.input_tokens',
+  outputTokens: 'gen_ai.client.inference.usage.output_tokens',
+  cacheReadTokens: 'gen_ai.client.inference.usage.cache_read.input_tokens',
+  cacheWriteTokens: 'gen_ai.client.inference.usage.cache_write.input_tokens',
+} as const;
+
+/** The kinds a metric of this name can feed, or undefined when it is not one we read. */
+export function genAiMetricFamily(name: string): 'tokenUsage' | GenAiMetricKind | undefined {
+  switch (name) {
+    case GENAI_METRIC_NAMES.tokenUsage:
+      return 'tokenUsage';
+    case GENAI_METRIC_NAMES.operationDuration:
+    case GENAI_METRIC_NAMES.inferenceDuration:
+      return 'duration';
+    case GENAI_METRIC_NAMES.inputTokens:
+      return 'input';
+    case GENAI_METRIC_NAMES.outputTokens:
+      return 'output';
+    case GENAI_METRIC_NAMES.cacheReadTokens:
+      return 'cacheRead';
+    case GENAI_METRIC_NAMES.cacheWriteTokens:
+      return 'cacheWrite';
+    default:
+      return undefined;
+  }
+}
+
+const K = {
+  tokenType: 'gen_ai.token.type',
+  requestModel: 'gen_ai.request.model',
+  responseModel: 'gen_ai.response.model',
+  provider: 'gen_ai.provider.name',
+  system: 'gen_ai.system',
+  operation: 'gen_ai.operation.name',
+  server: 'server.address',
+  errorType: 'error.type',
+  serviceName: 'service.name',
+} as const;
+
+/** One data point of a GenAI metric, as both OTLP readers produce it. */
+export interface GenAiMetricPoint {
+  /** The metric's name as sent. */
+  metric: string;
+  kind: GenAiMetricKind;
+  /** AGGREGATION_TEMPORALITY_*; 0 (unspecified) is read as cumulative, which never counts twice. */
+  temporality: number;
+  /** The series: resource, scope, metric and the point's attributes, as one string. */
+  series: string;
+  startTimeUnixNano: string;
+  timeUnixNano: string;
+  /** The response model, else the request model; '' when neither is set. */
+  model: string;
+  service: string;
+  provider: string;
+  server: string;
+  operation: string;
+  errorType: string;
+  /** Values recorded (a histogram's count); 0 for a counter. */
+  count: number;
+  /** Their sum: tokens, or milliseconds for a duration. */
+  sum: number;
+  /** Explicit-bucket histograms: upper bounds (ms for a duration), and counts for bounds + 1 buckets. */
+  bounds?: number[];
+  bucketCounts?: number[];
+  min?: number;
+  max?: number;
+}
+
+/** What a reader found in one data point; `scale` turns the metric's unit into ms or tokens. */
+export interface RawMetricPoint {
+  metric: string;
+  unit: string;
+  temporality: number;
+  resource: Attributes;
+  scopeName: string;
+  scopeVersion: string;
+  attributes: Attributes;
+  startTimeUnixNano: string;
+  timeUnixNano: string;
+  count: number;
+  sum: number;
+  bounds?: number[];
+  bucketCounts?: number[];
+  min?: number;
+  max?: number;
+}
+
+function str(v: AttrValue | undefined): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+function seriesKey(p: RawMetricPoint): string {
+  const attrs = (a: Attributes): [string, unknown][] =>
+    Object.keys(a)
+      .sort()
+      .map((k) => [k, a[k] instanceof Uint8Array ? Array.from(a[k]) : a[k]]);
+  return JSON.stringify([p.metric, p.scopeName, p.scopeVersion, attrs(p.resource), attrs(p.attributes)]);
+}
+
+/** Milliseconds per unit of a duration metric (UCUM); seconds when it names none. */
+function durationScale(unit: string): number {
+  switch (unit) {
+    case 'ms':
+      return 1;
+    case 'us':
+      return 0.001;
+    case 'ns':
+      return 0.000001;
+    case 'min':
+      return 60_000;
+    default:
+      return 1000;
+  }
+}
+
+/** The point as kept, or undefined when it feeds no figure (a token point of another type). */
+export function genAiMetricPoint(p: RawMetricPoint): GenAiMetricPoint | undefined {
+  const family = genAiMetricFamily(p.metric);
+  if (!family) return undefined;
+  let kind: GenAiMetricKind;
+  if (family === 'tokenUsage') {
+    const type = str(p.attributes[K.tokenType]);
+    if (type === 'input') kind = 'input';
+    else if (type === 'output') kind = 'output';
+    else return undefined;
+  } else kind = family;
+  const a = p.attributes;
+  const point: GenAiMetricPoint = {
+    metric: p.metric,
+    kind,
+    temporality: p.temporality,
+    series: seriesKey(p),
+    startTimeUnixNano: p.startTimeUnixNano,
+    timeUnixNano: p.timeUnixNano,
+    model: str(a[K.responseModel]) || str(a[K.requestModel]),
+    service: str(p.resource[K.serviceName]),
+    provider: str(a[K.provider]) || str(a[K.system]),
+    server: str(a[K.server]),
+    operation: str(a[K.operation]),
+    errorType: str(a[K.errorType]),
+    count: p.count,
+    sum: p.sum,
+  };
+  const scale = kind === 'duration' ? durationScale(p.unit) : 1;
+  if (scale !== 1) point.sum *= scale;
+  if (p.bounds && p.bucketCounts && p.bucketCounts.length === p.bounds.length + 1) {
+    point.bounds = scale === 1 ? p.bounds : p.bounds.map((b) => b * scale);
+    point.bucketCounts = p.bucketCounts;
+  }
+  if (p.min !== undefined) point.min = p.min * scale;
+  if (p.max !== undefined) point.max = p.max * scale;
+  return point;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Adding up
+
+/** Cells (model, service, second) kept; the oldest go first past it. */
+export const MAX_METRIC_CELLS = 20_000;
+/** Series whose last point is remembered (to difference cumulative points and drop repeats). */
+export const MAX_METRIC_SERIES = 10_000;
+const CELL_MS = 1000;
+
+interface Histogram {
+  bounds: number[];
+  counts: number[];
+  min: number;
+  max: number;
+}
+
+interface Cell {
+  model: string;
+  service: string;
+  timeMs: number;
+  calls: number;
+  errors: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  durationMs: number;
+  histogram?: Histogram;
+}
+
+interface SeriesState {
+  time: bigint;
+  count: number;
+  sum: number;
+  bucketCounts?: number[];
+}
+
+export interface MetricsFigures {
+  /** Operations recorded by the duration metric; absent when the app sends none. */
+  calls?: number;
+  /** Of those, the ones with `error.type`. */
+  errors?: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Estimated from histogram buckets (linear within a bucket); absent without a duration histogram. */
+  p50Ms?: number;
+  p95Ms?: number;
+  /** Mean duration from the histogram's sum and count. */
+  meanMs?: number;
+}
+
+export interface MetricsGroup extends MetricsFigures {
+  key: string;
+}
+
+export interface MetricsBucket {
+  startMs: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface MetricsSummary {
+  totals: MetricsFigures;
+  /** Most tokens first, at most MAX_METRIC_GROUPS each. */
+  byModel: MetricsGroup[];
+  byService: MetricsGroup[];
+  /** The Summary's own buckets (the same start times), when the caller asked for them. */
+  buckets: MetricsBucket[];
+  /** The metric names that fed these figures. */
+  metrics: string[];
+}
+
+export const MAX_METRIC_GROUPS = 200;
+const MAX_METRIC_BUCKETS = 500;
+
+function nanosToBig(s: string): bigint {
+  try {
+    return BigInt(s);
+  } catch {
+    return 0n;
+  }
+}
+
+/** Parsing a nanosecond string into ms without a double losing the order of nearby points. */
+function nanosToMs(s: string): number {
+  return Number(nanosToBig(s) / 1_000_000n);
+}
+
+export class GenAiMetrics {
+  private readonly cells = new Map<string, Cell>();
+  private readonly series = new Map<string, SeriesState>();
+  private readonly names = new Set<string>();
+
+  constructor(
+    private readonly maxCells = MAX_METRIC_CELLS,
+    private readonly maxSeries = MAX_METRIC_SERIES,
+  ) {}
+
+  get size(): { cells: number; series: number } {
+    return { cells: this.cells.size, series: this.series.size };
+  }
+
+  clear(): void {
+    this.cells.clear();
+    this.series.clear();
+    this.names.clear();
+  }
+
+  /** Adds what each point brings that its series has not already counted; returns the points that added. */
+  add(points: readonly GenAiMetricPoint[]): number {
+    let added = 0;
+    for (const p of points) if (this.addPoint(p)) added++;
+    return added;
+  }
+
+  private addPoint(p: GenAiMetricPoint): boolean {
+    const time = nanosToBig(p.timeUnixNano);
+    const delta = p.temporality === AGGREGATION_TEMPORALITY_DELTA;
+    // A cumulative series is also told apart by its start time: two processes of one service with the same
+    // attributes, or a restart, are two series, each counted from its own start.
+    const id = delta ? p.series : `${p.series}\u0000${p.startTimeUnixNano}`;
+    const prev = this.series.get(id);
+    // A point at or before the series' last one has been counted (a retried export, a request replayed
+    // twice; exporters send one series in order): counting it again is worse than missing it.
+    if (prev && time <= prev.time) return false;
+    let count = p.count;
+    let sum = p.sum;
+    let bucketCounts = p.bucketCounts;
+    if (!delta && prev && p.count >= prev.count && p.sum >= prev.sum - 1e-9) {
+      count -= prev.count;
+      sum -= prev.sum;
+      if (bucketCounts && prev.bucketCounts && prev.bucketCounts.length === bucketCounts.length) {
+        const before = prev.bucketCounts;
+        bucketCounts = bucketCounts.map((c, i) => Math.max(0, c - before[i]!));
+      }
+    }
+    // (A cumulative total that went down without a new start time was reset by the app: all of it is new.)
+    const state: SeriesState = { time, count: p.count, sum: p.sum };
+    if (p.bucketCounts) state.bucketCounts = p.bucketCounts;
+    this.series.delete(id);
+    this.series.set(id, state);
+    while (this.series.size > this.maxSeries) this.series.delete(this.series.keys().next().value as string);
+    this.names.add(p.metric);
+    if (count === 0 && sum === 0) return true;
+
+    const timeMs = Math.floor(nanosToMs(p.timeUnixNano) / CELL_MS) * CELL_MS;
+    const key = `${p.model}\u0000${p.service}\u0000${timeMs}`;
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = {
+        model: p.model,
+        service: p.service,
+        timeMs,
+        calls: 0,
+        errors: 0,
+        input: 0,
+        output: 0,
+        cacheRead: 0,
+        cacheWrite: 0,
+        durationMs: 0,
+      };
+      this.cells.set(key, cell);
+      while (this.cells.size > this.maxCells) this.cells.delete(this.cells.keys().next().value as string);
+    }
+    switch (p.kind) {
+      case 'duration':
+        cell.calls += count;
+        if (p.errorType) cell.errors += count;
+        cell.durationMs += sum;
+        if (p.bounds && bucketCounts) {
+          // Min and max cover the whole series for a cumulative point: only a delta's bound its buckets.
+          const min = delta || !prev ? (p.min ?? NaN) : NaN;
+          const max = delta || !prev ? (p.max ?? NaN) : NaN;
+          cell.histogram = mergeHistogram(cell.histogram, p.bounds, bucketCounts, min, max);
+        }
+        break;
+      case 'input':
+        cell.input += sum;
+        break;
+      case 'output':
+        cell.output += sum;
+        break;
+      case 'cacheRead':
+        cell.cacheRead += sum;
+        break;
+      case 'cacheWrite':
+        cell.cacheWrite += sum;
+        break;
+    }
+    return true;
+  }
+
+  /**
+   * The figures of the window (absent bounds: everything kept), or undefined when no GenAI metric has
+   * been received, so the Summary shows nothing of metrics for an app that sends none.
+   */
+  summarize(
+    window: { fromMs?: number; toMs?: number },
+    series?: { fromMs: number; toMs: number; bucketMs: number },
+  ): MetricsSummary | undefined {
+    if (this.names.size === 0) return undefined;
+    const total = new GroupAcc();
+    const byModel = new Map<string, GroupAcc>();
+    const byService = new Map<string, GroupAcc>();
+    const { fromMs, toMs } = window;
+    const buckets: MetricsBucket[] = [];
+    const bucketMs = series && series.bucketMs > 0 ? series.bucketMs : 0;
+    const first = series ? Math.floor(series.fromMs / (bucketMs || 1)) * bucketMs : 0;
+    if (series && bucketMs > 0)
+      for (let t = first; t <= series.toMs && buckets.length < MAX_METRIC_BUCKETS; t += bucketMs)
+        buckets.push({ startMs: t, calls: 0, inputTokens: 0, outputTokens: 0 });
+    for (const cell of this.cells.values()) {
+      if (fromMs !== undefined && cell.timeMs < fromMs) continue;
+      if (toMs !== undefined && cell.timeMs > toMs) continue;
+      total.add(cell);
+      groupOf(byModel, cell.model).add(cell);
+      groupOf(byService, cell.service).add(cell);
+      if (buckets.length > 0) {
+        const b = buckets[Math.floor((cell.timeMs - first) / bucketMs)];
+        if (b) {
+          b.calls += cell.calls;
+          b.inputTokens += cell.input;
+          b.outputTokens += cell.output;
+        }
+      }
+    }
+    const groups = (m: Map<string, GroupAcc>): MetricsGroup[] =>
+      [...m.entries()]
+        .map(([key, acc]) => ({ key, ...acc.figures() }))
+        .sort(
+          (a, b) =>
+            b.inputTokens + b.outputTokens - (a.inputTokens + a.outputTokens) ||
+            (b.calls ?? 0) - (a.calls ?? 0),
+        )
+        .slice(0, MAX_METRIC_GROUPS);
+    return {
+      totals: total.figures(),
+      byModel: groups(byModel),
+      byService: groups(byService),
+      buckets,
+      metrics: [...this.names].sort(),
+    };
+  }
+}
+
+function groupOf(m: Map<string, GroupAcc>, key: string): GroupAcc {
+  let g = m.get(key);
+  if (!g) m.set(key, (g = new GroupAcc()));
+  return g;
+}
+
+class GroupAcc {
+  calls = 0;
+  errors = 0;
+  input = 0;
+  output = 0;
+  cacheRead = 0;
+  cacheWrite = 0;
+  durationMs = 0;
+  hasDuration = false;
+  histogram: Histogram | undefined;
+
+  add(c: Cell): void {
+    if (c.calls > 0) this.hasDuration = true;
+    this.calls += c.calls;
+    this.errors += c.errors;
+    this.input += c.input;
+    this.output += c.output;
+    this.cacheRead += c.cacheRead;
+    this.cacheWrite += c.cacheWrite;
+    this.durationMs += c.durationMs;
+    if (c.histogram)
+      this.histogram = mergeHistogram(
+        this.histogram,
+        c.histogram.bounds,
+        c.histogram.counts,
+        c.histogram.min,
+        c.histogram.max,
+      );
+  }
+
+  figures(): MetricsFigures {
+    const out: MetricsFigures = {
+      inputTokens: this.input,
+      outputTokens: this.output,
+      cacheReadTokens: this.cacheRead,
+      cacheWriteTokens: this.cacheWrite,
+    };
+    if (this.hasDuration) {
+      out.calls = this.calls;
+      out.errors = this.errors;
+      if (this.calls > 0) out.meanMs = this.durationMs / this.calls;
+    }
+    if (this.histogram) {
+      const p50 = histogramPercentile(this.histogram, 50);
+      const p95 = histogramPercentile(this.histogram, 95);
+      if (p50 !== undefined) out.p50Ms = p50;
+      if (p95 !== undefined) out.p95Ms = p95;
+    }
+    return out;
+  }
+}
+
+function sameBounds(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Adds counts to a histogram. Histograms with other bounds (rare: one app, one view) have each bucket's
+ * count moved to the bucket holding its middle, which keeps the estimate near.
+ */
+function mergeHistogram(
+  into: Histogram | undefined,
+  bounds: number[],
+  counts: readonly number[],
+  min: number,
+  max: number,
+): Histogram {
+  if (!into) return { bounds, counts: counts.slice(), min, max };
+  if (sameBounds(into.bounds, bounds)) {
+    for (let i = 0; i < counts.length; i++) into.counts[i]! += counts[i]!;
+  } else {
+    for (let i = 0; i < counts.length; i++) {
+      if (!counts[i]) continue;
+      const lo = i === 0 ? Math.min(0, bounds[0] ?? 0) : bounds[i - 1]!;
+      const hi = i < bounds.length ? bounds[i]! : lo;
+      const mid = (lo + hi) / 2;
+      let j = 0;
+      while (j < into.bounds.length && mid > into.bounds[j]!) j++;
+      into.counts[j]! += counts[i]!;
+    }
+  }
+  if (!(into.min <= min)) into.min = Number.isNaN(into.min) ? min : Math.min(into.min, min);
+  if (!(into.max >= max)) into.max = Number.isNaN(into.max) ? max : Math.max(into.max, max);
+  return into;
+}
+
+/**
+ * The p-th percentile of an explicit-bucket histogram, estimated by linear interpolation inside the bucket
+ * that holds that rank. Bucket i holds values in (bounds[i-1], bounds[i]]; the first starts at the smallest
+ * value seen (else 0) and the last, unbounded one ends at the largest (else its lower bound).
+ */
+export function histogramPercentile(
+  h: { bounds: readonly number[]; counts: readonly number[]; min?: number; max?: number },
+  p: number,
+): number | undefined {
+  let total = 0;
+  for (const c of h.counts) total += c;
+  if (total <= 0) return undefined;
+  const rank = (p / 100) * total;
+  const min = h.min !== undefined && Number.isFinite(h.min) ? h.min : undefined;
+  const max = h.max !== undefined && Number.isFinite(h.max) ? h.max : undefined;
+  let below = 0;
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i]!;
+    if (c > 0 && below + c >= rank) {
+      let lo = i === 0 ? Math.min(min ?? 0, h.bounds[0] ?? 0) : h.bounds[i - 1]!;
+      let hi = i < h.bounds.length ? h.bounds[i]! : Math.max(max ?? lo, lo);
+      if (min !== undefined && min > lo && min <= hi) lo = min;
+      if (max !== undefined && max < hi && max >= lo) hi = max;
+      return lo + ((hi - lo) * Math.max(0, rank - below)) / c;
+    }
+    below += c;
+  }
+  return max ?? h.bounds[h.bounds.length - 1];
+}
