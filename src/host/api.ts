@@ -152,7 +152,12 @@ export function createApi(deps: {
     fileTreeSnapshot: (depth = 2) => rowSnapshot(deps.fileTree, depth),
     viewState: (view) => {
       const tree = view === 'files' ? deps.fileTree : deps.cloudTree;
-      return { grouping: tree.listing.grouped, description: tree.description, message: tree.message };
+      const { listing } = tree;
+      return {
+        grouping: listing.grouped,
+        description: listing.shownDescription,
+        message: listing.shownMessage,
+      };
     },
     sources: () => deps.sources.all().map((s) => ({ sourceId: s.id, label: s.label, kind: s.kind })),
     sourceTraces: (sourceId) => deps.sources.get(sourceId)?.store.list() ?? [],

@@ -38,9 +38,8 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
   readonly onDidChangeTreeData = this.changed.event;
   private readonly searches = new Map<string, Search>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private view: vscode.TreeView<CloudNode> | undefined;
   /** The view's grouping and filter, over what each connection has loaded. */
-  readonly listing: GroupedListing;
+  readonly listing: GroupedListing<AppInsightsSource>;
 
   constructor(
     private readonly sources: CloudSources,
@@ -48,8 +47,8 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
   ) {
     this.listing = new GroupedListing({
       sources: () => this.sources.list(),
-      listedOf: (source) => (source as AppInsightsSource).listedTraceIds(),
-      redraw: () => this.redraw(),
+      listedOf: (source) => source.listedTraceIds(),
+      redraw: () => this.changed.fire(),
       memento,
       mementoKey: 'llmTraceInspector.appInsights.groupBy',
       filteredContextKey: 'llmTraceInspector.appInsights.filtered',
@@ -64,34 +63,12 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
 
   /** The view whose description and message show the grouping and the filter. */
   attach(view: vscode.TreeView<CloudNode>): void {
-    this.view = view;
-    this.updateView();
-  }
-
-  /** The line under the view's title, as the view shows it. */
-  get description(): string | undefined {
-    return this.view?.description;
-  }
-
-  /** The line above the tree, as the view shows it. */
-  get message(): string | undefined {
-    return this.view?.message;
+    this.listing.attach(view);
   }
 
   refresh(): void {
     this.listing.invalidate();
-    this.redraw();
-  }
-
-  private redraw(): void {
-    this.updateView();
-    this.changed.fire();
-  }
-
-  private updateView(): void {
-    if (!this.view) return;
-    this.view.description = this.listing.description();
-    this.view.message = this.listing.message();
+    this.listing.redraw();
   }
 
   /** Whether a connection lists its loaded traces (grouped, filtered), not what a search found. */

@@ -136,11 +136,10 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
   private readonly changed = new vscode.EventEmitter<FileNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private view: vscode.TreeView<FileNode> | undefined;
   /** The files listed at the last change. */
   private known = new Set<string>();
   /** The view's grouping and filter, over each file's traces. */
-  readonly listing: GroupedListing;
+  readonly listing: GroupedListing<FileSource>;
 
   constructor(
     private readonly files: FileSources,
@@ -149,7 +148,7 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
     this.listing = new GroupedListing({
       sources: () => this.files.list(),
       listedOf: (source) => source.store.list().map((t) => t.traceId),
-      redraw: () => this.redraw(),
+      redraw: () => this.changed.fire(),
       memento,
       mementoKey: 'llmTraceInspector.files.groupBy',
       filteredContextKey: 'llmTraceInspector.files.filtered',
@@ -169,32 +168,12 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
 
   /** The view whose description and message show the grouping and the filter. */
   attach(view: vscode.TreeView<FileNode>): void {
-    this.view = view;
-    this.updateView();
-  }
-
-  get description(): string | undefined {
-    return this.view?.description;
-  }
-
-  get message(): string | undefined {
-    return this.view?.message;
+    this.listing.attach(view);
   }
 
   refresh(): void {
     this.listing.invalidate();
-    this.redraw();
-  }
-
-  private redraw(): void {
-    this.updateView();
-    this.changed.fire();
-  }
-
-  private updateView(): void {
-    if (!this.view) return;
-    this.view.description = this.listing.description();
-    this.view.message = this.listing.message();
+    this.listing.redraw();
   }
 
   getChildren(element?: FileNode): FileNode[] {

@@ -30,12 +30,12 @@ export interface ListedSource {
   search?(text: string, options?: TextSearchOptions): Promise<SearchResult>;
 }
 
-export interface GroupedListingOptions {
+export interface GroupedListingOptions<S extends ListedSource> {
   /** The sources the view lists now. */
-  sources(): ListedSource[];
+  sources(): S[];
   /** The traces a source lists, in its order (a connection: what its pages fetched). */
-  listedOf(source: ListedSource): readonly string[];
-  /** Redraws the view (an answer to the text came in). */
+  listedOf(source: S): readonly string[];
+  /** Redraws the tree (the grouping, the filter or an answer to its text changed). */
   redraw(): void;
   /** Where the grouping is remembered, per workspace. */
   memento?: vscode.Memento;
@@ -48,16 +48,44 @@ export interface GroupedListingOptions {
   textScope?: string;
 }
 
-export class GroupedListing implements FilterableView, GroupableView, vscode.Disposable {
+export class GroupedListing<S extends ListedSource = ListedSource>
+  implements FilterableView, GroupableView, vscode.Disposable
+{
   private groupBy: GroupMode;
   private filter: TraceFilter | undefined;
   private readonly texts = new Map<string, { matches: TextMatches; subscription: vscode.Disposable }>();
   /** Each source's grouping of what it lists, built once per change, not once per node. */
   private readonly groupings = new Map<string, Grouping>();
+  /** The view whose description and message name the grouping and the filter. */
+  private view: { description?: string; message?: string } | undefined;
 
-  constructor(private readonly options: GroupedListingOptions) {
+  constructor(private readonly options: GroupedListingOptions<S>) {
     const saved = options.memento?.get<string>(options.mementoKey);
     this.groupBy = GROUP_MODES.includes(saved as GroupMode) ? (saved as GroupMode) : 'trace';
+  }
+
+  attach(view: { description?: string; message?: string }): void {
+    this.view = view;
+    this.redraw();
+  }
+
+  /** The line under the view's title, as the view shows it. */
+  get shownDescription(): string | undefined {
+    return this.view?.description;
+  }
+
+  /** The line above the tree, as the view shows it. */
+  get shownMessage(): string | undefined {
+    return this.view?.message;
+  }
+
+  /** Names the grouping and the filter in the view, then redraws the tree. */
+  redraw(): void {
+    if (this.view) {
+      this.view.description = this.description();
+      this.view.message = this.message();
+    }
+    this.options.redraw();
   }
 
   get filterTitle(): string {
@@ -81,7 +109,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
     this.groupBy = mode;
     void this.options.memento?.update(this.options.mementoKey, mode);
     this.groupings.clear();
-    this.options.redraw();
+    this.redraw();
   }
 
   get currentFilter(): TraceFilter | undefined {
@@ -100,7 +128,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
       next?.text !== undefined
         ? Promise.all(this.options.sources().map((s) => this.textOf(s).settled()))
         : undefined;
-    this.options.redraw();
+    this.redraw();
     return searched ? searched.then(() => undefined) : Promise.resolve();
   }
 
@@ -128,7 +156,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
   }
 
   /** The traces of these (listed by the source, in its order) that pass the filter (if `filtered`). */
-  private passing(source: ListedSource, traceIds: readonly string[], filtered = true): TraceSummary[] {
+  private passing(source: S, traceIds: readonly string[], filtered = true): TraceSummary[] {
     const out: TraceSummary[] = [];
     const filter = filtered ? this.filter : undefined;
     const text = filter?.text !== undefined ? this.textOf(source) : undefined;
@@ -140,7 +168,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
   }
 
   /** What a source node lists: its traces that pass the filter, one by one or in their groups. */
-  nodes(source: ListedSource): TreeNode[] {
+  nodes(source: S): TreeNode[] {
     const mode = this.mode;
     const sourceId = source.id;
     const traceIds = this.options.listedOf(source);
@@ -152,24 +180,24 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
   }
 
   /** A group node's children: a user's sessions, a session's turns. */
-  children(source: ListedSource, node: TreeNode): TreeNode[] {
+  children(source: S, node: TreeNode): TreeNode[] {
     return groupChildNodes(this.groupingOf(source), node).map((n) => ({ ...n, sourceId: source.id }));
   }
 
   /** Where a node sits in a grouped listing; undefined: right under the source's node. */
-  parent(source: ListedSource, node: TreeNode): TreeNode | undefined {
+  parent(source: S, node: TreeNode): TreeNode | undefined {
     const mode = this.mode;
     if (!mode) return undefined;
     const parent = groupParentNode(this.groupingOf(source), mode, node, (id) => source.store.summary(id));
     return parent && { ...parent, sourceId: source.id };
   }
 
-  describe(source: ListedSource, node: TreeNode): NodeView {
+  describe(source: S, node: TreeNode): NodeView {
     if (!this.mode) return describeNode(source.store, node, false);
     return describeGroupedNode(this.groupingOf(source), source.store, node, false);
   }
 
-  tooltip(source: ListedSource, node: TreeNode): string[] {
+  tooltip(source: S, node: TreeNode): string[] {
     if (!this.mode) return nodeTooltip(source.store, node);
     return groupedTooltip(this.groupingOf(source), node, source.store);
   }
@@ -206,7 +234,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
       : line;
   }
 
-  private groupingOf(source: ListedSource): Grouping {
+  private groupingOf(source: S): Grouping {
     let grouping = this.groupings.get(source.id);
     if (!grouping) {
       grouping = groupTraces(this.passing(source, this.options.listedOf(source)));
@@ -216,7 +244,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
   }
 
   /** The source's answer to the filter's text, asked for the first time the source is listed. */
-  private textOf(source: ListedSource): TextMatches {
+  private textOf(source: S): TextMatches {
     const known = this.texts.get(source.id);
     if (known) return known.matches;
     const search =
@@ -224,7 +252,7 @@ export class GroupedListing implements FilterableView, GroupableView, vscode.Dis
       (() => Promise.reject(new Error(vscode.l10n.t('This source cannot search its traces.'))));
     const matches = new TextMatches(search, () => {
       this.groupings.delete(source.id);
-      this.options.redraw();
+      this.redraw();
     });
     const subscription = source.store.onDidChange((change) => matches.storeChanged(change));
     this.texts.set(source.id, { matches, subscription });
