@@ -30,9 +30,13 @@ import { ReceiverController } from './host/receiverController';
 import { ReceiverStatusBar } from './host/statusBar';
 import { TraceTreeProvider } from './host/traceTree';
 import { CallDocuments } from './host/callDocuments';
-import { FileSources, FileTreeProvider, OtlpFileDrop, type FileNode } from './host/fileSources';
+import { FileSources, FileTreeProvider, otlpFileDrop, type FileNode } from './host/fileSources';
 import { registerShareCommands } from './host/shareCommands';
-import { registerFilterCommands } from './host/filterCommands';
+import {
+  registerFilterCommands,
+  registerGroupCommand,
+  registerViewFilterCommands,
+} from './host/filterCommands';
 import type { TreeNode } from './host/treeModel';
 import { isFileSourceId } from './otlp/fileSource';
 
@@ -86,11 +90,10 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     context.workspaceState,
   );
   // A file dropped onto the LLM Traces or the Files view opens as an OTLP file.
-  const openDropped = (uris: vscode.Uri[]) => vscode.commands.executeCommand(Commands.openFile, uris);
   const treeView = vscode.window.createTreeView(Views.traces, {
     treeDataProvider: tree,
     showCollapseAll: true,
-    dragAndDropController: new OtlpFileDrop<TreeNode>(openDropped),
+    dragAndDropController: otlpFileDrop<TreeNode>(),
   });
   tree.attach(treeView);
 
@@ -106,19 +109,21 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     });
   };
   const cloud = new AppInsightsController(sources, rootLogger, currentNormalizer, context.extensionPath);
-  const cloudTree = new CloudTreeProvider(cloud);
+  const cloudTree = new CloudTreeProvider(cloud, context.workspaceState);
   const cloudView = vscode.window.createTreeView(Views.appInsights, {
     treeDataProvider: cloudTree,
     showCollapseAll: true,
   });
+  cloudTree.attach(cloudView);
   // Opened OTLP files: read-only sources with a store each, in a view of their own.
   const files = new FileSources(sources, rootLogger, currentNormalizer);
-  const fileTree = new FileTreeProvider(files);
+  const fileTree = new FileTreeProvider(files, context.workspaceState);
   const fileView = vscode.window.createTreeView(Views.files, {
     treeDataProvider: fileTree,
     showCollapseAll: true,
-    dragAndDropController: new OtlpFileDrop<FileNode>(openDropped),
+    dragAndDropController: otlpFileDrop<FileNode>(),
   });
+  fileTree.attach(fileView);
   const panels = new ConversationPanels(
     context.extensionUri,
     sources,
@@ -159,7 +164,10 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     cloudTree,
     cloudView,
     cloud.onDidChange(() => cloudTree.refresh()),
-    cloud.onDidDropSource((sourceId) => cloudTree.setSearch(sourceId, undefined)),
+    cloud.onDidDropSource((sourceId) => {
+      cloudTree.listing.forget(sourceId);
+      cloudTree.setSearch(sourceId, undefined);
+    }),
     sources.onDidChangeTraces(({ sourceId }) => {
       if (sourceId !== LOCAL_SOURCE_ID) cloudTree.refresh();
     }),
@@ -170,6 +178,16 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     documents,
     ...registerShareCommands({ sources, files, panels, documents, log: channel }),
     ...registerFilterCommands({ store, tree }),
+    ...registerViewFilterCommands(cloudTree.listing, {
+      filter: Commands.appInsightsFilter,
+      clearFilter: Commands.appInsightsClearFilter,
+    }),
+    registerGroupCommand(cloudTree.listing, Commands.appInsightsGroupBy),
+    ...registerViewFilterCommands(fileTree.listing, {
+      filter: Commands.filesFilter,
+      clearFilter: Commands.filesClearFilter,
+    }),
+    registerGroupCommand(fileTree.listing, Commands.filesGroupBy),
     ...registerCommands({
       store,
       receiver,
@@ -239,6 +257,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     summaryPanels: summaries,
     cloud,
     cloudTree,
+    fileTree,
     sources,
     activationMs: performance.now() - started,
   });

@@ -6,7 +6,9 @@
 // Every query is bounded in rows; the time range goes with the request (the Logs API's timespan).
 
 import {
+  Evaluation,
   GenAi,
+  GenAiEvents,
   OpenInference,
   Operations,
   SessionKeys,
@@ -14,6 +16,7 @@ import {
   UsageKeys,
   UserKeys,
 } from '../core/genai/keys';
+import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import type { PersonKind } from '../core/source';
 
 export type { PersonKind };
@@ -39,6 +42,8 @@ interface Names {
   session: string;
   user: string;
   role: string;
+  /** A traces row's text: a log record's body, or a span event's name. */
+  message: string;
 }
 
 export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
@@ -60,6 +65,7 @@ export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
     session: 'session_Id',
     user: 'user_AuthenticatedId',
     role: 'cloud_RoleName',
+    message: 'message',
   },
   workspace: {
     requests: 'AppRequests',
@@ -79,6 +85,7 @@ export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
     session: 'SessionId',
     user: 'UserAuthenticatedId',
     role: 'AppRoleName',
+    message: 'Message',
   },
 };
 
@@ -374,7 +381,16 @@ export function summaryQuery(
     .join(', ');
   const users = [...userKeys, ...UserKeys].map((k) => dim(n, k)).join(', ');
   const notCalls = [...Operations.tool, ...Operations.agent];
+  const evaluation = kqlString(GenAiEvents.evaluationResult);
   const calls = [
+    // The exporter sends a span event other than an exception as a traces row named by the event and
+    // parented to its span; a log record event carries its name in the dimensions. Each is counted on the
+    // call it is parented to (an evaluator's own span that names the call by response id is not matched).
+    `let evaluations = ${n.traces}`,
+    `| where ${n.time} between (${from} .. ${to})`,
+    `| where ${n.message} == ${evaluation} or ${dim(n, EVENT_NAME_ATTRIBUTE)} == ${evaluation}`,
+    `| where isnotempty(${dim(n, Evaluation.name)})`,
+    `| summarize evaluations = count() by parent = ${n.parentId};`,
     `let calls = materialize(${n.dependencies}`,
     `| where ${n.time} between (${from} .. ${to})`,
     `| where ${genAiPredicate(n)}`,
@@ -387,7 +403,10 @@ export function summaryQuery(
     `    inTok = ${dimNumber(n, UsageKeys.input)}, outTok = ${dimNumber(n, UsageKeys.output)},`,
     `    cachedTok = ${dimNumber(n, UsageKeys.cachedInput)},`,
     `    writeTok = ${dimNumber(n, UsageKeys.cacheCreationInput)},`,
-    `    reasoningTok = ${dimNumber(n, UsageKeys.reasoning)}`,
+    `    reasoningTok = ${dimNumber(n, UsageKeys.reasoning)}, id = ${n.id}`,
+    `| join kind=leftouter evaluations on $left.id == $right.parent`,
+    `| extend evaluations = coalesce(evaluations, long(0))`,
+    `| project-away parent, id`,
     `| extend bucket = tostring(bin(t, ${bucket})));`,
   ];
   const keys: [string, string][] = [
@@ -399,7 +418,8 @@ export function summaryQuery(
   ];
   const latency = keys.map(
     ([d, key]) =>
-      `(calls | summarize calls = count(), errors = countif(failed), p50 = percentile(dur, 50),` +
+      `(calls | summarize calls = count(), errors = countif(failed), evaluations = sum(evaluations),` +
+      ` p50 = percentile(dur, 50),` +
       ` p95 = percentile(dur, 95), p99 = percentile(dur, 99) by key = ${key}` +
       ` | extend part = "latency", dimension = "${d}", model = "")`,
   );
@@ -413,7 +433,7 @@ export function summaryQuery(
   return [
     ...calls,
     `union ${[...latency, ...tokens].join(',\n  ')}`,
-    `| project part, dimension, key, model, calls, errors, p50, p95, p99, tokenCalls, inputTokens,`,
+    `| project part, dimension, key, model, calls, errors, evaluations, p50, p95, p99, tokenCalls, inputTokens,`,
     `    outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens`,
     `| take ${SUMMARY_QUERY_ROWS}`,
   ].join('\n');

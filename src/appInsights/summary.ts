@@ -21,6 +21,7 @@ function empty(): Figures {
     pricedCalls: 0,
     unpricedCalls: 0,
     errors: 0,
+    evaluations: 0,
   };
 }
 
@@ -53,6 +54,7 @@ export function summaryFromRows(
     if (r.part === 'latency') {
       f.calls = num(r.calls);
       f.errors = num(r.errors);
+      f.evaluations = num(r.evaluations);
       const p50 = optionalNum(r.p50);
       if (p50 !== undefined && f.calls > 0) {
         f.p50Ms = p50;

@@ -7,9 +7,10 @@ import type * as vscode from 'vscode';
 import type { SourceStatus } from '../appInsights/source';
 import type { Trace, TraceSummary } from '../core/model';
 import type { AppInsightsController } from './appInsightsController';
-import type { CloudNode, CloudTreeProvider } from './cloudTree';
+import type { CloudTreeProvider } from './cloudTree';
 import type { LocalTraces } from '../core/source';
 import type { ConversationPanels } from './conversationPanel';
+import type { FileTreeProvider } from './fileSources';
 import type { SourceCatalog } from './sources';
 import type { SessionState } from '../protocol/session';
 import type { SessionPanels } from './sessionPanel';
@@ -65,6 +66,17 @@ export interface LlmTraceInspectorApi {
   cloudTrace(sourceId: string, traceId: string): Trace | undefined;
   /** The Application Insights view as the user sees it, `depth` levels deep. */
   cloudTreeSnapshot(depth?: number): { label: string; description: string; contextValue: string }[][];
+  /** The OTLP Files view as the user sees it, `depth` levels deep. */
+  fileTreeSnapshot(depth?: number): { label: string; description: string; contextValue: string }[][];
+  /**
+   * The Application Insights or OTLP Files view's grouping and the lines under its title (grouping,
+   * filter) and above its tree (what the filter found).
+   */
+  viewState(view: 'appInsights' | 'files'): {
+    grouping: 'trace' | 'session' | 'user';
+    description: string | undefined;
+    message: string | undefined;
+  };
   /** Every source's id, label and kind (local, each connection, each opened file). */
   sources(): { sourceId: string; label: string; kind: string }[];
   /** What a source holds now, newest first. */
@@ -80,6 +92,7 @@ export interface LlmTraceInspectorApi {
 export function createApi(deps: {
   cloud: AppInsightsController;
   cloudTree: CloudTreeProvider;
+  fileTree: FileTreeProvider;
   store: LocalTraces;
   receiver: ReceiverController;
   tree: TraceTreeProvider;
@@ -145,22 +158,16 @@ export function createApi(deps: {
       return store?.list() ?? [];
     },
     cloudTrace: (sourceId, traceId) => deps.cloud.get(sourceId)?.store.getTrace(traceId),
-    cloudTreeSnapshot: (depth = 2) => {
-      const level = (
-        nodes: CloudNode[],
-        d: number,
-      ): { label: string; description: string; contextValue: string }[][] =>
-        nodes.map((node) => {
-          const item = deps.cloudTree.getTreeItem(node);
-          const row = {
-            label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
-            description: typeof item.description === 'string' ? item.description : '',
-            contextValue: item.contextValue ?? '',
-          };
-          const children = d > 1 ? level(deps.cloudTree.getChildren(node), d - 1).flat() : [];
-          return [row, ...children];
-        });
-      return level(deps.cloudTree.getChildren(), depth);
+    cloudTreeSnapshot: (depth = 2) => rowSnapshot(deps.cloudTree, depth),
+    fileTreeSnapshot: (depth = 2) => rowSnapshot(deps.fileTree, depth),
+    viewState: (view) => {
+      const tree = view === 'files' ? deps.fileTree : deps.cloudTree;
+      const { listing } = tree;
+      return {
+        grouping: listing.grouped,
+        description: listing.shownDescription,
+        message: listing.shownMessage,
+      };
     },
     sources: () => deps.sources.all().map((s) => ({ sourceId: s.id, label: s.label, kind: s.kind })),
     sourceTraces: (sourceId) => deps.sources.get(sourceId)?.store.list() ?? [],
@@ -170,6 +177,25 @@ export function createApi(deps: {
       return source?.store.getTrace(traceId);
     },
   };
+}
+
+/** A synchronous tree's rows, `depth` levels deep: each top-level node with the rows below it. */
+function rowSnapshot<N>(
+  tree: { getTreeItem(node: N): vscode.TreeItem; getChildren(node?: N): N[] },
+  depth: number,
+): { label: string; description: string; contextValue: string }[][] {
+  const level = (nodes: N[], d: number): { label: string; description: string; contextValue: string }[][] =>
+    nodes.map((node) => {
+      const item = tree.getTreeItem(node);
+      const row = {
+        label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+        description: typeof item.description === 'string' ? item.description : '',
+        contextValue: item.contextValue ?? '',
+      };
+      const children = d > 1 ? level(tree.getChildren(node), d - 1).flat() : [];
+      return [row, ...children];
+    });
+  return level(tree.getChildren(), depth);
 }
 
 function tooltipText(tooltip: string | vscode.MarkdownString | undefined): string {

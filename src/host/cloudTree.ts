@@ -1,14 +1,16 @@
 // The Application Insights view: one node per connection, under it the recent LLM calls grouped into traces
 // (newest first) with Load More, or what a search found (a session's or a user's turns, oldest first), or
 // what went wrong and what to do. Traces and spans read exactly as in the local view: the same tree model,
-// over the connection's own store.
+// over the connection's own store; the view's grouping and filter (groupedListing.ts) apply to the traces
+// each connection has loaded.
 
 import * as vscode from 'vscode';
 import { describeRange, type AppInsightsSource } from '../appInsights/source';
 import { describeTarget } from '../appInsights/targets';
 import type { PersonKind } from '../core/source';
+import { GroupedListing } from './groupedListing';
 import { Commands } from './ids';
-import { describeNode, ICONS, missing, nodeTreeItem, tooltip } from './traceTree';
+import { describeNode, headerCommand, ICONS, missing, nodeTreeItem, tooltip } from './traceTree';
 import { childNodes, nodeTooltip, spanOf, type NodeIcon, type TreeNode } from './treeModel';
 
 export type CloudNode =
@@ -36,11 +38,42 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
   readonly onDidChangeTreeData = this.changed.event;
   private readonly searches = new Map<string, Search>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** The view's grouping and filter, over what each connection has loaded. */
+  readonly listing: GroupedListing<AppInsightsSource>;
 
-  constructor(private readonly sources: CloudSources) {}
+  constructor(
+    private readonly sources: CloudSources,
+    memento?: vscode.Memento,
+  ) {
+    this.listing = new GroupedListing({
+      sources: () => this.sources.list(),
+      listedOf: (source) => source.listedTraceIds(),
+      redraw: () => this.changed.fire(),
+      memento,
+      mementoKey: 'llmTraceInspector.appInsights.groupBy',
+      filteredContextKey: 'llmTraceInspector.appInsights.filtered',
+      filterTitle: vscode.l10n.t('Filter the Application Insights view'),
+      groupTitle: vscode.l10n.t('Group Application Insights traces by'),
+      textScope: vscode.l10n.t(
+        'The text is searched in the traces loaded here, not in all of Application Insights.',
+      ),
+    });
+    this.disposables.push(this.listing);
+  }
+
+  /** The view whose description and message show the grouping and the filter. */
+  attach(view: vscode.TreeView<CloudNode>): void {
+    this.listing.attach(view);
+  }
 
   refresh(): void {
-    this.changed.fire();
+    this.listing.invalidate();
+    this.listing.redraw();
+  }
+
+  /** Whether a connection lists its loaded traces (grouped, filtered), not what a search found. */
+  private listsLoaded(sourceId: string | undefined): boolean {
+    return sourceId !== undefined && !this.searches.has(sourceId);
   }
 
   /** Shows a search's result under a connection (or clears it with undefined). */
@@ -67,6 +100,8 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     if (!source) return [];
     if (element.kind === 'connection') return this.connectionChildren(source);
     if (element.kind === 'notice' || element.kind === 'loadMore') return [];
+    if (element.kind === 'session' || element.kind === 'user')
+      return this.listsLoaded(source.id) ? this.listing.children(source, element) : [];
     if (element.kind === 'trace' && !source.isComplete(element.traceId)) {
       // The list holds only the LLM calls; the whole trace comes when it is expanded.
       void source.loadTrace(element.traceId).catch(() => undefined);
@@ -77,8 +112,14 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
 
   getParent(element: CloudNode): CloudNode | undefined {
     if (element.kind === 'connection') return undefined;
-    if (element.kind !== 'span') return { kind: 'connection', sourceId: element.sourceId ?? '' };
     const source = this.sources.get(element.sourceId ?? '');
+    if (element.kind !== 'span') {
+      const grouped =
+        source && element.kind !== 'notice' && element.kind !== 'loadMore' && this.listsLoaded(source.id)
+          ? this.listing.parent(source, element)
+          : undefined;
+      return grouped ?? { kind: 'connection', sourceId: element.sourceId ?? '' };
+    }
     const trace = source?.store.getTrace(element.traceId);
     const parentId = trace && spanOf(trace, element.spanId)?.parentSpanId;
     if (!trace || !parentId || !spanOf(trace, parentId))
@@ -139,7 +180,7 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
     source.store.flush();
     // What the pages listed, not whatever else a search or an opened panel brought into the store.
     const traces = source.listedTraceIds();
-    out.push(...traces.map((traceId): CloudNode => ({ kind: 'trace', traceId, sourceId })));
+    out.push(...this.listing.nodes(source));
     if (status.state === 'ready' && traces.length === 0) {
       out.push(
         notice(
@@ -219,13 +260,20 @@ export class CloudTreeProvider implements vscode.TreeDataProvider<CloudNode>, vs
       return item;
     }
     item.tooltip = tooltip(
-      source ? nodeTooltip(source.store, node) : [node.kind === 'span' ? node.spanId : node.kind],
+      !source
+        ? [node.kind === 'span' ? node.spanId : node.kind]
+        : this.listsLoaded(source.id)
+          ? this.listing.tooltip(source, node)
+          : nodeTooltip(source.store, node),
     );
     return item;
   }
 
   private traceItem(node: TreeNode): vscode.TreeItem {
-    const store = this.sources.get(node.sourceId ?? '')?.store;
+    const source = this.sources.get(node.sourceId ?? '');
+    if (source && this.listsLoaded(source.id) && this.listing.mode && node.kind !== 'span')
+      return nodeTreeItem(node, this.listing.describe(source, node), headerCommand(node));
+    const store = source?.store;
     const view = store
       ? describeNode(store, node, false)
       : missing(node.kind === 'span' ? node.spanId : node.kind);

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { formatAge, formatTokens, totalTokens } from '../core/format';
-import { GROUP_MODES, groupTraces, knownIds, matchIds, type GroupMode, type KnownId } from '../core/grouping';
+import { groupTraces, knownIds, matchIds, type KnownId } from '../core/grouping';
 import type { TraceSummary } from '../core/model';
 import type { LocalTraces, PersonKind } from '../core/source';
 import type { ConversationTarget } from '../protocol/conversation';
@@ -11,6 +11,7 @@ import type { AppInsightsController } from './appInsightsController';
 import type { CloudNode, CloudTreeProvider } from './cloudTree';
 import { copyAsMarkdown, type ConversationPanels } from './conversationPanel';
 import { updateEffectiveSetting } from './config';
+import { chooseGrouping } from './filterCommands';
 import { Commands, Views } from './ids';
 import type { ReceiverController } from './receiverController';
 import type { SessionPanels } from './sessionPanel';
@@ -144,28 +145,6 @@ function toSessionTarget(arg: unknown): SessionTarget | undefined {
   const target: SessionTarget = { sessionId: a.sessionId.trim() };
   if (typeof a.sourceId === 'string' && a.sourceId) target.sourceId = a.sourceId;
   return target;
-}
-
-async function chooseGrouping(tree: TraceTreeProvider): Promise<void> {
-  const labels: Record<GroupMode, string> = {
-    trace: vscode.l10n.t('Traces'),
-    session: vscode.l10n.t('Sessions'),
-    user: vscode.l10n.t('Users'),
-  };
-  const details: Record<GroupMode, string> = {
-    trace: vscode.l10n.t('Every trace on its own, newest first'),
-    session: vscode.l10n.t('Each session with its turns, oldest turn first, and its totals'),
-    user: vscode.l10n.t('Each user with their sessions and totals'),
-  };
-  const pick = await vscode.window.showQuickPick(
-    GROUP_MODES.map((mode) => ({
-      label: `${mode === tree.grouped ? '$(check) ' : ''}${labels[mode]}`,
-      detail: details[mode],
-      mode,
-    })),
-    { title: vscode.l10n.t('Group LLM Traces by'), placeHolder: labels[tree.grouped] },
-  );
-  if (pick) tree.setGroupBy(pick.mode);
 }
 
 function toTarget(arg: unknown): ConversationTarget | undefined {

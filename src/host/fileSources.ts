@@ -1,6 +1,7 @@
 // Opened OTLP JSON files: each one a read-only source (src/otlp/fileSource.ts) with a store of its own,
-// listed in the Files view with its traces under it (read through the same tree model as the other
-// views), closable. Files come from Open OTLP File… or a drop onto the LLM Traces or the Files view.
+// listed in the Files view with its traces under it (read through the same tree model, grouping and filter
+// as the other views), closable. Files come from Open OTLP File… or a drop onto the LLM Traces or the
+// Files view.
 
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
@@ -8,10 +9,11 @@ import type { Normalizer } from '../core/store';
 import { MAX_OTLP_FILE_BYTES, OtlpFileTooLargeError, describeProblems } from '../otlp/fileReader';
 import { FileSource } from '../otlp/fileSource';
 import { plural } from '../core/format';
+import { GroupedListing } from './groupedListing';
 import { Commands } from './ids';
 import type { TraceSources } from './sources';
-import { describeNode, missing, nodeTreeItem, tooltip } from './traceTree';
-import { childNodes, nodeTooltip, spanOf, type TreeNode } from './treeModel';
+import { headerCommand, missing, nodeTreeItem, tooltip } from './traceTree';
+import { childNodes, spanOf, type TreeNode } from './treeModel';
 
 export type FileNode = { kind: 'file'; sourceId: string } | TreeNode;
 
@@ -134,31 +136,62 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
   private readonly changed = new vscode.EventEmitter<FileNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** The files listed at the last change. */
+  private known = new Set<string>();
+  /** The view's grouping and filter, over each file's traces. */
+  readonly listing: GroupedListing<FileSource>;
 
-  constructor(private readonly files: FileSources) {
-    this.disposables.push(files.onDidChange(() => this.refresh()));
+  constructor(
+    private readonly files: FileSources,
+    memento?: vscode.Memento,
+  ) {
+    this.listing = new GroupedListing({
+      sources: () => this.files.list(),
+      listedOf: (source) => source.store.list().map((t) => t.traceId),
+      redraw: () => this.changed.fire(),
+      memento,
+      mementoKey: 'llmTraceInspector.files.groupBy',
+      filteredContextKey: 'llmTraceInspector.files.filtered',
+      filterTitle: vscode.l10n.t('Filter the OTLP Files view'),
+      groupTitle: vscode.l10n.t('Group OTLP Files traces by'),
+    });
+    this.disposables.push(
+      this.listing,
+      files.onDidChange(() => {
+        // A file closed (or opened again, as a new source of the same id) takes its answers with it.
+        for (const id of this.known) if (!this.files.get(id)) this.listing.forget(id);
+        this.known = new Set(this.files.list().map((f) => f.id));
+        this.refresh();
+      }),
+    );
+  }
+
+  /** The view whose description and message show the grouping and the filter. */
+  attach(view: vscode.TreeView<FileNode>): void {
+    this.listing.attach(view);
   }
 
   refresh(): void {
-    this.changed.fire();
+    this.listing.invalidate();
+    this.listing.redraw();
   }
 
   getChildren(element?: FileNode): FileNode[] {
     if (!element) return this.files.list().map((f) => ({ kind: 'file', sourceId: f.id }));
     const source = this.files.get(element.sourceId ?? '');
     if (!source) return [];
-    if (element.kind === 'file')
-      return source.store
-        .list()
-        .map((t): FileNode => ({ kind: 'trace', traceId: t.traceId, sourceId: source.id }));
+    if (element.kind === 'file') return this.listing.nodes(source);
+    if (element.kind === 'session' || element.kind === 'user') return this.listing.children(source, element);
     return childNodes(source.store, element, { llmOnly: false }).map((n) => ({ ...n, sourceId: source.id }));
   }
 
   getParent(element: FileNode): FileNode | undefined {
     if (element.kind === 'file') return undefined;
     const sourceId = element.sourceId ?? '';
-    if (element.kind !== 'span') return { kind: 'file', sourceId };
-    const trace = this.files.get(sourceId)?.store.getOutline(element.traceId);
+    const source = this.files.get(sourceId);
+    if (element.kind !== 'span')
+      return (source && this.listing.parent(source, element)) ?? { kind: 'file', sourceId };
+    const trace = source?.store.getOutline(element.traceId);
     const parentId = trace && spanOf(trace, element.spanId)?.parentSpanId;
     if (!trace || !parentId || !spanOf(trace, parentId))
       return { kind: 'trace', traceId: element.traceId, sourceId };
@@ -187,11 +220,11 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
       }
       return item;
     }
-    const store = this.files.get(node.sourceId ?? '')?.store;
-    const view = store
-      ? describeNode(store, node, false)
+    const source = this.files.get(node.sourceId ?? '');
+    const view = source
+      ? this.listing.describe(source, node)
       : missing(node.kind === 'span' ? node.spanId : node.kind);
-    return nodeTreeItem(node, view, { command: Commands.openFile, title: vscode.l10n.t('Open OTLP File…') });
+    return nodeTreeItem(node, view, headerCommand(node));
   }
 
   resolveTreeItem(item: vscode.TreeItem, node: FileNode): vscode.TreeItem {
@@ -209,7 +242,7 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
       }
       return item;
     }
-    item.tooltip = tooltip(source ? nodeTooltip(source.store, node) : [node.kind]);
+    item.tooltip = tooltip(source ? this.listing.tooltip(source, node) : [node.kind]);
     return item;
   }
 
@@ -249,4 +282,9 @@ export class OtlpFileDrop<T> implements vscode.TreeDragAndDropController<T> {
     }
     if (uris.length) await this.open(uris);
   }
+}
+
+/** The drop controller of the LLM Traces and Files views: what is dropped opens as by Open OTLP File…. */
+export function otlpFileDrop<T>(): OtlpFileDrop<T> {
+  return new OtlpFileDrop<T>((uris) => vscode.commands.executeCommand(Commands.openFile, uris));
 }

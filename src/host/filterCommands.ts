@@ -1,9 +1,14 @@
-// The LLM Traces view's filter: Filter… (one quick pick of every criterion, each showing its current value;
-// models, services and users offered from the traces listed), Filter by Text… (straight to the text, for a
-// key binding) and Clear Filter. Scripts and tests pass the criteria as arguments and see no prompt.
+// A view's filter: Filter… (one quick pick of every criterion, each showing its current value; models,
+// services and users offered from the traces listed), Filter by Text… (straight to the text, for a key
+// binding) and Clear Filter, and Group By… (trace, session or user). The LLM Traces view has these under
+// the first ids; the Application Insights and OTLP Files views have their own (a view's title button
+// passes no argument to say which view it is). Scripts and tests pass the criteria as arguments and see
+// no prompt.
 
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../core/format';
+import { GROUP_MODES, type GroupMode } from '../core/grouping';
+import type { TraceSummary } from '../core/model';
 import type { LocalTraces } from '../core/source';
 import { filterChoices, parseMinimum, type TraceFilter } from '../core/traceFilter';
 import { Commands } from './ids';
@@ -12,6 +17,26 @@ import type { TraceTreeProvider } from './traceTree';
 export interface FilterDeps {
   store: LocalTraces;
   tree: TraceTreeProvider;
+}
+
+/** What the filter commands need of a view. */
+export interface FilterableView {
+  readonly currentFilter: TraceFilter | undefined;
+  setFilter(filter: TraceFilter | undefined): Promise<void>;
+  /** The traces whose models, services and users the pickers offer. */
+  summaries(): TraceSummary[];
+  /** The quick pick's title: "Filter the LLM Traces view". */
+  readonly filterTitle: string;
+  /** Where the text is looked for, when that is not every record of the source. */
+  readonly textScope?: string;
+}
+
+/** What the grouping commands need of a view. */
+export interface GroupableView {
+  readonly grouped: GroupMode;
+  setGroupBy(mode: GroupMode): void;
+  /** The quick pick's title: "Group LLM Traces by". */
+  readonly groupTitle: string;
 }
 
 type Criterion =
@@ -46,31 +71,86 @@ export function filterFromArgument(current: TraceFilter | undefined, arg: unknow
 }
 
 export function registerFilterCommands(deps: FilterDeps): vscode.Disposable[] {
-  const { tree } = deps;
+  const { tree, store } = deps;
+  const view: FilterableView = {
+    get currentFilter() {
+      return tree.currentFilter;
+    },
+    setFilter: (filter) => tree.setFilter(filter),
+    summaries: () => store.list(),
+    filterTitle: vscode.l10n.t('Filter the LLM Traces view'),
+  };
   return [
-    vscode.commands.registerCommand(Commands.filter, async (arg?: unknown) => {
-      const given = filterFromArgument(tree.currentFilter, arg);
-      if (given) return tree.setFilter(given);
-      return chooseFilter(deps);
+    ...registerViewFilterCommands(view, {
+      filter: Commands.filter,
+      filterByText: Commands.filterByText,
+      clearFilter: Commands.clearFilter,
     }),
-    vscode.commands.registerCommand(Commands.filterByText, async (text?: unknown) => {
-      if (typeof text === 'string') return tree.setFilter({ ...tree.currentFilter, text });
-      return askText(tree);
-    }),
-    vscode.commands.registerCommand(Commands.clearFilter, () => tree.setFilter(undefined)),
   ];
 }
 
-async function chooseFilter(deps: FilterDeps): Promise<void> {
-  const { tree, store } = deps;
-  const f = tree.currentFilter ?? {};
+/** Filter…, Filter by Text… (when the view has the id) and Clear Filter of one view. */
+export function registerViewFilterCommands(
+  view: FilterableView,
+  ids: { filter: string; filterByText?: string; clearFilter: string },
+): vscode.Disposable[] {
+  const out = [
+    vscode.commands.registerCommand(ids.filter, async (arg?: unknown) => {
+      const given = filterFromArgument(view.currentFilter, arg);
+      if (given) return view.setFilter(given);
+      return chooseFilter(view);
+    }),
+    vscode.commands.registerCommand(ids.clearFilter, () => view.setFilter(undefined)),
+  ];
+  if (ids.filterByText)
+    out.push(
+      vscode.commands.registerCommand(ids.filterByText, async (text?: unknown) => {
+        if (typeof text === 'string') return view.setFilter({ ...view.currentFilter, text });
+        return askText(view);
+      }),
+    );
+  return out;
+}
+
+/** Group By… of one view: a quick pick, or the mode given as the argument. */
+export function registerGroupCommand(view: GroupableView, id: string): vscode.Disposable {
+  return vscode.commands.registerCommand(id, (mode?: unknown) => {
+    if (GROUP_MODES.includes(mode as GroupMode)) return view.setGroupBy(mode as GroupMode);
+    return chooseGrouping(view);
+  });
+}
+
+export async function chooseGrouping(view: GroupableView): Promise<void> {
+  const labels: Record<GroupMode, string> = {
+    trace: vscode.l10n.t('Traces'),
+    session: vscode.l10n.t('Sessions'),
+    user: vscode.l10n.t('Users'),
+  };
+  const details: Record<GroupMode, string> = {
+    trace: vscode.l10n.t('Every trace on its own, newest first'),
+    session: vscode.l10n.t('Each session with its turns, oldest turn first, and its totals'),
+    user: vscode.l10n.t('Each user with their sessions and totals'),
+  };
+  const pick = await vscode.window.showQuickPick(
+    GROUP_MODES.map((mode) => ({
+      label: `${mode === view.grouped ? '$(check) ' : ''}${labels[mode]}`,
+      detail: details[mode],
+      mode,
+    })),
+    { title: view.groupTitle, placeHolder: labels[view.grouped] },
+  );
+  if (pick) view.setGroupBy(pick.mode);
+}
+
+async function chooseFilter(view: FilterableView): Promise<void> {
+  const f = view.currentFilter ?? {};
   const any = vscode.l10n.t('any');
   const items: (vscode.QuickPickItem & { criterion: Criterion })[] = [
     {
       criterion: 'text',
       label: `$(search) ${vscode.l10n.t('Text…')}`,
       description: f.text ?? any,
-      detail: vscode.l10n.t('In message content, span names and attribute values'),
+      detail: view.textScope ?? vscode.l10n.t('In message content, span names and attribute values'),
     },
     { criterion: 'model', label: `$(sparkle) ${vscode.l10n.t('Model…')}`, description: f.model ?? any },
     { criterion: 'service', label: `$(server) ${vscode.l10n.t('Service…')}`, description: f.service ?? any },
@@ -91,47 +171,46 @@ async function chooseFilter(deps: FilterDeps): Promise<void> {
       description: f.minCostUsd !== undefined ? formatUsd(f.minCostUsd) : any,
     },
   ];
-  if (tree.currentFilter)
+  if (view.currentFilter)
     items.push({ criterion: 'clear', label: `$(clear-all) ${vscode.l10n.t('Clear Filter')}` });
   const choice = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Filter the LLM Traces view'),
+    title: view.filterTitle,
     placeHolder: vscode.l10n.t('Pick what to filter by; every criterion set must hold'),
     matchOnDescription: true,
   });
   if (!choice) return;
   switch (choice.criterion) {
     case 'clear':
-      return tree.setFilter(undefined);
+      return view.setFilter(undefined);
     case 'text':
-      return askText(tree);
+      return askText(view);
     case 'errorsOnly':
-      return tree.setFilter({ ...f, errorsOnly: !f.errorsOnly });
+      return view.setFilter({ ...f, errorsOnly: !f.errorsOnly });
     case 'minTokens':
     case 'minCostUsd':
-      return askMinimum(tree, choice.criterion);
+      return askMinimum(view, choice.criterion);
     default:
-      return pickValue(tree, store, choice.criterion);
+      return pickValue(view, choice.criterion);
   }
 }
 
-async function askText(tree: TraceTreeProvider): Promise<void> {
+async function askText(tree: FilterableView): Promise<void> {
   const text = await vscode.window.showInputBox({
     title: vscode.l10n.t('Filter by Text'),
-    prompt: vscode.l10n.t(
-      'Traces whose messages, span names or attribute values contain every word; "quote" a phrase. Empty: any text.',
-    ),
+    prompt: [
+      vscode.l10n.t(
+        'Traces whose messages, span names or attribute values contain every word; "quote" a phrase. Empty: any text.',
+      ),
+      ...(tree.textScope ? [tree.textScope] : []),
+    ].join(' '),
     value: tree.currentFilter?.text ?? '',
   });
   if (text === undefined) return;
   return tree.setFilter({ ...tree.currentFilter, text });
 }
 
-async function pickValue(
-  tree: TraceTreeProvider,
-  store: LocalTraces,
-  criterion: 'model' | 'service' | 'userId',
-): Promise<void> {
-  const choices = filterChoices(store.list());
+async function pickValue(tree: FilterableView, criterion: 'model' | 'service' | 'userId'): Promise<void> {
+  const choices = filterChoices(tree.summaries());
   const values =
     criterion === 'model' ? choices.models : criterion === 'service' ? choices.services : choices.users;
   const anyLabel =
@@ -167,7 +246,7 @@ async function pickValue(
   return tree.setFilter(next);
 }
 
-async function askMinimum(tree: TraceTreeProvider, criterion: 'minTokens' | 'minCostUsd'): Promise<void> {
+async function askMinimum(tree: FilterableView, criterion: 'minTokens' | 'minCostUsd'): Promise<void> {
   const current = tree.currentFilter?.[criterion];
   const text = await vscode.window.showInputBox({
     title: criterion === 'minTokens' ? vscode.l10n.t('Minimum Tokens') : vscode.l10n.t('Minimum Cost'),

@@ -6,14 +6,15 @@
 // arriving). The filter applies before grouping; its text is searched by the engine, where the records are.
 
 import * as vscode from 'vscode';
-import { formatTokens, formatUsd, totalTokens } from '../core/format';
+import { formatTokens, totalTokens } from '../core/format';
 import { GROUP_MODES, groupTraces, NO_GROUP, type GroupMode, type Grouping } from '../core/grouping';
 import type { TraceSummary } from '../core/model';
-import { DEFAULT_SEARCH_LIMIT } from '../core/search';
 import type { LocalTraces } from '../core/source';
 import type { StoreChange } from '../core/store';
+import { TextMatches } from '../core/textMatches';
 import { matchesSummary, normalizeFilter, type TraceFilter } from '../core/traceFilter';
 import { Commands, ContextKeys } from './ids';
+import { filterLine, filterParts, groupPart } from './viewFilter';
 import type { ReceiverController } from './receiverController';
 import {
   childNodes,
@@ -71,14 +72,8 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private sessionFilter: string | undefined;
   private userFilter: string | undefined;
   private filter: TraceFilter | undefined;
-  /** The engine's answer to the filter's text: undefined while the first answer travels. */
-  private textMatches: Set<string> | undefined;
-  /** False when the search stopped at its limit (more traces may contain the text). */
-  private textComplete = true;
-  private searchError: string | undefined;
-  /** Searches run one after another, so an answer about a few changed traces never precedes the full one. */
-  private searches: Promise<void> = Promise.resolve();
-  private searchGeneration = 0;
+  /** The engine's answer to the filter's text. */
+  private readonly text: TextMatches;
   /** The top-level nodes shown when live updates were paused; undefined while live. */
   private held: TreeNode[] | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -100,6 +95,16 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.llmOnly = options.llmOnly;
     const saved = memento?.get<string>(GROUP_BY_KEY);
     this.groupBy = GROUP_MODES.includes(saved as GroupMode) ? (saved as GroupMode) : 'trace';
+    this.text = new TextMatches(
+      (text, options) => store.search(text, options),
+      (whole) => {
+        // The first answer is the filter's list (held, while paused); later ones are about traces that
+        // changed, which a paused list shows only on resume.
+        if (whole) this.hold();
+        if (!this.held) this.grouping = undefined;
+        this.refresh();
+      },
+    );
     this.disposables.push(
       this.changed,
       store.onDidChange((change) => this.onStoreChange(change)),
@@ -119,7 +124,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       llmOnly: this.llmOnly,
       sessionFilter: this.sessionFilter,
       userFilter: this.userFilter,
-      ...(filter ? { keep: (t: TraceSummary) => matchesSummary(t, filter, this.textMatches) } : {}),
+      ...(filter ? { keep: (t: TraceSummary) => matchesSummary(t, filter, this.text.set) } : {}),
     };
   }
 
@@ -139,67 +144,21 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
    */
   setFilter(filter: TraceFilter | undefined): Promise<void> {
     const next = normalizeFilter(filter);
-    const textChanged = next?.text !== this.filter?.text;
     this.filter = next;
-    if (textChanged) {
-      this.searchGeneration++;
-      this.textMatches = undefined;
-      this.textComplete = true;
-      this.searchError = undefined;
-    }
+    const searched = this.text.setText(next?.text);
     this.grouping = undefined;
     this.hold();
     void this.updateContext();
     this.refresh();
-    if (textChanged && next?.text !== undefined) return this.search(next.text);
-    return this.searches;
-  }
-
-  /** Runs after the searches before it; an answer for a text no longer filtered by is dropped. */
-  private search(text: string, traceIds?: string[]): Promise<void> {
-    const generation = this.searchGeneration;
-    const run = async (): Promise<void> => {
-      if (generation !== this.searchGeneration) return;
-      try {
-        const result = await this.store.search(
-          text,
-          traceIds ? { traceIds } : { limit: DEFAULT_SEARCH_LIMIT },
-        );
-        if (generation !== this.searchGeneration) return;
-        if (!traceIds) {
-          this.textMatches = new Set(result.traceIds);
-          this.textComplete = result.complete;
-        } else {
-          const found = new Set(result.traceIds);
-          const matches = (this.textMatches ??= new Set());
-          let moved = false;
-          for (const raw of traceIds) {
-            const id = raw.toLowerCase();
-            if (found.has(id) === matches.has(id)) continue;
-            moved = true;
-            if (found.has(id)) matches.add(id);
-            else matches.delete(id);
-          }
-          // The store's change has redrawn the tree already: draw again only when a trace came in or went.
-          if (!moved && this.searchError === undefined) return;
-        }
-        this.searchError = undefined;
-      } catch (err) {
-        if (generation !== this.searchGeneration) return;
-        this.searchError = err instanceof Error ? err.message : String(err);
-      }
-      // The first answer is the filter's list (held, while paused); later ones are about traces that changed,
-      // which a paused list shows only on resume.
-      if (!traceIds) this.hold();
-      if (!this.held) this.grouping = undefined;
-      this.refresh();
-    };
-    this.searches = this.searches.then(run);
-    return this.searches;
+    return searched;
   }
 
   get grouped(): GroupMode {
     return this.groupBy;
+  }
+
+  get groupTitle(): string {
+    return vscode.l10n.t('Group LLM Traces by');
   }
 
   /** Lists traces one by one, or under their sessions or users; remembered for the workspace. */
@@ -304,13 +263,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private onStoreChange(change: StoreChange): void {
     // Clearing is the user's own act: while paused it empties the held list too.
     if (change.cleared && this.held) this.held = [];
-    const text = this.filter?.text;
-    if (text !== undefined) {
-      if (change.cleared) this.textMatches = new Set();
-      for (const id of change.removed) this.textMatches?.delete(id);
-      // Only the traces that changed are searched again: the answer for the others still holds.
-      if (change.changed.length > 0) void this.search(text, change.changed);
-    }
+    this.text.storeChanged(change);
     // Paused, a grouped tree keeps the sessions it showed; their turns come on resume.
     if (!this.held || change.cleared) this.grouping = undefined;
     this.refresh();
@@ -331,11 +284,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const endpoint = this.receiver.endpoint?.replace(/^http:\/\//, '');
     this.view.title = endpoint ? vscode.l10n.t('Traces · {0}', endpoint) : vscode.l10n.t('Traces');
     const description = [
-      this.groupBy === 'session'
-        ? vscode.l10n.t('by session')
-        : this.groupBy === 'user'
-          ? vscode.l10n.t('by user')
-          : undefined,
+      groupPart(this.groupBy),
       this.llmOnly ? vscode.l10n.t('LLM calls only') : undefined,
       ...filterParts(this.filter),
     ].filter((d): d is string => d !== undefined);
@@ -385,29 +334,17 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         ),
       );
     }
-    if (this.filter) lines.push(this.filterLine(this.filter));
+    if (this.filter) lines.push(this.filterLine());
     // A message would hide the welcome content of an empty view, so there is none while live and unfiltered.
     this.view.message = lines.length > 0 ? lines.join(' ') : undefined;
   }
 
   /** How many traces pass the filter, and what of the text search is still to come or was cut short. */
-  private filterLine(filter: TraceFilter): string {
-    if (this.searchError !== undefined) return vscode.l10n.t('The search failed: {0}', this.searchError);
-    if (filter.text !== undefined && !this.textMatches) return vscode.l10n.t('Searching the traces…');
+  private filterLine(): string {
     const keep = this.options;
     let shown = 0;
     for (const t of this.store.list()) if (listed(t, keep)) shown++;
-    const line =
-      shown === 0
-        ? vscode.l10n.t('No trace matches the filter.')
-        : shown === 1
-          ? vscode.l10n.t('1 trace matches the filter.')
-          : vscode.l10n.t('{0} traces match the filter.', String(shown));
-    if (this.textComplete) return line;
-    return `${line} ${vscode.l10n.t(
-      'The search stopped after the newest {0} traces that contain the text.',
-      String(DEFAULT_SEARCH_LIMIT),
-    )}`;
+    return filterLine(this.text, shown);
   }
 
   /** Traces that would be listed now and the held list does not show (directly or in its groups). */
@@ -452,29 +389,10 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const mode = this.groupMode;
-    const view = mode ? this.describeGrouped(node) : describeNode(this.store, node, this.llmOnly);
+    const view = mode
+      ? describeGroupedNode(this.currentGrouping(), this.store, node, this.llmOnly)
+      : describeNode(this.store, node, this.llmOnly);
     return nodeTreeItem(node, view, headerCommand(node));
-  }
-
-  private describeGrouped(node: TreeNode): NodeView {
-    const grouping = this.currentGrouping();
-    const now = Date.now();
-    if (node.kind === 'session' && node.grouped) {
-      const group = sessionGroupOf(grouping, node);
-      return group ? describeSessionGroup(group, now, node.userId !== undefined) : missing(node.sessionId);
-    }
-    if (node.kind === 'user' && node.grouped) {
-      const group = grouping.userById.get(node.userId);
-      return group ? describeUserGroup(group, now) : missing(node.userId);
-    }
-    if (node.kind === 'trace') {
-      const summary = this.store.summary(node.traceId);
-      if (!summary) return missing(node.traceId);
-      // The "(no session)" group lists traces, not turns of one conversation.
-      const turn = summary.sessionId !== undefined ? grouping.turnOf.get(node.traceId) : undefined;
-      return describeTurn(summary, turn, now);
-    }
-    return describeNode(this.store, node, this.llmOnly);
   }
 
   /** The tooltip, built only when the user hovers: a refresh under load describes many nodes. */
@@ -504,7 +422,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 }
 
 /** A session row opens the session's conversation; a user header (a Find by User list) clears the filter. */
-function headerCommand(node: TreeNode): vscode.Command | undefined {
+export function headerCommand(node: TreeNode): vscode.Command | undefined {
   if (node.kind === 'session' && node.sessionId !== NO_GROUP) {
     const target: Record<string, string> = { sessionId: node.sessionId };
     if (node.sourceId) target.sourceId = node.sourceId;
@@ -515,22 +433,33 @@ function headerCommand(node: TreeNode): vscode.Command | undefined {
   return undefined;
 }
 
-/** The filter as the view's description names it, one short part per criterion. */
-function filterParts(filter: TraceFilter | undefined): string[] {
-  if (!filter) return [];
-  const parts: string[] = [];
-  if (filter.text !== undefined) parts.push(vscode.l10n.t('“{0}”', filter.text));
-  if (filter.model !== undefined) parts.push(vscode.l10n.t('model {0}', filter.model));
-  if (filter.service !== undefined) parts.push(vscode.l10n.t('service {0}', filter.service));
-  if (filter.userId !== undefined) parts.push(vscode.l10n.t('user {0}', filter.userId));
-  if (filter.errorsOnly) parts.push(vscode.l10n.t('errors only'));
-  if (filter.minTokens !== undefined)
-    parts.push(vscode.l10n.t('≥ {0} tokens', formatTokens(filter.minTokens)));
-  if (filter.minCostUsd !== undefined) parts.push(vscode.l10n.t('≥ {0}', formatUsd(filter.minCostUsd)));
-  return parts;
+/** How a node of a grouped tree reads: a session or user with its totals, a trace as a turn. */
+export function describeGroupedNode(
+  grouping: Grouping,
+  store: TreeModelSource,
+  node: TreeNode,
+  llmOnly: boolean,
+): NodeView {
+  const now = Date.now();
+  if (node.kind === 'session' && node.grouped) {
+    const group = sessionGroupOf(grouping, node);
+    return group ? describeSessionGroup(group, now, node.userId !== undefined) : missing(node.sessionId);
+  }
+  if (node.kind === 'user' && node.grouped) {
+    const group = grouping.userById.get(node.userId);
+    return group ? describeUserGroup(group, now) : missing(node.userId);
+  }
+  if (node.kind === 'trace') {
+    const summary = store.summary(node.traceId);
+    if (!summary) return missing(node.traceId);
+    // The "(no session)" group lists traces, not turns of one conversation.
+    const turn = summary.sessionId !== undefined ? grouping.turnOf.get(node.traceId) : undefined;
+    return describeTurn(summary, turn, now);
+  }
+  return describeNode(store, node, llmOnly);
 }
 
-function groupedTooltip(grouping: Grouping, node: TreeNode, store: TreeModelSource): string[] {
+export function groupedTooltip(grouping: Grouping, node: TreeNode, store: TreeModelSource): string[] {
   if (node.kind === 'session' && node.grouped) {
     const group = sessionGroupOf(grouping, node);
     return group ? sessionGroupTooltip(group) : [node.sessionId];

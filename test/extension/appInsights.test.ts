@@ -65,6 +65,64 @@ describe('Application Insights', function () {
     );
   });
 
+  it('groups the loaded traces by session and by user and filters them, the text searched in what is loaded', async () => {
+    const { api } = await activateExtension();
+    // Only the two pages are in the store yet: what the connection lists.
+    const loaded = api.cloudTraces(sourceId);
+    const rows = (depth = 2) => api.cloudTreeSnapshot(depth).flat().slice(1);
+    const traceRows = (depth = 2) => rows(depth).filter((r) => r.contextValue.startsWith('cloud.trace'));
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.groupBy', 'session');
+    assert.equal(api.viewState('appInsights').grouping, 'session');
+    assert.equal(api.viewState('appInsights').description, 'by session');
+    const sessions = rows(2).filter((r) => r.contextValue.startsWith('cloud.session'));
+    assert.deepEqual(
+      new Set(sessions.map((r) => r.label)),
+      new Set(loaded.map((t) => t.sessionId ?? '(no session)')),
+    );
+    assert.ok(
+      sessions.every((r) => /^\d+ (turns?|traces?).* · .*(ago|just now)$/.test(r.description)),
+      'each with its totals',
+    );
+    assert.equal(traceRows(2).length, 0, 'no trace right under the connection');
+    assert.equal(traceRows(3).length, loaded.length, 'every loaded trace under its session');
+    assert.ok(
+      rows(2).some((r) => r.contextValue === 'loadMore'),
+      'Load More stays',
+    );
+
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.groupBy', 'user');
+    assert.deepEqual(
+      new Set(
+        rows(2)
+          .filter((r) => r.contextValue.startsWith('cloud.user'))
+          .map((r) => r.label),
+      ),
+      new Set(loaded.map((t) => t.userId ?? '(no user)')),
+    );
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.groupBy', 'trace');
+
+    const model = loaded.find((t) => t.models.length > 0)!.models[0]!;
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.filter', { model });
+    assert.equal(api.viewState('appInsights').description, `model ${model}`);
+    assert.equal(traceRows().length, loaded.filter((t) => t.models.includes(model)).length);
+
+    // The session id is an attribute of each turn's rows (the exporter's session.id, put back).
+    const session = loaded.find((t) => t.sessionId)!.sessionId!;
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.filter', {
+      model: null,
+      text: session,
+    });
+    const inSession = loaded.filter((t) => t.sessionId === session).length;
+    assert.equal(traceRows().length, inSession);
+    const message = api.viewState('appInsights').message ?? '';
+    assert.match(message, new RegExp(`^${inSession} traces? match(es)? the filter\\.`));
+    assert.match(message, /searched in the traces loaded here, not in all of Application Insights/);
+    await vscode.commands.executeCommand('llmTraceInspector.appInsights.clearFilter');
+    assert.equal(api.viewState('appInsights').description, undefined);
+    assert.equal(api.viewState('appInsights').message, undefined);
+    assert.equal(traceRows().length, loaded.length);
+  });
+
   it('opens a production trace whole: every row of the operation, messages from dimensions and log rows', async () => {
     const { api } = await activateExtension();
     await waitFor(() => api.cloudTraces(sourceId).length > 0, 'listed traces');

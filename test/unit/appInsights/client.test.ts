@@ -5,7 +5,8 @@
 // so nothing here passes on rows it made up. Then every way a query fails, mapped to what the user can do.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import path from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
@@ -842,6 +843,7 @@ describe('the summary query, added up by the stand-in, agrees with the local agg
         f.cachedInputTokens,
         f.reasoningTokens,
         f.errors,
+        f.evaluations ?? 0,
         // Spans keep nanoseconds from the row's 100 ns ticks: the same duration to the microsecond.
         us(f.p50Ms),
         us(f.p95Ms),
@@ -859,6 +861,98 @@ describe('the summary query, added up by the stand-in, agrees with the local agg
         kusto.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
         local.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
       );
+    });
+  }
+});
+
+// ---- evaluations in the summary ----
+
+interface Envelope {
+  name: string;
+  time: string;
+  iKey?: string;
+  tags: Record<string, string>;
+  data: {
+    baseType: string;
+    baseData: { id?: string; message?: string; properties?: Record<string, string> };
+  };
+}
+
+/**
+ * The otel-openai app's envelopes, plus `gen_ai.evaluation.result` events on two of its calls, made from each
+ * captured call envelope as the exporter makes them (monitor-opentelemetry-exporter's spanEventsToEnvelopes:
+ * a span event other than an exception is a MessageData named by the event, its attributes the properties,
+ * parented to its span; a log record carries `event.name` among its properties).
+ */
+function envelopesWithEvaluations(): { envelopes: Envelope[]; evaluated: string[] } {
+  const dir = dirOf('otel-openai');
+  const envelopes = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .flatMap((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Envelope[]);
+  // Two calls of the model (an agent's span is not one, as the summary says).
+  const calls = envelopes
+    .filter(
+      (e) =>
+        e.data.baseType === 'RemoteDependencyData' &&
+        e.data.baseData.properties?.['gen_ai.operation.name'] === 'chat',
+    )
+    .slice(0, 2);
+  const event = (call: Envelope, message: string, properties: Record<string, string>): Envelope => ({
+    name: 'Microsoft.ApplicationInsights.Message',
+    time: call.time,
+    ...(call.iKey ? { iKey: call.iKey } : {}),
+    tags: { ...call.tags, 'ai.operation.parentId': call.data.baseData.id! },
+    data: { baseType: 'MessageData', baseData: { message, properties } },
+  });
+  const [a, b] = calls as [Envelope, Envelope];
+  envelopes.push(
+    event(a, 'gen_ai.evaluation.result', {
+      'gen_ai.evaluation.name': 'Relevance',
+      'gen_ai.evaluation.score.value': '0.9',
+    }),
+    event(a, 'gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'Groundedness' }),
+    // Not an evaluation: another event, and an evaluation event without the name the conventions require.
+    event(a, 'gen_ai.choice', { 'gen_ai.evaluation.name': 'Relevance' }),
+    event(a, 'gen_ai.evaluation.result', { 'gen_ai.evaluation.score.value': '1' }),
+    event(b, '{"score":0.4}', {
+      'event.name': 'gen_ai.evaluation.result',
+      'gen_ai.evaluation.name': 'Coherence',
+    }),
+  );
+  return { envelopes, evaluated: [a.data.baseData.id!, b.data.baseData.id!] };
+}
+
+describe('the summary query counts evaluation events, on the calls they are parented to', () => {
+  for (const { label, target } of TARGETS) {
+    const schema: AppInsightsSchema = schemaOf(target);
+    it(label, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'lti-evaluations-'));
+      try {
+        const { envelopes } = envelopesWithEvaluations();
+        writeFileSync(path.join(dir, 'envelopes.json'), JSON.stringify(envelopes));
+        const q = { fromMs: WINDOW.startMs, toMs: WINDOW.endMs, bucketMs: 300_000 };
+        const summarize = async (rows: Rows) => {
+          scratch.setRows(rows);
+          const answer = await runner(target, { server: scratch }).run(summaryQuery(schema, q), WINDOW);
+          assert.equal(answer.partialError, undefined);
+          return summaryFromRows(answer.rows, q, createPriceTable());
+        };
+        const before = await summarize(rowsByLibrary['otel-openai']);
+        const summary = await summarize(ingest([dir], NEWEST));
+        assert.equal(before.totals.evaluations, 0);
+        assert.ok(summary.totals.calls > 0);
+        assert.equal(summary.totals.calls, before.totals.calls, 'no call counted twice');
+        assert.equal(summary.totals.evaluations, 3);
+        const sum = (groups: { evaluations?: number }[]) =>
+          groups.reduce((n, g) => n + (g.evaluations ?? 0), 0);
+        assert.equal(sum(summary.byModel), 3);
+        assert.equal(sum(summary.byService), 3);
+        assert.equal(sum(summary.byUser), 3);
+        assert.equal(sum(summary.buckets), 3);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

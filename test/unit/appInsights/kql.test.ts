@@ -386,6 +386,7 @@ describe('summaryQuery', () => {
         model: 'string',
         calls: 'long',
         errors: 'long',
+        evaluations: 'long',
         p50: 'real',
         p95: 'real',
         p99: 'real',
