@@ -137,10 +137,27 @@ function durationScale(unit: string): number {
   }
 }
 
-/** The point as kept, or undefined when it feeds no figure (a token point of another type). */
+/**
+ * Beyond it a count, a sum or a bound is not a measurement (a quadrillion tokens, or 30,000 years in ms);
+ * below it, 20,000 cells of such values still add up to a finite number, and a cumulative series' differences
+ * never become Infinity minus Infinity.
+ */
+const MAX_METRIC_VALUE = 1e15;
+
+const plausible = (v: number | undefined): boolean =>
+  v === undefined || (Number.isFinite(v) && v >= 0 && v <= MAX_METRIC_VALUE);
+
+/**
+ * The point as kept, or undefined when it feeds no figure (a token point of another type) or holds a value
+ * that cannot be one (negative, not finite, or past MAX_METRIC_VALUE).
+ */
 export function genAiMetricPoint(p: RawMetricPoint): GenAiMetricPoint | undefined {
   const family = genAiMetricFamily(p.metric);
   if (!family) return undefined;
+  if (!plausible(p.count) || !plausible(p.sum) || !plausible(p.min) || !plausible(p.max)) return undefined;
+  if (p.bucketCounts && !p.bucketCounts.every(plausible)) return undefined;
+  if (p.bounds && !p.bounds.every((b) => Number.isFinite(b) && Math.abs(b) <= MAX_METRIC_VALUE))
+    return undefined;
   let kind: GenAiMetricKind;
   if (family === 'tokenUsage') {
     const type = str(p.attributes[K.tokenType]);

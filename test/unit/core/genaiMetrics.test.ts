@@ -226,6 +226,49 @@ describe('GenAI metrics from the captured fixtures', () => {
     assert.equal(decoded.metrics, undefined);
     assert.equal(new GenAiMetrics().summarize({}), undefined);
   });
+
+  it('skips a point whose values cannot be measurements, so no total becomes NaN', () => {
+    const t = otlpTypes().metricsRequest;
+    const point = (sum: number, count: number, time: number): Record<string, unknown> => ({
+      attributes: [{ key: 'gen_ai.token.type', value: { stringValue: 'input' } }],
+      startTimeUnixNano: 1,
+      timeUnixNano: time,
+      count,
+      sum,
+      bucketCounts: [count],
+      explicitBounds: [],
+    });
+    const request = (points: Record<string, unknown>[]): Uint8Array =>
+      t
+        .encode(
+          t.fromObject({
+            resourceMetrics: [
+              {
+                scopeMetrics: [
+                  {
+                    metrics: [
+                      {
+                        name: 'gen_ai.client.token.usage',
+                        histogram: {
+                          aggregationTemporality: AGGREGATION_TEMPORALITY_CUMULATIVE,
+                          dataPoints: points,
+                        },
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          }),
+        )
+        .finish();
+    const kept = decodeOtlp('metrics', request([point(10, 1, 2), point(25, 2, 3)]), 'protobuf').metrics;
+    assert.equal(kept?.length, 2);
+    // A cumulative series of sums past a double's range differenced as Infinity - Infinity gave NaN.
+    const absurd = [point(1e308, 1, 4), point(Infinity, 2, 5), point(-5, 3, 6), point(NaN, 4, 7)];
+    assert.equal(decodeOtlp('metrics', request(absurd), 'protobuf').metrics, undefined);
+    assert.equal(added(kept!).summarize({})?.totals.inputTokens, 25);
+  });
 });
 
 describe('GenAI metrics added up', () => {
