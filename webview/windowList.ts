@@ -12,18 +12,17 @@ export class WindowList {
   private readonly wrappers = new Map<number, HTMLElement>();
   private unmount: (() => void) | undefined;
   private focusIndex: number | undefined;
+  /** The item's element; called again only after `reset`, or for the items `rebuild` names. */
+  private build: (index: number) => HTMLElement = () => h('div');
+  private estimate: (index: number) => number;
 
-  constructor(
-    className: string,
-    /** The item's element; called again only after `reset`. */
-    private readonly build: (index: number) => HTMLElement,
-    estimateSize: number,
-  ) {
+  constructor(className: string, estimateSize: number) {
+    this.estimate = () => estimateSize;
     this.element = h('div', { className: `${className} lti-window-list` });
     this.virtualizer = new Virtualizer<Window, HTMLElement>({
       count: 0,
       getScrollElement: () => window,
-      estimateSize: () => estimateSize,
+      estimateSize: (index) => this.estimate(index),
       scrollToFn: windowScroll,
       observeElementRect: observeWindowRect,
       observeElementOffset: observeWindowOffset,
@@ -34,11 +33,32 @@ export class WindowList {
     });
   }
 
-  /** A new list (or changed items): what was built is dropped, measured heights are kept by index. */
-  reset(count: number): void {
+  /**
+   * A new list (or changed items): what was built is dropped, measured heights are kept by index; an item
+   * not measured yet is placed at `estimate`'s height until it is.
+   */
+  reset(count: number, build: (index: number) => HTMLElement, estimate?: (index: number) => number): void {
+    this.build = build;
+    if (estimate) this.estimate = estimate;
     this.wrappers.clear();
     this.element.replaceChildren();
     this.virtualizer.setOptions({ ...this.virtualizer.options, count });
+  }
+
+  /** Builds these items again where they are in the page (their content came), keeping the focus on them. */
+  rebuild(indexes: readonly number[]): void {
+    let changed = false;
+    for (const index of indexes) {
+      const wrapper = this.wrappers.get(index);
+      if (!wrapper) continue;
+      const el = this.build(index);
+      if (wrapper.firstElementChild === el) continue;
+      const hadFocus = wrapper.contains(document.activeElement);
+      wrapper.replaceChildren(el);
+      if (hadFocus) el.focus({ preventScroll: true });
+      changed = true;
+    }
+    if (changed) this.paint();
   }
 
   /** Called once the element is in the document (again), so its offset in the page is known. */

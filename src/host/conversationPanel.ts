@@ -13,6 +13,7 @@ import {
   type HostMessage,
 } from '../protocol/conversation';
 import {
+  buildCallCards,
   buildConversationState,
   buildSpanDetails,
   fullDimensionValue,
@@ -228,6 +229,7 @@ export class ConversationPanels implements vscode.Disposable {
     if (entry.loadError) context.loadError = entry.loadError;
     return buildConversationState(trace, entry.target, Date.now(), context, {
       maxAttributeLength: this.maxAttributeLength,
+      windowCalls: true,
     });
   }
 
@@ -288,6 +290,17 @@ export class ConversationPanels implements vscode.Disposable {
         const span = trace && spanOf(trace, message.spanId);
         const reply: HostMessage = { type: 'spanDetails', requestId: message.requestId };
         if (span) reply.details = buildSpanDetails(span, { maxAttributeLength: this.maxAttributeLength });
+        void entry.panel.webview.postMessage(reply);
+        return;
+      }
+      case 'callCards': {
+        // A windowed page's cards near its screen, built from the trace as it is now.
+        const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
+        const reply: HostMessage = { type: 'callCards', requestId: message.requestId };
+        if (trace)
+          reply.calls = buildCallCards(trace, message.spanIds, {
+            maxAttributeLength: this.maxAttributeLength,
+          });
         void entry.panel.webview.postMessage(reply);
         return;
       }
