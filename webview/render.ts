@@ -78,6 +78,8 @@ export class ConversationView {
   /** Ids asked for and not answered yet, and those to ask for once the paint is done. */
   private asked = new Set<string>();
   private toAsk: string[] = [];
+  /** A windowed call picked before its card came: it takes the focus when it does. */
+  private focusWanted: string | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -149,6 +151,7 @@ export class ConversationView {
       this.asked.clear();
       if (!outline) this.staleBodies.clear();
     }
+    const estimateOf = (i: number): number => estimateHeight(outline?.messages[i], outline?.chars[i]);
     const numberOf = new Map<string, number>();
     ids.forEach((id, i) => numberOf.set(id, i + 1));
     this.callIndex = new Map(ids.map((id, i) => [id, i]));
@@ -158,7 +161,7 @@ export class ConversationView {
       if (!fresh) this.ask(spanId);
       const call = fresh ?? this.staleBodies.get(spanId);
       if (!call) {
-        const pending = { signature: '', element: pendingCard(spanId, i + 1) };
+        const pending = { signature: '', element: pendingCard(spanId, i + 1, estimateOf(i)) };
         next.set(spanId, pending);
         return pending;
       }
@@ -193,11 +196,7 @@ export class ConversationView {
       const old = this.cards;
       this.cards = new Map();
       const list = (this.callList ??= new WindowList('lti-calls', 600));
-      list.reset(
-        ids.length,
-        (index) => cardAt(index, old, this.cards).element,
-        (index) => estimateHeight(outline?.messages[index], outline?.chars[index]),
-      );
+      list.reset(ids.length, (index) => cardAt(index, old, this.cards).element, estimateOf);
       calls = list.element;
     } else {
       calls = h('div', { className: 'lti-calls' });
@@ -272,6 +271,18 @@ export class ConversationView {
         }
         this.callList?.rebuild(indexes);
         this.highlight(this.focusedSpanId);
+        // The call picked (in the waterfall, the outline or by the host) takes the focus once its card is in,
+        // unless the user has put the focus somewhere else meanwhile.
+        // Its real height is known now: scrolled to again, so the list's corrections do not carry it away.
+        const picked = this.focusWanted;
+        const at = picked === undefined ? undefined : this.callIndex.get(picked);
+        if (picked !== undefined && at !== undefined && this.bodies.has(picked)) {
+          this.focusWanted = undefined;
+          const active = document.activeElement;
+          const card = this.cards.get(picked)?.element;
+          const free = !active || active === document.body || !!card?.contains(active);
+          this.callList?.scrollToIndex(at, free);
+        }
       });
     }
   }
@@ -289,6 +300,7 @@ export class ConversationView {
   private select(spanId: string): void {
     this.focus(spanId);
     const index = this.callIndex.get(spanId);
+    if (this.last?.callOutline && !this.bodies.has(spanId)) this.focusWanted = spanId;
     if (this.callList && index !== undefined) this.callList.scrollToIndex(index, true);
     else this.cards.get(spanId)?.element.focus({ preventScroll: true });
     this.options.onFocusChange(spanId);
@@ -327,9 +339,9 @@ export class ConversationView {
 }
 
 /** Where a windowed call's card will be while the host sends it: its number, and that it is on its way. */
-function pendingCard(spanId: string, number: number): HTMLElement {
+function pendingCard(spanId: string, number: number, height: number): HTMLElement {
   const id = callElementId(spanId);
-  return h(
+  const card = h(
     'section',
     {
       className: 'lti-call lti-call-pending',
@@ -344,4 +356,7 @@ function pendingCard(spanId: string, number: number): HTMLElement {
     h('span', { className: 'lti-call-number', text: `#${number}` }),
     h('span', { className: 'lti-muted', text: ' Loading the call…' }),
   );
+  // As tall as the list guessed, so the card replacing it moves the list only by the guess's error.
+  card.style.minHeight = `${height}px`;
+  return card;
 }

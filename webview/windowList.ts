@@ -108,6 +108,9 @@ export class WindowList {
       want.push(wrapper);
     }
     const keep = new Set(want);
+    // An item kept on screen may still be moved below; the focus inside it is put back after.
+    const active = document.activeElement;
+    const holder = active instanceof HTMLElement && this.element.contains(active) ? active : undefined;
     for (const child of Array.from(this.element.children))
       if (!keep.has(child as HTMLElement)) child.remove();
     // Insert the new ones in order without moving the kept ones (moving would drop the focus inside).
@@ -117,6 +120,7 @@ export class WindowList {
       if (at !== w) this.element.insertBefore(w, at);
       prev = w;
     }
+    if (holder?.isConnected && document.activeElement !== holder) holder.focus({ preventScroll: true });
     for (const w of want) if (w.isConnected) this.virtualizer.measureElement(w);
     this.element.style.height = `${this.virtualizer.getTotalSize()}px`;
     if (this.focusIndex !== undefined) {

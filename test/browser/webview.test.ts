@@ -245,6 +245,8 @@ async function open(
   viewport = { width: 1000, height: 900 },
   /** What vscode.getState() returns: the state the page saved before it was hidden. */
   saved?: unknown,
+  /** What shows that the page painted. */
+  painted = '#lti-root[aria-busy="false"], #lti-root [role="alert"]',
 ): Promise<Opened> {
   const key = `p${++pageCounter}`;
   h().pages.set(key, { state, theme: THEMES[theme] });
@@ -263,7 +265,7 @@ async function open(
     page.on('request', (r) => rec.requests.push(r.url()));
     await page.addInitScript({ content: initScript(THEMES[theme].bodyClass, saved) });
     await page.goto(`${h().origin}/page/${key}`);
-    await page.waitForSelector('#lti-root[aria-busy="false"], #lti-root [role="alert"]', { timeout: 15_000 });
+    await page.waitForSelector(painted, { timeout: 15_000 });
     await page.evaluate('document.fonts.ready.then(() => true)');
     return {
       page,
@@ -1276,6 +1278,29 @@ describe('the waterfall of spans', () => {
       assert.equal(await card.getAttribute('aria-current'), 'true');
       const number = t.spans.filter((s) => s.llm).length - 2;
       assert.ok((await card.innerText()).includes(`#${number}`));
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('says a big local trace is being read, then paints the state the host posts', async () => {
+    const t = hugeTrace(3_000);
+    // What the panel sets while the engine reads the trace: no trace yet, and loading.
+    const reading = buildConversationState(undefined, { traceId: t.traceId }, Date.now(), { loading: true });
+    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    try {
+      const { page } = o;
+      assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'true');
+      assert.match(await page.locator('#lti-root').innerText(), /Reading the trace[\s\S]*receiver's store/);
+      await o.send({ type: 'state', state: panelStateOf(t) });
+      await page.locator('.lti-wf-row').first().waitFor();
+      assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'false');
+      assert.equal(await page.locator('h1').first().textContent(), 'invoke_agent marathon');
+      assert.deepEqual(
+        (await o.posted()).filter((m) => m.type === 'ready'),
+        [{ type: 'ready' }],
+      );
       await closeClean(o);
     } finally {
       await o.close();
