@@ -27,7 +27,7 @@ import {
 import { groupTraces } from '../src/core/grouping';
 import { searchStore } from '../src/core/search';
 import { buildSessionState, readTurn } from '../src/host/sessionViewModel';
-import { buildConversationState } from '../src/host/conversationViewModel';
+import { buildCallCards, buildConversationState } from '../src/host/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
 import type { TreeNode } from '../src/host/treeModel';
@@ -424,13 +424,19 @@ function largeTraceRecords(traceId: string, count: number, flat: boolean): SpanR
   return spans;
 }
 
-function panelHtmlOf(store: TraceStore, traceId: string): { html: string; calls: number } {
+/** The panel's HTML as the panel builds it (windowed cards), or with every card embedded. */
+function panelHtmlOf(
+  store: TraceStore,
+  traceId: string,
+  windowCalls = true,
+): { html: string; calls: number; stateBytes: number } {
+  const trace = store.getTrace(traceId);
   const state = buildConversationState(
-    store.getTrace(traceId),
+    trace,
     { traceId },
     Date.now(),
     {},
-    { maxAttributeLength: 2000 },
+    { maxAttributeLength: 2000, windowCalls },
   );
   const html = buildWebviewHtml({
     cspSource: 'https://*.vscode-cdn.net',
@@ -441,7 +447,11 @@ function panelHtmlOf(store: TraceStore, traceId: string): { html: string; calls:
     initialState: state,
     title: 't',
   });
-  return { html, calls: state.calls.length };
+  return {
+    html,
+    calls: state.callOutline?.spanIds.length ?? state.calls.length,
+    stateBytes: JSON.stringify(state).length,
+  };
 }
 
 /** The best of `rounds` runs of `fn` (ms): each on a fresh store, so no run reads what another built. */
@@ -462,6 +472,7 @@ function largeTraceRows(): void {
   const flatId = randomBytes(16).toString('hex');
   const flat = largeTraceRecords(flatId, 10_000, true);
   let htmlBytes = 0;
+  let stateBytes = 0;
   let calls = 0;
   let stores: TraceStore[] = [];
   const fresh = (): TraceStore => {
@@ -482,7 +493,28 @@ function largeTraceRows(): void {
   const open = bestMs(3, () => {
     const out = panelHtmlOf(prepared[round++]!, traceId);
     htmlBytes = out.html.length;
+    stateBytes = out.stateBytes;
     calls = out.calls;
+  });
+  // As it was before cards came in windows: every card in the HTML.
+  let embeddedBytes = 0;
+  let embeddedStateBytes = 0;
+  const again = [fresh(), fresh(), fresh()];
+  round = 0;
+  const embedded = bestMs(3, () => {
+    const out = panelHtmlOf(again[round++]!, traceId, false);
+    embeddedBytes = out.html.length;
+    embeddedStateBytes = out.stateBytes;
+  });
+  // A screen of cards from the middle of the trace, as the page asks for them while scrolling.
+  const whole = prepared[0]!.getTrace(traceId)!;
+  const middle = whole.spans
+    .filter((s) => s.llm)
+    .slice(2_000, 2_010)
+    .map((s) => s.spanId);
+  let cardBytes = 0;
+  const windowMs = bestMs(5, () => {
+    cardBytes = JSON.stringify(buildCallCards(whole, middle, { maxAttributeLength: 2000 })).length;
   });
   // The tree: a trace's root, then a span with 10,000 children (every item described, as the view asks).
   const tree = (store: TraceStore, id: string): number => {
@@ -505,10 +537,16 @@ function largeTraceRows(): void {
   const treeStores = [fresh(), fresh(), fresh()];
   round = 0;
   const treeMs = bestMs(3, () => (children = tree(treeStores[round++]!, flatId)));
+  const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024, 2)} MB`;
   row(
     'open a 10,000-span trace (view model + HTML; tree children)',
     `${fmt(open, 0)} ms; ${fmt(treeMs, 1)} ms`,
-    `${fmt(calls)} LLM calls, ${fmt(htmlBytes / 1024 / 1024, 1)} MB of HTML (waterfall rows and call cards); the tree lists ${fmt(children)} spans under one parent (outline read, children listed and described)`,
+    `${fmt(calls)} LLM calls: state ${mb(stateBytes)}, HTML ${mb(htmlBytes)} (packed waterfall rows and the calls' outline); the tree lists ${fmt(children)} spans under one parent (outline read, children listed and described)`,
+  );
+  row(
+    'the same trace with every card embedded (as before windows)',
+    `${fmt(embedded, 0)} ms`,
+    `state ${mb(embeddedStateBytes)}, HTML ${mb(embeddedBytes)}; a window of 10 cards on request: ${fmt(windowMs, 1)} ms, ${fmt(cardBytes / 1024, 1)} kB`,
   );
   for (const s of stores) s.dispose();
   stores = [];

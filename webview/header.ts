@@ -213,9 +213,12 @@ export function loadingTrace(state: ConversationState): HTMLElement {
     'div',
     { className: 'lti-empty', attrs: { role: 'status' } },
     icon('loading', 'lti-empty-icon codicon-modifier-spin'),
-    h('h1', { text: 'Fetching the trace' }),
+    // A local trace is read from the receiver's store; only a big one takes long enough to be seen.
+    h('h1', { text: state.sourceLabel ? 'Fetching the trace' : 'Reading the trace' }),
     h('p', {
-      text: `Reading every row of operation ${state.target.traceId} from ${state.sourceLabel ?? 'its source'}...`,
+      text: state.sourceLabel
+        ? `Reading every row of operation ${state.target.traceId} from ${state.sourceLabel}...`
+        : `Reading the spans of trace ${state.target.traceId} from the receiver's store...`,
     }),
   );
 }

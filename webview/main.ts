@@ -1,11 +1,13 @@
 // Entry point of the conversation webview. It paints the state embedded in the page at once (no round
-// trip), then follows the host's state and focus notifications. Links are never followed here: a click
+// trip; a trace of thousands of calls embeds their outline, and their cards come as they near the screen),
+// then follows the host's state and focus notifications. Links are never followed here: a click
 // hands the target to the host, which opens only web and mail links.
 
 import {
   INITIAL_STATE_ELEMENT_ID,
   isHostMessage,
   type ConversationState,
+  type CallView,
   type ConversationTarget,
   type SpanDetails,
 } from '../src/protocol/conversation';
@@ -47,6 +49,7 @@ function start(): void {
   let nextRequestId = 1;
   const waiting = new Map<number, (value: string | undefined) => void>();
   const waitingDetails = new Map<number, (value: SpanDetails | undefined) => void>();
+  const waitingCards = new Map<number, (value: CallView[] | undefined) => void>();
 
   const saved = host.savedState();
   if (saved?.layout) host.saveLayout(saved.layout);
@@ -58,6 +61,12 @@ function start(): void {
         const requestId = nextRequestId++;
         waitingDetails.set(requestId, resolve);
         host.post({ type: 'spanDetails', requestId, spanId });
+      }),
+    callCards: (spanIds) =>
+      new Promise((resolve) => {
+        const requestId = nextRequestId++;
+        waitingCards.set(requestId, resolve);
+        host.post({ type: 'callCards', requestId, spanIds });
       }),
     fullValue: (spanId, key, from) =>
       new Promise((resolve) => {
@@ -123,6 +132,9 @@ function start(): void {
     } else if (message.type === 'spanDetails') {
       waitingDetails.get(message.requestId)?.(message.details);
       waitingDetails.delete(message.requestId);
+    } else if (message.type === 'callCards') {
+      waitingCards.get(message.requestId)?.(message.calls);
+      waitingCards.delete(message.requestId);
     } else if (hostTarget) {
       selected = message.spanId;
       save();

@@ -2,7 +2,13 @@
 // store change of the trace, so a call whose content did not change keeps its card (and with it what the
 // user opened, expanded or selected); only new or changed calls are rebuilt.
 
-import type { CallView, ConversationState } from '../src/protocol/conversation';
+import {
+  unpackWaterfall,
+  WINDOWED_CALLS,
+  type CallView,
+  type ConversationState,
+  type WaterfallView,
+} from '../src/protocol/conversation';
 import { h, icon } from './dom';
 import { callCard, callElementId, type CallCardContext } from './callCard';
 import { callOutline, loadingTrace, missingTrace, noCalls, sourceNotes, traceHeader } from './header';
@@ -11,7 +17,7 @@ import type { PageLayout } from './vscodeApi';
 import { WindowList } from './windowList';
 
 /** Above this many calls, cards are built only near the screen (and the call outline gives way). */
-export const VIRTUAL_CALLS = 200;
+export const VIRTUAL_CALLS = WINDOWED_CALLS;
 
 interface CardEntry {
   signature: string;
@@ -22,6 +28,8 @@ export interface ConversationViewOptions extends CallCardContext {
   /** Called when the user puts another call in focus from the outline, so the target can be saved. */
   onFocusChange(spanId: string): void;
   spanDetails: WaterfallContext['spanDetails'];
+  /** Asks the host for the cards of some calls (a state with a call outline); undefined: trace gone. */
+  callCards(spanIds: string[]): Promise<CallView[] | undefined>;
   /** What the page shows first: the saved choice, or both. */
   layout: PageLayout;
   onLayoutChange(layout: PageLayout): void;
@@ -43,6 +51,15 @@ function signature(
   return `${number}|${traceStartMs}|${repeatsNumber ?? ''}|${JSON.stringify(call)}`;
 }
 
+/** A card's height before it is measured, from what the outline says of it (px; a guess, then measured). */
+function estimateHeight(messages: number | undefined, chars: number | undefined): number {
+  if (messages === undefined) return 600;
+  return Math.min(4000, 190 + messages * 70 + Math.ceil((chars ?? 0) / 100) * 20);
+}
+
+/** Cards of a windowed trace asked of the host together: the ids a paint wants, sent once it is done. */
+const CARD_BATCH = 50;
+
 export class ConversationView {
   private cards = new Map<string, CardEntry>();
   /** Position of each call in the state: what exists, built or not. */
@@ -54,6 +71,15 @@ export class ConversationView {
   private layout: PageLayout;
   private last: ConversationState | undefined;
   private readonly waterfall: Waterfall;
+  private rowsOf: { state: ConversationState; view: WaterfallView } | undefined;
+  /** A windowed trace's cards as the host sent them for the current state, and those of the one before. */
+  private bodies = new Map<string, CallView>();
+  private staleBodies = new Map<string, CallView>();
+  /** Ids asked for and not answered yet, and those to ask for once the paint is done. */
+  private asked = new Set<string>();
+  private toAsk: string[] = [];
+  /** A windowed call picked before its card came: it takes the focus when it does. */
+  private focusWanted: string | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -102,9 +128,9 @@ export class ConversationView {
   }
 
   render(state: ConversationState): void {
-    this.last = state;
     const trace = state.trace;
-    if (!trace || (state.loading && state.calls.length === 0)) {
+    if (!trace || (state.loading && state.calls.length === 0 && !state.callOutline)) {
+      this.last = state;
       this.cards.clear();
       this.root.replaceChildren(
         state.loading
@@ -116,11 +142,29 @@ export class ConversationView {
     }
     this.root.setAttribute('aria-busy', state.loading ? 'true' : 'false');
     const header = traceHeader(trace, state, this.options);
+    const outline = state.callOutline;
+    const ids = outline?.spanIds ?? state.calls.map((c) => c.spanId);
+    if (state !== this.last || !outline) {
+      // Cards of the state before stay shown until the host's newer ones come, so nothing blinks.
+      for (const [id, call] of this.bodies) this.staleBodies.set(id, call);
+      this.bodies = new Map();
+      this.asked.clear();
+      if (!outline) this.staleBodies.clear();
+    }
+    const estimateOf = (i: number): number => estimateHeight(outline?.messages[i], outline?.chars[i]);
     const numberOf = new Map<string, number>();
-    state.calls.forEach((call, i) => numberOf.set(call.spanId, i + 1));
-    this.callIndex = new Map(state.calls.map((c, i) => [c.spanId, i]));
+    ids.forEach((id, i) => numberOf.set(id, i + 1));
+    this.callIndex = new Map(ids.map((id, i) => [id, i]));
     const cardAt = (i: number, old: Map<string, CardEntry>, next: Map<string, CardEntry>): CardEntry => {
-      const call = state.calls[i] as CallView;
+      const spanId = ids[i] as string;
+      const fresh = outline ? this.bodies.get(spanId) : state.calls[i];
+      if (!fresh) this.ask(spanId);
+      const call = fresh ?? this.staleBodies.get(spanId);
+      if (!call) {
+        const pending = { signature: '', element: pendingCard(spanId, i + 1, estimateOf(i)) };
+        next.set(spanId, pending);
+        return pending;
+      }
       const repeatsNumber = call.repeatedInput ? numberOf.get(call.repeatedInput.fromSpanId) : undefined;
       const sig = signature(call, i + 1, trace.startMs, repeatsNumber);
       const kept = old.get(call.spanId);
@@ -144,19 +188,20 @@ export class ConversationView {
         entry.element.classList.toggle('lti-call-focus', call.spanId === this.focusedSpanId);
       return entry;
     };
+    this.last = state;
     let calls: HTMLElement;
-    const virtual = state.calls.length > VIRTUAL_CALLS;
+    const virtual = ids.length > VIRTUAL_CALLS;
     if (virtual) {
       // Cards are built as they come near the screen; one still right is kept (with what the user opened).
       const old = this.cards;
       this.cards = new Map();
-      this.callList ??= new WindowList('lti-calls', (i) => cardAt(i, old, this.cards).element, 600);
-      this.callList.reset(state.calls.length);
-      calls = this.callList.element;
+      const list = (this.callList ??= new WindowList('lti-calls', 600));
+      list.reset(ids.length, (index) => cardAt(index, old, this.cards).element, estimateOf);
+      calls = list.element;
     } else {
       calls = h('div', { className: 'lti-calls' });
       const next = new Map<string, CardEntry>();
-      for (let i = 0; i < state.calls.length; i++) calls.appendChild(cardAt(i, this.cards, next).element);
+      for (let i = 0; i < ids.length; i++) calls.appendChild(cardAt(i, this.cards, next).element);
       this.cards = next;
       this.callList?.dispose();
       this.callList = undefined;
@@ -164,19 +209,20 @@ export class ConversationView {
     const parts: Node[] = [header];
     const notes = sourceNotes(state);
     if (notes) parts.push(notes);
-    const hasWaterfall = (state.waterfall?.rows.length ?? 0) > 0;
+    const rows = this.waterfallOf(state);
+    const hasWaterfall = (rows?.rows.length ?? 0) > 0;
     if (hasWaterfall) parts.push(this.layoutSwitch());
     const showWaterfall = hasWaterfall && this.layout !== 'conversation';
     const showCalls = !hasWaterfall || this.layout !== 'waterfall';
-    if (showWaterfall && state.waterfall) {
-      this.waterfall.update(state.waterfall);
+    if (showWaterfall && rows) {
+      this.waterfall.update(rows);
       parts.push(this.waterfall.element);
     }
     if (showCalls) {
       // Above VIRTUAL_CALLS calls the waterfall is the outline: a row per call would be a second long list.
       if (state.calls.length > 1 && !virtual)
         parts.push(callOutline(state.calls, trace, (spanId) => this.select(spanId)));
-      parts.push(state.calls.length > 0 ? calls : noCalls(state));
+      parts.push(ids.length > 0 ? calls : noCalls(state));
     }
     this.root.replaceChildren(...parts);
     if (showWaterfall) this.waterfall.attached();
@@ -195,6 +241,52 @@ export class ConversationView {
     }
   }
 
+  /** The state's waterfall rows, unpacked once per state. */
+  private waterfallOf(state: ConversationState): WaterfallView | undefined {
+    if (!state.waterfall) return undefined;
+    if (this.rowsOf?.state !== state) this.rowsOf = { state, view: unpackWaterfall(state.waterfall) };
+    return this.rowsOf.view;
+  }
+
+  /** Notes a card to ask for; the ids a paint (of a render or of a scroll) wants go out together after it. */
+  private ask(spanId: string): void {
+    if (this.asked.has(spanId)) return;
+    this.asked.add(spanId);
+    if (this.toAsk.push(spanId) === 1) queueMicrotask(() => this.sendAsked());
+  }
+
+  /** Asks the host for the cards a paint wanted; each answer rebuilds those cards where they are. */
+  private sendAsked(): void {
+    const state = this.last;
+    while (this.toAsk.length > 0) {
+      const batch = this.toAsk.splice(0, CARD_BATCH);
+      void this.options.callCards(batch).then((calls) => {
+        if (this.last !== state || !calls) return;
+        const indexes: number[] = [];
+        for (const call of calls) {
+          this.bodies.set(call.spanId, call);
+          this.staleBodies.delete(call.spanId);
+          const i = this.callIndex.get(call.spanId);
+          if (i !== undefined) indexes.push(i);
+        }
+        this.callList?.rebuild(indexes);
+        this.highlight(this.focusedSpanId);
+        // The call picked (in the waterfall, the outline or by the host) takes the focus once its card is in,
+        // unless the user has put the focus somewhere else meanwhile.
+        // Its real height is known now: scrolled to again, so the list's corrections do not carry it away.
+        const picked = this.focusWanted;
+        const at = picked === undefined ? undefined : this.callIndex.get(picked);
+        if (picked !== undefined && at !== undefined && this.bodies.has(picked)) {
+          this.focusWanted = undefined;
+          const active = document.activeElement;
+          const card = this.cards.get(picked)?.element;
+          const free = !active || active === document.body || !!card?.contains(active);
+          this.callList?.scrollToIndex(at, free);
+        }
+      });
+    }
+  }
+
   /** A focus notification from the host: highlight the call and bring it into view. */
   focus(spanId: string): void {
     this.highlight(spanId);
@@ -208,6 +300,7 @@ export class ConversationView {
   private select(spanId: string): void {
     this.focus(spanId);
     const index = this.callIndex.get(spanId);
+    if (this.last?.callOutline && !this.bodies.has(spanId)) this.focusWanted = spanId;
     if (this.callList && index !== undefined) this.callList.scrollToIndex(index, true);
     else this.cards.get(spanId)?.element.focus({ preventScroll: true });
     this.options.onFocusChange(spanId);
@@ -243,4 +336,27 @@ export class ConversationView {
   get focused(): string | undefined {
     return this.focusedSpanId;
   }
+}
+
+/** Where a windowed call's card will be while the host sends it: its number, and that it is on its way. */
+function pendingCard(spanId: string, number: number, height: number): HTMLElement {
+  const id = callElementId(spanId);
+  const card = h(
+    'section',
+    {
+      className: 'lti-call lti-call-pending',
+      attrs: {
+        id,
+        tabindex: '-1',
+        'data-span-id': spanId,
+        'aria-busy': 'true',
+        'aria-label': `Call #${number}`,
+      },
+    },
+    h('span', { className: 'lti-call-number', text: `#${number}` }),
+    h('span', { className: 'lti-muted', text: ' Loading the call…' }),
+  );
+  // As tall as the list guessed, so the card replacing it moves the list only by the guess's error.
+  card.style.minHeight = `${height}px`;
+  return card;
 }

@@ -12,18 +12,17 @@ export class WindowList {
   private readonly wrappers = new Map<number, HTMLElement>();
   private unmount: (() => void) | undefined;
   private focusIndex: number | undefined;
+  /** The item's element; called again only after `reset`, or for the items `rebuild` names. */
+  private build: (index: number) => HTMLElement = () => h('div');
+  private estimate: (index: number) => number;
 
-  constructor(
-    className: string,
-    /** The item's element; called again only after `reset`. */
-    private readonly build: (index: number) => HTMLElement,
-    estimateSize: number,
-  ) {
+  constructor(className: string, estimateSize: number) {
+    this.estimate = () => estimateSize;
     this.element = h('div', { className: `${className} lti-window-list` });
     this.virtualizer = new Virtualizer<Window, HTMLElement>({
       count: 0,
       getScrollElement: () => window,
-      estimateSize: () => estimateSize,
+      estimateSize: (index) => this.estimate(index),
       scrollToFn: windowScroll,
       observeElementRect: observeWindowRect,
       observeElementOffset: observeWindowOffset,
@@ -34,11 +33,32 @@ export class WindowList {
     });
   }
 
-  /** A new list (or changed items): what was built is dropped, measured heights are kept by index. */
-  reset(count: number): void {
+  /**
+   * A new list (or changed items): what was built is dropped, measured heights are kept by index; an item
+   * not measured yet is placed at `estimate`'s height until it is.
+   */
+  reset(count: number, build: (index: number) => HTMLElement, estimate?: (index: number) => number): void {
+    this.build = build;
+    if (estimate) this.estimate = estimate;
     this.wrappers.clear();
     this.element.replaceChildren();
     this.virtualizer.setOptions({ ...this.virtualizer.options, count });
+  }
+
+  /** Builds these items again where they are in the page (their content came), keeping the focus on them. */
+  rebuild(indexes: readonly number[]): void {
+    let changed = false;
+    for (const index of indexes) {
+      const wrapper = this.wrappers.get(index);
+      if (!wrapper) continue;
+      const el = this.build(index);
+      if (wrapper.firstElementChild === el) continue;
+      const hadFocus = wrapper.contains(document.activeElement);
+      wrapper.replaceChildren(el);
+      if (hadFocus) el.focus({ preventScroll: true });
+      changed = true;
+    }
+    if (changed) this.paint();
   }
 
   /** Called once the element is in the document (again), so its offset in the page is known. */
@@ -88,6 +108,9 @@ export class WindowList {
       want.push(wrapper);
     }
     const keep = new Set(want);
+    // An item kept on screen may still be moved below; the focus inside it is put back after.
+    const active = document.activeElement;
+    const holder = active instanceof HTMLElement && this.element.contains(active) ? active : undefined;
     for (const child of Array.from(this.element.children))
       if (!keep.has(child as HTMLElement)) child.remove();
     // Insert the new ones in order without moving the kept ones (moving would drop the focus inside).
@@ -97,6 +120,7 @@ export class WindowList {
       if (at !== w) this.element.insertBefore(w, at);
       prev = w;
     }
+    if (holder?.isConnected && document.activeElement !== holder) holder.focus({ preventScroll: true });
     for (const w of want) if (w.isConnected) this.virtualizer.measureElement(w);
     this.element.style.height = `${this.virtualizer.getTotalSize()}px`;
     if (this.focusIndex !== undefined) {

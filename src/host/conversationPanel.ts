@@ -8,11 +8,13 @@ import { LOCAL_SOURCE_ID } from '../core/source';
 import type { TraceReader } from '../core/source';
 import {
   isWebviewMessage,
+  WINDOWED_CALLS,
   type ConversationState,
   type ConversationTarget,
   type HostMessage,
 } from '../protocol/conversation';
 import {
+  buildCallCards,
   buildConversationState,
   buildSpanDetails,
   fullDimensionValue,
@@ -35,7 +37,20 @@ interface OpenPanel {
   loadError?: string;
   /** The HTML is set: a local panel waits for its trace (a few milliseconds) before its first paint. */
   painted?: boolean;
+  /** A big local trace is being read from the engine; the page was painted meanwhile, its state follows. */
+  reading?: boolean;
+  /** The HTML says "reading": set it again with the trace once the page is hidden, for its next showing. */
+  placeholderHtml?: boolean;
+  /** The page of the last HTML set said `ready`: until then a state would reach no listener. */
+  pageReady?: boolean;
 }
+
+/**
+ * A local trace this big is not waited for before the panel's HTML is set: reading it from the engine and
+ * building its state (about 0.6 s for 10,000 spans) then runs while the editor creates the webview, which
+ * takes as long again. A smaller one arrives in milliseconds, and paints whole with no message after.
+ */
+const PAINT_BEFORE_READING = { spans: 2_000, calls: WINDOWED_CALLS };
 
 export class ConversationPanels implements vscode.Disposable {
   /** Keyed by source and trace: the same trace id may come from two sources. */
@@ -154,17 +169,22 @@ export class ConversationPanels implements vscode.Disposable {
     panel.title = this.title(target);
     const subs: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(entry, message)),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible && entry.placeholderHtml && !entry.reading) this.paint(entry);
+      }),
       panel.onDidDispose(() => {
         if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
         for (const s of subs) s.dispose();
       }),
     ];
     this.load(entry);
-    if (this.isWhole(entry) || entry.loading) this.paint(entry);
+    if (this.isWhole(entry) || entry.loading || entry.reading) this.paint(entry);
   }
 
   private paint(entry: OpenPanel): void {
     entry.painted = true;
+    entry.pageReady = false;
+    entry.placeholderHtml = entry.reading === true;
     entry.panel.webview.html = this.html(entry.panel.webview, entry);
   }
 
@@ -194,15 +214,23 @@ export class ConversationPanels implements vscode.Disposable {
     if (!source || entry.loading || source.isComplete(entry.target.traceId)) return;
     const local = source.id === LOCAL_SOURCE_ID;
     if (!local) entry.loading = true;
+    else if (!entry.painted) {
+      const summary = source.store.summary(entry.target.traceId);
+      entry.reading =
+        summary !== undefined &&
+        (summary.spanCount > PAINT_BEFORE_READING.spans || summary.llmCallCount > PAINT_BEFORE_READING.calls);
+    }
     delete entry.loadError;
     source.loadTrace(entry.target.traceId).then(
       () => {
         entry.loading = false;
+        entry.reading = false;
         if (entry.painted) this.post(entry);
         else this.paint(entry);
       },
       (err: unknown) => {
         entry.loading = false;
+        entry.reading = false;
         const e = err as { message?: string; action?: string };
         entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
         this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
@@ -224,10 +252,12 @@ export class ConversationPanels implements vscode.Disposable {
       if (note) context.notes = [note];
       if (!source) context.loadError = vscode.l10n.t('The connection this trace came from was removed.');
     }
-    if (entry.loading) context.loading = true;
+    if (entry.loading || entry.reading) context.loading = true;
     if (entry.loadError) context.loadError = entry.loadError;
-    return buildConversationState(trace, entry.target, Date.now(), context, {
+    // While a big local trace is read, the store may hold its outline (no messages): show neither.
+    return buildConversationState(entry.reading ? undefined : trace, entry.target, Date.now(), context, {
       maxAttributeLength: this.maxAttributeLength,
+      windowCalls: true,
     });
   }
 
@@ -244,7 +274,8 @@ export class ConversationPanels implements vscode.Disposable {
 
   private post(entry: OpenPanel): void {
     entry.panel.title = this.title(entry.target);
-    if (!entry.sync.changed(entry.panel.visible)) return;
+    // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
+    if (!entry.sync.changed(entry.panel.visible && entry.pageReady !== false)) return;
     const message: HostMessage = { type: 'state', state: this.state(entry) };
     void entry.panel.webview.postMessage(message);
   }
@@ -256,6 +287,7 @@ export class ConversationPanels implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
+        entry.pageReady = true;
         if (entry.sync.ready()) this.post(entry);
         return;
       case 'openLink':
@@ -288,6 +320,17 @@ export class ConversationPanels implements vscode.Disposable {
         const span = trace && spanOf(trace, message.spanId);
         const reply: HostMessage = { type: 'spanDetails', requestId: message.requestId };
         if (span) reply.details = buildSpanDetails(span, { maxAttributeLength: this.maxAttributeLength });
+        void entry.panel.webview.postMessage(reply);
+        return;
+      }
+      case 'callCards': {
+        // A windowed page's cards near its screen, built from the trace as it is now.
+        const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
+        const reply: HostMessage = { type: 'callCards', requestId: message.requestId };
+        if (trace)
+          reply.calls = buildCallCards(trace, message.spanIds, {
+            maxAttributeLength: this.maxAttributeLength,
+          });
         void entry.panel.webview.postMessage(reply);
         return;
       }

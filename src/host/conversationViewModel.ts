@@ -2,14 +2,17 @@
 // editor; the panel calls it on every store change for its trace and posts the result.
 
 import { bytesAsHex, bytesToHex } from '../core/format';
-import type { Message, MessagePart, Span, Trace } from '../core/model';
+import type { LlmCall, Message, MessagePart, Span, Trace } from '../core/model';
 import type { AttrValue, Attributes } from '../core/records';
-import type {
-  CallView,
-  ConversationState,
-  ConversationTarget,
-  DimensionRow,
-  SpanDetails,
+import {
+  packWaterfall,
+  WINDOWED_CALLS,
+  type CallOutline,
+  type CallView,
+  type ConversationState,
+  type ConversationTarget,
+  type DimensionRow,
+  type SpanDetails,
 } from '../protocol/conversation';
 import { buildWaterfall } from './waterfallModel';
 
@@ -97,6 +100,11 @@ export function fullDimensionValue(
 export interface ViewOptions {
   /** `view.maxAttributeLength`: attribute and dimension values longer than this are cut. */
   maxAttributeLength?: number;
+  /**
+   * The panel's state: above WINDOWED_CALLS calls, only their outline, and the cards on request
+   * (`buildCallCards`). Thousands of cards in the page's HTML cost seconds to carry and parse.
+   */
+  windowCalls?: boolean;
 }
 
 /** Session and user first (inherited from the trace when the span lacks them), then span, then resource. */
@@ -174,25 +182,98 @@ export function buildConversationState(
   if (!trace) {
     return { target: safeTarget, calls: [], otherSpanCount: 0, generatedMs: nowMs, ...extra };
   }
-  // Stable sort: calls that start at the same millisecond keep the store's order.
-  const llmSpans = trace.spans
-    .map((span, i) => ({ span, i }))
-    .filter(({ span }) => span.llm !== undefined)
-    .sort((a, b) => a.span.startMs - b.span.startMs || a.i - b.i)
-    .map(({ span }) => span);
+  const llmSpans = callSpans(trace).spans;
+  const base = {
+    target: safeTarget,
+    trace: trace.summary,
+    otherSpanCount: trace.spans.length - llmSpans.length,
+    waterfall: packWaterfall(buildWaterfall(trace)),
+    generatedMs: nowMs,
+    ...extra,
+  };
+  if (options.windowCalls && llmSpans.length > WINDOWED_CALLS)
+    return { ...base, calls: [], callOutline: callOutline(llmSpans) };
   const calls = llmSpans
     .map((span) => buildCallView(span, trace, options))
     .filter((c): c is CallView => c !== undefined);
   markRepeatedInput(calls);
-  return {
-    target: safeTarget,
-    trace: trace.summary,
-    calls,
-    otherSpanCount: trace.spans.length - calls.length,
-    waterfall: buildWaterfall(trace),
-    generatedMs: nowMs,
-    ...extra,
+  return { ...base, calls };
+}
+
+interface CallOrder {
+  of: readonly Span[];
+  length: number;
+  spans: Span[];
+  index: Map<string, number>;
+}
+
+/**
+ * A trace's LLM spans in start order and where each is, kept per trace object (a change builds another)
+ * so each window of cards a page asks for does not sort the trace again.
+ */
+const callOrder = new WeakMap<Trace, CallOrder>();
+
+function callSpans(trace: Trace): CallOrder {
+  let order = callOrder.get(trace);
+  if (!order || order.of !== trace.spans || order.length !== trace.spans.length) {
+    // Stable sort: calls that start at the same millisecond keep the store's order.
+    const spans = trace.spans
+      .map((span, i) => ({ span, i }))
+      .filter(({ span }) => span.llm !== undefined)
+      .sort((a, b) => a.span.startMs - b.span.startMs || a.i - b.i)
+      .map(({ span }) => span);
+    const index = new Map(spans.map((s, i) => [s.spanId, i]));
+    order = { of: trace.spans, length: trace.spans.length, spans, index };
+    callOrder.set(trace, order);
+  }
+  return order;
+}
+
+function callOutline(spans: readonly Span[]): CallOutline {
+  const outline: CallOutline = { spanIds: [], messages: [], chars: [] };
+  for (const span of spans) {
+    const messages = span.llm?.messages ?? [];
+    let chars = 0;
+    for (const m of messages)
+      for (const part of m.parts)
+        if (part.type === 'text' || part.type === 'reasoning') chars += part.text.length;
+    outline.spanIds.push(span.spanId);
+    outline.messages.push(messages.length);
+    outline.chars.push(chars);
+  }
+  return outline;
+}
+
+/**
+ * The cards of some calls of a trace (those of `spanIds` still in it, in start order), as the state would
+ * carry them: what a windowed page asks for as it scrolls. Each looks back at most REPEAT_LOOKBACK calls
+ * for the input it repeats, so a window costs its own size whatever the trace's.
+ */
+export function buildCallCards(
+  trace: Trace,
+  spanIds: readonly string[],
+  options: ViewOptions = {},
+): CallView[] {
+  const { spans, index } = callSpans(trace);
+  const wanted = [...new Set(spanIds)]
+    .map((id) => index.get(id))
+    .filter((i): i is number => i !== undefined)
+    .sort((a, b) => a - b);
+  const histories = new Map<number, string[]>();
+  const historyOf = (j: number): string[] => {
+    let h = histories.get(j);
+    if (!h) histories.set(j, (h = conversationKeys((spans[j] as Span).llm as LlmCall)));
+    return h;
   };
+  const out: CallView[] = [];
+  for (const i of wanted) {
+    const view = buildCallView(spans[i] as Span, trace, options);
+    if (!view) continue;
+    const repeat = repeatedInputAt(view.llm, i, historyOf);
+    if (repeat) view.repeatedInput = { count: repeat.count, fromSpanId: (spans[repeat.from] as Span).spanId };
+    out.push(view);
+  }
+  return out;
 }
 
 /** One span as the waterfall's details pane shows it: attributes and event attributes cut for display. */
@@ -279,6 +360,38 @@ export function commonPrefix(a: readonly string[], b: readonly string[]): number
   return i;
 }
 
+function inputKeys(llm: LlmCall): string[] {
+  return llm.messages.filter((m) => m.direction === 'input').map(messageKey);
+}
+
+/** A call's input followed by its answer: what the next call of the conversation sends again. */
+function conversationKeys(llm: LlmCall): string[] {
+  // A call with several choices continues with one of them; the first is the usual one.
+  const answer = llm.messages
+    .filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0))
+    .map(messageKey);
+  return [...inputKeys(llm), ...answer];
+}
+
+/** How many leading input messages of call `i` repeat one of the REPEAT_LOOKBACK calls before it; which. */
+function repeatedInputAt(
+  llm: LlmCall,
+  i: number,
+  historyOf: (j: number) => string[],
+): { count: number; from: number } | undefined {
+  const inputs = inputKeys(llm);
+  let best = 0;
+  let bestIndex = -1;
+  for (let j = i - 1; j >= 0 && j >= i - REPEAT_LOOKBACK; j--) {
+    const n = commonPrefix(inputs, historyOf(j));
+    if (n > best) {
+      best = n;
+      bestIndex = j;
+    }
+  }
+  return best > 0 && bestIndex >= 0 ? { count: best, from: bestIndex } : undefined;
+}
+
 /**
  * Marks, on each call, the leading input messages that repeat an earlier call's input and first answer,
  * so a multi-call trace reads as one conversation instead of the same prompt again and again. Each
@@ -287,25 +400,15 @@ export function commonPrefix(a: readonly string[], b: readonly string[]): number
  */
 export function markRepeatedInput(calls: CallView[]): void {
   const histories: string[][] = [];
-  for (let i = 0; i < calls.length; i++) {
-    const call = calls[i] as CallView;
-    const inputs = call.llm.messages.filter((m) => m.direction === 'input').map(messageKey);
-    // A call with several choices continues with one of them; the first is the usual one.
-    const answer = call.llm.messages
-      .filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0))
-      .map(messageKey);
-    let best = 0;
-    let bestIndex = -1;
-    for (let j = i - 1; j >= 0 && j >= i - REPEAT_LOOKBACK; j--) {
-      const n = commonPrefix(inputs, histories[j] as string[]);
-      if (n > best) {
-        best = n;
-        bestIndex = j;
-      }
-    }
-    if (best > 0 && bestIndex >= 0)
-      call.repeatedInput = { count: best, fromSpanId: (calls[bestIndex] as CallView).spanId };
+  const historyOf = (j: number): string[] => {
+    let h = histories[j];
+    if (!h) histories[j] = h = conversationKeys((calls[j] as CallView).llm);
+    return h;
+  };
+  calls.forEach((call, i) => {
+    const repeat = repeatedInputAt(call.llm, i, historyOf);
+    if (repeat)
+      call.repeatedInput = { count: repeat.count, fromSpanId: (calls[repeat.from] as CallView).spanId };
     else delete call.repeatedInput;
-    histories.push([...inputs, ...answer]);
-  }
+  });
 }

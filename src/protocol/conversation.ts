@@ -129,16 +129,114 @@ export function barGeometry(
   return { left: Math.min(left, 1 - width), width };
 }
 
+/**
+ * The waterfall as it travels to the page: one id and eight numbers a row, names and services once each,
+ * about a third of the rows as objects. `unpackWaterfall` gives the page its rows back.
+ */
+export interface PackedWaterfall {
+  startMs: number;
+  durationMs: number;
+  /** Every distinct name, service and operation, referred to by index in `cells`. */
+  strings: string[];
+  spanIds: string[];
+  /** WATERFALL_CELLS numbers a row: name, service, depth, descendants, offset, duration, flags, operation. */
+  cells: number[];
+}
+
+export const WATERFALL_CELLS = 8;
+const ROLES: readonly SpanRole[] = ['span', 'llm', 'tool', 'agent'];
+const ERROR_FLAG = 4;
+const ORPHAN_FLAG = 8;
+const SKEWED_FLAG = 16;
+
+export function packWaterfall(view: WaterfallView): PackedWaterfall {
+  const strings: string[] = [];
+  const indexOf = new Map<string, number>();
+  const ref = (s: string): number => {
+    let i = indexOf.get(s);
+    if (i === undefined) {
+      i = strings.push(s) - 1;
+      indexOf.set(s, i);
+    }
+    return i;
+  };
+  const spanIds = new Array<string>(view.rows.length);
+  const cells = new Array<number>(view.rows.length * WATERFALL_CELLS);
+  view.rows.forEach((row, i) => {
+    spanIds[i] = row.spanId;
+    const flags =
+      ROLES.indexOf(row.role) |
+      (row.error ? ERROR_FLAG : 0) |
+      (row.orphan ? ORPHAN_FLAG : 0) |
+      (row.skewed ? SKEWED_FLAG : 0);
+    const at = i * WATERFALL_CELLS;
+    cells[at] = ref(row.name);
+    cells[at + 1] = ref(row.service);
+    cells[at + 2] = row.depth;
+    cells[at + 3] = row.descendants;
+    cells[at + 4] = row.offsetMs;
+    cells[at + 5] = row.durationMs;
+    cells[at + 6] = flags;
+    cells[at + 7] = row.operation === undefined ? -1 : ref(row.operation);
+  });
+  return { startMs: view.startMs, durationMs: view.durationMs, strings, spanIds, cells };
+}
+
+/** The rows back from their packed form; indexes that name no string give empty text, not a crash. */
+export function unpackWaterfall(packed: PackedWaterfall): WaterfallView {
+  const str = (i: number | undefined): string => (i === undefined ? '' : (packed.strings[i] ?? ''));
+  const rows = new Array<WaterfallRow>(packed.spanIds.length);
+  for (let i = 0; i < rows.length; i++) {
+    const at = i * WATERFALL_CELLS;
+    const c = packed.cells;
+    const flags = c[at + 6] ?? 0;
+    const row: WaterfallRow = {
+      spanId: String(packed.spanIds[i]),
+      name: str(c[at]),
+      service: str(c[at + 1]),
+      depth: c[at + 2] ?? 0,
+      descendants: c[at + 3] ?? 0,
+      offsetMs: c[at + 4] ?? 0,
+      durationMs: c[at + 5] ?? 0,
+      role: ROLES[flags & 3] ?? 'span',
+    };
+    const op = c[at + 7] ?? -1;
+    if (op >= 0) row.operation = str(op);
+    if (flags & ERROR_FLAG) row.error = true;
+    if (flags & ORPHAN_FLAG) row.orphan = true;
+    if (flags & SKEWED_FLAG) row.skewed = true;
+    rows[i] = row;
+  }
+  return { startMs: packed.startMs, durationMs: packed.durationMs, rows };
+}
+
+/** Above this many LLM calls the page builds cards only near the screen, and their bodies come on request. */
+export const WINDOWED_CALLS = 200;
+
+/**
+ * The calls of a trace with more than WINDOWED_CALLS of them, before their cards: the page numbers and
+ * places them from this, and asks for a window of cards (`callCards`) as it scrolls near them.
+ */
+export interface CallOutline {
+  /** Span ids in start order, as `calls` would list them. */
+  spanIds: string[];
+  /** Per call, how many messages and how many characters of text: what the page guesses heights from. */
+  messages: number[];
+  chars: number[];
+}
+
 export interface ConversationState {
   target: ConversationTarget;
   /** Undefined when the trace is not (or no longer) in the store. */
   trace?: TraceSummary;
-  /** LLM calls of the trace in start order. */
+  /** LLM calls of the trace in start order; none when `callOutline` is set (their cards come on request). */
   calls: CallView[];
+  /** Set for a trace of more than WINDOWED_CALLS calls, in the panel's state. */
+  callOutline?: CallOutline;
   /** Spans of the trace that are not LLM calls, for the outline. */
   otherSpanCount: number;
   /** Every span of the trace laid out on one time axis; absent when there is no trace. */
-  waterfall?: WaterfallView;
+  waterfall?: PackedWaterfall;
   /** When the host built this state (ms). */
   generatedMs: number;
   /** Where the trace came from ("Application Insights · prod-insights"); absent for local traces. */
@@ -177,7 +275,15 @@ export interface SpanDetailsReply {
   details?: SpanDetails;
 }
 
-export type HostMessage = StateNotification | FocusNotification | FullValueReply | SpanDetailsReply;
+/** The reply to a `callCards` request: the cards of the ids still in the trace, or none without a trace. */
+export interface CallCardsReply {
+  type: 'callCards';
+  requestId: number;
+  calls?: CallView[];
+}
+
+export type HostMessage =
+  StateNotification | FocusNotification | FullValueReply | SpanDetailsReply | CallCardsReply;
 
 // ---- webview -> host commands ----
 
@@ -226,6 +332,16 @@ export interface SpanDetailsRequest {
   spanId: string;
 }
 
+/** The most cards one `callCards` request may ask for: a screen and its overscan, many times over. */
+export const MAX_CARDS_PER_REQUEST = 100;
+
+/** Asks for the cards of calls the page is about to show (a trace with a `callOutline`). */
+export interface CallCardsRequest {
+  type: 'callCards';
+  requestId: number;
+  spanIds: string[];
+}
+
 export type WebviewMessage =
   | ReadyCommand
   | OpenLinkCommand
@@ -233,7 +349,8 @@ export type WebviewMessage =
   | CopyMarkdownCommand
   | RevealSpanCommand
   | FullValueRequest
-  | SpanDetailsRequest;
+  | SpanDetailsRequest
+  | CallCardsRequest;
 
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -258,6 +375,13 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       );
     case 'spanDetails':
       return Number.isSafeInteger(m.requestId) && typeof m.spanId === 'string';
+    case 'callCards':
+      return (
+        Number.isSafeInteger(m.requestId) &&
+        Array.isArray(m.spanIds) &&
+        m.spanIds.length <= MAX_CARDS_PER_REQUEST &&
+        m.spanIds.every((id) => typeof id === 'string')
+      );
     default:
       return false;
   }
@@ -274,7 +398,10 @@ export function isHostMessage(value: unknown): value is HostMessage {
       (m.value === undefined || typeof m.value === 'string')) ||
     (m.type === 'spanDetails' &&
       Number.isSafeInteger(m.requestId) &&
-      (m.details === undefined || (typeof m.details === 'object' && m.details !== null)))
+      (m.details === undefined || (typeof m.details === 'object' && m.details !== null))) ||
+    (m.type === 'callCards' &&
+      Number.isSafeInteger(m.requestId) &&
+      (m.calls === undefined || Array.isArray(m.calls)))
   );
 }
 

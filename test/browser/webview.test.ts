@@ -14,6 +14,7 @@ import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildContentSecurityPolicy, buildWebviewHtml } from '../../src/host/webviewHtml';
 import {
+  buildCallCards,
   buildConversationState,
   buildSpanDetails,
   fullDimensionValue,
@@ -86,6 +87,41 @@ function h(): Harness {
 
 function stateOf(t: Trace | undefined, target: Partial<ConversationTarget> = {}): ConversationState {
   return buildConversationState(t, { traceId: t?.traceId ?? TRACE_ID, ...target }, Date.now());
+}
+
+/** The state as the panel builds it: above WINDOWED_CALLS calls, their outline, the cards on request. */
+function panelStateOf(t: Trace): ConversationState {
+  return buildConversationState(t, { traceId: t.traceId }, Date.now(), {}, { windowCalls: true });
+}
+
+/**
+ * Answers the page's callCards (and spanDetails) requests from the trace, as the panel does from the
+ * store, until `until` holds; how many cards it sent.
+ */
+async function answerCards(o: Opened, t: Trace, until: () => Promise<boolean>): Promise<number> {
+  let answered = 0;
+  let seen = 0;
+  for (let round = 0; round < 100; round++) {
+    const posted = await o.posted();
+    for (const m of posted.slice(seen)) {
+      if (m.type === 'spanDetails') {
+        const span = t.spans.find((x) => x.spanId === m.spanId);
+        await o.send({
+          type: 'spanDetails',
+          requestId: m.requestId,
+          ...(span ? { details: buildSpanDetails(span) } : {}),
+        });
+      }
+      if (m.type !== 'callCards') continue;
+      const calls = buildCallCards(t, m.spanIds);
+      answered += calls.length;
+      await o.send({ type: 'callCards', requestId: m.requestId, calls });
+    }
+    seen = posted.length;
+    if (await until()) return answered;
+    await o.page.waitForTimeout(50);
+  }
+  return answered;
 }
 
 async function waitForChromium(): Promise<void> {
@@ -209,6 +245,8 @@ async function open(
   viewport = { width: 1000, height: 900 },
   /** What vscode.getState() returns: the state the page saved before it was hidden. */
   saved?: unknown,
+  /** What shows that the page painted. */
+  painted = '#lti-root[aria-busy="false"], #lti-root [role="alert"]',
 ): Promise<Opened> {
   const key = `p${++pageCounter}`;
   h().pages.set(key, { state, theme: THEMES[theme] });
@@ -227,7 +265,7 @@ async function open(
     page.on('request', (r) => rec.requests.push(r.url()));
     await page.addInitScript({ content: initScript(THEMES[theme].bodyClass, saved) });
     await page.goto(`${h().origin}/page/${key}`);
-    await page.waitForSelector('#lti-root[aria-busy="false"], #lti-root [role="alert"]', { timeout: 15_000 });
+    await page.waitForSelector(painted, { timeout: 15_000 });
     await page.evaluate('document.fonts.ready.then(() => true)');
     return {
       page,
@@ -1180,7 +1218,7 @@ describe('the waterfall of spans', () => {
     const smallMs = await loadedMs(small.page);
     await small.close();
     const t = hugeTrace(10_000);
-    const state = stateOf(t);
+    const state = panelStateOf(t);
     const o = await open(state);
     try {
       const { page } = o;
@@ -1196,9 +1234,116 @@ describe('the waterfall of spans', () => {
         last,
       );
       console.log(
-        `# 10,000-span trace (${state.calls.length} calls): loaded and painted ${painted} ms after navigation (a 5-span trace: ${smallMs} ms), End in ${Date.now() - t0} ms`,
+        `# 10,000-span trace (${state.callOutline?.spanIds.length} calls, ${Math.round(JSON.stringify(state).length / 1024)} kB of state): loaded and painted ${painted} ms after navigation (a 5-span trace: ${smallMs} ms), End in ${Date.now() - t0} ms`,
+      );
+      // The cards below the waterfall come from the host as the panel's would.
+      await answerCards(
+        o,
+        t,
+        async () => (await page.locator('.lti-call:not(.lti-call-pending)').count()) > 0,
       );
       await shot(page, 'waterfall-10k', false);
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('brings a big trace’s cards as they near the screen, and the card of a call picked in the waterfall', async () => {
+    const t = hugeTrace(2_000);
+    const state = panelStateOf(t);
+    assert.equal(state.calls.length, 0);
+    const o = await open(state, 'dark', { width: 1000, height: 1400 });
+    try {
+      const { page } = o;
+      const cards = page.locator('.lti-call:not(.lti-call-pending)');
+      const sent = await answerCards(o, t, async () => (await cards.count()) > 0);
+      const asked = (await o.posted()).filter((m) => m.type === 'callCards');
+      assert.ok(asked.length > 0, 'the page asks for the cards it shows');
+      assert.ok(sent > 0 && sent < 40, `only the cards near the screen are asked for: ${sent}`);
+      assert.match((await cards.first().innerText()).replace(/\s+/g, ' '), /#1\b.*Question 2\b/);
+      // A call far down, picked in the waterfall: its card is asked for, comes, and takes the focus.
+      const call = t.spans.filter((s) => s.llm).at(-3)!;
+      await page.locator('.lti-wf-row[tabindex="0"]').focus();
+      await page.keyboard.press('End');
+      const row = page.locator(`.lti-wf-row[data-span-id="${call.spanId}"] .lti-wf-label`);
+      await row.waitFor();
+      await row.click();
+      const card = page.locator(`.lti-call[data-span-id="${call.spanId}"]:not(.lti-call-pending)`);
+      await answerCards(o, t, async () => (await card.count()) > 0);
+      await page.waitForFunction(
+        (id: string) => document.activeElement?.getAttribute('data-span-id') === id,
+        call.spanId,
+      );
+      assert.equal(await card.getAttribute('aria-current'), 'true');
+      const number = t.spans.filter((s) => s.llm).length - 2;
+      assert.ok((await card.innerText()).includes(`#${number}`));
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('says a big local trace is being read, then paints the state the host posts', async () => {
+    const t = hugeTrace(3_000);
+    // What the panel sets while the engine reads the trace: no trace yet, and loading.
+    const reading = buildConversationState(undefined, { traceId: t.traceId }, Date.now(), { loading: true });
+    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    try {
+      const { page } = o;
+      assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'true');
+      assert.match(await page.locator('#lti-root').innerText(), /Reading the trace[\s\S]*receiver's store/);
+      await o.send({ type: 'state', state: panelStateOf(t) });
+      await page.locator('.lti-wf-row').first().waitFor();
+      assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'false');
+      assert.equal(await page.locator('h1').first().textContent(), 'invoke_agent marathon');
+      assert.deepEqual(
+        (await o.posted()).filter((m) => m.type === 'ready'),
+        [{ type: 'ready' }],
+      );
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
+  it('keeps hostile text inert in cards that come on request', async () => {
+    const hostile = hostileTrace();
+    const evilCall = hostile.spans.find((s) => s.llm)!;
+    // Enough copies of the hostile call that the panel windows them.
+    const copies = Array.from({ length: 210 }, (_, i) => ({
+      ...evilCall,
+      spanId: (0x500000 + i).toString(16).padStart(16, '0'),
+      startMs: evilCall.startMs + i,
+    }));
+    const t = { ...hostile, spans: [...hostile.spans, ...copies] };
+    const o = await open(panelStateOf(t));
+    try {
+      const { page } = o;
+      const cards = page.locator('.lti-call:not(.lti-call-pending)');
+      await answerCards(o, t, async () => (await cards.count()) > 1);
+      for (const summary of await page.locator('.lti-call summary').all()) await summary.click();
+      await page.waitForTimeout(200);
+      const report = await page.evaluate(() => {
+        const root = document.getElementById('lti-root');
+        const all: any[] = Array.from(root.querySelectorAll('*'));
+        return {
+          pwned: window.__pwned as unknown,
+          dangerous: root.querySelectorAll(
+            'script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio',
+          ).length,
+          handlers: all.flatMap((e) =>
+            Array.from(e.attributes as any[])
+              .filter((a) => a.name.startsWith('on'))
+              .map((a) => `${e.tagName}.${a.name}`),
+          ),
+          text: root.innerText as string,
+        };
+      });
+      assert.equal(report.pwned, undefined);
+      assert.equal(report.dangerous, 0);
+      assert.deepEqual(report.handlers, []);
+      assert.ok(report.text.includes('<script>window.__pwned=1</script>'), 'shown as text');
       await closeClean(o);
     } finally {
       await o.close();

@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  buildCallCards,
   buildConversationState,
   buildDimensions,
   cutForDisplay,
@@ -12,7 +13,12 @@ import {
   USER_DIMENSION_KEY,
 } from '../../../src/host/conversationViewModel';
 import type { MessagePart, Trace } from '../../../src/core/model';
-import { isHostMessage, isWebviewMessage } from '../../../src/protocol/conversation';
+import {
+  isHostMessage,
+  isWebviewMessage,
+  MAX_CARDS_PER_REQUEST,
+  WINDOWED_CALLS,
+} from '../../../src/protocol/conversation';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
@@ -268,6 +274,99 @@ describe('repeated input', () => {
     const calls = buildConversationState(trace(spans), { traceId: TRACE_ID }, 1).calls;
     assert.equal(calls[299]?.repeatedInput?.count, 2 + 2 * 298 + 1);
     assert.equal(calls[299]?.repeatedInput?.fromSpanId, spanId(299));
+  });
+});
+
+describe('windowed cards (the panel of a trace of many calls)', () => {
+  /**
+   * An agent loop of `count` calls with a tool span between each two, where every third call is a side
+   * question of its own: the conversation a call continues is often not the call just before it.
+   */
+  function loop(count: number): Trace {
+    const spans = [span({ spanId: spanId(1), name: 'agent run', startMs: T0, durationMs: count * 10 })];
+    const history = [text('system', 'You are an agent.'), text('user', 'Plan the trip.')];
+    for (let i = 0; i < count; i++) {
+      const side = i % 3 === 2;
+      const reply = answer(`step ${i}`);
+      const messages = side ? [text('user', `Side question ${i}?`), reply] : [...history, reply];
+      const at = T0 + i * 10;
+      spans.push(
+        span({
+          spanId: spanId(1000 + i),
+          parentSpanId: spanId(1),
+          startMs: at,
+          llm: llm({ messages }),
+          attributes: { 'gen_ai.request.model': 'gpt-4o-mini', step: i },
+        }),
+        span({ spanId: spanId(5000 + i), parentSpanId: spanId(1), startMs: at + 5, name: 'lookup' }),
+      );
+      if (!side) history.push(message('assistant', reply.parts), text('user', `continue ${i}`));
+    }
+    return trace(spans);
+  }
+  const options = { maxAttributeLength: 2000 };
+
+  it('embeds every card up to WINDOWED_CALLS calls, so a small trace paints with no round trip', () => {
+    const t = loop(WINDOWED_CALLS);
+    const state = buildConversationState(t, { traceId: TRACE_ID }, 1, {}, { ...options, windowCalls: true });
+    assert.equal(state.callOutline, undefined);
+    assert.deepEqual(state, buildConversationState(t, { traceId: TRACE_ID }, 1, {}, options));
+  });
+
+  it('above it, the state carries the calls’ outline and the same header, waterfall and counts', () => {
+    const t = loop(WINDOWED_CALLS + 1);
+    const whole = buildConversationState(t, { traceId: TRACE_ID }, 1, {}, options);
+    const windowed = buildConversationState(
+      t,
+      { traceId: TRACE_ID },
+      1,
+      {},
+      { ...options, windowCalls: true },
+    );
+    assert.deepEqual(windowed.calls, []);
+    assert.deepEqual(
+      windowed.callOutline?.spanIds,
+      whole.calls.map((c) => c.spanId),
+    );
+    assert.deepEqual(
+      windowed.callOutline?.messages,
+      whole.calls.map((c) => c.llm.messages.length),
+    );
+    assert.equal(windowed.callOutline?.chars[0], 'You are an agent.Plan the trip.step 0'.length);
+    const { calls: _a, callOutline: _b, ...rest } = windowed;
+    const { calls: _c, ...restWhole } = whole;
+    assert.deepEqual(rest, restWhole);
+    assert.ok(JSON.stringify(windowed).length * 5 < JSON.stringify(whole).length);
+  });
+
+  it('answers a window of cards exactly as the whole state shows them, repeated input included', () => {
+    const t = loop(400);
+    const whole = buildConversationState(t, { traceId: TRACE_ID }, 1, {}, options).calls;
+    assert.ok(whole.filter((c) => c.repeatedInput).length > 200, 'the loop repeats its history');
+    for (const [from, to] of [
+      [0, 12],
+      [150, 162],
+      [390, 400],
+    ] as const) {
+      const ids = whole.slice(from, to).map((c) => c.spanId);
+      // Asked for out of order, twice over, with an id the trace does not hold: its own, in start order.
+      const asked = [...ids].reverse().concat(ids[0]!, 'ffffffffffffffff');
+      assert.deepEqual(buildCallCards(t, asked, options), whole.slice(from, to));
+    }
+    assert.deepEqual(buildCallCards(t, [spanId(5000)], options), [], 'a tool span has no card');
+  });
+
+  it('accepts a card request of at most MAX_CARDS_PER_REQUEST ids, and its reply', () => {
+    const ok = { type: 'callCards', requestId: 4, spanIds: ['ab', 'cd'] };
+    assert.equal(isWebviewMessage(ok), true);
+    assert.equal(isWebviewMessage({ ...ok, spanIds: 'ab' }), false);
+    assert.equal(isWebviewMessage({ ...ok, spanIds: ['ab', 3] }), false);
+    assert.equal(isWebviewMessage({ ...ok, requestId: 1.5 }), false);
+    const many = Array.from({ length: MAX_CARDS_PER_REQUEST + 1 }, (_, i) => String(i));
+    assert.equal(isWebviewMessage({ ...ok, spanIds: many }), false);
+    assert.equal(isHostMessage({ type: 'callCards', requestId: 4, calls: [] }), true);
+    assert.equal(isHostMessage({ type: 'callCards', requestId: 4 }), true);
+    assert.equal(isHostMessage({ type: 'callCards', requestId: 4, calls: {} }), false);
   });
 });
 

@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildWaterfall } from '../../../src/host/waterfallModel';
 import { buildConversationState, buildSpanDetails } from '../../../src/host/conversationViewModel';
-import { barGeometry, visibleRows, type WaterfallRow } from '../../../src/protocol/conversation';
+import {
+  barGeometry,
+  packWaterfall,
+  unpackWaterfall,
+  visibleRows,
+  type WaterfallRow,
+} from '../../../src/protocol/conversation';
 import type { Span } from '../../../src/core/model';
 import { llm, span, spanId, T0, trace } from '../../browser/traceBuilders';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
@@ -153,14 +159,17 @@ describe('waterfall layout', () => {
 
   it('reaches the page with the conversation state, and lays out every captured fixture', () => {
     const state = buildConversationState(trace(agentTrace()), { traceId: 't' }, 0);
-    assert.equal(state.waterfall?.rows.length, 4);
+    assert.deepEqual(unpackWaterfall(state.waterfall!), buildWaterfall(trace(agentTrace())));
     let llmRows = 0;
     for (const entry of fixtureEntries({ signal: 'traces' })) {
       const store = new TraceStore({ maxTraces: 100, normalizer: createNormalizer(), debounceMs: 0 });
       store.ingest(fixtureBatch(entry), 'otlp');
       for (const summary of store.list()) {
         const real = store.getTrace(summary.traceId)!;
-        const rows = buildWaterfall(real).rows;
+        const view = buildWaterfall(real);
+        // Packed for the page and back, every row is what the host laid out.
+        assert.deepEqual(unpackWaterfall(packWaterfall(view)), view);
+        const rows = view.rows;
         assert.deepEqual(rows.map((r) => r.spanId).sort(), real.spans.map((s) => s.spanId).sort());
         llmRows += rows.filter((r) => r.role === 'llm').length;
         // Every subtree's extent stays inside the rows, and holds only deeper rows.
