@@ -133,7 +133,13 @@ const INIT = (bodyClass: string): string => `(() => {
   const posted = [], csp = [];
   window.__posted = posted;
   window.__csp = csp;
-  window.acquireVsCodeApi = () => ({ postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); } });
+  const saved = [];
+  window.__saved = saved;
+  window.acquireVsCodeApi = () => ({
+    postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); },
+    setState(s) { saved.push(JSON.parse(JSON.stringify(s))); },
+    getState() { return saved[saved.length - 1]; },
+  });
   document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI));
   document.addEventListener('DOMContentLoaded', () => document.body.classList.add(${JSON.stringify(bodyClass)}));
 })();`;
@@ -187,6 +193,10 @@ describe('the Summary page', () => {
     const calls = (await page.textContent('.lti-sum-card-value'))!;
     assert.equal(calls, state.summary!.totals.calls.toLocaleString('en-US'));
     assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }]);
+    // What a reload restores from: the source and the window, nothing of the figures.
+    assert.deepEqual(await page.evaluate('window.__saved'), [
+      { sourceId: state.sourceId, window: state.window },
+    ]);
     await page.screenshot({ path: path.join(RESULTS, 'summary-dark.png'), fullPage: true });
 
     // The window picker asks the host; the host's answer replaces the page.
