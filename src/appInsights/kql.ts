@@ -384,13 +384,18 @@ export function summaryQuery(
   const evaluation = kqlString(GenAiEvents.evaluationResult);
   const calls = [
     // The exporter sends a span event other than an exception as a traces row named by the event and
-    // parented to its span; a log record event carries its name in the dimensions. Each is counted on the
-    // call it is parented to (an evaluator's own span that names the call by response id is not matched).
-    `let evaluations = ${n.traces}`,
+    // parented to its span; a log record event carries its name in the dimensions. As the normalizer does,
+    // an event without a response id counts on the call it is parented to, and one with a response id on
+    // the calls of its operation that gave that response (an evaluator's own span names its call so).
+    `let evaluations = materialize(${n.traces}`,
     `| where ${n.time} between (${from} .. ${to})`,
     `| where ${n.message} == ${evaluation} or ${dim(n, EVENT_NAME_ATTRIBUTE)} == ${evaluation}`,
     `| where isnotempty(${dim(n, Evaluation.name)})`,
-    `| summarize evaluations = count() by parent = ${n.parentId};`,
+    `| project parent = ${n.parentId}, op = ${n.operationId}, responseId = ${dim(n, Evaluation.responseId)});`,
+    `let byParent = evaluations | where isempty(responseId)`,
+    `| summarize parentEvaluations = count() by parent;`,
+    `let byResponse = evaluations | where isnotempty(responseId)`,
+    `| summarize responseEvaluations = count() by op, responseId;`,
     `let calls = materialize(${n.dependencies}`,
     `| where ${n.time} between (${from} .. ${to})`,
     `| where ${genAiPredicate(n)}`,
@@ -403,10 +408,12 @@ export function summaryQuery(
     `    inTok = ${dimNumber(n, UsageKeys.input)}, outTok = ${dimNumber(n, UsageKeys.output)},`,
     `    cachedTok = ${dimNumber(n, UsageKeys.cachedInput)},`,
     `    writeTok = ${dimNumber(n, UsageKeys.cacheCreationInput)},`,
-    `    reasoningTok = ${dimNumber(n, UsageKeys.reasoning)}, id = ${n.id}`,
-    `| join kind=leftouter evaluations on $left.id == $right.parent`,
-    `| extend evaluations = coalesce(evaluations, long(0))`,
-    `| project-away parent, id`,
+    `    reasoningTok = ${dimNumber(n, UsageKeys.reasoning)}, id = ${n.id},`,
+    `    op = ${n.operationId}, responseId = ${dim(n, GenAi.responseId)}`,
+    `| join kind=leftouter byParent on $left.id == $right.parent`,
+    `| join kind=leftouter byResponse on op, responseId`,
+    `| project t, dur, model, service, user, failed, inTok, outTok, cachedTok, writeTok, reasoningTok,`,
+    `    evaluations = coalesce(parentEvaluations, long(0)) + coalesce(responseEvaluations, long(0))`,
     `| extend bucket = tostring(bin(t, ${bucket})));`,
   ];
   const keys: [string, string][] = [

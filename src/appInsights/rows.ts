@@ -21,9 +21,14 @@
 //   itself (the way a trace row's ParentId names its own span). Content that fits none is left out.
 // - Exception rows become an `exception` event on their span; rows whose span is not among the rows are
 //   left out rather than given a made-up span.
+// - The exporter sends a span event other than an exception as a traces row whose message is the event's
+//   name, its attributes the dimensions, parented to its span, and nothing else says it was an event (a
+//   log record event carries `event.name` instead). A row without `event.name` whose message is
+//   `gen_ai.evaluation.result` becomes that span event again, as OTLP brings it; when its span is not
+//   among the rows it stays a log record with that event name, joined to the span when it comes.
 // - Nothing throws on a bad row: it is skipped and counted.
 
-import { GenAi, OpenInference, Operations, Traceloop } from '../core/genai/keys';
+import { GenAi, GenAiEvents, OpenInference, Operations, Traceloop } from '../core/genai/keys';
 import { parseJsonLenient } from '../core/genai/lenientJson';
 import { contentParts, structuredParts } from '../core/genai/parts';
 import { isPlainObject } from '../core/objects';
@@ -226,6 +231,7 @@ export function operationRowsToBatch(
   const spans: { record: SpanRecord; startNs: bigint; order: number }[] = [];
   const logs: { record: LogRecordData; timeNs: bigint; order: number }[] = [];
   const exceptions: { traceId: string; spanId: string | undefined; event: SpanEventRecord }[] = [];
+  const spanEvents: { record: LogRecordData; timeNs: bigint; order: number }[] = [];
   rows.forEach((row, order) => {
     const read = safe(() => readRow(schema, row), undefined);
     if (!read) {
@@ -233,7 +239,8 @@ export function operationRowsToBatch(
       return;
     }
     if (read.kind === 'span') spans.push({ record: read.record, startNs: read.startNs, order });
-    else if (read.kind === 'log') logs.push({ record: read.record, timeNs: read.timeNs, order });
+    else if (read.kind === 'log')
+      (read.spanEvent ? spanEvents : logs).push({ record: read.record, timeNs: read.timeNs, order });
     else exceptions.push(read);
   });
 
@@ -246,6 +253,11 @@ export function operationRowsToBatch(
     const span = e.spanId ? find(e.traceId, e.spanId) : undefined;
     if (span) span.events.push(e.event);
     else unplaced++;
+  }
+  for (const e of spanEvents) {
+    const span = e.record.spanId && e.record.traceId ? find(e.record.traceId, e.record.spanId) : undefined;
+    if (span) span.events.push(spanEventOf(e.record));
+    else logs.push(e);
   }
 
   if (genAiContent.length) {
@@ -271,7 +283,7 @@ export function operationRowsToBatch(
 
 type ReadRow =
   | { kind: 'span'; record: SpanRecord; startNs: bigint }
-  | { kind: 'log'; record: LogRecordData; timeNs: bigint }
+  | { kind: 'log'; record: LogRecordData; timeNs: bigint; spanEvent: boolean }
   | { kind: 'exception'; traceId: string; spanId: string | undefined; event: SpanEventRecord };
 
 function readRow(schema: AppInsightsSchema, row: QueryRow): ReadRow | undefined {
@@ -315,8 +327,10 @@ function readRow(schema: AppInsightsSchema, row: QueryRow): ReadRow | undefined 
       addMeasurements(record.attributes, readBag(row[c.measurements]));
       return { kind: 'span', record, startNs: timeNs };
     }
-    case 'trace':
-      return { kind: 'log', record: logRecord(row, c, traceId, parent, timeNs, dims), timeNs };
+    case 'trace': {
+      const record = logRecord(row, c, traceId, parent, timeNs, dims);
+      return { kind: 'log', record, timeNs, spanEvent: isSpanEventRow(record, dims) };
+    }
     case 'exception':
       // Not on a span of its own: the event goes on the span the row names, or nowhere.
       return {
@@ -434,10 +448,29 @@ function logRecord(
     if (message.length === EXPORTER_LIMITS.messageChars)
       record.truncatedBody = { limit: EXPORTER_LIMITS.messageChars, unit: 'characters' };
   }
-  const eventName = text(attributes[EVENT_NAME_ATTRIBUTE]);
+  const eventName = text(attributes[EVENT_NAME_ATTRIBUTE]) ?? spanEventName(message, dims);
   if (eventName) record.eventName = eventName;
   if (truncated) record.truncated = truncated;
   return record;
+}
+
+/** Span events the exporter sent as traces rows that are read back as events (see the header). */
+const SPAN_EVENT_NAMES: readonly string[] = [GenAiEvents.evaluationResult];
+
+/** The event a traces row was sent for, when it is one of SPAN_EVENT_NAMES sent as a span event. */
+function spanEventName(message: unknown, dims: Record<string, unknown>): string | undefined {
+  if (typeof message !== 'string' || dims[EVENT_NAME_ATTRIBUTE] !== undefined) return undefined;
+  const name = message.trim();
+  return SPAN_EVENT_NAMES.includes(name) ? name : undefined;
+}
+
+function isSpanEventRow(record: LogRecordData, dims: Record<string, unknown>): boolean {
+  return record.eventName !== undefined && dims[EVENT_NAME_ATTRIBUTE] === undefined;
+}
+
+/** A traces row made from a span event, as that span event again. */
+function spanEventOf(record: LogRecordData): SpanEventRecord {
+  return { name: record.eventName ?? '', timeUnixNano: record.timeUnixNano, attributes: record.attributes };
 }
 
 /**

@@ -5,7 +5,7 @@
 // so nothing here passes on rows it made up. Then every way a query fails, mapped to what the user can do.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as net from 'node:net';
 import path from 'node:path';
@@ -36,12 +36,13 @@ import {
 import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
 import { summaryQuery } from '../../../src/appInsights/kql';
 import { summaryFromRows } from '../../../src/appInsights/summary';
-import { recentCallRowsToBatch } from '../../../src/appInsights/rows';
+import { operationRowsToBatch, recentCallRowsToBatch } from '../../../src/appInsights/rows';
 import type { SummaryFigures, SummaryGroup } from '../../../src/core/aggregate';
 import { createPriceTable } from '../../../src/core/pricing';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
 import { loopbackCertificate } from '../../../scripts/lib/testCertificate.cjs';
+import { envelopesWithEvaluations } from '../helpers/appInsightsEvaluations';
 
 // ---- the shared stand-in (plain JavaScript beside the repository) ----
 
@@ -867,70 +868,14 @@ describe('the summary query, added up by the stand-in, agrees with the local agg
 
 // ---- evaluations in the summary ----
 
-interface Envelope {
-  name: string;
-  time: string;
-  iKey?: string;
-  tags: Record<string, string>;
-  data: {
-    baseType: string;
-    baseData: { id?: string; message?: string; properties?: Record<string, string> };
-  };
-}
-
-/**
- * The otel-openai app's envelopes, plus `gen_ai.evaluation.result` events on two of its calls, made from each
- * captured call envelope as the exporter makes them (monitor-opentelemetry-exporter's spanEventsToEnvelopes:
- * a span event other than an exception is a MessageData named by the event, its attributes the properties,
- * parented to its span; a log record carries `event.name` among its properties).
- */
-function envelopesWithEvaluations(): { envelopes: Envelope[]; evaluated: string[] } {
-  const dir = dirOf('otel-openai');
-  const envelopes = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .flatMap((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Envelope[]);
-  // Two calls of the model (an agent's span is not one, as the summary says).
-  const calls = envelopes
-    .filter(
-      (e) =>
-        e.data.baseType === 'RemoteDependencyData' &&
-        e.data.baseData.properties?.['gen_ai.operation.name'] === 'chat',
-    )
-    .slice(0, 2);
-  const event = (call: Envelope, message: string, properties: Record<string, string>): Envelope => ({
-    name: 'Microsoft.ApplicationInsights.Message',
-    time: call.time,
-    ...(call.iKey ? { iKey: call.iKey } : {}),
-    tags: { ...call.tags, 'ai.operation.parentId': call.data.baseData.id! },
-    data: { baseType: 'MessageData', baseData: { message, properties } },
-  });
-  const [a, b] = calls as [Envelope, Envelope];
-  envelopes.push(
-    event(a, 'gen_ai.evaluation.result', {
-      'gen_ai.evaluation.name': 'Relevance',
-      'gen_ai.evaluation.score.value': '0.9',
-    }),
-    event(a, 'gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'Groundedness' }),
-    // Not an evaluation: another event, and an evaluation event without the name the conventions require.
-    event(a, 'gen_ai.choice', { 'gen_ai.evaluation.name': 'Relevance' }),
-    event(a, 'gen_ai.evaluation.result', { 'gen_ai.evaluation.score.value': '1' }),
-    event(b, '{"score":0.4}', {
-      'event.name': 'gen_ai.evaluation.result',
-      'gen_ai.evaluation.name': 'Coherence',
-    }),
-  );
-  return { envelopes, evaluated: [a.data.baseData.id!, b.data.baseData.id!] };
-}
-
-describe('the summary query counts evaluation events, on the calls they are parented to', () => {
+describe('evaluation events: counted by the summary query and shown on their calls in opened traces', () => {
   for (const { label, target } of TARGETS) {
     const schema: AppInsightsSchema = schemaOf(target);
     it(label, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'lti-evaluations-'));
       try {
-        const { envelopes } = envelopesWithEvaluations();
-        writeFileSync(path.join(dir, 'envelopes.json'), JSON.stringify(envelopes));
+        const made = envelopesWithEvaluations(dirOf('otel-openai'));
+        writeFileSync(path.join(dir, 'envelopes.json'), JSON.stringify(made.envelopes));
         const q = { fromMs: WINDOW.startMs, toMs: WINDOW.endMs, bucketMs: 300_000 };
         const summarize = async (rows: Rows) => {
           scratch.setRows(rows);
@@ -943,13 +888,37 @@ describe('the summary query counts evaluation events, on the calls they are pare
         assert.equal(before.totals.evaluations, 0);
         assert.ok(summary.totals.calls > 0);
         assert.equal(summary.totals.calls, before.totals.calls, 'no call counted twice');
-        assert.equal(summary.totals.evaluations, 3);
+        const expected = [...made.expected.values()].flat().length;
+        assert.equal(expected, 4, 'two span events and a log record on their calls, one by response id');
+        assert.equal(summary.totals.evaluations, expected);
         const sum = (groups: { evaluations?: number }[]) =>
           groups.reduce((n, g) => n + (g.evaluations ?? 0), 0);
-        assert.equal(sum(summary.byModel), 3);
-        assert.equal(sum(summary.byService), 3);
-        assert.equal(sum(summary.byUser), 3);
-        assert.equal(sum(summary.buckets), 3);
+        assert.equal(sum(summary.byModel), expected);
+        assert.equal(sum(summary.byService), expected);
+        assert.equal(sum(summary.byUser), expected);
+        assert.equal(sum(summary.buckets), expected);
+
+        // The same operations opened as the source opens them, read by the normalizer.
+        const run = runner(target, { server: scratch });
+        const ops = [...new Set(made.operations.values())];
+        const { rows } = await run.run(operationRowsQuery(schema, ops, 20000), WINDOW);
+        const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 0 });
+        store.ingest(operationRowsToBatch(schema, rows).batch, 'appInsights');
+        for (const [spanId, names] of made.expected) {
+          const call = store.getTrace(made.operations.get(spanId)!)!.spans.find((s) => s.spanId === spanId);
+          assert.deepEqual(
+            call?.llm?.evaluations?.map((e) => e.name),
+            names,
+            spanId,
+          );
+        }
+        // What the opened traces add up to agrees with Kusto, call by call's model.
+        const local = store.summarize(q);
+        store.dispose();
+        assert.equal(local.totals.evaluations, expected);
+        const byKey = (groups: SummaryGroup[]) =>
+          Object.fromEntries(groups.filter((g) => g.evaluations).map((g) => [g.key, g.evaluations]));
+        assert.deepEqual(byKey(summary.byModel), byKey(local.byModel));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

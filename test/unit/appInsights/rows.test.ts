@@ -6,7 +6,8 @@
 // themselves, or from the OTLP fixtures of the same library, never typed in.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
@@ -27,6 +28,7 @@ import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
 import { buildConversationState } from '../../../src/host/conversationViewModel';
 import { conversationMarkdown } from '../../../src/host/conversationMarkdown';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
+import { envelopesWithEvaluations, type EvaluationEnvelopes } from '../helpers/appInsightsEvaluations';
 import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
 import { loopbackCertificate } from '../../../scripts/lib/testCertificate.cjs';
 
@@ -828,6 +830,93 @@ describe('a cut message in the conversation view and Copy as Markdown', () => {
     const md = conversationMarkdown(buildConversationState(trace, { traceId: trace.traceId }, 0));
     assert.ok(md.includes('cut at 262,144 bytes upstream'), 'the limit is named');
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Evaluation events
+
+/** The operation rows (as operationRows) of the otel-openai envelopes with evaluations added. */
+function evaluationRows(schema: AppInsightsSchema): { rows: QueryRow[]; made: EvaluationEnvelopes } {
+  const m = manifest.libraries['otel-openai']!;
+  const made = envelopesWithEvaluations(path.join(FIXTURES, m.folder));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lti-rows-evaluations-'));
+  try {
+    writeFileSync(path.join(dir, 'envelopes.json'), JSON.stringify(made.envelopes));
+    const all = ingest([dir], Date.parse(m.timeRange.newestEnvelope));
+    const rows: QueryRow[] = [];
+    for (const t of TABLES[schema]) for (const cells of all[t]!) rows.push({ ...byName(t, cells), table: t });
+    const time = schema === 'classic' ? 'timestamp' : 'TimeGenerated';
+    rows.sort((a, b) => (a[time] as Date).getTime() - (b[time] as Date).getTime());
+    return { rows, made };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const evaluationNames = (s: Span | undefined): string[] | undefined =>
+  s?.llm?.evaluations?.map((e) => e.name);
+
+describe('evaluation events sent as traces rows', () => {
+  for (const schema of SCHEMAS) {
+    it(`${schema}: show on the calls they evaluate, as they do from OTLP`, () => {
+      const { rows, made } = evaluationRows(schema);
+      const result = operationRowsToBatch(schema, rows);
+      assert.equal(result.skipped, 0);
+      const store = storeOf(result.batch);
+      let seen = 0;
+      for (const [spanId, names] of made.expected) {
+        const trace = store.getTrace(made.operations.get(spanId)!)!;
+        const call = trace.spans.find((s) => s.spanId === spanId);
+        assert.deepEqual(evaluationNames(call), names, spanId);
+        seen += names.length;
+      }
+      assert.equal(seen, 4);
+      const calls = tracesOf(store).flatMap((t) => t.spans.filter((s) => s.llm));
+      assert.equal(
+        calls.reduce((n, s) => n + (s.llm!.evaluations?.length ?? 0), 0),
+        seen,
+        'no other call shows one',
+      );
+
+      const [first] = made.expected.keys();
+      const span = store.getTrace(made.operations.get(first!)!)!.spans.find((s) => s.spanId === first)!;
+      assert.deepEqual(span.llm!.evaluations![0], {
+        name: 'Relevance',
+        score: 0.9,
+        label: 'relevant',
+        explanation: 'It answers the question asked.',
+      });
+      // A span event again, on its span, as OTLP brings it; other events' rows stay log records.
+      assert.deepEqual(
+        span.events.map((e) => e.name),
+        ['gen_ai.evaluation.result', 'gen_ai.evaluation.result', 'gen_ai.evaluation.result'],
+      );
+      assert.ok(result.batch.logs.some((l) => l.spanId === first && l.body === 'gen_ai.choice'));
+      assert.ok(!result.batch.logs.some((l) => l.body === 'gen_ai.evaluation.result'));
+      // The log record event keeps its event name and body.
+      const coherence = result.batch.logs.find((l) => l.attributes['gen_ai.evaluation.name'] === 'Coherence');
+      assert.equal(coherence?.eventName, 'gen_ai.evaluation.result');
+      assert.deepEqual(coherence?.body, { score: 0.4 });
+    });
+
+    it(`${schema}: one whose span is not among the rows stays a log record, read when the span comes`, () => {
+      const { rows, made } = evaluationRows(schema);
+      const [first] = made.expected.keys();
+      const idCol = schema === 'classic' ? 'id' : 'Id';
+      const withoutSpan = rows.filter((r) => r[idCol] !== first || !/dependencies$/i.test(String(r.table)));
+      assert.equal(withoutSpan.length, rows.length - 1);
+      const result = operationRowsToBatch(schema, withoutSpan);
+      const pending = result.batch.logs.filter(
+        (l) => l.spanId === first && l.eventName === 'gen_ai.evaluation.result',
+      );
+      assert.equal(pending.length, 3);
+      const store = storeOf(result.batch);
+      const spanRow = rows.filter((r) => !withoutSpan.includes(r));
+      store.ingest(operationRowsToBatch(schema, spanRow).batch, 'appInsights');
+      const call = store.getTrace(made.operations.get(first!)!)!.spans.find((s) => s.spanId === first);
+      assert.deepEqual(evaluationNames(call), made.expected.get(first!));
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------
