@@ -728,11 +728,10 @@ async function runCommand(page, title) {
   }
   await input.fill(`>${title}`);
   const label = title.includes(': ') ? title.slice(title.indexOf(': ') + 2) : title;
-  await page
-    .locator('.quick-input-widget .monaco-list-row', { hasText: label })
-    .first()
-    .waitFor({ timeout: 10000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 10000 });
+  // The row itself, not Enter: while the list still filters, Enter takes whichever row is first.
+  await row.click();
 }
 
 async function statusLabel(page, text) {
