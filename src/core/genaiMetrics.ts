@@ -9,6 +9,7 @@
 // since the series' previous point is added (a new start time is a restart: its whole total is new). Either
 // way a point already seen (a retried export, a request replayed twice) adds nothing.
 
+import type { Summary, SummaryWindow } from './aggregate';
 import type { AttrValue, Attributes } from './records';
 
 /** Which figure a metric feeds. */
@@ -236,8 +237,13 @@ export interface MetricsGroup extends MetricsFigures {
 export interface MetricsBucket {
   startMs: number;
   calls: number;
+  errors: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Estimated from the bucket's own histogram buckets; absent when it holds no duration histogram. */
+  p95Ms?: number;
 }
 
 export interface MetricsSummary {
@@ -385,11 +391,20 @@ export class GenAiMetrics {
     const byService = new Map<string, GroupAcc>();
     const { fromMs, toMs } = window;
     const buckets: MetricsBucket[] = [];
+    const histograms: (Histogram | undefined)[] = [];
     const bucketMs = series && series.bucketMs > 0 ? series.bucketMs : 0;
     const first = series ? Math.floor(series.fromMs / (bucketMs || 1)) * bucketMs : 0;
     if (series && bucketMs > 0)
       for (let t = first; t <= series.toMs && buckets.length < MAX_METRIC_BUCKETS; t += bucketMs)
-        buckets.push({ startMs: t, calls: 0, inputTokens: 0, outputTokens: 0 });
+        buckets.push({
+          startMs: t,
+          calls: 0,
+          errors: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        });
     for (const cell of this.cells.values()) {
       if (fromMs !== undefined && cell.timeMs < fromMs) continue;
       if (toMs !== undefined && cell.timeMs > toMs) continue;
@@ -397,14 +412,24 @@ export class GenAiMetrics {
       groupOf(byModel, cell.model).add(cell);
       groupOf(byService, cell.service).add(cell);
       if (buckets.length > 0) {
-        const b = buckets[Math.floor((cell.timeMs - first) / bucketMs)];
+        const i = Math.floor((cell.timeMs - first) / bucketMs);
+        const b = buckets[i];
         if (b) {
           b.calls += cell.calls;
+          b.errors += cell.errors;
           b.inputTokens += cell.input;
           b.outputTokens += cell.output;
+          b.cacheReadTokens += cell.cacheRead;
+          b.cacheWriteTokens += cell.cacheWrite;
+          const h = cell.histogram;
+          if (h) histograms[i] = mergeHistogram(histograms[i], h.bounds, h.counts, h.min, h.max);
         }
       }
     }
+    histograms.forEach((h, i) => {
+      const p95 = h && histogramPercentile(h, 95);
+      if (p95 !== undefined) buckets[i]!.p95Ms = p95;
+    });
     const groups = (m: Map<string, GroupAcc>): MetricsGroup[] =>
       [...m.entries()]
         .map(([key, acc]) => ({ key, ...acc.figures() }))
@@ -422,6 +447,20 @@ export class GenAiMetrics {
       metrics: [...this.names].sort(),
     };
   }
+}
+
+/**
+ * Puts the metrics' figures over the window beside a summary's span figures, in the summary's own buckets
+ * (every source with metrics does this the same way); leaves it as it is when no GenAI metric came.
+ */
+export function withMetrics(summary: Summary, metrics: GenAiMetrics, window: SummaryWindow): Summary {
+  const m = metrics.summarize(window, {
+    fromMs: summary.fromMs,
+    toMs: summary.toMs,
+    bucketMs: summary.bucketMs,
+  });
+  if (m) summary.metrics = m;
+  return summary;
 }
 
 function groupOf(m: Map<string, GroupAcc>, key: string): GroupAcc {
