@@ -377,6 +377,17 @@ export class GenAiMetrics {
     return true;
   }
 
+  /** The first and last second that holds a figure, or undefined when none does. */
+  timeRange(): { fromMs: number; toMs: number } | undefined {
+    let fromMs = Number.POSITIVE_INFINITY;
+    let toMs = Number.NEGATIVE_INFINITY;
+    for (const c of this.cells.values()) {
+      if (c.timeMs < fromMs) fromMs = c.timeMs;
+      if (c.timeMs > toMs) toMs = c.timeMs;
+    }
+    return fromMs <= toMs ? { fromMs, toMs: toMs + CELL_MS - 1 } : undefined;
+  }
+
   /**
    * The figures of the window (absent bounds: everything kept), or undefined when no GenAI metric has
    * been received, so the Summary shows nothing of metrics for an app that sends none.
@@ -450,10 +461,26 @@ export class GenAiMetrics {
 }
 
 /**
- * Puts the metrics' figures over the window beside a summary's span figures, in the summary's own buckets
- * (every source with metrics does this the same way); leaves it as it is when no GenAI metric came.
+ * A source's summary with its metrics' figures beside the span figures, in the summary's own buckets (every
+ * source with metrics does this the same way); as `summarize` gives it when no GenAI metric came. An open
+ * window is stretched over the metrics' times too: points are exported after their calls end, and an app
+ * that samples its spans away has calls only in its metrics, so the buckets would otherwise miss them.
  */
-export function withMetrics(summary: Summary, metrics: GenAiMetrics, window: SummaryWindow): Summary {
+export function summarizeWithMetrics(
+  summarize: (window: SummaryWindow) => Summary,
+  metrics: GenAiMetrics,
+  window: SummaryWindow,
+): Summary {
+  let summary = summarize(window);
+  const range = metrics.timeRange();
+  if (!range) return summary;
+  if (window.fromMs === undefined || window.toMs === undefined) {
+    // Without calls the span summary's range is only "now".
+    const spans = summary.totals.calls > 0;
+    const fromMs = window.fromMs ?? (spans ? Math.min(summary.fromMs, range.fromMs) : range.fromMs);
+    const toMs = window.toMs ?? (spans ? Math.max(summary.toMs, range.toMs) : Math.max(range.toMs, fromMs));
+    if (fromMs !== summary.fromMs || toMs !== summary.toMs) summary = summarize({ ...window, fromMs, toMs });
+  }
   const m = metrics.summarize(window, {
     fromMs: summary.fromMs,
     toMs: summary.toMs,

@@ -6,7 +6,7 @@
 import type { Normalizer } from '../core/store';
 import { DEFAULT_MAX_BYTES, TraceStore } from '../core/store';
 import type { Summary, SummaryWindow } from '../core/aggregate';
-import { GenAiMetrics, withMetrics } from '../core/genaiMetrics';
+import { GenAiMetrics, summarizeWithMetrics } from '../core/genaiMetrics';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import { searchStore, type SearchResult } from '../core/search';
@@ -114,7 +114,7 @@ export class FileSource implements TraceSource {
 
   /** The same figures as the local source's, from this file's own store and metrics. */
   summarize(window: SummaryWindow): Promise<Summary> {
-    return Promise.resolve(withMetrics(this.store.summarize(window), this.metrics, window));
+    return Promise.resolve(summarizeWithMetrics((w) => this.store.summarize(w), this.metrics, window));
   }
 
   search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {
