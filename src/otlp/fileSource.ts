@@ -31,7 +31,7 @@ export interface FileSummary {
   spans: number;
   logs: number;
   metricCount: number;
-  /** Of those, the GenAI metrics' points, kept for the Summary. */
+  /** Data points of the GenAI metrics among them, kept for the Summary. */
   genAiMetricPoints: number;
   format: OtlpFileContents['format'];
   problems: OtlpFileContents['problems'];
