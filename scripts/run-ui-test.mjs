@@ -451,6 +451,13 @@ try {
     const metrics = (await frame.locator('[data-dimension="metrics"]').innerText()).replace(/\s+/g, ' ');
     for (const expected of ["From the app's metrics", 'gpt-4o-mini-2024-07-18', 'p95 (est.)', 'estimated'])
       assert(metrics.includes(expected), `the metrics section lacks "${expected}": ${metrics.slice(0, 300)}`);
+    // The charts draw the metrics beside the span figures, named so in their legends.
+    const labels = await frame.locator('[data-chart="Tokens"] .u-series .u-label').allInnerTexts();
+    for (const expected of ['Input', 'Input (metrics)', 'Output (metrics)'])
+      assert(
+        labels.includes(expected),
+        `the tokens chart's legend lacks "${expected}": ${labels.join(', ')}`,
+      );
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-summary.png') });
     // The conversation panel back in front, for the reload check below.

@@ -9,6 +9,7 @@
 // since the series' previous point is added (a new start time is a restart: its whole total is new). Either
 // way a point already seen (a retried export, a request replayed twice) adds nothing.
 
+import type { Summary, SummaryWindow } from './aggregate';
 import type { AttrValue, Attributes } from './records';
 
 /** Which figure a metric feeds. */
@@ -253,8 +254,13 @@ export interface MetricsGroup extends MetricsFigures {
 export interface MetricsBucket {
   startMs: number;
   calls: number;
+  errors: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Estimated from the bucket's own histogram buckets; absent when it holds no duration histogram. */
+  p95Ms?: number;
 }
 
 export interface MetricsSummary {
@@ -388,6 +394,17 @@ export class GenAiMetrics {
     return true;
   }
 
+  /** The first and last second that holds a figure, or undefined when none does. */
+  timeRange(): { fromMs: number; toMs: number } | undefined {
+    let fromMs = Number.POSITIVE_INFINITY;
+    let toMs = Number.NEGATIVE_INFINITY;
+    for (const c of this.cells.values()) {
+      if (c.timeMs < fromMs) fromMs = c.timeMs;
+      if (c.timeMs > toMs) toMs = c.timeMs;
+    }
+    return fromMs <= toMs ? { fromMs, toMs: toMs + CELL_MS - 1 } : undefined;
+  }
+
   /**
    * The figures of the window (absent bounds: everything kept), or undefined when no GenAI metric has
    * been received, so the Summary shows nothing of metrics for an app that sends none.
@@ -402,11 +419,20 @@ export class GenAiMetrics {
     const byService = new Map<string, GroupAcc>();
     const { fromMs, toMs } = window;
     const buckets: MetricsBucket[] = [];
+    const histograms: (Histogram | undefined)[] = [];
     const bucketMs = series && series.bucketMs > 0 ? series.bucketMs : 0;
     const first = series ? Math.floor(series.fromMs / (bucketMs || 1)) * bucketMs : 0;
     if (series && bucketMs > 0)
       for (let t = first; t <= series.toMs && buckets.length < MAX_METRIC_BUCKETS; t += bucketMs)
-        buckets.push({ startMs: t, calls: 0, inputTokens: 0, outputTokens: 0 });
+        buckets.push({
+          startMs: t,
+          calls: 0,
+          errors: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        });
     for (const cell of this.cells.values()) {
       if (fromMs !== undefined && cell.timeMs < fromMs) continue;
       if (toMs !== undefined && cell.timeMs > toMs) continue;
@@ -414,14 +440,24 @@ export class GenAiMetrics {
       groupOf(byModel, cell.model).add(cell);
       groupOf(byService, cell.service).add(cell);
       if (buckets.length > 0) {
-        const b = buckets[Math.floor((cell.timeMs - first) / bucketMs)];
+        const i = Math.floor((cell.timeMs - first) / bucketMs);
+        const b = buckets[i];
         if (b) {
           b.calls += cell.calls;
+          b.errors += cell.errors;
           b.inputTokens += cell.input;
           b.outputTokens += cell.output;
+          b.cacheReadTokens += cell.cacheRead;
+          b.cacheWriteTokens += cell.cacheWrite;
+          const h = cell.histogram;
+          if (h) histograms[i] = mergeHistogram(histograms[i], h.bounds, h.counts, h.min, h.max);
         }
       }
     }
+    histograms.forEach((h, i) => {
+      const p95 = h && histogramPercentile(h, 95);
+      if (p95 !== undefined) buckets[i]!.p95Ms = p95;
+    });
     const groups = (m: Map<string, GroupAcc>): MetricsGroup[] =>
       [...m.entries()]
         .map(([key, acc]) => ({ key, ...acc.figures() }))
@@ -439,6 +475,36 @@ export class GenAiMetrics {
       metrics: [...this.names].sort(),
     };
   }
+}
+
+/**
+ * A source's summary with its metrics' figures beside the span figures, in the summary's own buckets (every
+ * source with metrics does this the same way); as `summarize` gives it when no GenAI metric came. An open
+ * window is stretched over the metrics' times too: points are exported after their calls end, and an app
+ * that samples its spans away has calls only in its metrics, so the buckets would otherwise miss them.
+ */
+export function summarizeWithMetrics(
+  summarize: (window: SummaryWindow) => Summary,
+  metrics: GenAiMetrics,
+  window: SummaryWindow,
+): Summary {
+  let summary = summarize(window);
+  const range = metrics.timeRange();
+  if (!range) return summary;
+  if (window.fromMs === undefined || window.toMs === undefined) {
+    // Without calls the span summary's range is only "now".
+    const spans = summary.totals.calls > 0;
+    const fromMs = window.fromMs ?? (spans ? Math.min(summary.fromMs, range.fromMs) : range.fromMs);
+    const toMs = window.toMs ?? (spans ? Math.max(summary.toMs, range.toMs) : Math.max(range.toMs, fromMs));
+    if (fromMs !== summary.fromMs || toMs !== summary.toMs) summary = summarize({ ...window, fromMs, toMs });
+  }
+  const m = metrics.summarize(window, {
+    fromMs: summary.fromMs,
+    toMs: summary.toMs,
+    bucketMs: summary.bucketMs,
+  });
+  if (m) summary.metrics = m;
+  return summary;
 }
 
 function groupOf(m: Map<string, GroupAcc>, key: string): GroupAcc {

@@ -7,7 +7,7 @@
 import type { Logger } from '../core/logger';
 import { ReceiverLogSummary } from '../core/throttle';
 import { createNormalizer } from '../core/genai/normalize';
-import { GenAiMetrics } from '../core/genaiMetrics';
+import { GenAiMetrics, summarizeWithMetrics } from '../core/genaiMetrics';
 import type { Trace } from '../core/model';
 import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { TelemetryBatch } from '../core/records';
@@ -152,14 +152,7 @@ export class IngestEngine {
 
   /** The span-derived figures, and beside them the metrics' own over the same window, when there are any. */
   summarize(window: SummaryWindow): Summary {
-    const summary = this.store.summarize(window);
-    const metrics = this.metrics.summarize(window, {
-      fromMs: summary.fromMs,
-      toMs: summary.toMs,
-      bucketMs: summary.bucketMs,
-    });
-    if (metrics) summary.metrics = metrics;
-    return summary;
+    return summarizeWithMetrics((w) => this.store.summarize(w), this.metrics, window);
   }
 
   /** Feeds a decoded request to the store (the receivers, the replay and the tests come through here). */

@@ -236,7 +236,13 @@ export class FileTreeProvider implements vscode.TreeDataProvider<FileNode>, vsco
           source.label,
           vscode.Uri.parse(source.uri).fsPath || source.uri,
           `${plural(s.traces, 'trace')}, ${plural(s.spans, 'span')}, ${plural(s.logs, 'log record')}`,
-          ...(s.metricCount ? [`${plural(s.metricCount, 'metric')} (not shown)`] : []),
+          ...(s.metricCount
+            ? [
+                s.genAiMetricPoints
+                  ? `${plural(s.metricCount, 'metric')} (GenAI metrics in the Summary)`
+                  : `${plural(s.metricCount, 'metric')} (not shown)`,
+              ]
+            : []),
           ...describeProblems(s),
         ]);
       }

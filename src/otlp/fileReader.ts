@@ -2,8 +2,10 @@
 // Collector's file exporter, and this extension's own export), traces, logs and metrics lines mixed; or
 // one request as a whole document, pretty-printed or not. Each line goes through the receiver's own JSON
 // reader, so a file reads exactly as the same requests sent over OTLP/HTTP would. A bad line is reported
-// with its number and reason and the others still load; metrics are counted, not kept.
+// with its number and reason and the others still load; of the metrics, the GenAI points are kept (for the
+// file's Summary) and the rest only counted.
 
+import type { GenAiMetricPoint } from '../core/genaiMetrics';
 import type { LogRecordData, SpanRecord } from '../core/records';
 import { defaultDecodeLimits, OtlpDecodeError, type DecodedRequest, type OtlpSignal } from './decodeCommon';
 import { readJsonRequest } from './jsonReader';
@@ -41,7 +43,10 @@ export interface OtlpFileContents {
   logs: LogRecordData[];
   /** Export requests read, by signal. */
   requests: Record<OtlpSignal, number>;
+  /** Data points of every metric, GenAI or not. */
   metricCount: number;
+  /** The GenAI metrics' points, as the receiver reads them. */
+  metrics: GenAiMetricPoint[];
   format: 'jsonLines' | 'document';
   /** Lines that could not be read, or that lost spans or log records; the first ones. */
   problems: FileProblem[];
@@ -114,6 +119,7 @@ export function readOtlpFile(bytes: Uint8Array, maxBytes = MAX_OTLP_FILE_BYTES):
     logs: [],
     requests: { traces: 0, logs: 0, metrics: 0 },
     metricCount: 0,
+    metrics: [],
     format: 'jsonLines',
     problems: [],
     problemCount: 0,
@@ -131,6 +137,7 @@ export function readOtlpFile(bytes: Uint8Array, maxBytes = MAX_OTLP_FILE_BYTES):
     out.metricCount += request.metricCount;
     for (const s of request.spans) out.spans.push(s);
     for (const l of request.logs) out.logs.push(l);
+    if (request.metrics) for (const m of request.metrics) out.metrics.push(m);
     if (request.rejected > 0) {
       const [one, many] = ITEM[signal];
       problem(

@@ -1,10 +1,12 @@
 // An opened OTLP JSON file as a read-only trace source: its records go into a store of its own once, when
 // the file is read, and nothing arrives later. Everything else (the tree, the panels, Find by Session ID,
-// export, compare) reads it as any other source.
+// export, compare) reads it as any other source. Its GenAI metric points are added up apart, as the
+// engine does for the receiver, so the file's Summary shows them beside the span figures.
 
 import type { Normalizer } from '../core/store';
 import { DEFAULT_MAX_BYTES, TraceStore } from '../core/store';
 import type { Summary, SummaryWindow } from '../core/aggregate';
+import { GenAiMetrics, summarizeWithMetrics } from '../core/genaiMetrics';
 import type { TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import { searchStore, type SearchResult } from '../core/search';
@@ -29,6 +31,8 @@ export interface FileSummary {
   spans: number;
   logs: number;
   metricCount: number;
+  /** Data points of the GenAI metrics among them, kept for the Summary. */
+  genAiMetricPoints: number;
   format: OtlpFileContents['format'];
   problems: OtlpFileContents['problems'];
   problemCount: number;
@@ -47,6 +51,8 @@ export class FileSource implements TraceSource {
     readonly label: string,
     readonly store: TraceStore,
     readonly summary: FileSummary,
+    /** The file's GenAI metrics, added up once. */
+    readonly metrics: GenAiMetrics,
   ) {
     this.id = fileSourceId(uri);
   }
@@ -63,18 +69,27 @@ export class FileSource implements TraceSource {
     // Spans and log records in one batch: each log record joins its span at once.
     store.ingest({ spans: contents.spans, logs: contents.logs }, 'file');
     store.flush();
+    const metrics = new GenAiMetrics();
+    metrics.add(contents.metrics);
     const stats = store.stats();
-    return new FileSource(uri, label, store, {
-      traces: store.size,
-      spans: stats.spans,
-      logs: stats.logs,
-      metricCount: contents.metricCount,
-      format: contents.format,
-      problems: contents.problems,
-      problemCount: contents.problemCount,
-      evictedTraces: stats.evictedTraces,
-      bytes: bytes.byteLength,
-    });
+    return new FileSource(
+      uri,
+      label,
+      store,
+      {
+        traces: store.size,
+        spans: stats.spans,
+        logs: stats.logs,
+        metricCount: contents.metricCount,
+        genAiMetricPoints: contents.metrics.length,
+        format: contents.format,
+        problems: contents.problems,
+        problemCount: contents.problemCount,
+        evictedTraces: stats.evictedTraces,
+        bytes: bytes.byteLength,
+      },
+      metrics,
+    );
   }
 
   loadTrace(): Promise<void> {
@@ -97,9 +112,9 @@ export class FileSource implements TraceSource {
     return Promise.resolve(this.store.records(traceIds));
   }
 
-  /** The same figures as the local source's, from this file's own store. */
+  /** The same figures as the local source's, from this file's own store and metrics. */
   summarize(window: SummaryWindow): Promise<Summary> {
-    return Promise.resolve(this.store.summarize(window));
+    return Promise.resolve(summarizeWithMetrics((w) => this.store.summarize(w), this.metrics, window));
   }
 
   search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {

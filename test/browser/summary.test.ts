@@ -16,9 +16,11 @@ import { buildContentSecurityPolicy } from '../../src/host/webviewHtml';
 import { buildSummaryHtml } from '../../src/host/summaryHtml';
 import { summarizeCalls, type CallFact } from '../../src/core/aggregate';
 import { TraceStore } from '../../src/core/store';
+import { GenAiMetrics, summarizeWithMetrics } from '../../src/core/genaiMetrics';
 import { createNormalizer } from '../../src/core/genai/normalize';
 import type { SummaryPageState } from '../../src/protocol/summary';
 import { fixtureBatch, fixtureEntries } from '../unit/helpers/fixtures';
+import { rewriteBatch } from '../unit/helpers/sessions';
 import { THEMES, type TestTheme } from './themes';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/lib/chromium.cjs';
 
@@ -45,6 +47,34 @@ function fixtureState(): SummaryPageState {
     store.ingest(fixtureBatch(e), 'otlp');
   }
   const summary = store.summarize({});
+  store.dispose();
+  return { sourceId: 'local', sourceLabel: 'Local', window: 'all', summary, builtMs: Date.now() };
+}
+
+/**
+ * The sessions scenario's spans, and beside them otel-openai's own GenAI metrics of the same turns; the
+ * turns (captured within a second) are moved 90 s apart so the charts have buckets to draw lines through,
+ * and the spans of two turns are left out, as a sampler would, so only the metrics count those.
+ */
+function metricsState(): SummaryPageState {
+  const store = new TraceStore({ maxTraces: 1000, normalizer: createNormalizer(), debounceMs: 0 });
+  const metrics = new GenAiMetrics();
+  const later = (nanos: string, ms: number): string => (BigInt(nanos) + BigInt(ms) * 1_000_000n).toString();
+  for (const e of fixtureEntries({ library: 'otel-openai', scenario: 'sessions', encoding: 'protobuf' })) {
+    const shiftMs = ((e.turn ?? 1) - 1) * 90_000;
+    const batch = fixtureBatch(e);
+    if (e.signal === 'metrics')
+      metrics.add(
+        (batch.metrics ?? []).map((p) => ({
+          ...p,
+          startTimeUnixNano: later(p.startTimeUnixNano, shiftMs),
+          timeUnixNano: later(p.timeUnixNano, shiftMs),
+        })),
+      );
+    else if (e.turn !== 3 && e.turn !== 6) store.ingest(rewriteBatch(batch, { shiftMs }), 'otlp');
+  }
+  store.flush();
+  const summary = summarizeWithMetrics((w) => store.summarize(w), metrics, {});
   store.dispose();
   return { sourceId: 'local', sourceLabel: 'Local', window: 'all', summary, builtMs: Date.now() };
 }
@@ -130,11 +160,10 @@ after(async () => {
 });
 
 const INIT = (bodyClass: string): string => `(() => {
-  const posted = [], csp = [];
+  const posted = [], csp = [], saved = [];
   window.__posted = posted;
-  window.__csp = csp;
-  const saved = [];
   window.__saved = saved;
+  window.__csp = csp;
   window.acquireVsCodeApi = () => ({
     postMessage(m) { posted.push(JSON.parse(JSON.stringify(m))); },
     setState(s) { saved.push(JSON.parse(JSON.stringify(s))); },
@@ -217,6 +246,44 @@ describe('the Summary page', () => {
     await page.waitForSelector('.lti-sum-empty');
     assert.equal(await page.getAttribute('button[data-window="1h"]', 'aria-pressed'), 'true');
     assert.equal(await page.$$eval('.lti-sum-chart canvas', (els) => els.length), 0);
+    await o.done();
+  });
+
+  it("draws the app's metrics as dashed series beside the span figures, named in the legends", async () => {
+    const state = metricsState();
+    assert.ok(state.summary!.metrics, 'the fixture has metrics');
+    assert.ok(state.summary!.metrics.totals.calls! > state.summary!.totals.calls, 'calls sampled out');
+    const o = await open(state);
+    const { page } = o;
+    assert.equal(await page.$$eval('.lti-sum-chart canvas', (els) => els.length), 4);
+    const legends = (await page.$$eval('.lti-sum-chart', (boxes) =>
+      boxes.map((b: any) => [
+        b.dataset.chart,
+        [...b.querySelectorAll('.u-series:not(:first-child) .u-label')].map((l: any) => l.textContent),
+      ]),
+    )) as [string, string[]][];
+    assert.deepEqual(legends, [
+      ['Tokens', ['Input', 'Output', 'Cached', 'Input (metrics)', 'Output (metrics)']],
+      ['Cost (USD)', ['Cost']],
+      ['Latency', ['p50', 'p95', 'p95 est. (metrics)']],
+      ['Calls and errors', ['Calls', 'Errors', 'Calls (metrics)', 'Errors (metrics)']],
+    ]);
+    // A metrics series' marker is dashed in its span counterpart's colour; the span series' stay solid.
+    const markers = (await page.$$eval('[data-chart="Tokens"] .u-series:not(:first-child) .u-marker', (els) =>
+      els.map((e: any) => [getComputedStyle(e).borderStyle, getComputedStyle(e).borderColor]),
+    )) as string[][];
+    assert.deepEqual(
+      markers.map((m) => m[0]),
+      ['solid', 'solid', 'solid', 'dashed', 'dashed'],
+    );
+    assert.equal(markers[3]![1], markers[0]![1]);
+    assert.match((await page.textContent('.lti-sum-charts-note'))!, /app's own metrics/);
+    // The metrics' table names cache writes beside cache reads.
+    const columns = (await page.$$eval('[data-metrics="model"] thead th', (els) =>
+      els.map((e: any) => e.textContent),
+    )) as string[];
+    assert.deepEqual(columns.slice(5, 7), ['Cache read', 'Cache write']);
+    await page.screenshot({ path: path.join(RESULTS, 'summary-metrics-dark.png'), fullPage: true });
     await o.done();
   });
 

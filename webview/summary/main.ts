@@ -6,9 +6,16 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './summary.css';
-import type { Summary, SummaryBucket, SummaryGroup } from '../../src/core/aggregate';
+import type { Summary, SummaryGroup } from '../../src/core/aggregate';
 import type { MetricsFigures, MetricsGroup, MetricsSummary } from '../../src/core/genaiMetrics';
 import { formatDuration, formatTokens, formatUsd } from '../../src/core/format';
+import {
+  CHART_COLOURS,
+  METRICS_LABEL,
+  summaryCharts,
+  type ChartUnit,
+  type SummaryCharts,
+} from '../../src/protocol/summaryCharts';
 import {
   SUMMARY_STATE_ELEMENT_ID,
   SUMMARY_WINDOWS,
@@ -153,7 +160,16 @@ function table(title: string, none: string, groups: SummaryGroup[], omitted: num
   return section;
 }
 
-const METRIC_COLUMNS = ['Calls', 'Errors', 'Input', 'Output', 'Cached', 'p50 (est.)', 'p95 (est.)'];
+const METRIC_COLUMNS = [
+  'Calls',
+  'Errors',
+  'Input',
+  'Output',
+  'Cache read',
+  'Cache write',
+  'p50 (est.)',
+  'p95 (est.)',
+];
 
 function metricCells(f: MetricsFigures): string[] {
   const count = (v: number | undefined): string => (v === undefined ? '–' : v.toLocaleString('en-US'));
@@ -163,6 +179,7 @@ function metricCells(f: MetricsFigures): string[] {
     formatTokens(f.inputTokens),
     formatTokens(f.outputTokens),
     formatTokens(f.cacheReadTokens),
+    formatTokens(f.cacheWriteTokens),
     ms(f.p50Ms),
     ms(f.p95Ms),
   ];
@@ -205,6 +222,9 @@ function metricsSection(m: MetricsSummary): HTMLElement {
       'p',
       'lti-sum-metrics-line',
       `${calls}${formatTokens(t.inputTokens)} tokens in, ${formatTokens(t.outputTokens)} out` +
+        (t.cacheReadTokens > 0 || t.cacheWriteTokens > 0
+          ? `, cache ${formatTokens(t.cacheReadTokens)} read / ${formatTokens(t.cacheWriteTokens)} written`
+          : '') +
         (t.p50Ms !== undefined ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)` : ''),
     ),
     el(
@@ -219,6 +239,14 @@ function metricsSection(m: MetricsSummary): HTMLElement {
   return section;
 }
 
+const FALLBACK_COLOURS: Record<(typeof CHART_COLOURS)[number], string> = {
+  blue: '#3794ff',
+  orange: '#d18616',
+  green: '#89d185',
+  purple: '#b180d7',
+  red: '#f14c4c',
+};
+
 /** The editor's colours for the charts, read from its CSS variables (they change with the theme). */
 function palette(): { fg: string; grid: string; series: string[] } {
   const css = getComputedStyle(document.body);
@@ -227,110 +255,86 @@ function palette(): { fg: string; grid: string; series: string[] } {
   return {
     fg,
     grid: v('--vscode-widget-border', v('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)')),
-    series: [
-      v('--vscode-charts-blue', '#3794ff'),
-      v('--vscode-charts-orange', '#d18616'),
-      v('--vscode-charts-green', '#89d185'),
-      v('--vscode-charts-purple', '#b180d7'),
-      v('--vscode-charts-red', '#f14c4c'),
-    ],
+    // In the order of CHART_COLOURS, which the series' colour indexes point into.
+    series: CHART_COLOURS.map((c) => v(`--vscode-charts-${c}`, FALLBACK_COLOURS[c])),
   };
 }
 
-interface ChartSpec {
-  title: string;
-  series: { label: string; value: (b: SummaryBucket) => number | undefined }[];
-  format: (v: number) => string;
-  colors: number[];
-}
+const FORMATS: Record<ChartUnit, (v: number) => string> = {
+  tokens: (v) => formatTokens(v),
+  usd: (v) => formatUsd(v),
+  ms: (v) => formatDuration(v),
+  count: (v) => v.toLocaleString('en-US'),
+};
 
-const CHARTS: ChartSpec[] = [
-  {
-    title: 'Tokens',
-    series: [
-      { label: 'Input', value: (b) => b.inputTokens },
-      { label: 'Output', value: (b) => b.outputTokens },
-      { label: 'Cached', value: (b) => b.cachedInputTokens },
-    ],
-    format: (v) => formatTokens(v),
-    colors: [0, 1, 2],
-  },
-  {
-    title: 'Cost (USD)',
-    series: [{ label: 'Cost', value: (b) => b.costUsd }],
-    format: (v) => formatUsd(v),
-    colors: [3],
-  },
-  {
-    title: 'Latency',
-    series: [
-      { label: 'p50', value: (b) => b.p50Ms },
-      { label: 'p95', value: (b) => b.p95Ms },
-    ],
-    format: (v) => formatDuration(v),
-    colors: [0, 1],
-  },
-  {
-    title: 'Calls and errors',
-    series: [
-      { label: 'Calls', value: (b) => b.calls },
-      { label: 'Errors', value: (b) => b.errors },
-    ],
-    format: (v) => v.toLocaleString('en-US'),
-    colors: [2, 4],
-  },
-];
-
-function chartSections(): HTMLElement {
+function chartSections(model: SummaryCharts): HTMLElement {
   const grid = el('section', 'lti-sum-charts');
   grid.setAttribute('aria-label', 'Charts over time');
-  for (const spec of CHARTS) {
+  if (model.hasMetrics)
+    grid.append(
+      el(
+        'p',
+        'lti-sum-note lti-sum-charts-note',
+        `Dashed lines, "(${METRICS_LABEL})" in the legends: counted by the app's own metrics, ` +
+          'sampled-out calls included; their p95 is estimated from histogram buckets.',
+      ),
+    );
+  for (const chart of model.charts) {
     const box = el('div', 'lti-sum-chart');
-    box.dataset.chart = spec.title;
-    box.append(el('h2', undefined, spec.title));
+    box.dataset.chart = chart.title;
+    box.append(el('h2', undefined, chart.title));
     box.append(el('div', 'lti-sum-plot'));
     grid.append(box);
   }
   return grid;
 }
 
-function drawCharts(summary: Summary): void {
+function nonZero(values: readonly (number | null)[]): number[] {
+  const out: number[] = [];
+  values.forEach((v, i) => v && out.push(i));
+  return out;
+}
+
+function drawCharts(model: SummaryCharts): void {
   for (const c of charts) c.destroy();
   charts = [];
   const colors = palette();
-  const xs = summary.buckets.map((b) => b.startMs / 1000);
   const boxes = document.querySelectorAll<HTMLElement>('.lti-sum-chart');
-  CHARTS.forEach((spec, i) => {
+  model.charts.forEach((chart, i) => {
     const plot = boxes[i]?.querySelector<HTMLElement>('.lti-sum-plot');
     if (!plot) return;
     plot.replaceChildren();
     const width = Math.max(240, plot.clientWidth || 400);
+    const format = FORMATS[chart.unit];
     const axis = {
       stroke: colors.fg,
       grid: { stroke: colors.grid, width: 1 },
       ticks: { stroke: colors.grid },
     };
-    const data: uPlot.AlignedData = [
-      xs,
-      ...spec.series.map((s) => summary.buckets.map((b) => s.value(b) ?? null)),
-    ];
+    const data: uPlot.AlignedData = [model.xs, ...chart.series.map((s) => s.values)];
     const opts: uPlot.Options = {
       width,
       height: 180,
-      legend: { show: true },
+      // The legend's marker is dashed for a dashed line, so a metrics series reads as one there too.
+      legend: { show: true, markers: { dash: (u, j) => (u.series[j]?.dash ? 'dashed' : 'solid') } },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
-      axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => spec.format(v)) }],
+      axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => format(v)) }],
       series: [
         {},
-        ...spec.series.map((s, j) => ({
+        ...chart.series.map((s) => ({
           label: s.label,
-          stroke: colors.series[spec.colors[j]!]!,
+          stroke: colors.series[s.colour]!,
           width: 1.5,
+          ...(s.fromMetrics ? { dash: [5, 4] } : {}),
           spanGaps: false,
-          // Buckets with no calls have no latency: a lone bucket between them shows as a point.
-          points: { show: true, size: 4 },
-          value: (_u: uPlot, v: number | null) => (v === null ? '–' : spec.format(v)),
+          // Buckets with no calls have no latency: a lone bucket between them shows as a point. A metrics
+          // point is a ring, so a span point at the same value still shows inside it; rings only where
+          // the metrics counted something, so empty buckets stay a plain line.
+          points: s.fromMetrics
+            ? { show: true, size: 7, fill: 'transparent', filter: nonZero(s.values) }
+            : { show: true, size: 4 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
         })),
       ],
     };
@@ -348,6 +352,7 @@ function render(): void {
   if (s.error) parts.push(el('p', 'lti-sum-error', s.error));
   if (s.loading) parts.push(el('p', 'lti-sum-loading', 'Adding up…'));
   const summary = s.summary;
+  const model = summary ? summaryCharts(summary) : undefined;
   if (summary) {
     const range = el(
       'p',
@@ -358,10 +363,11 @@ function render(): void {
     parts.push(range, totals(summary));
     if (summary.metrics) parts.push(metricsSection(summary.metrics));
     if (summary.totals.calls === 0) parts.push(el('p', 'lti-sum-empty', 'No LLM calls in this window.'));
-    else {
+    // An app that samples its spans away may still have counted calls in its metrics: those are charted.
+    if (model && !model.empty) parts.push(chartSections(model));
+    if (summary.totals.calls > 0) {
       const omitted = summary.omittedGroups;
       parts.push(
-        chartSections(),
         table('Model', '(no model)', summary.byModel, omitted?.model ?? 0),
         table('Service', '(no service)', summary.byService, omitted?.service ?? 0),
         table('User', '(no user)', summary.byUser, omitted?.user ?? 0),
@@ -369,7 +375,7 @@ function render(): void {
     }
   }
   root.replaceChildren(...parts);
-  if (summary && summary.totals.calls > 0) drawCharts(summary);
+  if (model && !model.empty) drawCharts(model);
   else {
     for (const c of charts) c.destroy();
     charts = [];
@@ -385,7 +391,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 
 // VS Code swaps the body's theme class (vscode-dark, vscode-light, vscode-high-contrast) in place.
 new MutationObserver(() => {
-  if (state?.summary && state.summary.totals.calls > 0) drawCharts(state.summary);
+  const model = state?.summary ? summaryCharts(state.summary) : undefined;
+  if (model && !model.empty) drawCharts(model);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;

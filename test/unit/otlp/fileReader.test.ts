@@ -24,6 +24,9 @@ describe('OTLP file reader', () => {
     assert.deepEqual(read.logs, fixtureBatch(json('logs')).logs);
     assert.equal(read.metricCount, fixtureBatch(json('metrics')).metricCount);
     assert.ok(read.metricCount > 0);
+    // The GenAI points are kept as the receiver reads them, for the file's Summary.
+    assert.deepEqual(read.metrics, fixtureBatch(json('metrics')).metrics);
+    assert.ok(read.metrics.length > 0);
   });
 
   it('reads one request as a pretty-printed document, and as a single line', () => {
