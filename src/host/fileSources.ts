@@ -112,6 +112,22 @@ export class FileSources implements vscode.Disposable {
           showLog,
         )
         .then((pick) => (pick === showLog ? vscode.commands.executeCommand(Commands.showLog) : undefined));
+    } else if (s.traces === 0 && s.genAiMetricPoints > 0) {
+      // A file of the app's metrics alone (a Collector's metrics pipeline): its figures are in the Summary.
+      const show = vscode.l10n.t('Show Summary');
+      void vscode.window
+        .showInformationMessage(
+          vscode.l10n.t(
+            "{0} holds no spans, only the app's GenAI metrics: they are in its Summary.",
+            source.label,
+          ),
+          show,
+        )
+        .then((pick) =>
+          pick === show
+            ? vscode.commands.executeCommand(Commands.showSummary, { sourceId: source.id, window: 'all' })
+            : undefined,
+        );
     } else if (s.traces === 0) {
       void vscode.window.showWarningMessage(
         vscode.l10n.t(

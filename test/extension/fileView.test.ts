@@ -16,12 +16,13 @@ describe('the OTLP Files view', () => {
   let dir: string;
   let file: string;
   let sourceId: string | undefined;
+  let fixtures: string;
 
   before(async () => {
     const activated = await activateExtension();
     api = activated.api;
     dir = mkdtempSync(path.join(os.tmpdir(), 'lti-drop-'));
-    const fixtures = path.join(activated.extension.extensionPath, 'test', 'fixtures', 'otel-openai');
+    fixtures = path.join(activated.extension.extensionPath, 'test', 'fixtures', 'otel-openai');
     const lines = readdirSync(fixtures)
       .filter((f) => /^sessions\.(traces|logs)\.\d+\.json$/.test(f))
       .sort()
@@ -118,6 +119,34 @@ describe('the OTLP Files view', () => {
     assert.equal(api.viewState('files').description, undefined);
     assert.equal(api.viewState('files').message, undefined);
     assert.equal(rows().length, traces().length);
+  });
+
+  it('a file of the app’s metrics alone opens, and its Summary shows them', async () => {
+    const lines = readdirSync(fixtures)
+      .filter((f) => /^sessions\.metrics\.\d+\.json$/.test(f))
+      .map((f) => JSON.stringify(JSON.parse(readFileSync(path.join(fixtures, f), 'utf8'))));
+    const only = path.join(dir, 'metrics.otlp.jsonl');
+    writeFileSync(only, `${lines.join('\n')}\n`);
+    await vscode.commands.executeCommand('llmTraceInspector.openFile', [vscode.Uri.file(only)]);
+    const opened = api.sources().find((s) => s.kind === 'file' && s.label === 'metrics.otlp.jsonl');
+    assert.ok(opened, 'the file is a source');
+    try {
+      assert.equal(api.sourceTraces(opened.sourceId).length, 0);
+      await vscode.commands.executeCommand('llmTraceInspector.showSummary', {
+        sourceId: opened.sourceId,
+        window: 'all',
+      });
+      await waitFor(
+        async () => ((await api.summaryView(opened.sourceId))?.summary?.metrics?.totals.calls ?? 0) > 0,
+        'the metrics in the file’s Summary',
+      );
+      const summary = (await api.summaryView(opened.sourceId))!.summary!;
+      assert.equal(summary.totals.calls, 0, 'no span-derived calls');
+      assert.ok(summary.metrics!.totals.inputTokens > 0);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.commands.executeCommand('llmTraceInspector.closeFile', opened.sourceId);
+    }
   });
 
   it('a file opened again under a filter is searched afresh', async () => {
