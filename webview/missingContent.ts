@@ -9,7 +9,8 @@ type Convention = LlmCall['convention'];
 interface Switch {
   convention: Convention;
   who: string;
-  what: (string | HTMLElement)[];
+  /** Made anew for each card: a DOM node appended to a second card leaves the first. */
+  what: () => (string | HTMLElement)[];
 }
 
 function code(text: string): HTMLElement {
@@ -20,7 +21,7 @@ const CAPTURE_SWITCHES: Switch[] = [
   {
     convention: 'genai',
     who: 'OpenTelemetry GenAI instrumentations (e.g. the official OpenAI ones)',
-    what: [
+    what: () => [
       'set ',
       code('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'),
       ' (off by default), and export logs too: the content travels as log records.',
@@ -29,7 +30,7 @@ const CAPTURE_SWITCHES: Switch[] = [
   {
     convention: 'openllmetry',
     who: 'OpenLLMetry / Traceloop',
-    what: [
+    what: () => [
       code('TRACELOOP_TRACE_CONTENT'),
       ' is on by default; something set it to ',
       code('false'),
@@ -41,7 +42,7 @@ const CAPTURE_SWITCHES: Switch[] = [
   {
     convention: 'openinference',
     who: 'OpenInference',
-    what: [
+    what: () => [
       'unset ',
       code('OPENINFERENCE_HIDE_INPUTS'),
       ' and ',
@@ -75,7 +76,7 @@ export function missingContentElement(call: LlmCall): HTMLElement {
       );
       const list = h('ul', { className: 'lti-switches' });
       for (const s of ordered) {
-        const item = h('li', {}, h('strong', { text: `${s.who}: ` }), ...s.what);
+        const item = h('li', {}, h('strong', { text: `${s.who}: ` }), ...s.what());
         if (s.convention === call.convention) {
           item.classList.add('lti-switch-match');
           item.appendChild(h('span', { className: 'lti-pill', text: 'this call' }));

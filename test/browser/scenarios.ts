@@ -286,6 +286,8 @@ export function missingTrace(): Trace {
     mk(2, 'genai', 'logsNotExported'),
     mk(3, 'genai', 'truncated'),
     mk(4, 'openinference'),
+    // A second call without content: each card needs the switches of its own.
+    mk(5, 'genai', 'captureDisabled'),
   ]);
 }
 

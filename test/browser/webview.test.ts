@@ -910,6 +910,7 @@ describe('conversation webview in Chromium', () => {
       const { page } = o;
       const cards = page.locator('.lti-call');
       const capture = await cards.nth(0).innerText();
+      const again = await cards.nth(4).innerText();
       for (const s of [
         'Message content was not captured',
         'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true',
@@ -918,6 +919,7 @@ describe('conversation webview in Chromium', () => {
         'OPENINFERENCE_HIDE_OUTPUTS',
       ]) {
         assert.ok(capture.includes(s), `capture off names ${s}`);
+        assert.ok(again.includes(s), `a second call with capture off names ${s} too`);
       }
       assert.match(
         await cards.nth(0).locator('.lti-switch-match').innerText(),
