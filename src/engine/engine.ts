@@ -332,9 +332,9 @@ export class IngestEngine {
     if (change.cleared) this.watched.clear();
     for (const id of change.removed) this.watched.delete(id);
     // Summaries and outlines come from what the store indexed at ingest; only the few traces a panel
-    // shows are read whole (their message content parsed) here.
-    // An unwatched trace sends its summary alone: reading its outline would warm it, and in a burst of more
-    // traces than the store keeps warm, read every cold one's spans again.
+    // shows are read whole (their message content parsed) here. An unwatched trace sends its summary alone:
+    // reading its outline would warm it, and in a burst of more traces than the store keeps warm, read every
+    // cold one's spans again.
     for (const id of change.changed) {
       const level = this.watched.get(id);
       const summary = this.store.summary(id);
