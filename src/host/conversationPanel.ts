@@ -43,6 +43,11 @@ interface OpenPanel {
   placeholderHtml?: boolean;
   /** The page of the last HTML set said `ready`: until then a state would reach no listener. */
   pageReady?: boolean;
+  /**
+   * The state of a big trace read before its page could listen, built while the editor still creates the
+   * webview and posted on `ready`; anything that would change it drops it.
+   */
+  prebuilt?: ConversationState;
 }
 
 /**
@@ -124,7 +129,10 @@ export class ConversationPanels implements vscode.Disposable {
   setMaxAttributeLength(value: number): void {
     if (value === this.maxAttributeLength) return;
     this.maxAttributeLength = value;
-    for (const open of this.panels.values()) this.post(open);
+    for (const open of this.panels.values()) {
+      open.prebuilt = undefined;
+      this.post(open);
+    }
   }
 
   /** Open panels as `sourceId|traceId` (the local source's as the bare trace id). */
@@ -182,6 +190,7 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private paint(entry: OpenPanel): void {
+    entry.prebuilt = undefined;
     entry.painted = true;
     entry.pageReady = false;
     entry.placeholderHtml = entry.reading === true;
@@ -190,6 +199,7 @@ export class ConversationPanels implements vscode.Disposable {
 
   /** Shows the trace as it is now, bringing it whole first when it is not. */
   private refresh(entry: OpenPanel): void {
+    entry.prebuilt = undefined;
     if (this.isWhole(entry)) {
       this.post(entry);
       return;
@@ -225,8 +235,11 @@ export class ConversationPanels implements vscode.Disposable {
       () => {
         entry.loading = false;
         entry.reading = false;
-        if (entry.painted) this.post(entry);
-        else this.paint(entry);
+        if (!entry.painted) this.paint(entry);
+        else {
+          if (entry.pageReady === false) entry.prebuilt = this.state(entry);
+          this.post(entry);
+        }
       },
       (err: unknown) => {
         entry.loading = false;
@@ -276,7 +289,8 @@ export class ConversationPanels implements vscode.Disposable {
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
     if (!entry.sync.changed(entry.panel.visible && entry.pageReady !== false)) return;
-    const message: HostMessage = { type: 'state', state: this.state(entry) };
+    const message: HostMessage = { type: 'state', state: entry.prebuilt ?? this.state(entry) };
+    entry.prebuilt = undefined;
     void entry.panel.webview.postMessage(message);
   }
 
