@@ -25,7 +25,7 @@ import { Views } from './ids';
 import { PanelSync } from './panelSync';
 import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
-import { copyText, openTracedLink, pageHtml } from './webviewPage';
+import { copyText, openTracedLink, pageHtml, panelOptions, registerPanelSerializer } from './webviewPage';
 
 interface OpenPanel {
   panel: vscode.WebviewPanel;
@@ -88,16 +88,9 @@ export class ConversationPanels implements vscode.Disposable {
           this.refresh(open);
         }
       }),
-      vscode.window.registerWebviewPanelSerializer(Views.conversationPanel, {
-        deserializeWebviewPanel: async (panel, state: unknown) => {
-          const target = asTarget(state);
-          if (!target) {
-            panel.dispose();
-            return;
-          }
-          this.attach(panel, target);
-        },
-      }),
+      registerPanelSerializer(Views.conversationPanel, asTarget, (panel, target) =>
+        this.attach(panel, target),
+      ),
     );
   }
 
@@ -155,16 +148,7 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      retainContextWhenHidden: false,
-      enableCommandUris: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(this.extensionUri, 'dist'),
-        vscode.Uri.joinPath(this.extensionUri, 'media'),
-      ],
-    };
+    return panelOptions(this.extensionUri);
   }
 
   private attach(panel: vscode.WebviewPanel, target: ConversationTarget): void {

@@ -18,7 +18,7 @@ import { Views } from './ids';
 import { PanelSync } from './panelSync';
 import { buildSessionState, readTurn, shownTurns, type TurnContent } from './sessionViewModel';
 import type { SourceCatalog } from './sources';
-import { copyText, openTracedLink, pageHtml } from './webviewPage';
+import { copyText, openTracedLink, pageHtml, panelOptions, registerPanelSerializer } from './webviewPage';
 
 interface OpenSession {
   panel: vscode.WebviewPanel;
@@ -63,16 +63,9 @@ export class SessionPanels implements vscode.Disposable {
       sources.onDidChangeSources(() => {
         for (const open of this.panels.values()) if (open.target.sourceId) this.load(open);
       }),
-      vscode.window.registerWebviewPanelSerializer(Views.sessionPanel, {
-        deserializeWebviewPanel: async (panel, state: unknown) => {
-          const target = asSessionTarget(state);
-          if (!target) {
-            panel.dispose();
-            return;
-          }
-          this.attach(panel, target);
-        },
-      }),
+      registerPanelSerializer(Views.sessionPanel, asSessionTarget, (panel, target) =>
+        this.attach(panel, target),
+      ),
     );
   }
 
@@ -129,16 +122,7 @@ export class SessionPanels implements vscode.Disposable {
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      enableFindWidget: true,
-      retainContextWhenHidden: false,
-      enableCommandUris: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(this.extensionUri, 'dist'),
-        vscode.Uri.joinPath(this.extensionUri, 'media'),
-      ],
-    };
+    return panelOptions(this.extensionUri);
   }
 
   private attach(panel: vscode.WebviewPanel, target: SessionTarget): void {

@@ -19,6 +19,7 @@ import {
 import { Commands, Views } from './ids';
 import type { SourceCatalog } from './sources';
 import { buildSummaryHtml } from './summaryHtml';
+import { panelOptions, registerPanelSerializer } from './webviewPage';
 
 /**
  * Show Summary: from a source's node (a connection, a file) that source; from a view's title, the local
@@ -76,16 +77,15 @@ export class SummaryPanels implements vscode.Disposable {
       }),
       // A summary open before a window reload comes back with its source and window; a source not open
       // again yet (a connection, a file) says so until it is.
-      vscode.window.registerWebviewPanelSerializer(Views.summaryPanel, {
-        deserializeWebviewPanel: async (panel, state: unknown) => {
+      // A second panel of the same source (two were open in another window's layout) is not restored.
+      registerPanelSerializer(
+        Views.summaryPanel,
+        (state) => {
           const target = asSummaryTarget(state);
-          if (!target || this.panels.has(target.sourceId)) {
-            panel.dispose();
-            return;
-          }
-          this.attach(panel, target.sourceId, target.window);
+          return target && !this.panels.has(target.sourceId) ? target : undefined;
         },
-      }),
+        (panel, target) => this.attach(panel, target.sourceId, target.window),
+      ),
     );
   }
 
@@ -107,12 +107,7 @@ export class SummaryPanels implements vscode.Disposable {
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
-    };
+    return panelOptions(this.extensionUri, { find: false, folders: ['dist'] });
   }
 
   /** A new panel, or one restored after a reload, showing a source's summary. */

@@ -15,6 +15,41 @@ export interface PageSpec {
   title: string;
 }
 
+/**
+ * Every panel's options: scripts on, nothing kept while hidden (a page is torn down and painted again from
+ * its HTML), no command links, and only the extension's own folders readable.
+ */
+export function panelOptions(
+  extensionUri: vscode.Uri,
+  { find = true, folders = ['dist', 'media'] }: { find?: boolean; folders?: string[] } = {},
+): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: find,
+    retainContextWhenHidden: false,
+    enableCommandUris: false,
+    localResourceRoots: folders.map((f) => vscode.Uri.joinPath(extensionUri, f)),
+  };
+}
+
+/**
+ * Restores a panel after a window reload from the ids its page saved; a state that is not one (an older
+ * version's, or damaged) closes the panel instead.
+ */
+export function registerPanelSerializer<T>(
+  viewType: string,
+  parse: (state: unknown) => T | undefined,
+  attach: (panel: vscode.WebviewPanel, target: T) => void,
+): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(viewType, {
+    deserializeWebviewPanel: async (panel, state: unknown) => {
+      const target = parse(state);
+      if (target === undefined) panel.dispose();
+      else attach(panel, target);
+    },
+  });
+}
+
 export function pageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, spec: PageSpec): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const media = vscode.Uri.joinPath(extensionUri, 'media');
