@@ -123,13 +123,17 @@ function totals(summary: Summary): HTMLElement {
 
 const COLUMNS = ['Calls', 'Input', 'Output', 'Cached', 'Reasoning', 'Cost', 'Errors', 'p50', 'p95', 'p99'];
 
-function table(title: string, none: string, groups: SummaryGroup[], omitted: number): HTMLElement {
-  const section = el('section', 'lti-sum-section');
-  section.dataset.dimension = title.toLowerCase();
-  section.append(el('h2', undefined, title));
+/** A table of groups: a header of `columns`, then a row per group named by its key (or `none`). */
+function groupTable<G extends { key: string }>(
+  title: string,
+  columns: string[],
+  none: string,
+  groups: G[],
+  cells: (g: G) => string[],
+): HTMLTableElement {
   const t = el('table', 'lti-sum-table');
   const head = t.createTHead().insertRow();
-  for (const c of [title, ...COLUMNS]) {
+  for (const c of [title, ...columns]) {
     const th = el('th', undefined, c);
     th.scope = 'col';
     head.append(th);
@@ -141,20 +145,27 @@ function table(title: string, none: string, groups: SummaryGroup[], omitted: num
     name.scope = 'row';
     name.title = g.key;
     row.append(name);
-    const cells = [
-      g.calls.toLocaleString('en-US'),
-      formatTokens(g.inputTokens),
-      formatTokens(g.outputTokens),
-      formatTokens(g.cachedInputTokens),
-      formatTokens(g.reasoningTokens),
-      cost(g),
-      g.errors.toLocaleString('en-US'),
-      ms(g.p50Ms),
-      ms(g.p95Ms),
-      ms(g.p99Ms),
-    ];
-    for (const c of cells) row.append(el('td', 'lti-sum-num', c));
+    for (const c of cells(g)) row.append(el('td', 'lti-sum-num', c));
   }
+  return t;
+}
+
+function table(title: string, none: string, groups: SummaryGroup[], omitted: number): HTMLElement {
+  const section = el('section', 'lti-sum-section');
+  section.dataset.dimension = title.toLowerCase();
+  section.append(el('h2', undefined, title));
+  const t = groupTable(title, COLUMNS, none, groups, (g) => [
+    g.calls.toLocaleString('en-US'),
+    formatTokens(g.inputTokens),
+    formatTokens(g.outputTokens),
+    formatTokens(g.cachedInputTokens),
+    formatTokens(g.reasoningTokens),
+    cost(g),
+    g.errors.toLocaleString('en-US'),
+    ms(g.p50Ms),
+    ms(g.p95Ms),
+    ms(g.p99Ms),
+  ]);
   section.append(t);
   if (omitted > 0) section.append(el('p', 'lti-sum-note', `${omitted} more not shown (fewest tokens).`));
   return section;
@@ -186,24 +197,9 @@ function metricCells(f: MetricsFigures): string[] {
 }
 
 function metricsTable(title: string, none: string, groups: MetricsGroup[]): HTMLElement {
-  const t = el('table', 'lti-sum-table');
+  const t = groupTable(title, METRIC_COLUMNS, none, groups, metricCells);
   t.dataset.metrics = title.toLowerCase();
   t.createCaption().textContent = `By ${title.toLowerCase()}`;
-  const head = t.createTHead().insertRow();
-  for (const c of [title, ...METRIC_COLUMNS]) {
-    const th = el('th', undefined, c);
-    th.scope = 'col';
-    head.append(th);
-  }
-  const body = t.createTBody();
-  for (const g of groups) {
-    const row = body.insertRow();
-    const name = el('th', g.key ? 'lti-sum-key' : 'lti-sum-key lti-sum-none', g.key || none);
-    name.scope = 'row';
-    name.title = g.key;
-    row.append(name);
-    for (const c of metricCells(g)) row.append(el('td', 'lti-sum-num', c));
-  }
   return t;
 }
 
