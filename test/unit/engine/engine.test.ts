@@ -13,6 +13,21 @@ import type { ChangeMessage, EngineStats, ListenResult, WorkerMessage } from '..
 import { fixtureBatch, fixtureBody, fixtureEntries } from '../helpers/fixtures';
 import { send } from '../otlp/helpers';
 
+/** The captured Traceloop tool-calling turn (4 spans, two LLM calls). */
+const toolsTurn = () =>
+  fixtureEntries({ library: 'traceloop', scenario: 'tools', signal: 'traces', encoding: 'json' })[0]!;
+
+/** An engine without a worker whose messages to the host are kept in `posted`, changes sent at once. */
+function postingEngine(maxTraces: number): { engine: IngestEngine; posted: WorkerMessage[] } {
+  const posted: WorkerMessage[] = [];
+  const engine = new IngestEngine(
+    { limits: { maxTraces }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
+    (m) => void posted.push(m),
+    nullLogger,
+  );
+  return { engine, posted };
+}
+
 test('after each stored batch the engine calls between(), where requests are answered at once', async () => {
   const posted: WorkerMessage[] = [];
   const answers: Promise<unknown>[] = [];
@@ -54,19 +69,9 @@ test('after each stored batch the engine calls between(), where requests are ans
 });
 
 test('a watched trace is sent whole, as an outline once asked to, and not at all once unwatched', async () => {
-  const posted: WorkerMessage[] = [];
-  const engine = new IngestEngine(
-    { limits: { maxTraces: 100 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
-    (m) => void posted.push(m),
-    nullLogger,
-  );
+  const { engine, posted } = postingEngine(100);
   try {
-    const entry = fixtureEntries({
-      library: 'traceloop',
-      scenario: 'tools',
-      signal: 'traces',
-      encoding: 'json',
-    })[0]!;
+    const entry = toolsTurn();
     const batch = fixtureBatch(entry);
     const traceId = batch.spans[0]!.traceId;
     const again = (): ChangeMessage => {
@@ -145,20 +150,10 @@ test('search answers with the traces whose records hold the text, at most limit,
   }
 });
 
-test('a burst of more traces than the store keeps warm sends their summaries without reading them again', () => {
-  const posted: WorkerMessage[] = [];
-  const engine = new IngestEngine(
-    { limits: { maxTraces: 5000 }, sessionAttributes: [], userAttributes: [], debounceMs: 0 },
-    (m) => void posted.push(m),
-    nullLogger,
-  );
+test('a burst of more traces than the store keeps warm sends their summaries without reading them again', async () => {
+  const { engine, posted } = postingEngine(5000);
   try {
-    const entry = fixtureEntries({
-      library: 'traceloop',
-      scenario: 'tools',
-      signal: 'traces',
-      encoding: 'json',
-    })[0]!;
+    const entry = toolsTurn();
     const template = fixtureBatch(entry);
     // 1,500 traces (the store keeps 1,000 warm) in one change.
     const spans = Array.from({ length: 1500 }, (_, i) => {
@@ -175,7 +170,7 @@ test('a burst of more traces than the store keeps warm sends their summaries wit
     assert.ok(change.summaries.every((s) => s.llmCallCount === 2));
     assert.equal(outlines, 0);
   } finally {
-    void engine.dispose();
+    await engine.dispose();
   }
 });
 

@@ -128,6 +128,18 @@ function mutateBytes(body: Buffer, rand: () => number, other: Buffer): Buffer {
   return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 512) }, () => Math.floor(rand() * 256)));
 }
 
+/** A seed mutated once: a JSON one usually as a tree, else (or when too large to write) as bytes. */
+function mutated(seed: Seed, other: Buffer, rand: () => number): Buffer {
+  if (seed.encoding !== 'json' || rand() >= 0.6) return mutateBytes(seed.body, rand, other);
+  let tree = JSON.parse(seed.body.toString('utf8')) as unknown;
+  for (let m = 0, times = 1 + Math.floor(rand() * 4); m < times; m++) tree = mutateJson(tree, rand);
+  try {
+    return Buffer.from(JSON.stringify(tree));
+  } catch {
+    return mutateBytes(seed.body, rand, other); // grew too large to write
+  }
+}
+
 describe('fuzzing the decoders and the normalizer', () => {
   it(
     `${CASES} seeded cases: a decode or an OtlpDecodeError, never a crash, a hang or prototype pollution`,
@@ -142,22 +154,7 @@ describe('fuzzing the decoders and the normalizer', () => {
       for (let i = 0; i < CASES; i++) {
         const seed = seeds[Math.floor(rand() * seeds.length)]!;
         const other = seeds[Math.floor(rand() * seeds.length)]!.body;
-        let body: Buffer;
-        if (seed.encoding === 'json' && rand() < 0.6) {
-          const tree = JSON.parse(seed.body.toString('utf8')) as unknown;
-          let mutated = tree;
-          for (let m = 0, times = 1 + Math.floor(rand() * 4); m < times; m++)
-            mutated = mutateJson(mutated, rand);
-          let text: string | undefined;
-          try {
-            text = JSON.stringify(mutated);
-          } catch {
-            text = undefined; // grew too large to write: mutate the bytes instead
-          }
-          body = text === undefined ? mutateBytes(seed.body, rand, other) : Buffer.from(text);
-        } else {
-          body = mutateBytes(seed.body, rand, other);
-        }
+        const body = mutated(seed, other, rand);
         let reference: unknown;
         try {
           reference = referenceDecodeOtlp(seed.signal, body, seed.encoding);
@@ -203,18 +200,7 @@ describe('fuzzing the decoders and the normalizer', () => {
       for (let i = 0; i < CASES; i++) {
         const seed = metricSeeds[Math.floor(rand() * metricSeeds.length)]!;
         const other = metricSeeds[Math.floor(rand() * metricSeeds.length)]!.body;
-        let body: Buffer;
-        if (seed.encoding === 'json' && rand() < 0.6) {
-          let tree = JSON.parse(seed.body.toString('utf8')) as unknown;
-          for (let m = 0, times = 1 + Math.floor(rand() * 4); m < times; m++) tree = mutateJson(tree, rand);
-          let text: string | undefined;
-          try {
-            text = JSON.stringify(tree);
-          } catch {
-            text = undefined;
-          }
-          body = text === undefined ? mutateBytes(seed.body, rand, other) : Buffer.from(text);
-        } else body = mutateBytes(seed.body, rand, other);
+        const body = mutated(seed, other, rand);
         try {
           const batch = decodeOtlp('metrics', body, seed.encoding);
           tally.decoded++;
