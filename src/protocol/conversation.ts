@@ -352,9 +352,8 @@ export type WebviewMessage =
   | SpanDetailsRequest
   | CallCardsRequest;
 
-export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
+/** The messages every page sends (ready, a link to open, a text to copy); undefined for any other type. */
+export function isPageCommand(m: Record<string, unknown>): boolean | undefined {
   switch (m.type) {
     case 'ready':
       return true;
@@ -362,6 +361,17 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof m.href === 'string';
     case 'copy':
       return typeof m.text === 'string' && typeof m.what === 'string';
+    default:
+      return undefined;
+  }
+}
+
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  const page = isPageCommand(m);
+  if (page !== undefined) return page;
+  switch (m.type) {
     case 'copyMarkdown':
       return m.spanId === undefined || typeof m.spanId === 'string';
     case 'revealSpan':

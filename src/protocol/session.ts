@@ -4,7 +4,7 @@
 
 import type { Totals } from '../core/grouping';
 import type { Cost, Message, MissingContentReason, Usage } from '../core/model';
-import type { CopyCommand, OpenLinkCommand, ReadyCommand } from './conversation';
+import { isPageCommand, type CopyCommand, type OpenLinkCommand, type ReadyCommand } from './conversation';
 
 /** What a session panel shows, and all it saves for a reload: the session and the source holding it. */
 export interface SessionTarget {
@@ -89,13 +89,9 @@ export type SessionWebviewMessage = ReadyCommand | OpenLinkCommand | CopyCommand
 export function isSessionWebviewMessage(value: unknown): value is SessionWebviewMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
+  const page = isPageCommand(m);
+  if (page !== undefined) return page;
   switch (m.type) {
-    case 'ready':
-      return true;
-    case 'openLink':
-      return typeof m.href === 'string';
-    case 'copy':
-      return typeof m.text === 'string' && typeof m.what === 'string';
     case 'openTurn':
       return typeof m.traceId === 'string' && /^[0-9a-f]{32}$/i.test(m.traceId);
     default:
