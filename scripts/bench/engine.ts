@@ -3,7 +3,7 @@
 // JSON.parse) of the same bytes; this thread's event-loop delay and a request's round trip while the load
 // runs; and the replay of 100k kept spans. The load comes from 8 keep-alive connections in another worker
 // thread, so the engine, the host and the client each have a thread.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -11,9 +11,10 @@ import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { nullLogger } from '../../src/core/logger';
 import { EngineClient } from '../../src/engine/client';
-import type { EngineOptions } from '../../src/engine/protocol';
+import type { EngineOptions, ReplayedMessage } from '../../src/engine/protocol';
 import { otlpTypes } from '../../src/otlp/otlpProto';
 import { RequestLog } from '../../src/otlp/requestLog';
+import { SAVED_FILE } from '../../src/engine/savedSummaries';
 import { describeTrace, rootNodes } from '../../src/host/treeModel';
 
 export type Row = (what: string, value: string, note?: string) => void;
@@ -31,11 +32,12 @@ const WORKER = join(__dirname, '..', '..', 'dist', 'engineWorker.js');
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-function engine(extra: Partial<EngineOptions> = {}): EngineClient {
+function engine(extra: Partial<EngineOptions> = {}, onReplayed?: (r: ReplayedMessage) => void): EngineClient {
   return new EngineClient({
     workerPath: WORKER,
     engine: { limits: { maxTraces: 1000 }, sessionAttributes: [], userAttributes: [], ...extra },
     logger: nullLogger,
+    ...(onReplayed ? { onReplayed } : {}),
   });
 }
 
@@ -244,21 +246,32 @@ export async function benchReplay(
       bytes += body.length;
     }
     log.dispose();
-    const client = engine({ limits: { maxTraces: 100_000 }, persist: { dir, maxBytes: 4096 * 1024 * 1024 } });
-    try {
-      const replayed = new Promise<number>((resolve) => {
-        const t0 = performance.now();
-        void client.replay().then(() => resolve(performance.now() - t0));
-      });
-      const ms = await replayed;
-      const stats = await client.stats();
-      row(
-        `replay of ${fmt(spans)} kept spans (${input.label}) on start`,
-        `${fmt(ms / 1000, 2)} s`,
-        `${fmt(bytes / 1048576)} MB of requests; ${fmt(stats.store.spans)} spans stored again, in the worker (the window stays usable)`,
+    // The first start reads every request (no summaries were saved: a first start after an update, or
+    // after a settings change); it saves the summaries as it stops, and the second start takes them.
+    for (const saved of [false, true]) {
+      let replayed: ReplayedMessage | undefined;
+      const client = engine(
+        { limits: { maxTraces: 100_000 }, persist: { dir, maxBytes: 4096 * 1024 * 1024 } },
+        (r) => (replayed = r),
       );
-    } finally {
-      await client.dispose();
+      try {
+        const t0 = performance.now();
+        await client.replay();
+        const ms = performance.now() - t0;
+        const stats = await client.stats();
+        if (!replayed || saved !== (replayed.savedTraces !== undefined))
+          throw new Error(`the summaries were ${saved ? 'not ' : ''}saved`);
+        row(
+          `replay of ${fmt(spans)} kept spans (${input.label}) on start, ${saved ? 'summaries saved' : 'nothing saved'}`,
+          `${fmt(ms / 1000, 2)} s`,
+          `${fmt(bytes / 1048576)} MB of requests; ${fmt(stats.store.spans)} spans stored again, in the worker (the window stays usable)` +
+            (saved
+              ? `; ${fmt(replayed.savedTraces ?? 0)} traces' summaries saved by the last session, ${fmt(statSync(join(dir, SAVED_FILE)).size / 1048576)} MB`
+              : '; every span read again, as after an update or a change of settings'),
+        );
+      } finally {
+        await client.dispose();
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

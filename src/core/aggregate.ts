@@ -331,6 +331,14 @@ export class CallFacts {
     return next;
   }
 
+  /** The live rows of one run, each as a fresh object. */
+  rowsOf(at: number, count: number): CallFact[] {
+    const view = this.view();
+    const out: CallFact[] = [];
+    for (let i = at; i < at + count && i < this.rows; i++) if (!(this.flags[i]! & DEAD)) out.push(view(i));
+    return out;
+  }
+
   /** Visits the live rows. */
   readonly each: EachFact = (visit) => {
     const view = this.view();

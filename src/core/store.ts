@@ -9,7 +9,14 @@
 // thousands of spans does not re-render thousands of times.
 
 import { createHash } from 'node:crypto';
-import { CallFacts, callFactsOf, summarizeCalls, type Summary, type SummaryWindow } from './aggregate';
+import {
+  CallFacts,
+  callFactsOf,
+  summarizeCalls,
+  type CallFact,
+  type Summary,
+  type SummaryWindow,
+} from './aggregate';
 import type { SourceKind, Span, Trace, TraceSummary } from './model';
 import type { LogRecordData, SpanRecord, TelemetryBatch } from './records';
 import { logRecordBytes, spanRecordBytes } from './recordSize';
@@ -48,6 +55,19 @@ export interface Normalizer {
     updatedMs: number,
     previewOf?: (span: Span) => string | undefined,
   ): { summary: TraceSummary; spans: Span[] };
+}
+
+/**
+ * What the store knew of one trace, kept so that the same records, read again later with the same
+ * settings, need not be normalized again: its summary and its calls' facts, and how many spans and log
+ * records they were built from.
+ */
+export interface SavedTrace {
+  traceId: string;
+  spans: number;
+  logs: number;
+  summary: TraceSummary;
+  facts: CallFact[];
 }
 
 export interface StoreChange {
@@ -161,6 +181,8 @@ interface Entry {
   /** The trace's run of rows in the store's CallFacts (what the Summary view adds up). */
   factsAt?: number;
   factsCount?: number;
+  /** While restoring: what was saved of this trace, taken as its summary once its records are all back. */
+  saved?: SavedTrace;
 }
 
 /** Log records of a trace none of whose spans has arrived (yet: parent-based sampling may drop them all). */
@@ -208,6 +230,10 @@ export class TraceStore {
   private counts = emptyCounts();
   private shared = new SharedValues();
   private facts = new CallFacts();
+  /** Set between beginRestore() and endRestore(): the saved traces, by id. */
+  private restoring: Map<string, SavedTrace> | undefined;
+  /** Traces being restored whose records are not all back yet: neither dirty nor reported. */
+  private readonly pending = new Set<string>();
 
   constructor(options: TraceStoreOptions) {
     this.limits = clampLimits({
@@ -250,12 +276,15 @@ export class TraceStore {
         continue;
       }
       const bytes = spanRecordBytes(record, counted);
-      const slot = this.outlineSlot(entry, record, spanId, bytes);
+      // A trace being restored is not read now: its saved summary stands for it once it is whole.
+      const slot: Slot = entry.saved
+        ? { record, preview: NOT_READ, bytes }
+        : this.outlineSlot(entry, record, spanId, bytes);
       entry.slots.set(spanId, slot);
       entry.bytes += bytes - (old?.bytes ?? 0);
       this.counts.bytes += bytes - (old?.bytes ?? 0);
       if (!old) this.counts.spans++;
-      if (!old && slot.outline!.llm) llmCalls++;
+      if (!old && slot.outline?.llm) llmCalls++;
       this.forgetFull(traceId, spanId);
     }
     const relog = new Map<Entry, Set<string>>();
@@ -288,6 +317,7 @@ export class TraceStore {
     }
     // A span whose logs arrived after it gets its outline again, once per batch.
     for (const [entry, spanIds] of relog) {
+      if (entry.saved) continue;
       for (const spanId of spanIds) {
         const old = entry.slots.get(spanId)!;
         entry.slots.set(spanId, this.outlineSlot(entry, old.record, spanId, old.bytes));
@@ -305,6 +335,7 @@ export class TraceStore {
       // spans is never the one evicted.
       this.entries.delete(id);
       this.entries.set(id, entry);
+      if (entry.saved && this.restore(entry)) continue;
       this.dirty.add(id);
       this.noteChanged(id);
     }
@@ -340,6 +371,46 @@ export class TraceStore {
     return { record, outline, preview: read.previewRead ? read.preview : NOT_READ, bytes };
   }
 
+  /**
+   * A trace being restored: takes its saved summary when it is whole again (true: reported as changed,
+   * not dirty), waits while it is not (true: neither), and gives up when it has more than was saved (false:
+   * read as usual).
+   */
+  private restore(entry: Entry): boolean {
+    const saved = entry.saved!;
+    if (entry.slots.size > saved.spans || entry.logCount > saved.logs) {
+      this.stopRestoring(entry);
+      return false;
+    }
+    if (entry.slots.size < saved.spans || entry.logCount < saved.logs) {
+      this.pending.add(entry.traceId);
+      return true;
+    }
+    this.pending.delete(entry.traceId);
+    const summary = saved.summary;
+    summary.updatedMs = entry.updatedMs;
+    if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
+    else delete summary.droppedSpans;
+    if (entry.factsAt === undefined) {
+      if (saved.facts.length > 0) entry.factsAt = this.facts.append(saved.facts);
+    } else entry.factsAt = this.facts.replace(entry.factsAt, entry.factsCount!, saved.facts);
+    entry.factsCount = saved.facts.length;
+    entry.summary = summary;
+    this.reindex(entry, summary.sessionId, summary.userId);
+    this.noteChanged(entry.traceId);
+    return true;
+  }
+
+  /** The trace is read from its records from now on (its spans' outlines on the next settle). */
+  private stopRestoring(entry: Entry): void {
+    if (!entry.saved) return;
+    entry.saved = undefined;
+    if (this.pending.delete(entry.traceId) || !entry.summary) {
+      this.dirty.add(entry.traceId);
+      this.noteChanged(entry.traceId);
+    }
+  }
+
   private createEntry(traceId: string, source: SourceKind, now: number): Entry {
     const entry: Entry = {
       traceId,
@@ -350,6 +421,8 @@ export class TraceStore {
       bytes: 0,
       droppedSpans: 0,
     };
+    const saved = this.restoring?.get(traceId);
+    if (saved) entry.saved = saved;
     // Log records that came first join the trace now that a span of it has come.
     const waiting = this.waiting.get(traceId);
     if (waiting) {
@@ -410,6 +483,7 @@ export class TraceStore {
     const id = traceId.toLowerCase();
     const entry = this.entries.get(id);
     if (!entry) return undefined;
+    this.stopRestoring(entry);
     this.settle();
     const summary = entry.summary;
     if (!summary) return undefined;
@@ -458,6 +532,7 @@ export class TraceStore {
   getOutline(traceId: string): Trace | undefined {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
+    this.stopRestoring(entry);
     this.settle();
     if (!entry.outline) this.build(entry);
     this.warmUp(entry);
@@ -467,6 +542,7 @@ export class TraceStore {
   summary(traceId: string): TraceSummary | undefined {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
+    this.stopRestoring(entry);
     this.settle();
     return entry.summary;
   }
@@ -540,6 +616,8 @@ export class TraceStore {
     this.bySession.clear();
     this.byUser.clear();
     this.dirty.clear();
+    this.restoring = undefined;
+    this.pending.clear();
     this.counts = emptyCounts();
     this.shared = new SharedValues();
     this.facts = new CallFacts();
@@ -571,7 +649,11 @@ export class TraceStore {
     this.normalizer = normalizer;
     this.full.clear();
     this.warm.clear();
+    // What was saved was read with the old settings.
+    this.restoring = undefined;
+    this.pending.clear();
     for (const entry of this.entries.values()) {
+      entry.saved = undefined;
       entry.previewStartMs = undefined;
       for (const slot of entry.slots.values()) {
         slot.outline = undefined;
@@ -582,6 +664,53 @@ export class TraceStore {
       this.dirty.add(entry.traceId);
       this.noteChanged(entry.traceId);
     }
+    this.schedule();
+  }
+
+  /**
+   * What a later restore needs of every trace with a summary: see beginRestore(). Pending traces of a
+   * restore still under way have none yet and are left out.
+   */
+  save(): SavedTrace[] {
+    this.settle();
+    const out: SavedTrace[] = [];
+    for (const entry of this.entries.values()) {
+      if (!entry.summary) continue;
+      out.push({
+        traceId: entry.traceId,
+        spans: entry.slots.size,
+        logs: entry.logCount,
+        summary: entry.summary,
+        facts: entry.factsAt === undefined ? [] : this.facts.rowsOf(entry.factsAt, entry.factsCount!),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Records about to be ingested again were saved with these summaries (by save(), with the same settings):
+   * until endRestore(), a trace saved is not read as its spans come, and once it holds exactly as many spans
+   * and log records as it was saved with, its saved summary and facts are taken as its own. A trace that
+   * gets more than it was saved with (records that came since), or is asked for before it is whole, is read
+   * as usual.
+   */
+  beginRestore(saved: Iterable<SavedTrace>): void {
+    this.restoring = new Map();
+    for (const t of saved) this.restoring.set(t.traceId.toLowerCase(), t);
+  }
+
+  /** The records saved are all back: traces not yet whole (their records were lost) are read as usual. */
+  endRestore(): void {
+    this.restoring = undefined;
+    for (const id of this.pending) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      entry.saved = undefined;
+      this.dirty.add(id);
+      this.noteChanged(id);
+    }
+    this.pending.clear();
+    for (const entry of this.entries.values()) entry.saved = undefined;
     this.schedule();
   }
 
@@ -753,6 +882,7 @@ export class TraceStore {
     this.full.delete(oldest.traceId);
     this.warm.delete(oldest.traceId);
     this.dirty.delete(oldest.traceId);
+    this.pending.delete(oldest.traceId);
     if (oldest.factsAt !== undefined) this.facts.release(oldest.factsAt, oldest.factsCount!);
     unindex(this.bySession, oldest.indexedSession, oldest.traceId);
     unindex(this.byUser, oldest.indexedUser, oldest.traceId);

@@ -16,9 +16,15 @@ import { TraceStore, type IngestResult, type StoreChange } from '../core/store';
 import { OtlpForwarder } from '../otlp/forwarder';
 import { OtlpGrpcReceiver } from '../otlp/grpcReceiver';
 import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otlp/httpReceiver';
-import { RequestLog } from '../otlp/requestLog';
+import { atOrBefore, RequestLog, type LogPosition } from '../otlp/requestLog';
 import { replayRequestLog } from '../otlp/requestReplay';
 import { outlineOf } from './outline';
+import {
+  deleteSavedSummaries,
+  readSavedSummaries,
+  summariesFingerprint,
+  writeSavedSummaries,
+} from './savedSummaries';
 import type {
   ChangeMessage,
   EngineOptions,
@@ -32,6 +38,12 @@ import type {
 
 /** How many traces the host may watch; the oldest watch is dropped past it (the host asks again). */
 const MAX_WATCHED = 2000;
+
+/**
+ * The summaries are saved this long after a change, and no sooner after the last save than twenty times
+ * what it took: under steady load, saving costs the worker at most a twentieth of its time.
+ */
+const SAVE_AFTER_MS = 5000;
 
 interface Running {
   http: OtlpHttpReceiver;
@@ -56,6 +68,15 @@ export class IngestEngine {
   /** Under load, one line a second about accepted requests, and repeated refusals folded with a count. */
   private readonly requestLines: ReceiverLogSummary;
   private readonly receiverLogger: Logger;
+  /** Saving the summaries beside the request log: a change since the last save, and when to save next. */
+  private unsaved = false;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastSaveMs = 0;
+  /**
+   * How far into the log the store holds every record: the end of what the replay read, then of each
+   * request this engine kept. Not the log's end, which another window's engine may have written since.
+   */
+  private covered: LogPosition | undefined;
 
   constructor(
     options: EngineOptions,
@@ -105,6 +126,8 @@ export class IngestEngine {
       case 'clear':
         this.replayCancelled = true;
         this.log?.clear();
+        this.covered = undefined;
+        this.deleteSaved();
         this.store.clear();
         this.metrics.clear();
         return undefined;
@@ -140,9 +163,14 @@ export class IngestEngine {
   }
 
   async dispose(): Promise<void> {
+    // A replay cut short leaves the store without part of the log: what was saved before still holds.
+    const whole = !this.replaying;
     this.replayCancelled = true;
     await this.stopListening();
     await this.replaying;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (whole) this.saveSummaries();
     this.store.dispose();
     this.log?.dispose();
     this.requestLines.dispose();
@@ -225,7 +253,8 @@ export class IngestEngine {
 
   private onBatch(batch: TelemetryBatch, info: ReceiverBatchInfo): void {
     // Kept before the receiver answers 200: what the exporter was told is stored survives a reload.
-    if (this.log && info.body) this.log.append(info.signal, info.encoding, info.body);
+    if (this.log && info.body && this.log.append(info.signal, info.encoding, info.body))
+      this.covered = this.log.position();
     // Sent on without waiting: forwarding never holds up receiving.
     if (this.running?.forwarder && info.body)
       void this.running.forwarder.forward(info.signal, info.encoding, info.body);
@@ -285,8 +314,12 @@ export class IngestEngine {
     const before = this.options.persist;
     if (before?.dir === persist?.dir && before?.maxBytes === persist?.maxBytes) return;
     this.replayCancelled = true;
-    if (!persist) this.log?.clear();
+    if (!persist) {
+      this.log?.clear();
+      this.deleteSaved();
+    }
     this.log?.dispose();
+    this.covered = undefined;
     this.log = persist
       ? new RequestLog({ dir: persist.dir, maxBytes: persist.maxBytes, logger: this.logger })
       : undefined;
@@ -300,9 +333,20 @@ export class IngestEngine {
     this.replayCancelled = false;
     // Kept requests are stored again but not counted as received: the counts are of what apps sent since the
     // receiver started.
+    // What the last session saved of the same records: their traces need not be read again.
+    const dir = this.options.persist?.dir;
+    const saved = dir ? readSavedSummaries(dir, this.fingerprint(), this.logger) : undefined;
+    let restoring = saved !== undefined;
+    if (saved) this.store.beginRestore(saved.traces);
+    const log = this.log;
     const run = replayRequestLog(
-      this.log,
-      (batch) => {
+      log,
+      (batch, at) => {
+        if (!this.covered || !atOrBefore(at, this.covered)) this.covered = at;
+        if (restoring && !atOrBefore(at, saved!.position)) {
+          restoring = false;
+          this.store.endRestore();
+        }
         this.addMetrics(batch);
         this.store.ingest(batch, 'otlp');
       },
@@ -312,15 +356,28 @@ export class IngestEngine {
       },
     )
       .then((r) => {
+        if (restoring) this.store.endRestore();
         this.store.flush();
-        this.post({ type: 'replayed', ...r, ms: Date.now() - started });
+        this.post({
+          type: 'replayed',
+          ...r,
+          ...(saved ? { savedTraces: saved.traces.length } : {}),
+          ms: Date.now() - started,
+        });
       })
-      .finally(() => (this.replaying = undefined));
+      .finally(() => {
+        this.replaying = undefined;
+        if (this.unsaved) this.scheduleSave();
+      });
     this.replaying = run;
     await run;
   }
 
   private sendChanges(change: StoreChange): void {
+    if (change.changed.length > 0 || change.removed.length > 0 || change.cleared) {
+      this.unsaved = true;
+      this.scheduleSave();
+    }
     const message: ChangeMessage = {
       type: 'changes',
       cleared: change.cleared,
@@ -350,6 +407,59 @@ export class IngestEngine {
     }
     this.post(message);
     this.postReceived();
+  }
+
+  /** What the saved summaries depend on besides the records: the settings that shape them. */
+  private fingerprint(): string {
+    const o = this.options;
+    return summariesFingerprint({
+      sessionAttributes: o.sessionAttributes,
+      userAttributes: o.userAttributes,
+      pricing: o.pricing ?? null,
+      maxSpansPerTrace: this.store.currentLimits.maxSpansPerTrace,
+    });
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer || !this.log || this.replaying) return;
+    const wait = Math.max(SAVE_AFTER_MS, this.lastSaveMs * 20);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      if (this.replaying) return; // saved when the replay ends
+      this.saveSummaries();
+    }, wait);
+    this.saveTimer.unref?.();
+  }
+
+  /**
+   * Saves every summary with how far the store covers the log: between two requests the store holds
+   * exactly what the log does up to there (a request is kept, then stored, in one go), except what the log
+   * could not keep, which the next replay then reads as usual.
+   */
+  private saveSummaries(): void {
+    const dir = this.options.persist?.dir;
+    if (!this.unsaved || !this.log || !dir) return;
+    const position = this.covered;
+    this.unsaved = false;
+    if (!position) {
+      if (!this.log.position()) this.deleteSaved();
+      return;
+    }
+    const t0 = Date.now();
+    writeSavedSummaries(dir, this.fingerprint(), { position, traces: this.store.save() }, this.logger);
+    this.lastSaveMs = Date.now() - t0;
+  }
+
+  private deleteSaved(): void {
+    const dir = this.options.persist?.dir;
+    if (!dir) return;
+    try {
+      deleteSavedSummaries(dir);
+    } catch (err) {
+      this.logger.warn(
+        `[persist] could not delete the saved summaries: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /**

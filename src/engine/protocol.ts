@@ -118,6 +118,8 @@ export interface ReplayedMessage {
   spans: number;
   logs: number;
   skipped: number;
+  /** Traces whose summaries the last session saved (taken as they were when their records all came back). */
+  savedTraces?: number;
   ms: number;
 }
 

@@ -24,6 +24,19 @@ export interface LoggedRequest {
   encoding: OtlpEncoding;
   timeMs: number;
   body: Buffer;
+  /** Where the record ends in the log. */
+  at: LogPosition;
+}
+
+/** A point in the log: the end of the records before it, in a segment (segments sort by name). */
+export interface LogPosition {
+  segment: string;
+  offset: number;
+}
+
+/** Whether `a` is at or before `b`. */
+export function atOrBefore(a: LogPosition, b: LogPosition): boolean {
+  return a.segment < b.segment || (a.segment === b.segment && a.offset <= b.offset);
 }
 
 export interface RequestLogOptions {
@@ -107,15 +120,27 @@ export class RequestLog {
           break;
         }
         const length = data.readUInt32LE(at + 16);
+        const end = at + HEADER_BYTES + length;
         yield {
           signal: SIGNALS[data.readUInt8(at + 4)]!,
           encoding: ENCODINGS[data.readUInt8(at + 5)]!,
           timeMs: data.readDoubleLE(at + 8),
-          body: data.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length),
+          body: data.subarray(at + HEADER_BYTES, end),
+          at: { segment: file, offset: end },
         };
-        at += HEADER_BYTES + length;
+        at = end;
       }
     }
+  }
+
+  /** The end of what is written now; undefined when nothing is kept. */
+  position(): LogPosition | undefined {
+    if (this.current !== undefined && this.fd !== undefined)
+      return { segment: this.current, offset: this.currentBytes };
+    const last = this.segments().at(-1);
+    return last === undefined
+      ? undefined
+      : { segment: last, offset: fileSize(path.join(this.options.dir, last)) };
   }
 
   /** Bytes kept on disk now. */

@@ -5,7 +5,7 @@
 
 import type { TelemetryBatch } from '../core/records';
 import { decodeOtlp } from './decode';
-import type { RequestLog } from './requestLog';
+import type { LogPosition, RequestLog } from './requestLog';
 
 export interface ReplayResult {
   requests: number;
@@ -18,7 +18,8 @@ export interface ReplayResult {
 
 export async function replayRequestLog(
   log: RequestLog,
-  ingest: (batch: TelemetryBatch) => void,
+  /** Each request decoded, with where its record ends in the log. */
+  ingest: (batch: TelemetryBatch, at: LogPosition) => void,
   options: { sliceMs?: number; yieldTo?: () => Promise<void>; cancelled?: () => boolean } = {},
 ): Promise<ReplayResult> {
   const sliceMs = options.sliceMs ?? 15;
@@ -31,7 +32,7 @@ export async function replayRequestLog(
     if (options.cancelled?.()) break;
     try {
       const batch = decodeOtlp(request.signal, request.body, request.encoding);
-      ingest(batch);
+      ingest(batch, request.at);
       result.requests++;
       result.spans += batch.spans.length;
       result.logs += batch.logs.length;
