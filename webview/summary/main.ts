@@ -291,6 +291,22 @@ function nonZero(values: readonly (number | null)[]): number[] {
   return out;
 }
 
+/** The axes' font (uPlot's default) and a canvas to measure tick labels with. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+let measurer: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * The value axis as wide as its widest label (tick, gap and label), so "$0.0005" or "1.25 s" is never cut at
+ * the chart's left edge.
+ */
+function valueAxisSize(values: readonly string[] | null): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!values?.length || !measurer) return 60;
+  measurer.font = AXIS_FONT;
+  const widest = Math.max(...values.map((v) => measurer!.measureText(v).width));
+  return Math.max(40, Math.ceil(widest) + 22);
+}
+
 function drawCharts(model: SummaryCharts): void {
   for (const c of charts) c.destroy();
   charts = [];
@@ -315,7 +331,15 @@ function drawCharts(model: SummaryCharts): void {
       legend: { show: true, markers: { dash: (u, j) => (u.series[j]?.dash ? 'dashed' : 'solid') } },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
-      axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => format(v)) }],
+      axes: [
+        { ...axis, font: AXIS_FONT },
+        {
+          ...axis,
+          font: AXIS_FONT,
+          size: (_u, values) => valueAxisSize(values),
+          values: (_u, vals) => vals.map((v) => format(v)),
+        },
+      ],
       series: [
         {},
         ...chart.series.map((s) => ({
