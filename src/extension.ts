@@ -75,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     onReceived: (counts) => receiver.noteReceived(counts),
     onReplayed: (r) =>
       logger.info(
-        `replayed ${r.requests} kept requests in ${r.ms} ms: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}${r.savedTraces ? `; ${r.savedTraces} traces had saved summaries` : ''}`,
+        `replayed ${r.requests} kept requests in ${r.ms} ms: ${r.spans} spans, ${r.logs} logs${r.skipped ? `, ${r.skipped} unreadable skipped` : ''}${r.savedTraces ? `; ${r.savedTraces} traces took their saved summaries` : ''}`,
       ),
     onRestarted: () => {
       void engine.replay();

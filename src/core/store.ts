@@ -66,6 +66,8 @@ export interface SavedTrace {
   traceId: string;
   spans: number;
   logs: number;
+  /** Of the span ids and the log batches' fingerprints, whatever their order: see recordsDigest. */
+  digest: number;
   summary: TraceSummary;
   facts: CallFact[];
 }
@@ -234,6 +236,8 @@ export class TraceStore {
   private restoring: Map<string, SavedTrace> | undefined;
   /** Traces being restored whose records are not all back yet: neither dirty nor reported. */
   private readonly pending = new Set<string>();
+  /** Traces that took their saved summary during this restore. */
+  private taken = 0;
 
   constructor(options: TraceStoreOptions) {
     this.limits = clampLimits({
@@ -256,9 +260,14 @@ export class TraceStore {
     return this.entries.size;
   }
 
-  ingest(batch: TelemetryBatch, source: SourceKind): IngestResult {
+  /**
+   * Stores a batch. `replayed` says it holds records saved before (see beginRestore); anything else that
+   * arrives while a restore runs (a live request) makes the saved traces it touches be read as usual.
+   */
+  ingest(batch: TelemetryBatch, source: SourceKind, replayed = false): IngestResult {
     const now = this.now();
     this.ageOut(now);
+    if (this.restoring && !replayed) this.stopRestoringAll(batch);
     const touched = new Set<Entry>();
     const counted = this.shared.counted;
     let uncorrelated = 0;
@@ -267,7 +276,7 @@ export class TraceStore {
       const traceId = raw.traceId.toLowerCase();
       const record = this.shared.span(raw, traceId);
       const spanId = record.spanId.toLowerCase();
-      const entry = this.entries.get(traceId) ?? this.createEntry(traceId, source, now);
+      const entry = this.entries.get(traceId) ?? this.createEntry(traceId, source, now, replayed);
       touched.add(entry);
       const old = entry.slots.get(spanId);
       if (!old && entry.slots.size >= this.limits.maxSpansPerTrace) {
@@ -386,7 +395,12 @@ export class TraceStore {
       this.pending.add(entry.traceId);
       return true;
     }
-    this.pending.delete(entry.traceId);
+    // As many, but not the same ones (the last session had evicted part of it and read the rest again).
+    if (recordsDigest(entry) !== saved.digest) {
+      this.stopRestoring(entry);
+      return false;
+    }
+    if (this.pending.delete(entry.traceId) || entry.summary === undefined) this.taken++;
     const summary = saved.summary;
     summary.updatedMs = entry.updatedMs;
     if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
@@ -401,6 +415,23 @@ export class TraceStore {
     return true;
   }
 
+  /** A trace asked for before its records are all back is read from what is there. */
+  private stopPending(entry: Entry): void {
+    if (entry.saved && this.pending.has(entry.traceId)) this.stopRestoring(entry);
+  }
+
+  /** A live batch: the saved traces it touches are read as usual from now on. */
+  private stopRestoringAll(batch: TelemetryBatch): void {
+    for (const s of batch.spans) {
+      const entry = this.entries.get(s.traceId.toLowerCase());
+      if (entry?.saved) this.stopRestoring(entry);
+    }
+    for (const l of batch.logs) {
+      const entry = l.traceId ? this.entries.get(l.traceId.toLowerCase()) : undefined;
+      if (entry?.saved) this.stopRestoring(entry);
+    }
+  }
+
   /** The trace is read from its records from now on (its spans' outlines on the next settle). */
   private stopRestoring(entry: Entry): void {
     if (!entry.saved) return;
@@ -411,7 +442,7 @@ export class TraceStore {
     }
   }
 
-  private createEntry(traceId: string, source: SourceKind, now: number): Entry {
+  private createEntry(traceId: string, source: SourceKind, now: number, replayed = false): Entry {
     const entry: Entry = {
       traceId,
       source,
@@ -421,7 +452,7 @@ export class TraceStore {
       bytes: 0,
       droppedSpans: 0,
     };
-    const saved = this.restoring?.get(traceId);
+    const saved = replayed ? this.restoring?.get(traceId) : undefined;
     if (saved) entry.saved = saved;
     // Log records that came first join the trace now that a span of it has come.
     const waiting = this.waiting.get(traceId);
@@ -483,7 +514,7 @@ export class TraceStore {
     const id = traceId.toLowerCase();
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    this.stopRestoring(entry);
+    this.stopPending(entry);
     this.settle();
     const summary = entry.summary;
     if (!summary) return undefined;
@@ -532,7 +563,7 @@ export class TraceStore {
   getOutline(traceId: string): Trace | undefined {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
-    this.stopRestoring(entry);
+    this.stopPending(entry);
     this.settle();
     if (!entry.outline) this.build(entry);
     this.warmUp(entry);
@@ -542,7 +573,7 @@ export class TraceStore {
   summary(traceId: string): TraceSummary | undefined {
     const entry = this.entries.get(traceId.toLowerCase());
     if (!entry) return undefined;
-    this.stopRestoring(entry);
+    this.stopPending(entry);
     this.settle();
     return entry.summary;
   }
@@ -680,6 +711,7 @@ export class TraceStore {
         traceId: entry.traceId,
         spans: entry.slots.size,
         logs: entry.logCount,
+        digest: recordsDigest(entry),
         summary: entry.summary,
         facts: entry.factsAt === undefined ? [] : this.facts.rowsOf(entry.factsAt, entry.factsCount!),
       });
@@ -696,11 +728,16 @@ export class TraceStore {
    */
   beginRestore(saved: Iterable<SavedTrace>): void {
     this.restoring = new Map();
+    this.taken = 0;
     for (const t of saved) this.restoring.set(t.traceId.toLowerCase(), t);
   }
 
-  /** The records saved are all back: traces not yet whole (their records were lost) are read as usual. */
-  endRestore(): void {
+  /**
+   * The records saved are all back: traces not yet whole (their records were lost) are read as usual.
+   * Returns how many traces took their saved summaries.
+   */
+  endRestore(): number {
+    if (!this.restoring) return 0;
     this.restoring = undefined;
     for (const id of this.pending) {
       const entry = this.entries.get(id);
@@ -712,6 +749,7 @@ export class TraceStore {
     this.pending.clear();
     for (const entry of this.entries.values()) entry.saved = undefined;
     this.schedule();
+    return this.taken;
   }
 
   onDidChange(listener: (change: StoreChange) => void): Disposable {
@@ -975,6 +1013,23 @@ function logsByTrace(logs: readonly LogRecordData[]): Map<string, LogRecordData[
     else out.set(key, [log]);
   }
   return out;
+}
+
+/**
+ * The set of a trace's records as one number: a hash of each span id and each log batch's fingerprint,
+ * added up, so the order they came in does not matter. Two traces with as many records of other ids differ.
+ */
+function recordsDigest(entry: Entry): number {
+  let sum = 0;
+  for (const [id] of entry.slots) sum = (sum + hash32(id)) | 0;
+  for (const f of entry.logBatches ?? []) sum = (sum + hash32(f)) | 0;
+  return sum >>> 0;
+}
+
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 function fingerprintOf(logs: readonly LogRecordData[]): string {

@@ -77,6 +77,8 @@ export class IngestEngine {
    * request this engine kept. Not the log's end, which another window's engine may have written since.
    */
   private covered: LogPosition | undefined;
+  /** A replay was cut short (the log's settings changed meanwhile): the store lacks part of the log. */
+  private incomplete = false;
 
   constructor(
     options: EngineOptions,
@@ -127,6 +129,7 @@ export class IngestEngine {
         this.replayCancelled = true;
         this.log?.clear();
         this.covered = undefined;
+        this.incomplete = false;
         this.deleteSaved();
         this.store.clear();
         this.metrics.clear();
@@ -164,13 +167,13 @@ export class IngestEngine {
 
   async dispose(): Promise<void> {
     // A replay cut short leaves the store without part of the log: what was saved before still holds.
-    const whole = !this.replaying;
+    if (this.replaying) this.incomplete = true;
     this.replayCancelled = true;
     await this.stopListening();
     await this.replaying;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (whole) this.saveSummaries();
+    this.saveSummaries();
     this.store.dispose();
     this.log?.dispose();
     this.requestLines.dispose();
@@ -313,6 +316,7 @@ export class IngestEngine {
   private setPersist(persist: EngineOptions['persist']): void {
     const before = this.options.persist;
     if (before?.dir === persist?.dir && before?.maxBytes === persist?.maxBytes) return;
+    if (this.replaying) this.incomplete = true;
     this.replayCancelled = true;
     if (!persist) {
       this.log?.clear();
@@ -337,6 +341,7 @@ export class IngestEngine {
     const dir = this.options.persist?.dir;
     const saved = dir ? readSavedSummaries(dir, this.fingerprint(), this.logger) : undefined;
     let restoring = saved !== undefined;
+    let taken = 0;
     if (saved) this.store.beginRestore(saved.traces);
     const log = this.log;
     const run = replayRequestLog(
@@ -345,10 +350,10 @@ export class IngestEngine {
         if (!this.covered || !atOrBefore(at, this.covered)) this.covered = at;
         if (restoring && !atOrBefore(at, saved!.position)) {
           restoring = false;
-          this.store.endRestore();
+          taken = this.store.endRestore();
         }
         this.addMetrics(batch);
-        this.store.ingest(batch, 'otlp');
+        this.store.ingest(batch, 'otlp', true);
       },
       {
         // Clear Local Traces during the replay: what is still to come stays cleared.
@@ -356,12 +361,12 @@ export class IngestEngine {
       },
     )
       .then((r) => {
-        if (restoring) this.store.endRestore();
+        if (restoring) taken = this.store.endRestore();
         this.store.flush();
         this.post({
           type: 'replayed',
           ...r,
-          ...(saved ? { savedTraces: saved.traces.length } : {}),
+          ...(saved ? { savedTraces: taken } : {}),
           ms: Date.now() - started,
         });
       })
@@ -438,7 +443,7 @@ export class IngestEngine {
    */
   private saveSummaries(): void {
     const dir = this.options.persist?.dir;
-    if (!this.unsaved || !this.log || !dir) return;
+    if (!this.unsaved || !this.log || !dir || this.incomplete) return;
     const position = this.covered;
     this.unsaved = false;
     if (!position) {

@@ -118,7 +118,7 @@ export interface ReplayedMessage {
   spans: number;
   logs: number;
   skipped: number;
-  /** Traces whose summaries the last session saved (taken as they were when their records all came back). */
+  /** Traces that took the summary the last session saved instead of being read (set when one was saved). */
   savedTraces?: number;
   ms: number;
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CallFact } from '../core/aggregate';
 import type { Logger } from '../core/logger';
+import type { PriceEntryRef, TraceSummary, Usage } from '../core/model';
 import type { SavedTrace } from '../core/store';
 import type { LogPosition } from '../otlp/requestLog';
 
@@ -139,7 +140,7 @@ export function writeSavedSummaries(
     logger.warn(
       `[persist] could not save the summaries: ${err instanceof Error ? err.message : String(err)}`,
     );
-    fs.rmSync(temporary, { force: true });
+    removeQuietly(temporary);
     return false;
   }
 }
@@ -150,6 +151,7 @@ export function readSavedSummaries(
   fingerprint: string,
   logger: Logger,
 ): SavedSummaries | undefined {
+  removeLeftovers(dir);
   let text: string;
   try {
     text = fs.readFileSync(path.join(dir, SAVED_FILE), 'utf8');
@@ -170,54 +172,149 @@ export function readSavedSummaries(
   }
   const position = v.position as Partial<LogPosition> | undefined;
   const traces = Array.isArray(v.traces) ? savedTraces(v.traces) : undefined;
-  if (typeof position?.segment !== 'string' || !Number.isSafeInteger(position.offset) || !traces) {
+  if (typeof position?.segment !== 'string' || !isCount(position.offset) || !traces) {
     logger.warn(`[persist] ${SAVED_FILE} is not as written: every kept request is read again`);
     return undefined;
   }
-  return { position: position as LogPosition, traces };
+  return { position: { segment: position.segment, offset: position.offset as number }, traces };
 }
 
-/** The traces of the file with their facts read back; undefined if any is not as written. */
+/** Deletes the file (and any temporary one a stop cut short). */
+export function deleteSavedSummaries(dir: string): void {
+  fs.rmSync(path.join(dir, SAVED_FILE), { force: true });
+  removeLeftovers(dir, 0);
+}
+
+/** Temporary files of saves cut short (the worker ended mid-write) older than `ageMs`. */
+function removeLeftovers(dir: string, ageMs = 60_000): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(`${SAVED_FILE}.`) || !name.endsWith('.tmp')) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs >= ageMs) fs.rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile, or not ours to delete */
+    }
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    /* the next start removes it */
+  }
+}
+
+/** The traces of the file, each rebuilt from checked fields; undefined if any is not as written. */
 function savedTraces(items: unknown[]): SavedTrace[] | undefined {
   const out: SavedTrace[] = [];
   for (const item of items) {
-    if (!isSavedTrace(item)) return undefined;
-    const t = item as Omit<SavedTrace, 'facts'> & { facts: unknown[] };
+    const t = item as Partial<Record<keyof SavedTrace, unknown>> | null;
+    if (typeof t !== 'object' || t === null) return undefined;
+    const { traceId, spans, logs, digest } = t;
+    if (typeof traceId !== 'string' || traceId === '' || traceId !== traceId.toLowerCase()) return undefined;
+    if (!isCount(spans) || !isCount(logs) || !isCount(digest) || !Array.isArray(t.facts)) return undefined;
+    const summary = summaryOf(t.summary, traceId);
+    if (!summary) return undefined;
     const facts: CallFact[] = [];
     for (const row of t.facts) {
       const fact = factOf(row);
       if (!fact) return undefined;
       facts.push(fact);
     }
-    out.push({ traceId: t.traceId, spans: t.spans, logs: t.logs, summary: t.summary, facts });
+    out.push({ traceId, spans, logs, digest, summary, facts });
   }
   return out;
 }
 
-export function deleteSavedSummaries(dir: string): void {
-  fs.rmSync(path.join(dir, SAVED_FILE), { force: true });
-}
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isTexts = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
 
-function isSavedTrace(value: unknown): boolean {
-  const t = value as Partial<Record<keyof SavedTrace, unknown>> | null;
-  if (typeof t !== 'object' || t === null) return false;
-  const s = t.summary as Record<string, unknown> | null;
-  return (
-    typeof t.traceId === 'string' &&
-    Number.isSafeInteger(t.spans) &&
-    Number.isSafeInteger(t.logs) &&
-    Array.isArray(t.facts) &&
-    typeof s === 'object' &&
-    s !== null &&
-    s.traceId === t.traceId &&
-    typeof s.name === 'string' &&
-    typeof s.service === 'string' &&
-    typeof s.startMs === 'number' &&
-    typeof s.durationMs === 'number' &&
-    Number.isSafeInteger(s.spanCount) &&
-    Number.isSafeInteger(s.llmCallCount) &&
-    Array.isArray(s.models) &&
-    typeof s.usage === 'object' &&
-    s.usage !== null
-  );
+const USAGE_KEYS = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'cacheCreationInputTokens',
+  'reasoningTokens',
+] as const satisfies readonly (keyof Usage)[];
+
+/**
+ * A TraceSummary from the file, field by field: each of the right type (what the host's tree and panels
+ * read without checking), nothing else carried over. Undefined when one is not.
+ */
+function summaryOf(value: unknown, traceId: string): TraceSummary | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.traceId !== traceId || !isText(v.name) || !isText(v.service) || !isTexts(v.models)) return undefined;
+  if (!isTime(v.startMs) || !isTime(v.durationMs) || !isTime(v.updatedMs)) return undefined;
+  const counts = [v.spanCount, v.llmCallCount, v.toolCallCount, v.errorCount];
+  if (!counts.every(isCount) || typeof v.hasError !== 'boolean') return undefined;
+  const rawUsage = v.usage as Record<string, unknown> | null;
+  if (typeof rawUsage !== 'object' || rawUsage === null) return undefined;
+  const usage: Usage = {};
+  for (const key of USAGE_KEYS) {
+    const n = rawUsage[key];
+    if (n === undefined) continue;
+    if (!isTime(n)) return undefined;
+    usage[key] = n;
+  }
+  const summary: TraceSummary = {
+    traceId,
+    name: v.name,
+    service: v.service,
+    startMs: v.startMs,
+    durationMs: v.durationMs,
+    spanCount: v.spanCount as number,
+    llmCallCount: v.llmCallCount as number,
+    toolCallCount: v.toolCallCount as number,
+    errorCount: v.errorCount as number,
+    models: v.models,
+    usage,
+    hasError: v.hasError,
+    updatedMs: v.updatedMs,
+  };
+  for (const key of ['rootSpanId', 'preview', 'sessionId', 'userId'] as const) {
+    const text = v[key];
+    if (text === undefined) continue;
+    if (!isText(text)) return undefined;
+    summary[key] = text;
+  }
+  if (v.droppedSpans !== undefined) {
+    if (!isCount(v.droppedSpans)) return undefined;
+    summary.droppedSpans = v.droppedSpans;
+  }
+  if (v.cost !== undefined || v.costBasis !== undefined) {
+    const cost = v.cost as Record<string, unknown> | null;
+    const basis = v.costBasis as Record<string, unknown> | null;
+    if (typeof cost !== 'object' || cost === null || typeof basis !== 'object' || basis === null)
+      return undefined;
+    if (!isTime(cost.usd) || !isCount(cost.pricedCalls) || !isCount(cost.unpricedCalls)) return undefined;
+    if (!Array.isArray(basis.entries) || !isTexts(basis.unpricedModels)) return undefined;
+    const entries: PriceEntryRef[] = [];
+    for (const e of basis.entries as unknown[]) {
+      const entry = e as Record<string, unknown> | null;
+      if (typeof entry !== 'object' || entry === null || !isText(entry.id)) return undefined;
+      if (entry.source !== 'shipped' && entry.source !== 'settings') return undefined;
+      const ref: PriceEntryRef = { id: entry.id, source: entry.source };
+      if (entry.asOf !== undefined) {
+        if (!isText(entry.asOf)) return undefined;
+        ref.asOf = entry.asOf;
+      }
+      entries.push(ref);
+    }
+    summary.cost = { usd: cost.usd, pricedCalls: cost.pricedCalls, unpricedCalls: cost.unpricedCalls };
+    summary.costBasis = { entries, unpricedModels: basis.unpricedModels };
+  }
+  return summary;
 }

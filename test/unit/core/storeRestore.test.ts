@@ -60,7 +60,7 @@ describe('restoring saved summaries', () => {
     const late = counting();
     const reversed = store(late.normalizer);
     reversed.beginRestore(saved(first));
-    for (const b of [...input].reverse()) reversed.ingest(b, 'otlp');
+    for (const b of [...input].reverse()) reversed.ingest(b, 'otlp', true);
     reversed.endRestore();
     reversed.flush();
     assert.equal(late.reads(), 0, 'no span was read, log records after their spans included');
@@ -69,8 +69,8 @@ describe('restoring saved summaries', () => {
     const { normalizer, reads } = counting();
     const second = store(normalizer);
     second.beginRestore(saved(first));
-    for (const b of input) second.ingest(b, 'otlp');
-    second.endRestore();
+    for (const b of input) second.ingest(b, 'otlp', true);
+    assert.equal(second.endRestore(), first.list().length, 'every trace took its saved summary');
     second.flush();
     assert.equal(reads(), 0, 'no span was read');
     assert.deepEqual(listed(second), listed(first));
@@ -107,10 +107,15 @@ describe('restoring saved summaries', () => {
       second.ingest(
         { ...b, spans: b.spans.filter((s, i) => !(s.traceId === fewer!.traceId && i === 0)) },
         'otlp',
+        true,
       );
     // One more span for another trace, as a request after the save brings it.
     const extra = input.flatMap((b) => b.spans).find((s) => s.traceId === more!.traceId)!;
-    second.ingest({ spans: [{ ...extra, spanId: 'ffffffffffffffff', name: 'late span' }], logs: [] }, 'otlp');
+    second.ingest(
+      { spans: [{ ...extra, spanId: 'ffffffffffffffff', name: 'late span' }], logs: [] },
+      'otlp',
+      true,
+    );
     second.endRestore();
     second.flush();
     const got = new Map(second.list().map((t) => [t.traceId, t]));
@@ -140,13 +145,13 @@ describe('restoring saved summaries', () => {
     second.onDidChange((c) => changed.push(...c.changed));
     second.beginRestore(saved(first));
     const spans = input.flatMap((b) => b.spans).filter((s) => s.traceId === target.traceId);
-    second.ingest({ spans: spans.slice(0, 1), logs: [] }, 'otlp');
+    second.ingest({ spans: spans.slice(0, 1), logs: [] }, 'otlp', true);
     second.flush();
     assert.deepEqual(changed, [], 'not reported while part of it is back');
     assert.equal(second.list().length, 0);
     // Asked for: read from what is there.
     assert.equal(second.summary(target.traceId)!.spanCount, 1);
-    second.ingest({ spans: spans.slice(1), logs: [] }, 'otlp');
+    second.ingest({ spans: spans.slice(1), logs: [] }, 'otlp', true);
     second.endRestore();
     second.flush();
     const summary = second.summary(target.traceId)!;
@@ -155,6 +160,51 @@ describe('restoring saved summaries', () => {
       JSON.parse(JSON.stringify({ ...summary, updatedMs: 0 })),
       JSON.parse(JSON.stringify({ ...target, updatedMs: 0 })),
     );
+  });
+
+  it('reads as usual a saved trace that a live request touches while the restore runs', () => {
+    const input = batches();
+    const first = store();
+    for (const b of input) first.ingest(b, 'otlp');
+    first.flush();
+    const target = first.list().find((t) => t.spanCount > 2 && t.usage.inputTokens)!;
+    const spans = input.flatMap((b) => b.spans).filter((s) => s.traceId === target.traceId);
+    // The log lost the trace's first span; the app sends it again, live, with other figures: as many
+    // spans as were saved, and the same ids.
+    const live = { ...spans[0]!, attributes: { ...spans[0]!.attributes } };
+    live.attributes['gen_ai.usage.input_tokens'] = 100_000;
+    live.attributes['gen_ai.operation.name'] = 'chat';
+    const second = store();
+    second.beginRestore(saved(first));
+    second.ingest({ spans: spans.slice(1), logs: [] }, 'otlp', true);
+    second.ingest({ spans: [live], logs: [] }, 'otlp');
+    assert.equal(second.endRestore(), 0, 'nothing taken');
+    second.flush();
+    const got = second.summary(target.traceId)!;
+    assert.equal(got.spanCount, target.spanCount);
+    assert.ok((got.usage.inputTokens ?? 0) >= 100_000, `the live span counts: ${got.usage.inputTokens}`);
+  });
+
+  it('reads as usual a trace that comes back with as many records as saved, but other ones', () => {
+    const input = batches();
+    const first = store();
+    for (const b of input) first.ingest(b, 'otlp');
+    first.flush();
+    const target = first.list().find((t) => t.spanCount > 1)!;
+    const spans = input.flatMap((b) => b.spans).filter((s) => s.traceId === target.traceId);
+    const second = store();
+    second.beginRestore(saved(first));
+    // The first span twice under two ids: as many spans as saved, not the same ones.
+    const other = spans.map((s, i) =>
+      i === spans.length - 1 ? { ...spans[0]!, spanId: 'dddddddddddddddd' } : s,
+    );
+    second.ingest({ spans: other, logs: [] }, 'otlp', true);
+    assert.equal(second.endRestore(), 0);
+    second.flush();
+    const fresh = store();
+    fresh.ingest({ spans: other, logs: [] }, 'otlp');
+    fresh.flush();
+    assert.deepEqual(listed(second), listed(fresh));
   });
 
   it('takes nothing saved once the settings change or the store is cleared', () => {
@@ -169,7 +219,7 @@ describe('restoring saved summaries', () => {
       second.beginRestore(kept);
       if (interrupt === 'normalizer') second.setNormalizer(normalizer);
       else second.clear();
-      for (const b of input) second.ingest(b, 'otlp');
+      for (const b of input) second.ingest(b, 'otlp', true);
       second.flush();
       assert.ok(reads() > 0, `${interrupt}: the spans were read`);
       assert.deepEqual(listed(second), listed(first));

@@ -142,10 +142,22 @@ test('summaries of other settings, of another version, or damaged are not taken;
     assert.equal((await start(dir)).replayed.savedTraces, undefined);
 
     // Cut short, or of the right shape but not as written: read as usual, said in the log.
-    for (const damaged of [
-      good.slice(0, good.length / 2),
+    const cut = good.slice(0, good.length / 2);
+    // Valid JSON of the wrong types, each one the host's tree or panel would trip over.
+    const wrong = [
       good.replace(/"spanCount":\d+/, '"spanCount":"four"'),
-    ]) {
+      good.replace(/"preview":"[^"]*"/, '"preview":5'),
+      good.replace(/"costBasis":\{"entries":/, '"costBasis":{"entriez":'),
+      good.replace(
+        /"traceId":"([0-9a-f]+)","spans"/,
+        (_m, id: string) => `"traceId":"${id.toUpperCase()}","spans"`,
+      ),
+    ];
+    for (const w of wrong) {
+      assert.notEqual(w, good);
+      JSON.parse(w);
+    }
+    for (const damaged of [cut, ...wrong]) {
       writeFileSync(file, damaged);
       const again = await start(dir);
       assert.equal(again.replayed.savedTraces, undefined);
@@ -162,6 +174,29 @@ test('summaries of other settings, of another version, or damaged are not taken;
       await engine.dispose();
     }
     assert.equal(existsSync(file), false, 'nothing saved after a clear');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a replay cut short saves nothing: the summaries saved before still match the log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lti-saved-'));
+  try {
+    const entries = requests();
+    keep(dir, entries);
+    await start(dir);
+    const file = join(dir, SAVED_FILE);
+    const before = readFileSync(file, 'utf8');
+    // Enough requests that the replay yields several times before it ends.
+    keep(dir, Array.from({ length: 60 }, () => entries).flat());
+    const engine = new IngestEngine(options(dir), () => undefined, nullLogger);
+    const replay = engine.handle({ op: 'replay' });
+    for (const end = Date.now() + 5000; engine.store.stats().spans === 0 && Date.now() < end;)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.ok(engine.store.stats().spans > 0, 'part of the log was replayed');
+    await engine.dispose();
+    await replay;
+    assert.equal(readFileSync(file, 'utf8'), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
