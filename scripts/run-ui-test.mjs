@@ -565,6 +565,10 @@ try {
       .locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row')
       .count();
     assert(rows >= 4, `the traces did not come back in the tree after the reload (${rows} rows)`);
+    // The window that closed saved its traces' summaries, and this one took them instead of reading spans.
+    const said = await waitForLogLine(profile.userDataDir, /took their saved summaries/, 15000);
+    assert(said, 'the log does not say that the reloaded window took the saved summaries');
+    log(said.trim());
     await page.screenshot({ path: path.join(RESULTS, 'ui-after-reload.png') });
   });
 
@@ -765,6 +769,24 @@ async function pickFromCommand(page, command, typed, label) {
       await page.keyboard.press('Escape');
     }
   }
+}
+
+/** The first line of the extension's log (code-server's log files under the profile) matching `pattern`. */
+async function waitForLogLine(userDataDir, pattern, timeoutMs) {
+  const files = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)],
+    );
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(300)) {
+    const logs = files(path.join(userDataDir, 'logs')).filter((f) => /LLM Trace Inspector.*\.log$/.test(f));
+    for (const f of logs) {
+      const line = readFileSync(f, 'utf8')
+        .split('\n')
+        .find((l) => pattern.test(l));
+      if (line) return line;
+    }
+  }
+  return undefined;
 }
 
 async function statusLabel(page, text) {
