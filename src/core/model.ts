@@ -240,17 +240,20 @@ export function emptyUsage(): Usage {
   return {};
 }
 
+/** Every field of a Usage. */
+export const USAGE_KEYS = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'cacheCreationInputTokens',
+  'reasoningTokens',
+] as const satisfies readonly (keyof Usage)[];
+
 /** Sums usages; a field stays undefined unless some input had it. */
 export function addUsage(a: Usage, b: Usage): Usage {
   const out: Usage = { ...a };
-  for (const k of [
-    'inputTokens',
-    'outputTokens',
-    'totalTokens',
-    'cachedInputTokens',
-    'cacheCreationInputTokens',
-    'reasoningTokens',
-  ] as const) {
+  for (const k of USAGE_KEYS) {
     if (b[k] !== undefined) out[k] = (out[k] ?? 0) + (b[k] as number);
   }
   return out;

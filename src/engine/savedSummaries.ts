@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CallFact } from '../core/aggregate';
 import type { Logger } from '../core/logger';
-import type { PriceEntryRef, TraceSummary, Usage } from '../core/model';
+import { USAGE_KEYS, type PriceEntryRef, type TraceSummary, type Usage } from '../core/model';
 import type { SavedTrace } from '../core/store';
 import type { LogPosition } from '../otlp/requestLog';
 
@@ -239,15 +239,6 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isText = (v: unknown): v is string => typeof v === 'string';
 const isTexts = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
-
-const USAGE_KEYS = [
-  'inputTokens',
-  'outputTokens',
-  'totalTokens',
-  'cachedInputTokens',
-  'cacheCreationInputTokens',
-  'reasoningTokens',
-] as const satisfies readonly (keyof Usage)[];
 
 /**
  * A TraceSummary from the file, field by field: each of the right type (what the host's tree and panels

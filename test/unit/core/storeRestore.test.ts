@@ -38,6 +38,15 @@ function store(normalizer: Normalizer = createNormalizer()): TraceStore {
   return new TraceStore({ maxTraces: 1000, normalizer, debounceMs: 0 });
 }
 
+/** The batches, and a store that read them all as they came (the session that saved). */
+function readAll(): { input: TelemetryBatch[]; first: TraceStore } {
+  const input = batches();
+  const first = store();
+  for (const b of input) first.ingest(b, 'otlp');
+  first.flush();
+  return { input, first };
+}
+
 /** Summaries as a list shows them, without the time each store last changed the trace. */
 function listed(s: TraceStore): Omit<TraceSummary, 'updatedMs'>[] {
   return s.list().map(({ updatedMs: _, ...rest }) => JSON.parse(JSON.stringify(rest)) as TraceSummary);
@@ -50,10 +59,7 @@ function saved(s: TraceStore): SavedTrace[] {
 
 describe('restoring saved summaries', () => {
   it('gives the same summaries, sessions, users and totals without reading a span', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     assert.ok(first.list().length >= 6, 'several traces');
 
     // In another order too: log records after their spans, which a trace read as usual reads again.
@@ -95,10 +101,7 @@ describe('restoring saved summaries', () => {
   });
 
   it('reads as usual a trace the records bring back with fewer or more spans than it was saved with', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     const [fewer, more] = first.list();
     const kept = saved(first);
     const second = store();
@@ -135,10 +138,7 @@ describe('restoring saved summaries', () => {
   });
 
   it('reports a trace only once it is whole, and reads one asked for before that at once', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     const target = first.list().find((t) => t.spanCount > 1)!;
     const second = store();
     const changed: string[] = [];
@@ -163,10 +163,7 @@ describe('restoring saved summaries', () => {
   });
 
   it('reads as usual a saved trace that a live request touches while the restore runs', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     const target = first.list().find((t) => t.spanCount > 2 && t.usage.inputTokens)!;
     const spans = input.flatMap((b) => b.spans).filter((s) => s.traceId === target.traceId);
     // The log lost the trace's first span; the app sends it again, live, with other figures: as many
@@ -186,10 +183,7 @@ describe('restoring saved summaries', () => {
   });
 
   it('reads as usual a trace that comes back with as many records as saved, but other ones', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     const target = first.list().find((t) => t.spanCount > 1)!;
     const spans = input.flatMap((b) => b.spans).filter((s) => s.traceId === target.traceId);
     const second = store();
@@ -208,10 +202,7 @@ describe('restoring saved summaries', () => {
   });
 
   it('takes nothing saved once the settings change or the store is cleared', () => {
-    const input = batches();
-    const first = store();
-    for (const b of input) first.ingest(b, 'otlp');
-    first.flush();
+    const { input, first } = readAll();
     const kept = saved(first);
     for (const interrupt of ['normalizer', 'clear'] as const) {
       const { normalizer, reads } = counting();
