@@ -36,7 +36,11 @@ const engine = new EngineClient({
   },
   logger,
   onReceived: (counts) => Object.assign(totals, counts),
-  onReplayed: (r) => console.log(`replayed ${r.requests} kept requests (${r.spans} spans) in ${r.ms} ms`),
+  onReplayed: (r) =>
+    console.log(
+      `replayed ${r.requests} kept requests (${r.spans} spans) in ${r.ms} ms` +
+        (r.savedTraces ? `; ${r.savedTraces} traces took their saved summaries` : ''),
+    ),
 });
 
 async function main(): Promise<void> {
