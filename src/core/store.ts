@@ -236,8 +236,8 @@ export class TraceStore {
   private restoring: Map<string, SavedTrace> | undefined;
   /** Traces being restored whose records are not all back yet: neither dirty nor reported. */
   private readonly pending = new Set<string>();
-  /** Traces that took their saved summary during this restore. */
-  private taken = 0;
+  /** Traces that took their saved summary during this restore (a retry in the log takes it again). */
+  private readonly taken = new Set<string>();
 
   constructor(options: TraceStoreOptions) {
     this.limits = clampLimits({
@@ -400,7 +400,8 @@ export class TraceStore {
       this.stopRestoring(entry);
       return false;
     }
-    if (this.pending.delete(entry.traceId) || entry.summary === undefined) this.taken++;
+    this.pending.delete(entry.traceId);
+    this.taken.add(entry.traceId);
     const summary = saved.summary;
     summary.updatedMs = entry.updatedMs;
     if (entry.droppedSpans > 0) summary.droppedSpans = entry.droppedSpans;
@@ -436,6 +437,7 @@ export class TraceStore {
   private stopRestoring(entry: Entry): void {
     if (!entry.saved) return;
     entry.saved = undefined;
+    this.taken.delete(entry.traceId);
     if (this.pending.delete(entry.traceId) || !entry.summary) {
       this.dirty.add(entry.traceId);
       this.noteChanged(entry.traceId);
@@ -728,7 +730,7 @@ export class TraceStore {
    */
   beginRestore(saved: Iterable<SavedTrace>): void {
     this.restoring = new Map();
-    this.taken = 0;
+    this.taken.clear();
     for (const t of saved) this.restoring.set(t.traceId.toLowerCase(), t);
   }
 
@@ -749,7 +751,9 @@ export class TraceStore {
     this.pending.clear();
     for (const entry of this.entries.values()) entry.saved = undefined;
     this.schedule();
-    return this.taken;
+    const taken = this.taken.size;
+    this.taken.clear();
+    return taken;
   }
 
   onDidChange(listener: (change: StoreChange) => void): Disposable {
