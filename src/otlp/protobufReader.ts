@@ -757,6 +757,67 @@ function resourceInto(end: number, depth: number, into: Attributes): void {
   }
 }
 
+/**
+ * The resources of recent requests, by their bytes. An app sends the same resource (service, SDK, host,
+ * process) with every request: read once, the same object is handed on, which also spares the store from
+ * comparing its attributes to share it. A hit counts the elements its reading counted, so the limits see
+ * the same request either way; a resource whose reading set a refusal is not kept.
+ */
+interface KnownResource {
+  bytes: Buffer;
+  attributes: Attributes;
+  elements: number;
+  /** The limits that shape what is read (too-deep values are dropped): a hit needs the same. */
+  maxValueDepth: number;
+  maxNesting: number;
+}
+const KNOWN_RESOURCES = 8;
+const knownResources: KnownResource[] = [];
+
+function knownResource(s: number, e: number): KnownResource | undefined {
+  if (!nodeBuffer) return undefined;
+  const n = e - s;
+  for (const known of knownResources) {
+    if (
+      known.bytes.length === n &&
+      known.maxValueDepth === lim.maxValueDepth &&
+      known.maxNesting === lim.maxNesting &&
+      nodeBuffer.compare(known.bytes, 0, n, s, e) === 0
+    )
+      return known;
+  }
+  return undefined;
+}
+
+/** The resource at pos..e, read or known; `into` is filled when it is read (a later occurrence merges). */
+function resourceAt(e: number, depth: number, into: Attributes | undefined): Attributes {
+  const s = pos;
+  if (!into) {
+    const known = knownResource(s, e);
+    if (known) {
+      if (counting && (elements += known.elements) > lim.maxElements)
+        fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+      pos = e;
+      return known.attributes;
+    }
+  }
+  const attributes = into ?? {};
+  const elementsBefore = elements;
+  const refusalBefore = refusal;
+  resourceInto(e, depth, attributes);
+  if (!into && nodeBuffer && refusal === refusalBefore && e - s <= 64 * 1024) {
+    if (knownResources.length >= KNOWN_RESOURCES) knownResources.pop();
+    knownResources.unshift({
+      bytes: Buffer.from(nodeBuffer.subarray(s, e)),
+      attributes,
+      elements: elements - elementsBefore,
+      maxValueDepth: lim.maxValueDepth,
+      maxNesting: lim.maxNesting,
+    });
+  }
+  return attributes;
+}
+
 /** Filled in when the span's scope and resource have been read (they may come after it). */
 const PENDING_SCOPE: InstrumentationScope = Object.freeze({ name: '' });
 const PENDING_RESOURCE: Attributes = Object.freeze({});
@@ -783,7 +844,9 @@ function resourceGroup<T extends Item>(
 ): void {
   enter(depth);
   const first = items.length;
-  const resource: Attributes = {};
+  /** The first occurrence's object may be shared with other requests: a second one merges into a copy. */
+  let resource: Attributes | undefined;
+  let merged = false;
   let legacy: T[] | undefined;
   let legacyRejections: Rejections | undefined;
   while (pos < end) {
@@ -791,7 +854,12 @@ function resourceGroup<T extends Item>(
     if (t === 0x12) {
       scopeGroup(child(end), depth + 1, signal, items, rejections);
     } else if (t === 0x0a) {
-      resourceInto(child(end), depth + 1, resource);
+      const e = child(end);
+      if (resource && !merged) {
+        resource = { ...resource };
+        merged = true;
+      }
+      resource = resourceAt(e, depth + 1, resource);
     } else if (t === 8002) {
       legacy ??= [];
       legacyRejections ??= new Rejections();
@@ -804,7 +872,8 @@ function resourceGroup<T extends Item>(
     rejections.count += legacyRejections.count;
     if (legacyRejections.first !== undefined) rejections.first ??= legacyRejections.first;
   }
-  for (let i = first; i < items.length; i++) items[i]!.resource = resource;
+  const attributes = resource ?? {};
+  for (let i = first; i < items.length; i++) items[i]!.resource = attributes;
 }
 
 function scopeGroup<T extends Item>(

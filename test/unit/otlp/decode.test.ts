@@ -826,3 +826,74 @@ describe('export responses and error bodies', () => {
 function camelRequest(): Record<string, unknown> {
   return oneSpan({ traceId: TRACE, spanId: SPAN, name: 'n' });
 }
+
+describe('decodeOtlp: a resource sent again', () => {
+  const resource = {
+    attributes: [
+      { key: 'service.name', value: { stringValue: 'shop' } },
+      { key: 'host.name', value: { stringValue: 'h1' } },
+    ],
+  };
+  const request = (spanId: string, r: unknown = resource): Uint8Array =>
+    pbTraces({
+      resourceSpans: [
+        { resource: r, scopeSpans: [{ spans: [{ traceId: hex(TRACE), spanId: hex(spanId) }] }] },
+      ],
+    });
+  /** The bytes of a ResourceSpans field (1) of a request, from the ResourceSpans message's own bytes. */
+  const requestOf = (resourceSpans: Uint8Array): Buffer => {
+    const w = protobuf.Writer.create();
+    w.uint32(0x0a).bytes(resourceSpans);
+    return Buffer.from(w.finish());
+  };
+
+  it('hands on the same resource object for the same bytes, read once', () => {
+    const a = decodeOtlp('traces', Buffer.from(request(SPAN)), 'protobuf');
+    const b = decodeOtlp('traces', Buffer.from(request(PARENT)), 'protobuf');
+    assert.deepEqual(b.spans[0]!.resource, { 'service.name': 'shop', 'host.name': 'h1' });
+    assert.equal(a.spans[0]!.resource, b.spans[0]!.resource);
+    // Other bytes, another object.
+    const other = { attributes: [{ key: 'service.name', value: { stringValue: 'shop2' } }] };
+    const c = decodeOtlp('traces', Buffer.from(request(SPAN, other)), 'protobuf');
+    assert.deepEqual(c.spans[0]!.resource, { 'service.name': 'shop2' });
+  });
+
+  it('merges a second resource field into a copy, leaving the known one as it was', () => {
+    const rs = otlpTypes().traceRequest.lookupType('opentelemetry.proto.trace.v1.ResourceSpans');
+    const first = rs
+      .encode(
+        rs.fromObject({ resource, scopeSpans: [{ spans: [{ traceId: hex(TRACE), spanId: hex(SPAN) }] }] }),
+      )
+      .finish();
+    const second = rs
+      .encode(rs.fromObject({ resource: { attributes: [{ key: 'extra', value: { stringValue: 'x' } }] } }))
+      .finish();
+    decodeOtlp('traces', Buffer.from(request(PARENT)), 'protobuf'); // the resource is known now
+    const merged = decodeOtlp('traces', requestOf(Buffer.concat([first, second])), 'protobuf');
+    assert.deepEqual(merged.spans[0]!.resource, { 'service.name': 'shop', 'host.name': 'h1', extra: 'x' });
+    const again = decodeOtlp('traces', Buffer.from(request(SPAN)), 'protobuf');
+    assert.deepEqual(again.spans[0]!.resource, { 'service.name': 'shop', 'host.name': 'h1' });
+  });
+
+  it('counts a known resource against the element limit as if it were read', () => {
+    const body = Buffer.from(request(SPAN));
+    const fresh = Buffer.from(
+      request(SPAN, { attributes: [...resource.attributes, resource.attributes[0]] }),
+    );
+    // The limit at which the body just fits, found on a resource read for the first time.
+    let fits = 1;
+    for (; fits < 100; fits++) {
+      try {
+        decodeOtlp('traces', fresh, 'protobuf', { maxElements: fits });
+        break;
+      } catch {
+        /* too many */
+      }
+    }
+    assert.ok(fits < 100);
+    decodeOtlp('traces', fresh, 'protobuf'); // known from now on
+    assert.equal(decodeOtlp('traces', fresh, 'protobuf', { maxElements: fits }).spans.length, 1);
+    assert.throws(() => decodeOtlp('traces', fresh, 'protobuf', { maxElements: fits - 1 }), /too many items/);
+    assert.equal(decodeOtlp('traces', body, 'protobuf').spans.length, 1);
+  });
+});
