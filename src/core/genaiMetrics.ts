@@ -56,14 +56,12 @@ const K = {
   responseModel: 'gen_ai.response.model',
   provider: 'gen_ai.provider.name',
   system: 'gen_ai.system',
-  operation: 'gen_ai.operation.name',
-  server: 'server.address',
   errorType: 'error.type',
   serviceName: 'service.name',
 } as const;
 
 /** One data point of a GenAI metric, as both OTLP readers produce it. */
-export interface GenAiMetricPoint {
+export interface GenAiMetricPoint extends MetricValues {
   /** The metric's name as sent. */
   metric: string;
   kind: GenAiMetricKind;
@@ -77,9 +75,11 @@ export interface GenAiMetricPoint {
   model: string;
   service: string;
   provider: string;
-  server: string;
-  operation: string;
   errorType: string;
+}
+
+/** What one data point measured: the fields a reader reads and the point keeps. */
+export interface MetricValues {
   /** Values recorded (a histogram's count); 0 for a counter. */
   count: number;
   /** Their sum: tokens, or milliseconds for a duration. */
@@ -92,7 +92,7 @@ export interface GenAiMetricPoint {
 }
 
 /** What a reader found in one data point; `scale` turns the metric's unit into ms or tokens. */
-export interface RawMetricPoint {
+export interface RawMetricPoint extends MetricValues {
   metric: string;
   unit: string;
   temporality: number;
@@ -102,12 +102,6 @@ export interface RawMetricPoint {
   attributes: Attributes;
   startTimeUnixNano: string;
   timeUnixNano: string;
-  count: number;
-  sum: number;
-  bounds?: number[];
-  bucketCounts?: number[];
-  min?: number;
-  max?: number;
 }
 
 function str(v: AttrValue | undefined): string {
@@ -177,8 +171,6 @@ export function genAiMetricPoint(p: RawMetricPoint): GenAiMetricPoint | undefine
     model: str(a[K.responseModel]) || str(a[K.requestModel]),
     service: str(p.resource[K.serviceName]),
     provider: str(a[K.provider]) || str(a[K.system]),
-    server: str(a[K.server]),
-    operation: str(a[K.operation]),
     errorType: str(a[K.errorType]),
     count: p.count,
     sum: p.sum,
@@ -285,11 +277,6 @@ function nanosToBig(s: string): bigint {
   }
 }
 
-/** Parsing a nanosecond string into ms without a double losing the order of nearby points. */
-function nanosToMs(s: string): number {
-  return Number(nanosToBig(s) / 1_000_000n);
-}
-
 export class GenAiMetrics {
   private readonly cells = new Map<string, Cell>();
   private readonly series = new Map<string, SeriesState>();
@@ -347,7 +334,7 @@ export class GenAiMetrics {
     this.names.add(p.metric);
     if (count === 0 && sum === 0) return true;
 
-    const timeMs = Math.floor(nanosToMs(p.timeUnixNano) / CELL_MS) * CELL_MS;
+    const timeMs = Math.floor(Number(time / 1_000_000n) / CELL_MS) * CELL_MS;
     const key = `${p.model}\u0000${p.service}\u0000${timeMs}`;
     let cell = this.cells.get(key);
     if (!cell) {

@@ -269,7 +269,7 @@ export function buildCallCards(
   for (const i of wanted) {
     const view = buildCallView(spans[i] as Span, trace, options);
     if (!view) continue;
-    const repeat = repeatedInputAt(view.llm, i, historyOf);
+    const repeat = repeatedInputAt(inputKeys(view.llm), i, historyOf);
     if (repeat) view.repeatedInput = { count: repeat.count, fromSpanId: (spans[repeat.from] as Span).spanId };
     out.push(view);
   }
@@ -364,22 +364,24 @@ function inputKeys(llm: LlmCall): string[] {
   return llm.messages.filter((m) => m.direction === 'input').map(messageKey);
 }
 
-/** A call's input followed by its answer: what the next call of the conversation sends again. */
-function conversationKeys(llm: LlmCall): string[] {
+/**
+ * A call's input followed by its answer: what the next call of the conversation sends again. `inputs`, when
+ * given, are its input keys already made.
+ */
+function conversationKeys(llm: LlmCall, inputs: readonly string[] = inputKeys(llm)): string[] {
   // A call with several choices continues with one of them; the first is the usual one.
   const answer = llm.messages
     .filter((m) => m.direction === 'output' && (m.index === undefined || m.index === 0))
     .map(messageKey);
-  return [...inputKeys(llm), ...answer];
+  return [...inputs, ...answer];
 }
 
-/** How many leading input messages of call `i` repeat one of the REPEAT_LOOKBACK calls before it; which. */
+/** How many leading `inputs` of call `i` repeat one of the REPEAT_LOOKBACK calls before it; which. */
 function repeatedInputAt(
-  llm: LlmCall,
+  inputs: readonly string[],
   i: number,
   historyOf: (j: number) => string[],
 ): { count: number; from: number } | undefined {
-  const inputs = inputKeys(llm);
   let best = 0;
   let bestIndex = -1;
   for (let j = i - 1; j >= 0 && j >= i - REPEAT_LOOKBACK; j--) {
@@ -399,14 +401,17 @@ function repeatedInputAt(
  * size of the trace.
  */
 export function markRepeatedInput(calls: CallView[]): void {
+  // Each call's input keys are made once: compared here, then part of its history for the calls after it.
+  const inputs: string[][] = [];
   const histories: string[][] = [];
   const historyOf = (j: number): string[] => {
     let h = histories[j];
-    if (!h) histories[j] = h = conversationKeys((calls[j] as CallView).llm);
+    if (!h) histories[j] = h = conversationKeys((calls[j] as CallView).llm, inputs[j]);
     return h;
   };
   calls.forEach((call, i) => {
-    const repeat = repeatedInputAt(call.llm, i, historyOf);
+    inputs[i] = inputKeys(call.llm);
+    const repeat = repeatedInputAt(inputs[i], i, historyOf);
     if (repeat)
       call.repeatedInput = { count: repeat.count, fromSpanId: (calls[repeat.from] as CallView).spanId };
     else delete call.repeatedInput;

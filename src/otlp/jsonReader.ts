@@ -15,7 +15,13 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
-import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
+import {
+  AGGREGATION_TEMPORALITY_CUMULATIVE,
+  AGGREGATION_TEMPORALITY_DELTA,
+  genAiMetricFamily,
+  genAiMetricPoint,
+  type RawMetricPoint,
+} from '../core/genaiMetrics';
 import {
   HEX_PAIRS as SHARED_HEX_PAIRS,
   idProblem,
@@ -456,8 +462,8 @@ function readRequest(signal: OtlpSignal, root: Obj, lim: DecodeLimits): DecodedR
 
 const temporalityNames: Record<string, number> = {
   AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
-  AGGREGATION_TEMPORALITY_DELTA: 1,
-  AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
+  AGGREGATION_TEMPORALITY_DELTA,
+  AGGREGATION_TEMPORALITY_CUMULATIVE,
 };
 
 /** A GenAI metric's sum or histogram points into `out.metrics`; any other metric is only counted. */

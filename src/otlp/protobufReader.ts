@@ -276,9 +276,14 @@ function lengthEnd(end: number): number {
 /** An embedded message: its end, counted against the limit. */
 function child(end: number): number {
   const e = lengthEnd(end);
-  if (counting && ++elements > lim.maxElements)
-    fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+  countElement();
   return e;
+}
+
+/** `n` more messages against the limit (while occurrences are not being read a second time). */
+function countElement(n = 1): void {
+  if (counting && (elements += n) > lim.maxElements)
+    fail(`too many items in one request (more than ${lim.maxElements} messages)`);
 }
 
 function enter(depth: number): void {
@@ -795,8 +800,7 @@ function resourceAt(e: number, depth: number, into: Attributes | undefined): Att
   if (!into) {
     const known = knownResource(s, e);
     if (known) {
-      if (counting && (elements += known.elements) > lim.maxElements)
-        fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+      countElement(known.elements);
       pos = e;
       return known.attributes;
     }
@@ -1243,8 +1247,7 @@ function metric(end: number, depth: number, raw: RawMetricPoint[], rejections: R
   for (let i = 0; i < data.length; i += 3) {
     pos = data[i + 1]!;
     const e = data[i + 2]!;
-    if (counting && ++elements > lim.maxElements)
-      fail(`too many items in one request (more than ${lim.maxElements} messages)`);
+    countElement();
     const histogram = data[i] === 0x4a;
     const before = raw.length;
     const temporality = metricData(e, depth + 1, histogram, name, unit, raw, rejections);
@@ -1296,9 +1299,11 @@ function rawPoint(name: string, unit: string, attributes: Attributes): RawMetric
 }
 
 /** A fixed64 count as a number (exact below 2^53, which any real count is). */
-function fixed64Number(end: number): number {
+/** A fixed64 (or, `signed`, an sfixed64) as a number. */
+function fixed64Number(end: number, signed = false): number {
   if (pos + 8 > end) fail(TRUNCATED_FIELD);
-  const n = fixed32At(pos) + fixed32At(pos + 4) * 4294967296;
+  const high = fixed32At(pos + 4);
+  const n = fixed32At(pos) + (signed ? high | 0 : high) * 4294967296;
   pos += 8;
   return n;
 }
@@ -1315,11 +1320,8 @@ function numberPoint(end: number, depth: number, name: string, unit: string): Ra
     } else if (t === 0x11) p.startTimeUnixNano = nanos(end);
     else if (t === 0x19) p.timeUnixNano = nanos(end);
     else if (t === 0x21) p.sum = double(end);
-    else if (t === 0x31) {
-      if (pos + 8 > end) fail(TRUNCATED_FIELD);
-      p.sum = fixed32At(pos) + (fixed32At(pos + 4) | 0) * 4294967296;
-      pos += 8;
-    } else other(S.numberPoint, t, end, depth);
+    else if (t === 0x31) p.sum = fixed64Number(end, true);
+    else other(S.numberPoint, t, end, depth);
     if (pos > end) fail(TRUNCATED_FIELD);
   }
   return tooDeep ? tooDeepReason(lim) : p;
@@ -1383,6 +1385,7 @@ function histogramPoint(end: number, depth: number, name: string, unit: string):
   }
   if (tooDeep) return tooDeepReason(lim);
   if (counts.length > 0) {
+    // Exactly sized copies: a series keeps its last counts, and an array grown by pushes keeps spare room.
     p.bucketCounts = counts.slice();
     p.bounds = bounds.slice();
   }
