@@ -126,20 +126,32 @@ function randomHex(bytes) {
   return randomBytes(bytes).toString('hex');
 }
 
-/** The frame that renders the conversation: code-server nests the webview's document two iframes deep. */
-async function conversationFrame(page, timeoutMs = 20000) {
+/**
+ * The first frame with an element for `selector` (its text matching `text`, and holding `also` too, when
+ * given): code-server nests a webview's document two iframes deep. Undefined after `timeoutMs`.
+ */
+async function frameWith(page, selector, { text, also, timeoutMs = 20000 } = {}) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     for (const f of page.frames()) {
       try {
-        if (await f.$('#lti-root .lti-call, #lti-root [data-span-id]')) return f;
+        const el = await f.$(selector);
+        if (!el || (text && !text.test(await el.innerText())) || (also && !(await f.$(also)))) continue;
+        return f;
       } catch {
         /* frame navigated away */
       }
     }
     await sleep(200);
   }
-  throw new Error('the conversation webview did not render');
+  return undefined;
+}
+
+/** The frame that renders the conversation. */
+async function conversationFrame(page) {
+  const frame = await frameWith(page, '#lti-root .lti-call, #lti-root [data-span-id]');
+  if (!frame) throw new Error('the conversation webview did not render');
+  return frame;
 }
 
 let exitCode;
@@ -384,18 +396,7 @@ try {
   });
 
   await check('Find by Session ID opens the session as one conversation, turn by turn', async () => {
-    const end = Date.now() + 20000;
-    let frame;
-    while (!frame && Date.now() < end) {
-      for (const f of page.frames()) {
-        try {
-          if (await f.$('#lti-root .lti-session-turn .lti-session-repeated')) frame = f;
-        } catch {
-          /* frame navigated away */
-        }
-      }
-      if (!frame) await sleep(200);
-    }
+    const frame = await frameWith(page, '#lti-root .lti-session-turn .lti-session-repeated');
     assert(frame, 'the session view did not render its turns');
     const text = (await frame.locator('#lti-root').innerText()).replace(/\s+/g, ' ');
     for (const expected of [
@@ -425,18 +426,7 @@ try {
       wanted.filter((e) => e.signal === 'metrics'),
     );
     await runCommand(page, 'LLM Trace Inspector: Show Summary');
-    const end = Date.now() + 20000;
-    let frame;
-    while (!frame && Date.now() < end) {
-      for (const f of page.frames()) {
-        try {
-          if (await f.$('#lti-summary-root .lti-sum-totals')) frame = f;
-        } catch {
-          /* frame navigated away */
-        }
-      }
-      if (!frame) await sleep(200);
-    }
+    const frame = await frameWith(page, '#lti-summary-root .lti-sum-totals');
     assert(frame, 'the summary webview did not render');
     await frame.locator('button[data-window="all"]').click();
     await frame
@@ -549,18 +539,8 @@ try {
     await page.waitForLoadState('load');
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     // The panel is restored from its saved ids, and the trace from the kept requests: the same conversation.
-    const end = Date.now() + 30000;
-    let text = '';
-    while (Date.now() < end && !/handle_turn/.test(text)) {
-      for (const f of page.frames())
-        text += await f
-          .locator('#lti-root h1')
-          .first()
-          .innerText({ timeout: 200 })
-          .catch(() => '');
-      await sleep(300);
-    }
-    assert(/handle_turn/.test(text), `the trace did not come back after the reload: "${text.slice(-200)}"`);
+    const back = await frameWith(page, '#lti-root h1', { text: /handle_turn/, timeoutMs: 30000 });
+    assert(back, 'the trace did not come back after the reload');
     const rows = await page
       .locator('[id="workbench.view.extension.llmTraceInspector"] .monaco-list-row')
       .count();
@@ -575,18 +555,11 @@ try {
   await check('the Summary comes back after a window reload, with its window and the metrics', async () => {
     // A restored panel is revived when it is shown; its figures come from the replayed request log.
     await page.locator('.tabs-container .tab', { hasText: 'Summary' }).first().click();
-    const end = Date.now() + 30000;
-    let text = '';
-    while (Date.now() < end && !/From the app's metrics/.test(text)) {
-      for (const f of page.frames())
-        text += await f
-          .locator('#lti-summary-root')
-          .first()
-          .innerText({ timeout: 200 })
-          .catch(() => '');
-      await sleep(300);
-    }
-    assert(/From the app's metrics/.test(text), `the summary did not come back: "${text.slice(-300)}"`);
+    const back = await frameWith(page, '#lti-summary-root', {
+      text: /From the app's metrics/,
+      timeoutMs: 30000,
+    });
+    assert(back, 'the summary did not come back with the metrics after the reload');
     await page.screenshot({ path: path.join(RESULTS, 'ui-summary-after-reload.png') });
     await page.locator('.tabs-container .tab', { hasText: 'handle_turn' }).first().click();
   });
@@ -624,19 +597,11 @@ try {
       await sleep(500);
       await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-list.png') });
       await pane.locator('.monaco-list-row[aria-level="2"]', { hasText: 'Lisbon' }).first().click();
-      const end = Date.now() + 30000;
-      let frame;
-      while (!frame && Date.now() < end) {
-        for (const f of page.frames()) {
-          const meta = await f
-            .locator('#lti-root .lti-meta')
-            .first()
-            .innerText({ timeout: 200 })
-            .catch(() => '');
-          if (/Application Insights/.test(meta) && (await f.$('#lti-root .lti-call'))) frame = f;
-        }
-        if (!frame) await sleep(300);
-      }
+      const frame = await frameWith(page, '#lti-root .lti-meta', {
+        text: /Application Insights/,
+        also: '#lti-root .lti-call',
+        timeoutMs: 30000,
+      });
       assert(frame, 'no conversation of a production trace');
       const body = await frame.locator('#lti-root').innerText();
       assert(/Lisbon/.test(body), 'the production conversation lacks its messages');

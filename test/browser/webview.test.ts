@@ -316,6 +316,38 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS, `webview-${name}.png`), fullPage });
 }
 
+/**
+ * What could run in the page, and its text: whatever the content, no element that executes or loads, no
+ * handler attribute, no inline style outside the waterfall, only web links, and two scripts (state, bundle).
+ */
+function hostileReport(page: Page) {
+  return page.evaluate(() => {
+    const root = document.getElementById('lti-root');
+    const all: any[] = Array.from(root.querySelectorAll('*'));
+    return {
+      pwned: window.__pwned as unknown,
+      dangerous: root.querySelectorAll(
+        'script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio',
+      ).length,
+      svgOutsideTimeline: all.filter(
+        (e) => e.tagName.toLowerCase() === 'svg' && !e.classList.contains('lti-timeline'),
+      ).length,
+      handlers: all.flatMap((e) =>
+        Array.from(e.attributes as any[])
+          .filter((a) => a.name.startsWith('on'))
+          .map((a) => `${e.tagName}.${a.name}`),
+      ),
+      // The waterfall places its rows and bars through the CSSOM (which the CSP allows); nowhere else.
+      styles: all.filter((e) => e.hasAttribute('style') && !e.closest('.lti-waterfall')).length,
+      hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map(
+        (a) => a.getAttribute('href') as string | null,
+      ),
+      scripts: document.scripts.length as number,
+      text: root.innerText as string,
+    };
+  });
+}
+
 describe('conversation webview in Chromium', () => {
   it('paints the embedded state at once, posts ready once and saves only the target ids', async () => {
     const o = await open(stateOf(chatTrace()));
@@ -493,31 +525,7 @@ describe('conversation webview in Chromium', () => {
         [...document.querySelectorAll('details[open]')].every((d) => d.children.length > 1),
       );
       await page.locator('.lti-role-user').first().getByText('raw anchor').waitFor();
-      const report = await page.evaluate(() => {
-        const root = document.getElementById('lti-root');
-        const all: any[] = Array.from(root.querySelectorAll('*'));
-        return {
-          pwned: window.__pwned as unknown,
-          dangerous: root.querySelectorAll(
-            'script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio',
-          ).length,
-          svgOutsideTimeline: all.filter(
-            (e) => e.tagName.toLowerCase() === 'svg' && !e.classList.contains('lti-timeline'),
-          ).length,
-          handlers: all.flatMap((e) =>
-            Array.from(e.attributes as any[])
-              .filter((a) => a.name.startsWith('on'))
-              .map((a) => `${e.tagName}.${a.name}`),
-          ),
-          // The waterfall places its rows and bars through the CSSOM (which the CSP allows); nowhere else.
-          styles: all.filter((e) => e.hasAttribute('style') && !e.closest('.lti-waterfall')).length,
-          hrefs: (Array.from(root.querySelectorAll('a')) as any[]).map(
-            (a) => a.getAttribute('href') as string | null,
-          ),
-          scripts: document.scripts.length as number,
-          text: root.innerText as string,
-        };
-      });
+      const report = await hostileReport(page);
       assert.equal(report.pwned, undefined);
       assert.equal(report.dangerous, 0);
       assert.equal(report.svgOutsideTimeline, 0);
@@ -1326,22 +1334,7 @@ describe('the waterfall of spans', () => {
       await answerCards(o, t, async () => (await cards.count()) > 1);
       for (const summary of await page.locator('.lti-call summary').all()) await summary.click();
       await page.waitForTimeout(200);
-      const report = await page.evaluate(() => {
-        const root = document.getElementById('lti-root');
-        const all: any[] = Array.from(root.querySelectorAll('*'));
-        return {
-          pwned: window.__pwned as unknown,
-          dangerous: root.querySelectorAll(
-            'script, img, iframe, object, embed, style, link, frame, form, input:not(.lti-filter), video, audio',
-          ).length,
-          handlers: all.flatMap((e) =>
-            Array.from(e.attributes as any[])
-              .filter((a) => a.name.startsWith('on'))
-              .map((a) => `${e.tagName}.${a.name}`),
-          ),
-          text: root.innerText as string,
-        };
-      });
+      const report = await hostileReport(page);
       assert.equal(report.pwned, undefined);
       assert.equal(report.dangerous, 0);
       assert.deepEqual(report.handlers, []);
