@@ -607,6 +607,22 @@ try {
       assert(/Lisbon/.test(body), 'the production conversation lacks its messages');
       await sleep(500);
       await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-conversation.png') });
+
+      // The connection's Summary, added up in Kusto, with the app's metrics (customMetrics) beside it.
+      await pickFromCommand(page, 'LLM Trace Inspector: Show Summary', 'prod', 'prod-insights');
+      const summary = await frameWith(page, '#lti-summary-root [data-dimension="metrics"]', {
+        also: '#lti-summary-root [data-dimension="model"] tbody th',
+        timeoutMs: 30000,
+      });
+      assert(summary, "the connection's Summary shows no metrics");
+      const metrics = (await summary.locator('[data-dimension="metrics"]').innerText()).replace(/\s+/g, ' ');
+      for (const expected of ["From the app's metrics", 'gpt-4o-mini-2024-07-18', 'Mean', 'mean duration'])
+        assert(
+          metrics.includes(expected),
+          `the metrics section lacks "${expected}": ${metrics.slice(0, 300)}`,
+        );
+      await sleep(500);
+      await page.screenshot({ path: path.join(RESULTS, 'ui-cloud-summary.png') });
     },
   );
 
@@ -721,7 +737,8 @@ async function pickFromCommand(page, command, typed, label) {
   for (let attempt = 0; ; attempt++) {
     try {
       await runCommand(page, command);
-      await page.locator('.quick-input-widget', { hasText: title }).waitFor({ timeout: 10000 });
+      // The pick's own title: the palette that ran the command holds the command's name too.
+      await page.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: 10000 });
       await page.locator('.quick-input-widget .quick-input-box input').fill(typed, { timeout: 5000 });
       const row = page.locator('.quick-input-widget .monaco-list-row', {
         has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),

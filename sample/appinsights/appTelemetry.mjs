@@ -4,7 +4,11 @@
 // its request span (the exporter moves them into the session_Id and user_AuthenticatedId columns).
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AzureMonitorLogExporter, AzureMonitorTraceExporter } from '@azure/monitor-opentelemetry-exporter';
+import {
+  AzureMonitorLogExporter,
+  AzureMonitorMetricExporter,
+  AzureMonitorTraceExporter,
+} from '@azure/monitor-opentelemetry-exporter';
 
 // As in ../telemetry.mjs (not importable here: it loads the OTLP exporters).
 export const SERVICE_NAME = 'wayfarer-trips';
@@ -30,6 +34,7 @@ function exporterOptions() {
 
 export const createTraceExporter = () => new AzureMonitorTraceExporter(exporterOptions());
 export const createLogExporter = () => new AzureMonitorLogExporter(exporterOptions());
+export const createMetricExporter = () => new AzureMonitorMetricExporter(exporterOptions());
 
 /**
  * The app's `POST /api/chat` server span around one turn (a request row). A failed turn answers 503

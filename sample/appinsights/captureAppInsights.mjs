@@ -203,9 +203,17 @@ const countBy = (xs, key) => {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b, 'en')));
 };
 const uniq = (xs) => [...new Set(xs.filter((x) => x !== null && x !== undefined && x !== ''))].sort();
-/** A trace exporter's request holds spans (requests, dependencies); a log exporter's only messages. */
+/**
+ * A trace exporter's request holds spans (requests, dependencies, and the resource's _OTELRESOURCE_
+ * metric); a log exporter's, messages; a metric exporter's, only metrics.
+ */
 const signalOf = (batch) =>
-  batch.some((e) => ['RequestData', 'RemoteDependencyData'].includes(baseTypeOf(e))) ? 'spans' : 'logs';
+  batch.some((e) => ['RequestData', 'RemoteDependencyData'].includes(baseTypeOf(e)))
+    ? 'spans'
+    : batch.some((e) => baseTypeOf(e) === 'MessageData')
+      ? 'logs'
+      : 'metrics';
+const SIGNAL_ORDER = ['spans', 'logs', 'metrics'];
 
 // ---------------------------------------------------------------------------------------------------
 // Capture
@@ -238,18 +246,10 @@ try {
       // Whatever arrives after the last turn's flush (a shutdown's final export) is kept too.
       turnBatches.push(...pending.map((envelopes, i) => ({ turn: 'shutdown', i, envelopes })));
       pending = [];
-      // Stable order: by turn, spans before logs, then as received.
+      // Stable order: by turn, spans, then logs, then metrics, then as received.
       const rank = (t) => (t === 'shutdown' ? TURNS.length : TURNS.indexOf(t));
-      turnBatches.sort(
-        (a, b) =>
-          rank(a.turn) - rank(b.turn) ||
-          (signalOf(a.envelopes) === signalOf(b.envelopes)
-            ? 0
-            : signalOf(a.envelopes) === 'spans'
-              ? -1
-              : 1) ||
-          a.i - b.i,
-      );
+      const signalRank = (b) => SIGNAL_ORDER.indexOf(signalOf(b.envelopes));
+      turnBatches.sort((a, b) => rank(a.turn) - rank(b.turn) || signalRank(a) - signalRank(b) || a.i - b.i);
       const libDir = join(outDir, 'envelopes', lib.library);
       rmSync(libDir, { recursive: true, force: true });
       mkdirSync(libDir, { recursive: true });
@@ -315,6 +315,34 @@ function cutValues(table, row) {
     cut.push({ ...where, field: 'data', chars: row.data.length, limit: LIMITS.dependencyDataChars });
   }
   return cut;
+}
+
+/**
+ * The GenAI metric points the metric exporter sent (MetricData envelopes; a histogram's value is its sum),
+ * added up per metric, token type, model (response, else request) and error type.
+ */
+function metricFigures(envelopes) {
+  const out = new Map();
+  for (const e of envelopes) {
+    if (baseTypeOf(e) !== 'MetricData') continue;
+    const props = e.data.baseData.properties ?? {};
+    for (const m of e.data.baseData.metrics ?? []) {
+      if (!m.name.startsWith('gen_ai.')) continue;
+      const key = {
+        metric: m.name,
+        tokenType: props['gen_ai.token.type'] ?? null,
+        model: props['gen_ai.response.model'] ?? props['gen_ai.request.model'] ?? null,
+        errorType: props['error.type'] ?? null,
+      };
+      const id = JSON.stringify(key);
+      const f = out.get(id) ?? { ...key, points: 0, count: 0, sum: 0 };
+      f.points += 1;
+      f.count += m.count ?? 1;
+      f.sum += m.value;
+      out.set(id, f);
+    }
+  }
+  return [...out.values()].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b), 'en'));
 }
 
 function describe(lib, files) {
@@ -406,6 +434,7 @@ function describe(lib, files) {
       all.flatMap((r) => Object.keys(r.customDimensions ?? {}).filter((k) => k.startsWith('gen_ai.'))),
     ),
     cut: CLASSIC.flatMap((t) => rows[t].flatMap((r) => cutValues(t, r))),
+    metrics: metricFigures(envelopes),
     files: files.map((f) => ({
       file: f.file,
       turn: f.turn,
@@ -430,7 +459,8 @@ const manifest = {
     'ingest([folder], Date.parse(timeRange.newestEnvelope)) keeps the captured times; ingest([folder]) ' +
     'moves them so the newest envelope is 5 minutes ago. The libraries ran the same turns with the same ' +
     'sessions and users, so ingest one folder per stand-in unless a test wants them mixed. ExceptionData ' +
-    'and MetricData envelopes are kept but ingest.js makes no rows of them.',
+    "and MetricData envelopes are kept but ingest.js makes no rows of them; a library's `metrics` adds " +
+    "up its GenAI metric points as sent (a histogram point's value is its sum).",
   timeRange: {
     first: ranges.map((r) => r.first).sort()[0],
     last: ranges
@@ -469,5 +499,10 @@ if (
   !Object.keys(libraries['otel-openai'].traceEventNames).includes('gen_ai.choice')
 )
   problems.push('otel-openai: no log records with event.name in traces');
+if (
+  libraries['otel-openai'] &&
+  !libraries['otel-openai'].metrics.some((m) => m.metric === 'gen_ai.client.token.usage')
+)
+  problems.push('otel-openai: no gen_ai.client.token.usage metric points');
 for (const p of problems) console.error(`PROBLEM ${p}`);
 process.exit(problems.length > 0 ? 1 : 0);

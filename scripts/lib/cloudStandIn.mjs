@@ -1,8 +1,8 @@
 // Application Insights without Azure, for the tests that run the extension in a real VS Code: the Logs API
 // stand-in (../shared/appinsights/logs-api.js, answering the real LogsQueryClient over loopback HTTPS) fed
-// with the rows of the captured fixtures, a throw-away certificate the extension host trusts through
-// NODE_EXTRA_CA_CERTS, and a stand-in `az` on the login shell's PATH so the real AzureCliCredential signs in.
-// Everything it creates is removed by close().
+// with the rows of the captured fixtures (the app's metrics included, see metricTables.cjs), a throw-away
+// certificate the extension host trusts through NODE_EXTRA_CA_CERTS, and a stand-in `az` on the login
+// shell's PATH so the real AzureCliCredential signs in. Everything it creates is removed by close().
 import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ROOT } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const SHARED = require('./shared.cjs').sharedAppInsightsDir();
+const { ingestWithMetrics, standIn } = require('./metricTables.cjs');
 const { loopbackCertificate } = require('./testCertificate.cjs');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'appinsights', 'envelopes');
 
@@ -37,13 +37,13 @@ function loginPathDir() {
 
 export async function startCloudStandIn(tmp, { log = () => {} } = {}) {
   const { certFile: cert, cert: certPem, key: keyPem } = loopbackCertificate(tmp);
-  const { startLogsApi } = require(path.join(SHARED, 'logs-api.js'));
-  const { ingest } = require(path.join(SHARED, 'ingest.js'));
+  // The stand-in with Application Insights' metrics tables, which it lacks (metricTables.cjs).
+  const { startLogsApi } = standIn().logsApi;
   // Every library's capture, moved so the newest row is five minutes old: inside the default hour.
   const dirs = readdirSync(FIXTURES)
     .sort()
     .map((d) => path.join(FIXTURES, d));
-  const rows = ingest(dirs);
+  const rows = ingestWithMetrics(dirs);
   const server = await startLogsApi({
     port: 0,
     rows,

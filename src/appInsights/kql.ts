@@ -16,6 +16,7 @@ import {
   UsageKeys,
   UserKeys,
 } from '../core/genai/keys';
+import { GENAI_METRIC_KEYS, GENAI_METRIC_NAMES } from '../core/genaiMetrics';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import type { PersonKind } from '../core/source';
 
@@ -44,6 +45,11 @@ interface Names {
   role: string;
   /** A traces row's text: a log record's body, or a span event's name. */
   message: string;
+  /** The table of the app's metrics, its metric name, and a point's sum and count of values. */
+  metrics: string;
+  metricName: string;
+  metricSum: string;
+  metricCount: string;
 }
 
 export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
@@ -66,6 +72,10 @@ export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
     user: 'user_AuthenticatedId',
     role: 'cloud_RoleName',
     message: 'message',
+    metrics: 'customMetrics',
+    metricName: 'name',
+    metricSum: 'valueSum',
+    metricCount: 'valueCount',
   },
   workspace: {
     requests: 'AppRequests',
@@ -86,6 +96,10 @@ export const SCHEMA_NAMES: Readonly<Record<AppInsightsSchema, Names>> = {
     user: 'UserAuthenticatedId',
     role: 'AppRoleName',
     message: 'Message',
+    metrics: 'AppMetrics',
+    metricName: 'Name',
+    metricSum: 'Sum',
+    metricCount: 'ItemCount',
   },
 };
 
@@ -414,7 +428,7 @@ export function summaryQuery(
     `| join kind=leftouter byResponse on op, responseId`,
     `| project t, dur, model, service, user, failed, inTok, outTok, cachedTok, writeTok, reasoningTok,`,
     `    evaluations = coalesce(parentEvaluations, long(0)) + coalesce(responseEvaluations, long(0))`,
-    `| extend bucket = tostring(bin(t, ${bucket})));`,
+    `| extend bucket = tostring(${binFromEpoch('t', bucket)}));`,
   ];
   const keys: [string, string][] = [
     ['model', 'model'],
@@ -443,6 +457,45 @@ export function summaryQuery(
     `| project part, dimension, key, model, calls, errors, evaluations, p50, p95, p99, tokenCalls, inputTokens,`,
     `    outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens`,
     `| take ${SUMMARY_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/**
+ * A time's bucket counted from the Unix epoch, as the host's buckets are: Kusto's bin() counts from
+ * 0001-01-01, whose weeks (and any bucket that does not divide a day) fall elsewhere.
+ */
+function binFromEpoch(time: string, bucket: string): string {
+  return `bin_at(${time}, ${bucket}, datetime(1970-01-01))`;
+}
+
+/** Rows a metrics query returns at most: one per metric, token type, model, service, error, bucket. */
+export const METRICS_QUERY_ROWS = 20_000;
+
+/**
+ * The app's own GenAI metrics (gen_ai.client.token.usage, gen_ai.client.operation.duration and their newer
+ * names) over the window, added up by Kusto: the metric exporter sends each histogram point's sum and count
+ * (not its buckets), which Application Insights keeps in customMetrics (valueSum, valueCount) or AppMetrics
+ * (Sum, ItemCount), the point's attributes in the dimensions. One row per metric, token type, model (the
+ * response model, else the request model), service (cloud role), error type and time bucket.
+ *
+ * Columns: metric, tokenType, model, service, errorType, bucket, points, values, total.
+ */
+export function metricsSummaryQuery(schema: AppInsightsSchema, window: SummaryQueryWindow): string {
+  const n = SCHEMA_NAMES[schema];
+  const from = `datetime(${new Date(boundedTime(window.fromMs)).toISOString()})`;
+  const to = `datetime(${new Date(boundedTime(window.toMs)).toISOString()})`;
+  const bucket = `${boundedInt(Math.round(window.bucketMs / 1000), 1, 366 * 86_400)}s`;
+  return [
+    n.metrics,
+    `| where ${n.time} between (${from} .. ${to})`,
+    `| where ${n.metricName} in (${kqlStringList(Object.values(GENAI_METRIC_NAMES))})`,
+    `| summarize points = count(), values = sum(todouble(${n.metricCount})),` +
+      ` total = sum(todouble(${n.metricSum}))`,
+    `    by metric = ${n.metricName}, tokenType = ${dim(n, GENAI_METRIC_KEYS.tokenType)},`,
+    `    model = coalesce(${dim(n, GENAI_METRIC_KEYS.responseModel)}, ${dim(n, GENAI_METRIC_KEYS.requestModel)}),`,
+    `    service = ${n.role}, errorType = ${dim(n, GENAI_METRIC_KEYS.errorType)},`,
+    `    bucket = ${binFromEpoch(n.time, bucket)}`,
+    `| take ${METRICS_QUERY_ROWS}`,
   ].join('\n');
 }
 

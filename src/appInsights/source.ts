@@ -12,7 +12,7 @@ import type { TelemetryBatch } from '../core/records';
 import type { TraceStore } from '../core/store';
 import { MAX_BUCKETS, bucketFor, type Summary, type SummaryWindow } from '../core/aggregate';
 import { createPriceTable, type PriceTable } from '../core/pricing';
-import { summaryFromRows } from './summary';
+import { metricsFromRows, summaryFromRows } from './summary';
 import {
   AppInsightsQueryError,
   CONTENT_ROLE_HINT,
@@ -26,6 +26,7 @@ import {
   isOperationId,
   operationRowsQuery,
   operationsOfQuery,
+  metricsSummaryQuery,
   recentCallsQuery,
   summaryQuery,
   type AppInsightsSchema,
@@ -324,15 +325,32 @@ export class AppInsightsSource implements TraceSource {
     let bucketMs = Math.max(1000, Math.round((window.bucketMs ?? bucketFor(toMs - fromMs)) / 1000) * 1000);
     while (Math.floor(toMs / bucketMs) - Math.floor(fromMs / bucketMs) >= MAX_BUCKETS) bucketMs *= 2;
     const q = { fromMs, toMs, bucketMs };
-    const answer = await this.options.runner.run(summaryQuery(this.schema, q, this.userKeys), {
-      startMs: fromMs,
-      endMs: toMs,
-    });
+    const range = { startMs: fromMs, endMs: toMs };
+    // The app's metrics come beside the span figures: a failure there is logged and leaves them out.
+    const metrics = this.options.runner.run(metricsSummaryQuery(this.schema, q), range).then(
+      (answer) => {
+        if (answer.partialError)
+          this.options.logger.warn(
+            `[appInsights] ${this.connection.name}: metrics partial: ${answer.partialError}`,
+          );
+        return metricsFromRows(answer.rows, q);
+      },
+      (err: unknown) => {
+        this.options.logger.warn(
+          `[appInsights] ${this.connection.name}: the app's metrics could not be read: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return undefined;
+      },
+    );
+    const answer = await this.options.runner.run(summaryQuery(this.schema, q, this.userKeys), range);
     if (answer.partialError)
       this.options.logger.warn(
         `[appInsights] ${this.connection.name}: summary partial: ${answer.partialError}`,
       );
-    return summaryFromRows(answer.rows, q, this.options.prices?.() ?? createPriceTable());
+    const summary = summaryFromRows(answer.rows, q, this.options.prices?.() ?? createPriceTable());
+    const fromMetrics = await metrics;
+    if (fromMetrics) summary.metrics = fromMetrics;
+    return summary;
   }
 
   /**

@@ -4,6 +4,14 @@
 // up per model, service, user and bucket.
 
 import { MAX_GROUPS, type Summary, type SummaryBucket, type SummaryGroup } from '../core/aggregate';
+import {
+  AGGREGATION_TEMPORALITY_DELTA,
+  GENAI_DURATION_UNIT,
+  GENAI_METRIC_KEYS,
+  GenAiMetrics,
+  genAiMetricPoint,
+  type MetricsSummary,
+} from '../core/genaiMetrics';
 import { priceCall, type PriceTable } from '../core/pricing';
 import type { QueryRow } from './client';
 import type { SummaryQueryWindow } from './kql';
@@ -114,4 +122,46 @@ export function summaryFromRows(
   if (model.omitted + service.omitted + user.omitted > 0)
     summary.omittedGroups = { model: model.omitted, service: service.omitted, user: user.omitted };
   return summary;
+}
+
+function timeOf(v: unknown): number {
+  return v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+}
+
+/**
+ * The rows of metricsSummaryQuery() (kql.ts) as the Summary's metrics figures, in the summary's buckets, or
+ * undefined when the window holds no GenAI metric. Each row is already a sum, so it is read as one delta
+ * point at its bucket's start, through the same reading (kinds, plausible values, seconds to milliseconds)
+ * and adding up as the app's OTLP points. Application Insights keeps no histogram buckets: durations have a
+ * mean but no percentiles.
+ */
+export function metricsFromRows(
+  rows: readonly QueryRow[],
+  window: SummaryQueryWindow,
+): MetricsSummary | undefined {
+  const metrics = new GenAiMetrics();
+  for (const r of rows) {
+    const timeMs = timeOf(r.bucket);
+    if (!Number.isFinite(timeMs)) continue;
+    const point = genAiMetricPoint({
+      metric: String(r.metric ?? ''),
+      unit: GENAI_DURATION_UNIT,
+      temporality: AGGREGATION_TEMPORALITY_DELTA,
+      resource: { 'service.name': String(r.service ?? '') },
+      scopeName: '',
+      scopeVersion: '',
+      attributes: {
+        [GENAI_METRIC_KEYS.tokenType]: String(r.tokenType ?? ''),
+        [GENAI_METRIC_KEYS.responseModel]: String(r.model ?? ''),
+        [GENAI_METRIC_KEYS.errorType]: String(r.errorType ?? ''),
+      },
+      startTimeUnixNano: '0',
+      timeUnixNano: `${Math.floor(timeMs)}000000`,
+      count: num(r.values),
+      sum: num(r.total),
+    });
+    if (point) metrics.addSummed(point);
+  }
+  // Kusto kept the window: its first bucket may start before it.
+  return metrics.summarize({}, { fromMs: window.fromMs, toMs: window.toMs, bucketMs: window.bucketMs });
 }

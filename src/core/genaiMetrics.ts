@@ -50,7 +50,21 @@ export function genAiMetricFamily(name: string): 'tokenUsage' | GenAiMetricKind 
   }
 }
 
-const K = {
+/**
+ * What a point of this metric measures, with its `gen_ai.token.type` for the token usage histogram; undefined
+ * when it feeds no figure (a metric we do not read, or a token type other than input and output).
+ */
+export function genAiMetricKind(name: string, tokenType: string): GenAiMetricKind | undefined {
+  const family = genAiMetricFamily(name);
+  if (family !== 'tokenUsage') return family;
+  return tokenType === 'input' || tokenType === 'output' ? tokenType : undefined;
+}
+
+/** The semantic conventions' unit of the GenAI duration metrics, for a source that does not say it. */
+export const GENAI_DURATION_UNIT = 's';
+
+/** The attributes of a GenAI metric point that the figures read. */
+export const GENAI_METRIC_KEYS = {
   tokenType: 'gen_ai.token.type',
   requestModel: 'gen_ai.request.model',
   responseModel: 'gen_ai.response.model',
@@ -59,6 +73,7 @@ const K = {
   errorType: 'error.type',
   serviceName: 'service.name',
 } as const;
+const K = GENAI_METRIC_KEYS;
 
 /** One data point of a GenAI metric, as both OTLP readers produce it. */
 export interface GenAiMetricPoint extends MetricValues {
@@ -147,19 +162,12 @@ const plausible = (v: number | undefined): boolean =>
  * that cannot be one (negative, not finite, or past MAX_METRIC_VALUE).
  */
 export function genAiMetricPoint(p: RawMetricPoint): GenAiMetricPoint | undefined {
-  const family = genAiMetricFamily(p.metric);
-  if (!family) return undefined;
+  const kind = genAiMetricKind(p.metric, str(p.attributes[K.tokenType]));
+  if (!kind) return undefined;
   if (!plausible(p.count) || !plausible(p.sum) || !plausible(p.min) || !plausible(p.max)) return undefined;
   if (p.bucketCounts && !p.bucketCounts.every(plausible)) return undefined;
   if (p.bounds && !p.bounds.every((b) => Number.isFinite(b) && Math.abs(b) <= MAX_METRIC_VALUE))
     return undefined;
-  let kind: GenAiMetricKind;
-  if (family === 'tokenUsage') {
-    const type = str(p.attributes[K.tokenType]);
-    if (type === 'input') kind = 'input';
-    else if (type === 'output') kind = 'output';
-    else return undefined;
-  } else kind = family;
   const a = p.attributes;
   const point: GenAiMetricPoint = {
     metric: p.metric,
@@ -331,8 +339,29 @@ export class GenAiMetrics {
     this.series.delete(id);
     this.series.set(id, state);
     while (this.series.size > this.maxSeries) this.series.delete(this.series.keys().next().value as string);
+    // Min and max cover the whole series for a cumulative point: only a delta's bound its buckets.
+    this.addCounted(p, time, count, sum, bucketCounts, delta || !prev);
+    return true;
+  }
+
+  /**
+   * Adds a point that was added up elsewhere (a Kusto row of a metrics table's sums): no series is kept,
+   * so nothing is differenced or told apart as a repeat.
+   */
+  addSummed(p: GenAiMetricPoint): void {
+    this.addCounted(p, nanosToBig(p.timeUnixNano), p.count, p.sum, p.bucketCounts, true);
+  }
+
+  private addCounted(
+    p: GenAiMetricPoint,
+    time: bigint,
+    count: number,
+    sum: number,
+    bucketCounts: number[] | undefined,
+    bounded: boolean,
+  ): void {
     this.names.add(p.metric);
-    if (count === 0 && sum === 0) return true;
+    if (count === 0 && sum === 0) return;
 
     const timeMs = Math.floor(Number(time / 1_000_000n) / CELL_MS) * CELL_MS;
     const key = `${p.model}\u0000${p.service}\u0000${timeMs}`;
@@ -359,9 +388,8 @@ export class GenAiMetrics {
         if (p.errorType) cell.errors += count;
         cell.durationMs += sum;
         if (p.bounds && bucketCounts) {
-          // Min and max cover the whole series for a cumulative point: only a delta's bound its buckets.
-          const min = delta || !prev ? (p.min ?? NaN) : NaN;
-          const max = delta || !prev ? (p.max ?? NaN) : NaN;
+          const min = bounded ? (p.min ?? NaN) : NaN;
+          const max = bounded ? (p.max ?? NaN) : NaN;
           cell.histogram = mergeHistogram(cell.histogram, p.bounds, bucketCounts, min, max);
         }
         break;
@@ -378,7 +406,6 @@ export class GenAiMetrics {
         cell.cacheWrite += sum;
         break;
     }
-    return true;
   }
 
   /** The first and last second that holds a figure, or undefined when none does. */

@@ -287,6 +287,36 @@ describe('the Summary page', () => {
     await o.done();
   });
 
+  it('shows a mean duration where the metrics hold no histogram buckets (Application Insights)', async () => {
+    const state = metricsState();
+    const m = state.summary!.metrics!;
+    const noBuckets = <T extends { p50Ms?: number; p95Ms?: number }>({ p50Ms: _a, p95Ms: _b, ...f }: T) => f;
+    state.summary!.metrics = {
+      ...m,
+      totals: noBuckets(m.totals),
+      byModel: m.byModel.map(noBuckets),
+      byService: m.byService.map(noBuckets),
+      buckets: m.buckets.map(noBuckets),
+    };
+    assert.ok(m.totals.meanMs! > 0, 'the fixture has a mean');
+    const o = await open(state);
+    const { page } = o;
+    const columns = (await page.$$eval('[data-metrics="model"] thead th', (els) =>
+      els.map((e: any) => e.textContent),
+    )) as string[];
+    assert.deepEqual(columns.slice(-2), ['Cache write', 'Mean']);
+    const line = (await page.textContent('.lti-sum-metrics-line'))!;
+    assert.match(line, /mean duration \d/);
+    assert.doesNotMatch(line, /p50/);
+    assert.match((await page.textContent('.lti-sum-metrics .lti-sum-note'))!, /show as a mean/);
+    const legends = (await page.$$eval('[data-chart="Latency"] .u-series:not(:first-child) .u-label', (els) =>
+      els.map((e: any) => e.textContent),
+    )) as string[];
+    assert.deepEqual(legends, ['p50', 'p95'], 'no metrics latency series without buckets');
+    assert.doesNotMatch((await page.textContent('.lti-sum-charts-note'))!, /p95/);
+    await o.done();
+  });
+
   it('keeps hostile model, service and user names as text', async () => {
     const o = await open(hostileState(), 'light');
     const { page } = o;

@@ -4,6 +4,8 @@
 // LogsQueryClient against the Logs API stand-in (rows from the real Azure Monitor exporter), over HTTPS that
 // the extension host trusts through NODE_EXTRA_CA_CERTS. The runner (scripts/run-ext-tests.mjs) starts both.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from './util';
 
@@ -63,6 +65,43 @@ describe('Application Insights', function () {
       tree.some((r) => r.contextValue.startsWith('cloud.trace')),
       'trace rows',
     );
+  });
+
+  it('Show Summary of the connection: figures added up in Kusto, the app’s metrics beside them', async () => {
+    const { api, extension } = await activateExtension();
+    // Only otel-openai's app sends metrics; what it sent, added up from its envelopes.
+    const manifest = JSON.parse(
+      readFileSync(
+        path.join(extension.extensionPath, 'test', 'fixtures', 'appinsights', 'manifest.json'),
+        'utf8',
+      ),
+    ) as {
+      libraries: Record<string, { metrics: { metric: string; tokenType: string | null; sum: number }[] }>;
+    };
+    const sent = (type: string) =>
+      manifest.libraries['otel-openai']!.metrics.filter(
+        (m) => m.metric === 'gen_ai.client.token.usage' && m.tokenType === type,
+      ).reduce((n, m) => n + m.sum, 0);
+    await vscode.commands.executeCommand('llmTraceInspector.showSummary', { sourceId, window: '24h' });
+    try {
+      await waitFor(
+        async () => ((await api.summaryView(sourceId))?.summary?.metrics?.totals.inputTokens ?? 0) > 0,
+        'the metrics in the connection’s Summary',
+        30_000,
+      );
+      const summary = (await api.summaryView(sourceId))!.summary!;
+      assert.ok(summary.totals.calls > 0, 'span-derived calls of every library');
+      assert.ok(summary.byModel.length > 0);
+      assert.equal(summary.metrics!.totals.inputTokens, sent('input'));
+      assert.equal(summary.metrics!.totals.outputTokens, sent('output'));
+      assert.ok(summary.metrics!.totals.calls! > 0);
+      assert.deepEqual(
+        summary.metrics!.byService.map((g) => g.key),
+        ['wayfarer.wayfarer-trips'],
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
   });
 
   it('groups the loaded traces by session and by user and filters them, the text searched in what is loaded', async () => {

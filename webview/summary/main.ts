@@ -171,18 +171,13 @@ function table(title: string, none: string, groups: SummaryGroup[], omitted: num
   return section;
 }
 
-const METRIC_COLUMNS = [
-  'Calls',
-  'Errors',
-  'Input',
-  'Output',
-  'Cache read',
-  'Cache write',
-  'p50 (est.)',
-  'p95 (est.)',
-];
+const METRIC_COLUMNS = ['Calls', 'Errors', 'Input', 'Output', 'Cache read', 'Cache write'];
 
-function metricCells(f: MetricsFigures): string[] {
+/**
+ * A metrics table's cells. Durations are percentiles estimated from histogram buckets where the source
+ * keeps them, else (Application Insights keeps a point's sum and count) the mean.
+ */
+function metricCells(f: MetricsFigures, percentiles: boolean): string[] {
   const count = (v: number | undefined): string => (v === undefined ? '–' : v.toLocaleString('en-US'));
   return [
     count(f.calls),
@@ -191,13 +186,18 @@ function metricCells(f: MetricsFigures): string[] {
     formatTokens(f.outputTokens),
     formatTokens(f.cacheReadTokens),
     formatTokens(f.cacheWriteTokens),
-    ms(f.p50Ms),
-    ms(f.p95Ms),
+    ...(percentiles ? [ms(f.p50Ms), ms(f.p95Ms)] : [ms(f.meanMs)]),
   ];
 }
 
-function metricsTable(title: string, none: string, groups: MetricsGroup[]): HTMLElement {
-  const t = groupTable(title, METRIC_COLUMNS, none, groups, metricCells);
+function metricsTable(
+  title: string,
+  none: string,
+  groups: MetricsGroup[],
+  percentiles: boolean,
+): HTMLElement {
+  const columns = [...METRIC_COLUMNS, ...(percentiles ? ['p50 (est.)', 'p95 (est.)'] : ['Mean'])];
+  const t = groupTable(title, columns, none, groups, (f) => metricCells(f, percentiles));
   t.dataset.metrics = title.toLowerCase();
   t.createCaption().textContent = `By ${title.toLowerCase()}`;
   return t;
@@ -212,7 +212,13 @@ function metricsSection(m: MetricsSummary): HTMLElement {
   section.dataset.dimension = 'metrics';
   section.append(el('h2', undefined, "From the app's metrics"));
   const t = m.totals;
+  const percentiles = t.p50Ms !== undefined;
   const calls = t.calls === undefined ? '' : `${t.calls.toLocaleString('en-US')} calls, `;
+  const duration = percentiles
+    ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)`
+    : t.meanMs !== undefined
+      ? `, mean duration ${ms(t.meanMs)}`
+      : '';
   section.append(
     el(
       'p',
@@ -221,17 +227,20 @@ function metricsSection(m: MetricsSummary): HTMLElement {
         (t.cacheReadTokens > 0 || t.cacheWriteTokens > 0
           ? `, cache ${formatTokens(t.cacheReadTokens)} read / ${formatTokens(t.cacheWriteTokens)} written`
           : '') +
-        (t.p50Ms !== undefined ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)` : ''),
+        duration,
     ),
     el(
       'p',
       'lti-sum-note',
       `Counted by the app itself (${m.metrics.join(', ')}), so sampled-out calls are included. ` +
-        'Percentiles are estimated from the histogram buckets.',
+        (percentiles
+          ? 'Percentiles are estimated from the histogram buckets.'
+          : 'Its durations come without histogram buckets here, so they show as a mean.'),
     ),
   );
-  if (m.byModel.length > 0) section.append(metricsTable('Model', '(no model)', m.byModel));
-  if (m.byService.length > 1) section.append(metricsTable('Service', '(no service)', m.byService));
+  if (m.byModel.length > 0) section.append(metricsTable('Model', '(no model)', m.byModel, percentiles));
+  if (m.byService.length > 1)
+    section.append(metricsTable('Service', '(no service)', m.byService, percentiles));
   return section;
 }
 
@@ -272,7 +281,10 @@ function chartSections(model: SummaryCharts): HTMLElement {
         'p',
         'lti-sum-note lti-sum-charts-note',
         `Dashed lines, "(${METRICS_LABEL})" in the legends: counted by the app's own metrics, ` +
-          'sampled-out calls included; their p95 is estimated from histogram buckets.',
+          'sampled-out calls included' +
+          (model.charts.some((c) => c.unit === 'ms' && c.series.some((x) => x.fromMetrics))
+            ? '; their p95 is estimated from histogram buckets.'
+            : '.'),
       ),
     );
   for (const chart of model.charts) {

@@ -1,17 +1,21 @@
 // The app instrumented with @opentelemetry/instrumentation-openai, exported by the Azure Monitor
-// exporter: spans for the calls, and message content as log records (only with a LoggerProvider and
-// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true), which become rows of `traces`. The
+// exporter: spans for the calls, message content as log records (only with a LoggerProvider and
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true), which become rows of `traces`, and the
+// gen_ai.client.token.usage and gen_ai.client.operation.duration histograms, which the metric exporter
+// sends as MetricData envelopes (Application Insights keeps them in customMetrics / AppMetrics). The
 // instrumentation sets no session or user: the app's request span carries session.id and enduser.id,
 // and its invoke_agent span gen_ai.conversation.id. The app writes its own execute_tool span.
 import { createRequire } from 'node:module';
-import { metrics, SpanKind } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import {
   appResource,
   createLogExporter,
+  createMetricExporter,
   createTraceExporter,
   httpTurn,
   SERVICE_VERSION,
@@ -40,8 +44,18 @@ export async function setup({ openaiOptions }) {
   instrumentation.setTracerProvider(tracerProvider);
   instrumentation.setLoggerProvider(loggerProvider);
   // Its histograms exist only once a meter provider is set (without, a failed call throws inside the
-  // instrumentation). The global no-op one: metrics would go to customMetrics, which is not read here.
-  instrumentation.setMeterProvider(metrics.getMeterProvider());
+  // instrumentation). Exported on each flush (the interval is longer than a capture), as delta points:
+  // the exporter's temporality for histograms.
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: createMetricExporter(),
+        exportIntervalMillis: 3_600_000,
+      }),
+    ],
+  });
+  instrumentation.setMeterProvider(meterProvider);
   const { OpenAI } = require('openai');
   const openai = new OpenAI(openaiOptions);
 
@@ -91,10 +105,12 @@ export async function setup({ openaiOptions }) {
     flush: async () => {
       await tracerProvider.forceFlush();
       await loggerProvider.forceFlush();
+      await meterProvider.forceFlush();
     },
     shutdown: async () => {
       await tracerProvider.shutdown();
       await loggerProvider.shutdown();
+      await meterProvider.shutdown();
     },
   };
 }

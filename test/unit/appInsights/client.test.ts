@@ -33,9 +33,9 @@ import {
   type AppInsightsSchema,
   type ListCursor,
 } from '../../../src/appInsights/kql';
-import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
-import { summaryQuery } from '../../../src/appInsights/kql';
-import { summaryFromRows } from '../../../src/appInsights/summary';
+import { ingestWithMetrics, standIn } from '../../../scripts/lib/metricTables.cjs';
+import { metricsSummaryQuery, summaryQuery } from '../../../src/appInsights/kql';
+import { metricsFromRows, summaryFromRows } from '../../../src/appInsights/summary';
 import { operationRowsToBatch, recentCallRowsToBatch } from '../../../src/appInsights/rows';
 import type { SummaryFigures, SummaryGroup } from '../../../src/core/aggregate';
 import { createPriceTable } from '../../../src/core/pricing';
@@ -81,24 +81,32 @@ interface LogsApiOptions {
 }
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SHARED = sharedAppInsightsDir();
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { startLogsApi } = require(path.join(SHARED, 'logs-api.js')) as {
+// The stand-in with Application Insights' metrics tables added (scripts/lib/metricTables.cjs).
+const shared = standIn();
+const { startLogsApi } = shared.logsApi as {
   startLogsApi(options: LogsApiOptions): Promise<LogsApi>;
 };
-const { ingest } = require(path.join(SHARED, 'ingest.js')) as {
-  ingest(dirs: string[], newestMs?: number): Rows;
-};
-const { tables: TABLE_COLUMNS } = require(path.join(SHARED, 'schema.js')) as {
+const { tables: TABLE_COLUMNS } = shared.schema as {
   tables: Record<string, { name: string; type: string }[]>;
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/** ingest.js's rows of the envelope folders, and the metrics tables' rows of their MetricData envelopes. */
+const ingest = ingestWithMetrics as (dirs: string[], newestMs?: number) => Rows;
 
 // ---- the fixtures ----
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'appinsights');
+interface ManifestMetric {
+  metric: string;
+  tokenType: string | null;
+  model: string | null;
+  errorType: string | null;
+  points: number;
+  count: number;
+  sum: number;
+}
 interface LibraryManifest {
   folder: string;
+  metrics: ManifestMetric[];
   sessions: { sessionId: string; operationIds: string[] }[];
   users: { userAuthenticatedId: string; operationIds: string[] }[];
   operations: { operationId: string; turn: string; rows: Record<string, number> }[];
@@ -836,7 +844,17 @@ describe('the summary query, added up by the stand-in, agrees with the local agg
       store.dispose();
 
       assert.ok(kusto.totals.calls > 0, 'some calls');
+      // Spans keep nanoseconds from the row's 100 ns ticks, the row's duration is a real in milliseconds:
+      // the same duration to the microsecond, told apart from a wrong one (another call's) by whole steps.
       const us = (ms: number | undefined) => (ms === undefined ? undefined : Math.round(ms * 1000));
+      const near = (a: number | undefined, b: number | undefined) =>
+        a === undefined || b === undefined ? a === b : Math.abs(a - b) <= 1;
+      const sameDurations = (what: string, a: (number | undefined)[], b: (number | undefined)[]) =>
+        assert.ok(
+          a.length === b.length && a.every((x, i) => near(x, b[i])),
+          `${what}: ${JSON.stringify(a)} against ${JSON.stringify(b)} (µs)`,
+        );
+      const durations = (f: SummaryFigures) => [us(f.p50Ms), us(f.p95Ms), us(f.p99Ms)];
       const figures = (f: SummaryFigures) => [
         f.calls,
         f.inputTokens,
@@ -845,25 +863,126 @@ describe('the summary query, added up by the stand-in, agrees with the local agg
         f.reasoningTokens,
         f.errors,
         f.evaluations ?? 0,
-        // Spans keep nanoseconds from the row's 100 ns ticks: the same duration to the microsecond.
-        us(f.p50Ms),
-        us(f.p95Ms),
-        us(f.p99Ms),
         f.pricedCalls,
         f.unpricedCalls,
         Math.round(f.costUsd * 1e9),
       ];
       assert.deepEqual(figures(kusto.totals), figures(local.totals));
+      sameDurations('totals', durations(kusto.totals), durations(local.totals));
       const byKey = (groups: SummaryGroup[]) => Object.fromEntries(groups.map((g) => [g.key, figures(g)]));
-      assert.deepEqual(byKey(kusto.byModel), byKey(local.byModel));
-      assert.deepEqual(byKey(kusto.byService), byKey(local.byService));
-      assert.deepEqual(byKey(kusto.byUser), byKey(local.byUser));
+      for (const dimension of ['byModel', 'byService', 'byUser'] as const) {
+        assert.deepEqual(byKey(kusto[dimension]), byKey(local[dimension]));
+        for (const g of kusto[dimension]) {
+          const other = local[dimension].find((l) => l.key === g.key)!;
+          sameDurations(`${dimension} ${g.key}`, durations(g), durations(other));
+        }
+      }
       assert.deepEqual(
-        kusto.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
-        local.buckets.map((b) => [b.startMs, b.calls, b.inputTokens, us(b.p50Ms)]),
+        kusto.buckets.map((b) => [b.startMs, b.calls, b.inputTokens]),
+        local.buckets.map((b) => [b.startMs, b.calls, b.inputTokens]),
+      );
+      sameDurations(
+        'buckets',
+        kusto.buckets.map((b) => us(b.p50Ms)),
+        local.buckets.map((b) => us(b.p50Ms)),
       );
     });
   }
+});
+
+// ---- the app's metrics, added up by Kusto ----
+
+describe('the metrics query: the app’s GenAI metrics from customMetrics / AppMetrics, added up by the stand-in', () => {
+  const sent = manifest.libraries['otel-openai']!.metrics;
+  const sum = (m: ManifestMetric[], f: (x: ManifestMetric) => number) => m.reduce((n, x) => n + f(x), 0);
+  const tokens = (type: string, model?: string) =>
+    sum(
+      sent.filter(
+        (m) =>
+          m.metric === 'gen_ai.client.token.usage' &&
+          m.tokenType === type &&
+          (model === undefined || m.model === model),
+      ),
+      (m) => m.sum,
+    );
+  const durations = sent.filter((m) => m.metric === 'gen_ai.client.operation.duration');
+  for (const { label, target } of TARGETS) {
+    const schema: AppInsightsSchema = schemaOf(target);
+    it(label, async () => {
+      const run = runner(target);
+      const q = { fromMs: WINDOW.startMs, toMs: WINDOW.endMs, bucketMs: 300_000 };
+      const answer = await run.run(metricsSummaryQuery(schema, q), WINDOW);
+      assert.equal(answer.partialError, undefined);
+      // Rows are sums: fewer than the points the exporter sent.
+      const points = sum(sent, (m) => m.points);
+      assert.ok(answer.rows.length > 0 && answer.rows.length < points, `${answer.rows.length} of ${points}`);
+      const metrics = metricsFromRows(answer.rows, q)!;
+      assert.ok(metrics, 'metrics figures');
+
+      // What the exporter sent, added up from the envelopes (the manifest), not by this code.
+      assert.equal(metrics.totals.inputTokens, tokens('input'));
+      assert.equal(metrics.totals.outputTokens, tokens('output'));
+      assert.ok(metrics.totals.inputTokens > 0 && metrics.totals.outputTokens > 0);
+      assert.equal(
+        metrics.totals.calls,
+        sum(durations, (m) => m.count),
+      );
+      assert.equal(
+        metrics.totals.errors,
+        sum(
+          durations.filter((m) => m.errorType),
+          (m) => m.count,
+        ),
+      );
+      assert.ok(metrics.totals.errors! > 0, 'the failed call is counted');
+      const meanMs = (sum(durations, (m) => m.sum) * 1000) / sum(durations, (m) => m.count);
+      assert.ok(
+        Math.abs(metrics.totals.meanMs! - meanMs) < 1e-6,
+        `${metrics.totals.meanMs} against ${meanMs}`,
+      );
+      assert.equal(metrics.totals.p50Ms, undefined, 'no histogram buckets, so no percentiles');
+      assert.deepEqual(
+        metrics.byModel.map((g) => g.key).sort(),
+        [...new Set(sent.map((m) => m.model ?? ''))].sort(),
+      );
+      for (const g of metrics.byModel) {
+        assert.equal(g.inputTokens, tokens('input', g.key), g.key);
+        assert.equal(g.outputTokens, tokens('output', g.key), g.key);
+      }
+      assert.deepEqual(
+        metrics.byService.map((g) => g.key),
+        ['wayfarer.wayfarer-trips'],
+      );
+      assert.deepEqual(metrics.metrics, ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage']);
+      const inBuckets = metrics.buckets.reduce((n, b) => n + b.inputTokens, 0);
+      assert.equal(inBuckets, metrics.totals.inputTokens, 'every point in one of the summary’s buckets');
+
+      // The same calls as spans: the app's metrics and its spans agree on every model's tokens.
+      scratch.setRows(rowsByLibrary['otel-openai']);
+      const otel = summaryFromRows(
+        (await runner(target, { server: scratch }).run(summaryQuery(schema, q), WINDOW)).rows,
+        q,
+        createPriceTable(),
+      );
+      scratch.setRows({});
+      assert.equal(otel.totals.calls, metrics.totals.calls, 'a duration point per call, the failed one too');
+      for (const g of otel.byModel) {
+        const m = metrics.byModel.find((x) => x.key === g.key);
+        assert.equal(m?.inputTokens ?? 0, g.inputTokens, g.key);
+        assert.equal(m?.outputTokens ?? 0, g.outputTokens, g.key);
+      }
+    });
+  }
+
+  it('a window without metrics gives none, so the Summary shows no metrics section', async () => {
+    const q = { fromMs: WINDOW.startMs - 7_200_000, toMs: WINDOW.startMs - 3_600_000, bucketMs: 300_000 };
+    const answer = await runner(TARGETS[0]!.target).run(metricsSummaryQuery('workspace', q), {
+      startMs: q.fromMs,
+      endMs: q.toMs,
+    });
+    assert.equal(answer.rows.length, 0);
+    assert.equal(metricsFromRows(answer.rows, q), undefined);
+  });
 });
 
 // ---- evaluations in the summary ----

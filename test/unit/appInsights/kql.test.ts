@@ -4,11 +4,11 @@
 // string literal kqlString() puts it in.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import {
   genAiContentQuery,
   genAiContentSchemaQuery,
   kqlString,
+  metricsSummaryQuery,
   operationRowsQuery,
   operationsOfQuery,
   recentCallsQuery,
@@ -18,7 +18,7 @@ import {
   type AppInsightsSchema,
   type ListCursor,
 } from '../../../src/appInsights/kql';
-import { sharedAppInsightsDir } from '../../../scripts/lib/shared.cjs';
+import { standIn } from '../../../scripts/lib/metricTables.cjs';
 
 type CheckSchema = AppInsightsSchema | 'workspaceGenAI';
 interface Diagnostic {
@@ -33,8 +33,8 @@ interface KqlCheck {
   literals: string[];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { check } = require(path.join(sharedAppInsightsDir(), 'kql.js')) as {
+// Kusto's checks against the stand-in's schema with Application Insights' metrics tables added.
+const { check } = standIn().kql as {
   check(query: string, schema: CheckSchema): KqlCheck;
 };
 
@@ -400,7 +400,7 @@ describe('summaryQuery', () => {
       assert.ok(result.literals.includes(HOSTILE), 'the key is a literal of its own');
       const q = summaryQuery(schema, WINDOW);
       assert.ok(q.includes(`${SCHEMA_NAMES[schema].dependencies}`));
-      assert.ok(q.includes('bin(t, 3600s)'));
+      assert.ok(q.includes('bin_at(t, 3600s, datetime(1970-01-01))'), 'buckets counted from the epoch');
       assert.ok(/\| take \d+$/.test(q), 'bounded in rows');
     });
   }
@@ -409,6 +409,38 @@ describe('summaryQuery', () => {
     const q = summaryQuery('classic', { fromMs: -1e20, toMs: 1e20, bucketMs: 1 });
     assert.ok(q.includes('datetime(2000-01-01T00:00:00.000Z)'));
     assert.ok(q.includes('datetime(2200-01-01T00:00:00.000Z)'));
-    assert.ok(q.includes('bin(t, 1s)'));
+    assert.ok(q.includes('bin_at(t, 1s, datetime(1970-01-01))'));
   });
+});
+
+describe('metricsSummaryQuery', () => {
+  const WINDOW = {
+    fromMs: Date.parse('2026-11-30T00:00:00Z'),
+    toMs: Date.parse('2026-12-01T00:00:00Z'),
+    bucketMs: 604_800_000,
+  };
+  for (const schema of SCHEMAS) {
+    it(`${schema}: binds against the metrics table, with the documented columns`, () => {
+      const q = metricsSummaryQuery(schema, WINDOW);
+      const result = checked(q, schema);
+      assert.deepEqual(columnsOf(result), {
+        metric: 'string',
+        tokenType: 'string',
+        model: 'string',
+        service: 'string',
+        errorType: 'string',
+        bucket: 'datetime',
+        points: 'long',
+        values: 'real',
+        total: 'real',
+      });
+      assert.ok(q.startsWith(schema === 'classic' ? 'customMetrics\n' : 'AppMetrics\n'));
+      for (const name of ['gen_ai.client.token.usage', 'gen_ai.client.operation.duration'])
+        assert.ok(result.literals.includes(name), name);
+      // A week counted from 0001-01-01 (a Monday) would start on another day than the host's weeks.
+      assert.ok(q.includes(', 604800s, datetime(1970-01-01))'), 'buckets counted from the epoch');
+      assert.ok(q.includes('datetime(2026-11-30T00:00:00.000Z) .. datetime(2026-12-01T00:00:00.000Z)'));
+      assert.ok(/\| take \d+$/.test(q), 'bounded in rows');
+    });
+  }
 });

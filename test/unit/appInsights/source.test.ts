@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { AppInsightsQueryError, type QueryAnswer, type QueryRow } from '../../../src/appInsights/client';
 import { AppInsightsSource, nextCursor, type RowMapping } from '../../../src/appInsights/source';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { nullLogger } from '../../../src/core/logger';
+import { nullLogger, type Logger } from '../../../src/core/logger';
 import type { TelemetryBatch } from '../../../src/core/records';
 import { TraceStore } from '../../../src/core/store';
 
@@ -48,7 +48,11 @@ function batch(items: { op: string; id: string }[]): TelemetryBatch {
   };
 }
 
-function source(answer: (query: string) => Promise<QueryAnswer> | QueryAnswer, pageSize = 3) {
+function source(
+  answer: (query: string) => Promise<QueryAnswer> | QueryAnswer,
+  pageSize = 3,
+  logger: Logger = nullLogger,
+) {
   const queries: string[] = [];
   const store = new TraceStore({ maxTraces: 100, normalizer: createNormalizer({}), debounceMs: 0 });
   const s = new AppInsightsSource({
@@ -61,7 +65,7 @@ function source(answer: (query: string) => Promise<QueryAnswer> | QueryAnswer, p
     },
     store,
     mapping,
-    logger: nullLogger,
+    logger,
     pageSize,
     range: { kind: 'last', ms: 3600_000 },
     sessionKeys: [],
@@ -154,6 +158,43 @@ describe('AppInsightsSource', () => {
     const partial = source(() => ({ rows: [callRow(1, NOW)], partialError: 'PartialError: limit' }));
     await partial.s.refresh();
     assert.equal(partial.s.status.partial, 'PartialError: limit');
+  });
+
+  it('puts the app’s metrics beside the Summary’s span figures, and leaves them out when they fail', async () => {
+    const metricRow: QueryRow = {
+      metric: 'gen_ai.client.token.usage',
+      tokenType: 'input',
+      model: 'gpt-4o-mini',
+      service: 'svc',
+      errorType: '',
+      bucket: new Date(NOW - 60_000),
+      points: 2,
+      values: 2,
+      total: 120,
+    };
+    const ok = source((query) => ({ rows: query.startsWith('AppMetrics') ? [metricRow] : [] }));
+    const summary = await ok.s.summarize({ fromMs: NOW - 3_600_000, toMs: NOW });
+    assert.equal(summary.totals.calls, 0);
+    assert.equal(summary.metrics?.totals.inputTokens, 120);
+    assert.equal(ok.queries.filter((q) => q.startsWith('AppMetrics')).length, 1);
+
+    const warnings: string[] = [];
+    const logger: Logger = { ...nullLogger, warn: (m: string) => warnings.push(m) };
+    const failing = source(
+      (query) => {
+        if (query.startsWith('AppMetrics'))
+          throw new AppInsightsQueryError('badQuery', 'no such table (400)', 'Check the query.', 400);
+        return { rows: [] };
+      },
+      3,
+      logger,
+    );
+    const without = await failing.s.summarize({ fromMs: NOW - 3_600_000, toMs: NOW });
+    assert.equal(without.metrics, undefined);
+    assert.equal(without.totals.calls, 0, 'the span figures still come');
+    assert.deepEqual(warnings, [
+      "[appInsights] prod: the app's metrics could not be read: no such table (400)",
+    ]);
   });
 
   it('a search loads the operations it finds, whole, and says what the store has for the session', async () => {
