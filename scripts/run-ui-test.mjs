@@ -645,23 +645,22 @@ try {
       .locator('.monaco-list-row[aria-level="1"]', { hasText: 'invoke_agent marathon' })
       .first();
     await row.waitFor({ timeout: 15000 });
-    // The panel's frames are new: each is watched from inside the page, so the time printed is the
-    // page's (the rows in its DOM), not a poll's over every frame of the workbench.
-    const before = new Set(page.frames());
+    // The panel's frames are new: each is watched from inside the page as soon as it is attached (the
+    // webview's inner frame comes after its outer one), so the time printed is the page's (the rows in its
+    // DOM), not a poll's over every frame of the workbench.
+    let watch;
+    const rows = new Promise((resolve) => {
+      watch = (f) =>
+        f.waitForSelector('#lti-root .lti-wf-row', { timeout: 30000 }).then(
+          () => resolve(f),
+          () => {},
+        );
+      page.on('frameattached', watch);
+    });
     const started = Date.now();
     await row.locator('.label-name').click();
-    let frame;
-    const end = Date.now() + 30000;
-    while (!frame && Date.now() < end) {
-      const fresh = page.frames().filter((f) => !before.has(f));
-      if (fresh.length === 0) {
-        await sleep(5);
-        continue;
-      }
-      frame = await Promise.any(
-        fresh.map((f) => f.waitForSelector('#lti-root .lti-wf-row', { timeout: 500 }).then(() => f)),
-      ).catch(() => undefined);
-    }
+    const frame = await Promise.race([rows, sleep(30000).then(() => undefined)]);
+    page.off('frameattached', watch);
     const openedMs = Date.now() - started;
     assert(frame, 'the 10,000-span trace did not open with its waterfall');
     const title = await frame.locator('#lti-root h1').first().innerText({ timeout: 2000 });
