@@ -41,8 +41,6 @@ interface OpenPanel {
   reading?: boolean;
   /** The HTML says "reading": set it again with the trace once the page is hidden, for its next showing. */
   placeholderHtml?: boolean;
-  /** The page of the last HTML set said `ready`: until then a state would reach no listener. */
-  pageReady?: boolean;
   /**
    * The state of a big trace read before its page could listen, built while the editor still creates the
    * webview and posted on `ready`; anything that would change it drops it.
@@ -176,7 +174,6 @@ export class ConversationPanels implements vscode.Disposable {
   private paint(entry: OpenPanel): void {
     entry.prebuilt = undefined;
     entry.painted = true;
-    entry.pageReady = false;
     entry.placeholderHtml = entry.reading === true;
     entry.panel.webview.html = this.html(entry.panel.webview, entry);
   }
@@ -221,7 +218,7 @@ export class ConversationPanels implements vscode.Disposable {
         entry.reading = false;
         if (!entry.painted) this.paint(entry);
         else {
-          if (entry.pageReady === false) entry.prebuilt = this.state(entry);
+          if (!entry.sync.listening) entry.prebuilt = this.state(entry);
           this.post(entry);
         }
       },
@@ -272,7 +269,7 @@ export class ConversationPanels implements vscode.Disposable {
   private post(entry: OpenPanel): void {
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
-    if (!entry.sync.changed(entry.panel.visible && entry.pageReady !== false)) return;
+    if (!entry.sync.changed(entry.panel.visible)) return;
     const message: HostMessage = { type: 'state', state: entry.prebuilt ?? this.state(entry) };
     entry.prebuilt = undefined;
     void entry.panel.webview.postMessage(message);
@@ -285,7 +282,6 @@ export class ConversationPanels implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
-        entry.pageReady = true;
         if (entry.sync.ready()) this.post(entry);
         return;
       case 'openLink':

@@ -34,7 +34,6 @@ interface OpenSession {
   searchAgain?: boolean;
   loading?: boolean;
   loadError?: string;
-  painted?: boolean;
   disposed?: boolean;
 }
 
@@ -150,7 +149,6 @@ export class SessionPanels implements vscode.Disposable {
   }
 
   private paint(entry: OpenSession): void {
-    entry.painted = true;
     entry.panel.webview.html = this.html(entry.panel.webview, entry);
   }
 
@@ -235,7 +233,8 @@ export class SessionPanels implements vscode.Disposable {
   private post(entry: OpenSession): void {
     if (entry.disposed) return;
     entry.panel.title = this.title(entry.target);
-    if (!entry.painted || !entry.sync.changed(entry.panel.visible)) return;
+    // Nothing before the first HTML or while its page does not listen yet: `ready` brings the state then.
+    if (!entry.sync.changed(entry.panel.visible)) return;
     const message: SessionHostMessage = { type: 'sessionState', state: this.state(entry) };
     void entry.panel.webview.postMessage(message);
   }

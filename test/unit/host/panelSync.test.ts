@@ -1,6 +1,6 @@
 // A conversation's content travels to the page once: in the HTML, for the first paint. The host posts the
 // state again on `ready` only when it changed since that HTML was built, and builds nothing for a hidden
-// page (not live: the message would be dropped).
+// page or one that does not listen yet (the message would be dropped).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PanelSync } from '../../../src/host/panelSync';
@@ -19,11 +19,20 @@ describe('PanelSync', () => {
     assert.equal(sync.ready(), false, 'a page shown again after being hidden, nothing changed');
   });
 
-  it('posts a change to a visible page, and again on ready once the page reloads from its older HTML', () => {
+  it('holds a change until the page listens, posts it on ready, then posts each change to the visible page', () => {
     const sync = new PanelSync();
+    assert.equal(sync.listening, false);
     sync.htmlBuilt();
+    assert.equal(sync.changed(true), false, 'the page does not listen yet');
+    assert.equal(sync.ready(), true, 'the change follows on ready');
+    assert.equal(sync.listening, true);
     assert.equal(sync.changed(true), true);
+    // Shown again after being hidden, the page reloads its older HTML: the change is posted again on ready.
     assert.equal(sync.ready(), true);
+    // New HTML: its page does not listen until it says ready.
+    sync.htmlBuilt();
+    assert.equal(sync.listening, false);
+    assert.equal(sync.changed(true), false);
   });
 
   it('builds nothing for a hidden page, and posts the current state when it is shown and says ready', () => {
