@@ -2,5 +2,3 @@
 export function standIn(): { schema: unknown; logsApi: unknown; kql: unknown; ingestion: unknown };
 /** ingest.js's rows of the envelope folders, with customMetrics and AppMetrics rows of their MetricData. */
 export function ingestWithMetrics(dirs: string[], newest?: number): Record<string, unknown[][]>;
-/** The tables it adds. */
-export const METRIC_TABLES: string[];

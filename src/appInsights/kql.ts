@@ -16,7 +16,7 @@ import {
   UsageKeys,
   UserKeys,
 } from '../core/genai/keys';
-import { GENAI_METRIC_KEYS, GENAI_METRIC_NAMES } from '../core/genaiMetrics';
+import { GENAI_METRIC_KEYS, GENAI_METRIC_NAMES, MAX_METRIC_VALUE } from '../core/genaiMetrics';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import type { PersonKind } from '../core/source';
 
@@ -371,7 +371,7 @@ function dimNumber(n: Names, keys: readonly string[]): string {
 
 /**
  * The Summary view's figures, added up by Kusto rather than by downloading rows: per model, service
- * (cloud role), user and time bucket (`bin()`), and in all. Two parts, told by `part`:
+ * (cloud role), user and time bucket (binFromEpoch), and in all. Two parts, told by `part`:
  * - `latency`: calls, errors and the call duration's percentiles 50, 95 and 99 per `dimension` and `key`;
  * - `tokens`: calls, calls with tokens and the token sums per `dimension`, `key` and `model`, so the host
  *   can price each model's tokens with its own table (a price is linear in tokens, so pricing the sum is
@@ -387,9 +387,7 @@ export function summaryQuery(
   userKeys: readonly string[] = [],
 ): string {
   const n = SCHEMA_NAMES[schema];
-  const from = `datetime(${new Date(boundedTime(window.fromMs)).toISOString()})`;
-  const to = `datetime(${new Date(boundedTime(window.toMs)).toISOString()})`;
-  const bucket = `${boundedInt(Math.round(window.bucketMs / 1000), 1, 366 * 86_400)}s`;
+  const { from, to, bucket } = windowLiterals(window);
   const model = [GenAi.responseModel, GenAi.requestModel, OpenInference.modelName]
     .map((k) => dim(n, k))
     .join(', ');
@@ -460,6 +458,18 @@ export function summaryQuery(
   ].join('\n');
 }
 
+/** The window's bounds and bucket as KQL literals: times within years 2000 to 2200, whole seconds. */
+function windowLiterals(window: SummaryQueryWindow): { from: string; to: string; bucket: string } {
+  return {
+    from: `datetime(${new Date(boundedTime(window.fromMs)).toISOString()})`,
+    to: `datetime(${new Date(boundedTime(window.toMs)).toISOString()})`,
+    bucket: `${boundedInt(Math.round(window.bucketMs / 1000), 1, 366 * 86_400)}s`,
+  };
+}
+
+/** MAX_METRIC_VALUE as a KQL real. */
+const MAX_METRIC_VALUE_KQL = MAX_METRIC_VALUE.toExponential().replace('e+', 'e');
+
 /**
  * A time's bucket counted from the Unix epoch, as the host's buckets are: Kusto's bin() counts from
  * 0001-01-01, whose weeks (and any bucket that does not divide a day) fall elsewhere.
@@ -478,20 +488,22 @@ export const METRICS_QUERY_ROWS = 20_000;
  * (Sum, ItemCount), the point's attributes in the dimensions. One row per metric, token type, model (the
  * response model, else the request model), service (cloud role), error type and time bucket.
  *
- * Columns: metric, tokenType, model, service, errorType, bucket, points, values, total.
+ * Columns: metric, tokenType, model, service, errorType, bucket, values, total.
  */
 export function metricsSummaryQuery(schema: AppInsightsSchema, window: SummaryQueryWindow): string {
   const n = SCHEMA_NAMES[schema];
-  const from = `datetime(${new Date(boundedTime(window.fromMs)).toISOString()})`;
-  const to = `datetime(${new Date(boundedTime(window.toMs)).toISOString()})`;
-  const bucket = `${boundedInt(Math.round(window.bucketMs / 1000), 1, 366 * 86_400)}s`;
+  const { from, to, bucket } = windowLiterals(window);
+  const tokenType = dim(n, GENAI_METRIC_KEYS.tokenType);
   return [
     n.metrics,
     `| where ${n.time} between (${from} .. ${to})`,
     `| where ${n.metricName} in (${kqlStringList(Object.values(GENAI_METRIC_NAMES))})`,
-    `| summarize points = count(), values = sum(todouble(${n.metricCount})),` +
-      ` total = sum(todouble(${n.metricSum}))`,
-    `    by metric = ${n.metricName}, tokenType = ${dim(n, GENAI_METRIC_KEYS.tokenType)},`,
+    // The token types the figures read; a point that cannot be a measurement is left out, not summed.
+    `| where ${n.metricName} != ${kqlString(GENAI_METRIC_NAMES.tokenUsage)} or ${tokenType} in ("input", "output")`,
+    `| where todouble(${n.metricSum}) between (0.0 .. ${MAX_METRIC_VALUE_KQL})` +
+      ` and todouble(${n.metricCount}) between (0.0 .. ${MAX_METRIC_VALUE_KQL})`,
+    `| summarize values = sum(todouble(${n.metricCount})), total = sum(todouble(${n.metricSum}))`,
+    `    by metric = ${n.metricName}, tokenType = ${tokenType},`,
     `    model = coalesce(${dim(n, GENAI_METRIC_KEYS.responseModel)}, ${dim(n, GENAI_METRIC_KEYS.requestModel)}),`,
     `    service = ${n.role}, errorType = ${dim(n, GENAI_METRIC_KEYS.errorType)},`,
     `    bucket = ${binFromEpoch(n.time, bucket)}`,

@@ -26,6 +26,7 @@ import {
   isOperationId,
   operationRowsQuery,
   operationsOfQuery,
+  METRICS_QUERY_ROWS,
   metricsSummaryQuery,
   recentCallsQuery,
   summaryQuery,
@@ -321,7 +322,7 @@ export class AppInsightsSource implements TraceSource {
     const now = this.now();
     const toMs = window.toMs ?? now;
     const fromMs = window.fromMs ?? toMs - SEARCH_WINDOW_MS;
-    // Kusto's bin() takes whole seconds here; the bucket never makes more than MAX_BUCKETS of them.
+    // The query's buckets are whole seconds; the bucket never makes more than MAX_BUCKETS of them.
     let bucketMs = Math.max(1000, Math.round((window.bucketMs ?? bucketFor(toMs - fromMs)) / 1000) * 1000);
     while (Math.floor(toMs / bucketMs) - Math.floor(fromMs / bucketMs) >= MAX_BUCKETS) bucketMs *= 2;
     const q = { fromMs, toMs, bucketMs };
@@ -332,6 +333,11 @@ export class AppInsightsSource implements TraceSource {
         if (answer.partialError)
           this.options.logger.warn(
             `[appInsights] ${this.connection.name}: metrics partial: ${answer.partialError}`,
+          );
+        if (answer.rows.length >= METRICS_QUERY_ROWS)
+          this.options.logger.warn(
+            `[appInsights] ${this.connection.name}: the app's metrics filled ${METRICS_QUERY_ROWS} rows of ` +
+              'sums, so some are left out: pick a shorter window for whole figures',
           );
         return metricsFromRows(answer.rows, q);
       },

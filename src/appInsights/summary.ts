@@ -14,6 +14,7 @@ import {
 } from '../core/genaiMetrics';
 import { priceCall, type PriceTable } from '../core/pricing';
 import type { QueryRow } from './client';
+import { readTimeNs } from './rows';
 import type { SummaryQueryWindow } from './kql';
 
 type Figures = Omit<SummaryGroup, 'key'>;
@@ -124,8 +125,10 @@ export function summaryFromRows(
   return summary;
 }
 
-function timeOf(v: unknown): number {
-  return v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
+/** A number cell, or undefined when it holds none (a row without one adds nothing). */
+function finite(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /**
@@ -141,8 +144,10 @@ export function metricsFromRows(
 ): MetricsSummary | undefined {
   const metrics = new GenAiMetrics();
   for (const r of rows) {
-    const timeMs = timeOf(r.bucket);
-    if (!Number.isFinite(timeMs)) continue;
+    const time = readTimeNs(r.bucket);
+    const count = finite(r.values);
+    const sum = finite(r.total);
+    if (time === undefined || count === undefined || sum === undefined) continue;
     const point = genAiMetricPoint({
       metric: String(r.metric ?? ''),
       unit: GENAI_DURATION_UNIT,
@@ -156,9 +161,9 @@ export function metricsFromRows(
         [GENAI_METRIC_KEYS.errorType]: String(r.errorType ?? ''),
       },
       startTimeUnixNano: '0',
-      timeUnixNano: `${Math.floor(timeMs)}000000`,
-      count: num(r.values),
-      sum: num(r.total),
+      timeUnixNano: time.toString(),
+      count,
+      sum,
     });
     if (point) metrics.addSummed(point);
   }

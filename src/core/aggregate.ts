@@ -62,7 +62,7 @@ export interface SummaryGroup extends SummaryFigures {
 }
 
 export interface SummaryBucket extends Omit<SummaryFigures, 'p99Ms'> {
-  /** The bucket's start: a multiple of bucketMs since the epoch (as Kusto's bin() does). */
+  /** The bucket's start: a multiple of bucketMs since the Unix epoch (Kusto's bin_at from 1970-01-01). */
   startMs: number;
 }
 

@@ -54,7 +54,7 @@ export function genAiMetricFamily(name: string): 'tokenUsage' | GenAiMetricKind 
  * What a point of this metric measures, with its `gen_ai.token.type` for the token usage histogram; undefined
  * when it feeds no figure (a metric we do not read, or a token type other than input and output).
  */
-export function genAiMetricKind(name: string, tokenType: string): GenAiMetricKind | undefined {
+function genAiMetricKind(name: string, tokenType: string): GenAiMetricKind | undefined {
   const family = genAiMetricFamily(name);
   if (family !== 'tokenUsage') return family;
   return tokenType === 'input' || tokenType === 'output' ? tokenType : undefined;
@@ -152,7 +152,7 @@ function durationScale(unit: string): number {
  * below it, 20,000 cells of such values still add up to a finite number, and a cumulative series' differences
  * never become Infinity minus Infinity.
  */
-const MAX_METRIC_VALUE = 1e15;
+export const MAX_METRIC_VALUE = 1e15;
 
 const plausible = (v: number | undefined): boolean =>
   v === undefined || (Number.isFinite(v) && v >= 0 && v <= MAX_METRIC_VALUE);

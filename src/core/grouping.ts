@@ -10,6 +10,11 @@ export type GroupMode = 'trace' | 'session' | 'user';
 
 export const GROUP_MODES: readonly GroupMode[] = ['trace', 'session', 'user'];
 
+/** A remembered grouping as a mode: by trace when none was remembered or the value is not one. */
+export function groupModeOf(saved: unknown): GroupMode {
+  return GROUP_MODES.find((mode) => mode === saved) ?? 'trace';
+}
+
 /** The key of the group of traces that carry no session (or no user). */
 export const NO_GROUP = '';
 

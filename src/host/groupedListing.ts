@@ -5,7 +5,7 @@
 // each source in what it holds, and searched again as its store changes.
 
 import * as vscode from 'vscode';
-import { GROUP_MODES, groupTraces, type GroupMode, type Grouping } from '../core/grouping';
+import { groupModeOf, groupTraces, type GroupMode, type Grouping } from '../core/grouping';
 import type { TraceSummary } from '../core/model';
 import type { SearchResult } from '../core/search';
 import type { TextSearchOptions, TraceReader } from '../core/source';
@@ -60,8 +60,7 @@ export class GroupedListing<S extends ListedSource = ListedSource>
   private view: { description?: string; message?: string } | undefined;
 
   constructor(private readonly options: GroupedListingOptions<S>) {
-    const saved = options.memento?.get<string>(options.mementoKey);
-    this.groupBy = GROUP_MODES.includes(saved as GroupMode) ? (saved as GroupMode) : 'trace';
+    this.groupBy = groupModeOf(options.memento?.get<unknown>(options.mementoKey));
   }
 
   attach(view: { description?: string; message?: string }): void {

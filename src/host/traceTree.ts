@@ -7,7 +7,7 @@
 
 import * as vscode from 'vscode';
 import { formatTokens, totalTokens } from '../core/format';
-import { GROUP_MODES, groupTraces, NO_GROUP, type GroupMode, type Grouping } from '../core/grouping';
+import { groupModeOf, groupTraces, NO_GROUP, type GroupMode, type Grouping } from '../core/grouping';
 import type { TraceSummary } from '../core/model';
 import type { LocalTraces } from '../core/source';
 import type { StoreChange } from '../core/store';
@@ -93,8 +93,7 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     private readonly memento?: vscode.Memento,
   ) {
     this.llmOnly = options.llmOnly;
-    const saved = memento?.get<string>(GROUP_BY_KEY);
-    this.groupBy = GROUP_MODES.includes(saved as GroupMode) ? (saved as GroupMode) : 'trace';
+    this.groupBy = groupModeOf(memento?.get<unknown>(GROUP_BY_KEY));
     this.text = new TextMatches(
       (text, options) => store.search(text, options),
       (whole) => {

@@ -315,6 +315,30 @@ describe('the Summary page', () => {
     assert.deepEqual(legends, ['p50', 'p95'], 'no metrics latency series without buckets');
     assert.doesNotMatch((await page.textContent('.lti-sum-charts-note'))!, /p95/);
     await o.done();
+
+    // Token metrics alone (no duration metric): no duration column, and no word of durations.
+    const tokensOnly = <T extends { calls?: number; errors?: number; meanMs?: number }>({
+      calls: _c,
+      errors: _e,
+      meanMs: _m,
+      ...f
+    }: T) => noBuckets(f);
+    state.summary!.metrics = {
+      ...m,
+      totals: tokensOnly(m.totals),
+      byModel: m.byModel.map(tokensOnly),
+      byService: m.byService.map(tokensOnly),
+    };
+    const t = await open(state);
+    const heads = (await t.page.$$eval('[data-metrics="model"] thead th', (els) =>
+      els.map((e: any) => e.textContent),
+    )) as string[];
+    assert.equal(heads.at(-1), 'Cache write');
+    assert.doesNotMatch(
+      (await t.page.textContent('.lti-sum-metrics'))!,
+      /mean duration|Mean|Percentiles|p50/,
+    );
+    await t.done();
   });
 
   it('keeps hostile model, service and user names as text', async () => {

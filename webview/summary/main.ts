@@ -173,11 +173,14 @@ function table(title: string, none: string, groups: SummaryGroup[], omitted: num
 
 const METRIC_COLUMNS = ['Calls', 'Errors', 'Input', 'Output', 'Cache read', 'Cache write'];
 
+/** How a metrics section shows durations: none sent, percentiles from histogram buckets, or only a mean. */
+type DurationShown = 'none' | 'percentiles' | 'mean';
+
 /**
  * A metrics table's cells. Durations are percentiles estimated from histogram buckets where the source
  * keeps them, else (Application Insights keeps a point's sum and count) the mean.
  */
-function metricCells(f: MetricsFigures, percentiles: boolean): string[] {
+function metricCells(f: MetricsFigures, durations: DurationShown): string[] {
   const count = (v: number | undefined): string => (v === undefined ? '–' : v.toLocaleString('en-US'));
   return [
     count(f.calls),
@@ -186,18 +189,34 @@ function metricCells(f: MetricsFigures, percentiles: boolean): string[] {
     formatTokens(f.outputTokens),
     formatTokens(f.cacheReadTokens),
     formatTokens(f.cacheWriteTokens),
-    ...(percentiles ? [ms(f.p50Ms), ms(f.p95Ms)] : [ms(f.meanMs)]),
+    ...DURATION_CELLS[durations](f),
   ];
 }
+
+const DURATION_COLUMNS: Record<DurationShown, string[]> = {
+  none: [],
+  percentiles: ['p50 (est.)', 'p95 (est.)'],
+  mean: ['Mean'],
+};
+const DURATION_CELLS: Record<DurationShown, (f: MetricsFigures) => string[]> = {
+  none: () => [],
+  percentiles: (f) => [ms(f.p50Ms), ms(f.p95Ms)],
+  mean: (f) => [ms(f.meanMs)],
+};
+const DURATION_NOTES: Record<DurationShown, string> = {
+  none: '',
+  percentiles: ' Percentiles are estimated from the histogram buckets.',
+  mean: ' Its durations come without histogram buckets here, so they show as a mean.',
+};
 
 function metricsTable(
   title: string,
   none: string,
   groups: MetricsGroup[],
-  percentiles: boolean,
+  durations: DurationShown,
 ): HTMLElement {
-  const columns = [...METRIC_COLUMNS, ...(percentiles ? ['p50 (est.)', 'p95 (est.)'] : ['Mean'])];
-  const t = groupTable(title, columns, none, groups, (f) => metricCells(f, percentiles));
+  const columns = [...METRIC_COLUMNS, ...DURATION_COLUMNS[durations]];
+  const t = groupTable(title, columns, none, groups, (f) => metricCells(f, durations));
   t.dataset.metrics = title.toLowerCase();
   t.createCaption().textContent = `By ${title.toLowerCase()}`;
   return t;
@@ -212,13 +231,16 @@ function metricsSection(m: MetricsSummary): HTMLElement {
   section.dataset.dimension = 'metrics';
   section.append(el('h2', undefined, "From the app's metrics"));
   const t = m.totals;
-  const percentiles = t.p50Ms !== undefined;
+  // Durations only where the app sent a duration metric; percentiles where it kept histogram buckets.
+  const durations: DurationShown =
+    t.calls === undefined ? 'none' : t.p50Ms !== undefined ? 'percentiles' : 'mean';
   const calls = t.calls === undefined ? '' : `${t.calls.toLocaleString('en-US')} calls, `;
-  const duration = percentiles
-    ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)`
-    : t.meanMs !== undefined
-      ? `, mean duration ${ms(t.meanMs)}`
-      : '';
+  const duration =
+    durations === 'percentiles'
+      ? `, duration p50 ${ms(t.p50Ms)} / p95 ${ms(t.p95Ms)} (estimated)`
+      : durations === 'mean' && t.meanMs !== undefined
+        ? `, mean duration ${ms(t.meanMs)}`
+        : '';
   section.append(
     el(
       'p',
@@ -232,15 +254,12 @@ function metricsSection(m: MetricsSummary): HTMLElement {
     el(
       'p',
       'lti-sum-note',
-      `Counted by the app itself (${m.metrics.join(', ')}), so sampled-out calls are included. ` +
-        (percentiles
-          ? 'Percentiles are estimated from the histogram buckets.'
-          : 'Its durations come without histogram buckets here, so they show as a mean.'),
+      `Counted by the app itself (${m.metrics.join(', ')}), so sampled-out calls are included.` +
+        DURATION_NOTES[durations],
     ),
   );
-  if (m.byModel.length > 0) section.append(metricsTable('Model', '(no model)', m.byModel, percentiles));
-  if (m.byService.length > 1)
-    section.append(metricsTable('Service', '(no service)', m.byService, percentiles));
+  if (m.byModel.length > 0) section.append(metricsTable('Model', '(no model)', m.byModel, durations));
+  if (m.byService.length > 1) section.append(metricsTable('Service', '(no service)', m.byService, durations));
   return section;
 }
 

@@ -974,6 +974,64 @@ describe('the metrics query: the app’s GenAI metrics from customMetrics / AppM
     });
   }
 
+  for (const { label, target } of TARGETS) {
+    const schema: AppInsightsSchema = schemaOf(target);
+    it(`${label}: weekly buckets line up with the span figures’, and impossible points are left out`, async () => {
+      const week = 7 * 86_400_000;
+      const q = { fromMs: WINDOW.endMs - 5 * week, toMs: WINDOW.endMs, bucketMs: week };
+      const range = { startMs: q.fromMs, endMs: q.toMs };
+      const run = runner(target);
+      const metrics = metricsFromRows((await run.run(metricsSummaryQuery(schema, q), range)).rows, q)!;
+      const spans = summaryFromRows(
+        (await run.run(summaryQuery(schema, q), range)).rows,
+        q,
+        createPriceTable(),
+      );
+      // Weeks from the epoch start on a Thursday; Kusto's bin() would start them on a Monday.
+      assert.deepEqual(
+        metrics.buckets.map((b) => b.startMs),
+        spans.buckets.map((b) => b.startMs),
+      );
+      assert.equal(new Date(spans.buckets[0]!.startMs).getUTCDay(), 4);
+      const filled = (buckets: { inputTokens: number }[]) =>
+        buckets.flatMap((b, i) => (b.inputTokens > 0 ? [i] : []));
+      assert.equal(
+        spans.buckets.reduce((n, b) => n + b.inputTokens, 0),
+        spans.totals.inputTokens,
+        'every call in one of the buckets',
+      );
+      assert.deepEqual(filled(metrics.buckets), filled(spans.buckets));
+      assert.equal(filled(spans.buckets).length, 1);
+
+      // A point of negative or absurd value (a broken exporter) is not summed with the rest.
+      const rows = rowsByLibrary['otel-openai'];
+      const table = schema === 'classic' ? 'customMetrics' : 'AppMetrics';
+      const columns = TABLE_COLUMNS[table]!.map((c) => c.name);
+      const at = (name: string) => columns.indexOf(name);
+      const usage = (rows[table] as unknown[][]).find(
+        (r) =>
+          r[at(schema === 'classic' ? 'name' : 'Name')] === 'gen_ai.client.token.usage' &&
+          (r[at(schema === 'classic' ? 'customDimensions' : 'Properties')] as Record<string, string>)[
+            'gen_ai.token.type'
+          ] === 'input',
+      )!;
+      const bad = (sum: number) =>
+        usage.map((v, i) =>
+          ['value', 'valueSum', 'Sum'].includes(columns[i]!) ? sum : columns[i] === 'itemId' ? 'bad' : v,
+        );
+      const q1 = { fromMs: WINDOW.startMs, toMs: WINDOW.endMs, bucketMs: 300_000 };
+      const summed = async (extra: unknown[][]) => {
+        scratch.setRows({ ...rows, [table]: [...(rows[table] as unknown[][]), ...extra] });
+        const answer = await runner(target, { server: scratch }).run(metricsSummaryQuery(schema, q1), WINDOW);
+        return metricsFromRows(answer.rows, q1)!.totals.inputTokens;
+      };
+      const clean = await summed([]);
+      assert.equal(await summed([bad(-1e9), bad(1e300)]), clean);
+      assert.equal(await summed([bad(5)]), clean + 5, 'a plausible extra point does count');
+      scratch.setRows({});
+    });
+  }
+
   it('a window without metrics gives none, so the Summary shows no metrics section', async () => {
     const q = { fromMs: WINDOW.startMs - 7_200_000, toMs: WINDOW.startMs - 3_600_000, bucketMs: 300_000 };
     const answer = await runner(TARGETS[0]!.target).run(metricsSummaryQuery('workspace', q), {

@@ -430,7 +430,6 @@ describe('metricsSummaryQuery', () => {
         service: 'string',
         errorType: 'string',
         bucket: 'datetime',
-        points: 'long',
         values: 'real',
         total: 'real',
       });
@@ -440,6 +439,9 @@ describe('metricsSummaryQuery', () => {
       // A week counted from 0001-01-01 (a Monday) would start on another day than the host's weeks.
       assert.ok(q.includes(', 604800s, datetime(1970-01-01))'), 'buckets counted from the epoch');
       assert.ok(q.includes('datetime(2026-11-30T00:00:00.000Z) .. datetime(2026-12-01T00:00:00.000Z)'));
+      // Points that cannot be measurements are left out before they are summed.
+      assert.ok(q.includes('between (0.0 .. 1e15)'), 'bounded values');
+      assert.ok(q.includes('in ("input", "output")'), 'only the token types the figures read');
       assert.ok(/\| take \d+$/.test(q), 'bounded in rows');
     });
   }

@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppInsightsQueryError, type QueryAnswer, type QueryRow } from '../../../src/appInsights/client';
+import { METRICS_QUERY_ROWS } from '../../../src/appInsights/kql';
 import { AppInsightsSource, nextCursor, type RowMapping } from '../../../src/appInsights/source';
 import { createNormalizer } from '../../../src/core/genai/normalize';
 import { nullLogger, type Logger } from '../../../src/core/logger';
@@ -194,6 +195,24 @@ describe('AppInsightsSource', () => {
     assert.equal(without.totals.calls, 0, 'the span figures still come');
     assert.deepEqual(warnings, [
       "[appInsights] prod: the app's metrics could not be read: no such table (400)",
+    ]);
+
+    // An answer that fills the query's rows, or comes partial, says so; its figures still show.
+    warnings.length = 0;
+    const full = source(
+      (query) =>
+        query.startsWith('AppMetrics')
+          ? { rows: Array.from({ length: METRICS_QUERY_ROWS }, () => metricRow), partialError: 'limit' }
+          : { rows: [] },
+      3,
+      logger,
+    );
+    const cut = await full.s.summarize({ fromMs: NOW - 3_600_000, toMs: NOW });
+    assert.equal(cut.metrics?.totals.inputTokens, 120 * METRICS_QUERY_ROWS);
+    assert.deepEqual(warnings, [
+      '[appInsights] prod: metrics partial: limit',
+      `[appInsights] prod: the app's metrics filled ${METRICS_QUERY_ROWS} rows of sums, so some are left out: ` +
+        'pick a shorter window for whole figures',
     ]);
   });
 

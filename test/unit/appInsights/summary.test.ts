@@ -80,10 +80,20 @@ describe('metricsFromRows', () => {
         row({ total: 1e300 }),
         row({ bucket: 'not a time', total: 1000 }),
         row({ bucket: null, total: 1000 }),
+        row({ values: null, total: 1000 }),
+        row({ total: '' }),
       ],
       WINDOW,
     )!;
     assert.equal(m.totals.inputTokens, 10);
+    // A duration row without its sum is no call of 0 ms.
+    const duration = { metric: 'gen_ai.client.operation.duration', tokenType: '' };
+    const d = metricsFromRows(
+      [row({ ...duration, values: 2, total: 1 }), row({ ...duration, values: 5, total: null })],
+      WINDOW,
+    )!;
+    assert.equal(d.totals.calls, 2);
+    assert.equal(d.totals.meanMs, 500);
   });
 
   it('gives nothing for no rows, so the Summary shows no metrics section', () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  groupModeOf,
   addCost,
   groupTraces,
   knownIds,
@@ -23,6 +24,15 @@ function captured(): TraceSummary[] {
   for (const s of ['chat', 'tools', 'error', 'stream', 'unicode', 'large']) ingest(store, scenario(LIB, s));
   return store.list();
 }
+
+describe('groupModeOf', () => {
+  it('reads a remembered grouping, and anything else as by trace', () => {
+    assert.equal(groupModeOf('session'), 'session');
+    assert.equal(groupModeOf('user'), 'user');
+    for (const other of [undefined, null, '', 'Session', 'model', 3, {}, ['user']])
+      assert.equal(groupModeOf(other), 'trace', JSON.stringify(other));
+  });
+});
 
 describe('groupTraces', () => {
   it('groups by session, each oldest turn first, the most recently active session first', () => {
