@@ -172,6 +172,7 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private paint(entry: OpenPanel): void {
+    entry.panel.title = this.title(entry.target);
     entry.prebuilt = undefined;
     entry.painted = true;
     entry.placeholderHtml = entry.reading === true;
@@ -340,12 +341,15 @@ export class ConversationPanels implements vscode.Disposable {
     }
   }
 
+  /** The trace's name and model; its summary's while the trace itself is still being read (a restore). */
   private title(target: ConversationTarget): string {
-    const trace = this.sources.get(target.sourceId)?.store.getTrace(target.traceId);
-    if (!trace) return vscode.l10n.t('Trace {0}', target.traceId.slice(0, 8));
-    const span = target.spanId ? spanOf(trace, target.spanId) : undefined;
-    const model = span?.llm?.responseModel ?? span?.llm?.requestModel ?? trace.summary.models[0];
-    return model ? `${trace.summary.name} · ${model}` : trace.summary.name;
+    const store = this.sources.get(target.sourceId)?.store;
+    const trace = store?.getTrace(target.traceId);
+    const summary = trace?.summary ?? store?.summary(target.traceId);
+    if (!summary) return vscode.l10n.t('Trace {0}', target.traceId.slice(0, 8));
+    const span = trace && target.spanId ? spanOf(trace, target.spanId) : undefined;
+    const model = span?.llm?.responseModel ?? span?.llm?.requestModel ?? summary.models[0];
+    return model ? `${summary.name} · ${model}` : summary.name;
   }
 }
 
