@@ -571,7 +571,8 @@ try {
       // Connect as a user does: the command, the workspace id typed into its picker, a name.
       await runCommand(page, 'LLM Trace Inspector: Connect to Application Insights');
       await page.locator('.quick-input-title', { hasText: 'Connect to Application Insights' }).waitFor();
-      await page.keyboard.type(WORKSPACE);
+      // Filled, not typed: keys typed while the pick still takes focus can be lost.
+      await page.locator('.quick-input-box input').fill(WORKSPACE);
       await page.keyboard.press('Enter');
       await page
         .locator('.quick-input-title', { hasText: 'Name this connection' })
