@@ -887,7 +887,7 @@ function readBool(v: unknown): boolean | undefined {
   return undefined;
 }
 
-function readNumber(v: unknown): number | undefined {
+export function readNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);

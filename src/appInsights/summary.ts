@@ -14,7 +14,7 @@ import {
 } from '../core/genaiMetrics';
 import { priceCall, type PriceTable } from '../core/pricing';
 import type { QueryRow } from './client';
-import { readTimeNs } from './rows';
+import { readNumber, readTimeNs } from './rows';
 import type { SummaryQueryWindow } from './kql';
 
 type Figures = Omit<SummaryGroup, 'key'>;
@@ -125,12 +125,6 @@ export function summaryFromRows(
   return summary;
 }
 
-/** A number cell, or undefined when it holds none (a row without one adds nothing). */
-function finite(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /**
  * The rows of metricsSummaryQuery() (kql.ts) as the Summary's metrics figures, in the summary's buckets, or
  * undefined when the window holds no GenAI metric. Each row is already a sum, so it is read as one delta
@@ -145,8 +139,8 @@ export function metricsFromRows(
   const metrics = new GenAiMetrics();
   for (const r of rows) {
     const time = readTimeNs(r.bucket);
-    const count = finite(r.values);
-    const sum = finite(r.total);
+    const count = readNumber(r.values);
+    const sum = readNumber(r.total);
     if (time === undefined || count === undefined || sum === undefined) continue;
     const point = genAiMetricPoint({
       metric: String(r.metric ?? ''),
