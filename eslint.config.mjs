@@ -1,6 +1,7 @@
 // Lint rules for the extension, the webview, the tests and the scripts. The layering of ARCHITECTURE.md
-// is checked here: pure code (src/core, src/otlp, src/protocol) and the webview never import `vscode`,
-// and imports point one way (extension -> host -> otlp -> core; webview -> protocol).
+// is checked here: pure code (src/core, src/otlp, src/protocol, src/views) and the webview never import
+// `vscode`, and imports point one way (extension -> host -> engine, views -> otlp, protocol -> core;
+// webview -> protocol).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -76,8 +77,13 @@ export default tseslint.config(
   ),
   layer(
     ['src/engine/**/*.ts'],
-    ['host', 'appInsights', 'protocol'],
-    'The ingest engine imports only src/otlp and src/core; it runs in a worker thread, apart from the host.',
+    ['host', 'appInsights'],
+    'The ingest engine imports only src/otlp, src/core and the view models (src/views); it runs in a worker thread, apart from the host.',
+  ),
+  layer(
+    ['src/views/**/*.ts'],
+    ['host', 'otlp', 'appInsights', 'engine'],
+    'View models are pure: they import only src/core and src/protocol, so the host and the engine share them.',
   ),
   layer(
     ['src/protocol/**/*.ts'],

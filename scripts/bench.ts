@@ -27,7 +27,7 @@ import {
 import { groupTraces } from '../src/core/grouping';
 import { searchStore } from '../src/core/search';
 import { buildSessionState, readTurn } from '../src/host/sessionViewModel';
-import { buildCallCards, buildConversationState } from '../src/host/conversationViewModel';
+import { buildCallCards, buildConversationState } from '../src/views/conversationViewModel';
 import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
 import type { TreeNode } from '../src/host/treeModel';

@@ -19,7 +19,7 @@ import {
   buildSpanDetails,
   fullDimensionValue,
   type SourceContext,
-} from './conversationViewModel';
+} from '../views/conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
 import { Views } from './ids';
 import { PanelSync } from './panelSync';

@@ -7,7 +7,7 @@
 import { rollUp } from '../core/grouping';
 import type { Message, MessagePart, Span, Trace, TraceSummary } from '../core/model';
 import type { SessionState, SessionTarget, TurnToolCall, TurnView } from '../protocol/session';
-import { commonPrefix, messageKey } from './conversationViewModel';
+import { commonPrefix, messageKey } from '../views/conversationViewModel';
 
 /** What the session view keeps of one turn's whole trace: its messages, and their keys to compare. */
 export interface TurnContent {

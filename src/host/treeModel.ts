@@ -25,6 +25,7 @@ import {
   type UserGroup,
 } from '../core/grouping';
 import type { Span, Trace, TraceSummary } from '../core/model';
+import { spanRole } from '../views/waterfallModel';
 
 /**
  * A node of either tree; `sourceId` is set on nodes of a cloud source (absent: the local receiver).
@@ -370,19 +371,6 @@ function llmLabel(span: Span): string {
   const model = l.responseModel ?? l.requestModel;
   if (!model || span.name.includes(model)) return span.name;
   return `${l.operation ?? span.name} ${model}`;
-}
-
-export function spanRole(span: Span): NodeIcon {
-  if (span.llm) return 'llm';
-  const op = span.attributes['gen_ai.operation.name'];
-  if (op === 'execute_tool' || span.attributes['openinference.span.kind'] === 'TOOL') return 'tool';
-  if (
-    op === 'invoke_agent' ||
-    op === 'create_agent' ||
-    span.attributes['openinference.span.kind'] === 'AGENT'
-  )
-    return 'agent';
-  return 'span';
 }
 
 function traceNode(traceId: string): TreeNode {

@@ -18,7 +18,7 @@ import {
   buildConversationState,
   buildSpanDetails,
   fullDimensionValue,
-} from '../../src/host/conversationViewModel';
+} from '../../src/views/conversationViewModel';
 import type {
   ConversationState,
   ConversationTarget,

@@ -25,7 +25,7 @@ import { createNormalizer } from '../../../src/core/genai/normalize';
 import { TraceStore } from '../../../src/core/store';
 import type { Message, Span, Trace, TraceSummary } from '../../../src/core/model';
 import type { SpanRecord, TelemetryBatch } from '../../../src/core/records';
-import { buildConversationState } from '../../../src/host/conversationViewModel';
+import { buildConversationState } from '../../../src/views/conversationViewModel';
 import { conversationMarkdown } from '../../../src/host/conversationMarkdown';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 import { envelopesWithEvaluations, type EvaluationEnvelopes } from '../helpers/appInsightsEvaluations';

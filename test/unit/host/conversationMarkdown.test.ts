@@ -6,7 +6,7 @@ import { SHIPPED_PRICES_AS_OF } from '../../../src/core/pricing';
 import assert from 'node:assert/strict';
 import { TraceStore } from '../../../src/core/store';
 import { createNormalizer } from '../../../src/core/genai/normalize';
-import { buildConversationState } from '../../../src/host/conversationViewModel';
+import { buildConversationState } from '../../../src/views/conversationViewModel';
 import { conversationMarkdown } from '../../../src/host/conversationMarkdown';
 import { fixtureBatch, fixtureEntries } from '../helpers/fixtures';
 import { answer, llm, message, span, spanId, text, trace, TRACE_ID } from '../../browser/traceBuilders';

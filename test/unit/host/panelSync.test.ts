@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PanelSync } from '../../../src/host/panelSync';
-import { buildConversationState } from '../../../src/host/conversationViewModel';
+import { buildConversationState } from '../../../src/views/conversationViewModel';
 import { buildWebviewHtml, serializeForScript } from '../../../src/host/webviewHtml';
 import { INITIAL_STATE_ELEMENT_ID } from '../../../src/protocol/conversation';
 import { TraceStore } from '../../../src/core/store';

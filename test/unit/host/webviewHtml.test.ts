@@ -11,7 +11,7 @@ import {
   type WebviewHtmlInput,
 } from '../../../src/host/webviewHtml';
 import { answer, llm, span, text, trace } from '../../browser/traceBuilders';
-import { buildConversationState } from '../../../src/host/conversationViewModel';
+import { buildConversationState } from '../../../src/views/conversationViewModel';
 
 // What VS Code's webview.cspSource looks like: a host wildcard under its own CDN domain.
 const CSP_SOURCE = 'https://*.vscode-cdn.net';

@@ -21,6 +21,7 @@ test('pure modules may not import vscode', async () => {
     'src/core/genai/x.ts',
     'src/otlp/x.ts',
     'src/protocol/x.ts',
+    'src/views/x.ts',
     'webview/x.ts',
   ]) {
     const messages = await restricted(file, "import * as vscode from 'vscode';\nexport const v = vscode;\n");
@@ -53,5 +54,17 @@ test('imports point one way: core imports nothing outside core, sources never th
   assert.equal(
     (await restricted('webview/x.ts', "import { a } from 'node:fs';\nexport const b = a;\n")).length,
     1,
+  );
+  // The view models are shared by the host and the engine's worker, so they import neither.
+  assert.equal(
+    (await restricted('src/views/x.ts', "import { a } from '../host/ids';\nexport const b = a;\n")).length,
+    1,
+  );
+  assert.deepEqual(
+    await restricted(
+      'src/engine/x.ts',
+      "import { a } from '../views/waterfallModel';\nexport const b = a;\n",
+    ),
+    [],
   );
 });

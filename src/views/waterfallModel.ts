@@ -3,10 +3,23 @@
 // linear in the trace's spans (no recursion: a chain of 10,000 spans is as cheap as a flat list).
 
 import type { Span, Trace } from '../core/model';
-import type { WaterfallRow, WaterfallView } from '../protocol/conversation';
-import { spanRole } from './treeModel';
+import type { SpanRole, WaterfallRow, WaterfallView } from '../protocol/conversation';
 
 const OPERATION = 'gen_ai.operation.name';
+
+/** What a span is to the views (an LLM call, a tool call, an agent step or another span): icon and colour. */
+export function spanRole(span: Span): SpanRole {
+  if (span.llm) return 'llm';
+  const op = span.attributes['gen_ai.operation.name'];
+  if (op === 'execute_tool' || span.attributes['openinference.span.kind'] === 'TOOL') return 'tool';
+  if (
+    op === 'invoke_agent' ||
+    op === 'create_agent' ||
+    span.attributes['openinference.span.kind'] === 'AGENT'
+  )
+    return 'agent';
+  return 'span';
+}
 
 /** The earliest start and latest end of the spans; a span without a start time (0) is left out. */
 function timeAxis(spans: readonly Span[]): { startMs: number; endMs: number } {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildWaterfall } from '../../../src/host/waterfallModel';
-import { buildConversationState, buildSpanDetails } from '../../../src/host/conversationViewModel';
+import { buildWaterfall } from '../../../src/views/waterfallModel';
+import { buildConversationState, buildSpanDetails } from '../../../src/views/conversationViewModel';
 import {
   barGeometry,
   packWaterfall,

@@ -11,7 +11,7 @@ import {
   markRepeatedInput,
   SESSION_DIMENSION_KEY,
   USER_DIMENSION_KEY,
-} from '../../../src/host/conversationViewModel';
+} from '../../../src/views/conversationViewModel';
 import type { MessagePart, Trace } from '../../../src/core/model';
 import {
   isHostMessage,
