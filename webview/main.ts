@@ -5,7 +5,9 @@
 
 import {
   INITIAL_STATE_ELEMENT_ID,
+  isConversationState,
   isHostMessage,
+  readStateNotification,
   type ConversationState,
   type CallView,
   type ConversationTarget,
@@ -21,9 +23,7 @@ function readInitialState(): ConversationState | undefined {
   if (!el?.textContent) return undefined;
   try {
     const value: unknown = JSON.parse(el.textContent);
-    return typeof value === 'object' && value !== null && 'target' in value
-      ? (value as ConversationState)
-      : undefined;
+    return isConversationState(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -125,7 +125,8 @@ function start(): void {
     const message = event.data;
     if (!isHostMessage(message)) return;
     if (message.type === 'state') {
-      show(message.state);
+      const state = readStateNotification(message);
+      if (state) show(state);
     } else if (message.type === 'fullValue') {
       waiting.get(message.requestId)?.(message.value);
       waiting.delete(message.requestId);

@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger';
 import { LOCAL_SOURCE_ID } from '../core/source';
 import type { TraceReader } from '../core/source';
 import {
+  encodeState,
   isWebviewMessage,
   WINDOWED_CALLS,
   type ConversationState,
@@ -45,7 +46,7 @@ interface OpenPanel {
    * The state of a big trace read before its page could listen, built while the editor still creates the
    * webview and posted on `ready`; anything that would change it drops it.
    */
-  prebuilt?: ConversationState;
+  prebuilt?: Uint8Array;
 }
 
 /**
@@ -219,7 +220,7 @@ export class ConversationPanels implements vscode.Disposable {
         entry.reading = false;
         if (!entry.painted) this.paint(entry);
         else {
-          if (!entry.sync.listening) entry.prebuilt = this.state(entry);
+          if (!entry.sync.listening) entry.prebuilt = encodeState(this.state(entry));
           this.post(entry);
         }
       },
@@ -271,7 +272,7 @@ export class ConversationPanels implements vscode.Disposable {
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
     if (!entry.sync.changed(entry.panel.visible)) return;
-    const message: HostMessage = { type: 'state', state: entry.prebuilt ?? this.state(entry) };
+    const message: HostMessage = { type: 'state', json: entry.prebuilt ?? encodeState(this.state(entry)) };
     entry.prebuilt = undefined;
     void entry.panel.webview.postMessage(message);
   }

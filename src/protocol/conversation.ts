@@ -251,9 +251,40 @@ export interface ConversationState {
 
 // ---- host -> webview notifications ----
 
+/**
+ * A new state for the page, as the UTF-8 bytes of its JSON. VS Code hands a typed array to the page as it
+ * is; an object it serializes in the extension host and parses again in the editor, which for a 0.5 MB
+ * state (a 10,000-span trace) took the extension host about 150 ms and held the page's first paint.
+ */
 export interface StateNotification {
   type: 'state';
-  state: ConversationState;
+  json: Uint8Array;
+}
+
+export function stateNotification(state: ConversationState): StateNotification {
+  return { type: 'state', json: encodeState(state) };
+}
+
+/** The state's UTF-8 JSON, as it travels (built where the trace is: the host, or the engine's worker). */
+export function encodeState(state: ConversationState): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(state));
+}
+
+/** The state a notification carries; undefined when its bytes are not a state's JSON. */
+export function readStateNotification(message: StateNotification): ConversationState | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(message.json));
+    return isConversationState(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The little a page checks of a state before it draws one (from its HTML or a notification). */
+export function isConversationState(value: unknown): value is ConversationState {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Record<string, unknown>;
+  return typeof s.target === 'object' && s.target !== null && Array.isArray(s.calls);
 }
 
 export interface FocusNotification {
@@ -401,7 +432,7 @@ export function isHostMessage(value: unknown): value is HostMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
   return (
-    (m.type === 'state' && typeof m.state === 'object' && m.state !== null) ||
+    (m.type === 'state' && m.json instanceof Uint8Array) ||
     (m.type === 'focus' && typeof m.spanId === 'string') ||
     (m.type === 'fullValue' &&
       Number.isSafeInteger(m.requestId) &&

@@ -19,11 +19,12 @@ import {
   buildSpanDetails,
   fullDimensionValue,
 } from '../../src/views/conversationViewModel';
-import type {
-  ConversationState,
-  ConversationTarget,
-  HostMessage,
-  WebviewMessage,
+import {
+  stateNotification,
+  type ConversationState,
+  type ConversationTarget,
+  type HostMessage,
+  type WebviewMessage,
 } from '../../src/protocol/conversation';
 import type { Trace } from '../../src/core/model';
 import { TraceStore } from '../../src/core/store';
@@ -276,9 +277,15 @@ async function open(
       // What the host's webview.postMessage does: a message event on the page's window. The message goes
       // as JSON text so Playwright's serialiser types do not have to follow the whole protocol.
       send: async (message) => {
+        // A state's bytes cannot cross into the page as JSON: they go as its text, encoded again there.
+        const state = message.type === 'state' ? new TextDecoder().decode(message.json) : undefined;
         await page.evaluate(
-          (json: string) => window.postMessage(JSON.parse(json), '*'),
-          JSON.stringify(message),
+          ([json, text]) =>
+            window.postMessage(
+              text === undefined ? JSON.parse(json) : { type: 'state', json: new TextEncoder().encode(text) },
+              '*',
+            ),
+          [JSON.stringify(message), state] as const,
         );
       },
       close: async () => {
@@ -640,7 +647,7 @@ describe('conversation webview in Chromium', () => {
       const next = stateOf(
         chatTrace({ secondAnswer: 'It will be **dry** after all.', name: 'POST /chat (retried)' }),
       );
-      await o.send({ type: 'state', state: next });
+      await o.send(stateNotification(next));
       await page.getByText('It will be').waitFor();
       assert.equal(await page.locator('h1').first().textContent(), 'POST /chat (retried)');
       const marks = await page.evaluate(() =>
@@ -653,7 +660,7 @@ describe('conversation webview in Chromium', () => {
         'an opened section stays open',
       );
       // A trace that left the store: a clear empty state.
-      await o.send({ type: 'state', state: stateOf(undefined) });
+      await o.send(stateNotification(stateOf(undefined)));
       await page.getByText('This trace is no longer in the store').waitFor();
       assert.equal(await page.locator('.lti-call').count(), 0);
       await shot(page, 'gone');
@@ -741,15 +748,12 @@ describe('conversation webview in Chromium', () => {
       await page.locator('.lti-outline-item').nth(1).click();
       assert.equal(await focusedId(), CHAT.second);
       // The trace changed (a late span): the same target, so the user's choice stays.
-      await o.send({
-        type: 'state',
-        state: stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.' })),
-      });
+      await o.send(stateNotification(stateOf(chatTrace({ secondAnswer: 'It will be **dry** after all.' }))));
       await page.getByText('It will be').waitFor();
       assert.equal(await focusedId(), CHAT.second);
       assert.deepEqual((await o.states()).at(-1), { target: { traceId: TRACE_ID, spanId: CHAT.second } });
       // A click on another call in the tree: the host's new target wins.
-      await o.send({ type: 'state', state: stateOf(chatTrace(), { spanId: CHAT.failed }) });
+      await o.send(stateNotification(stateOf(chatTrace(), { spanId: CHAT.failed })));
       await page.waitForFunction(
         (id: string) => document.querySelector('.lti-call-focus')?.getAttribute('data-span-id') === id,
         CHAT.failed,
@@ -1303,7 +1307,7 @@ describe('the waterfall of spans', () => {
       const { page } = o;
       assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'true');
       assert.match(await page.locator('#lti-root').innerText(), /Reading the trace[\s\S]*receiver's store/);
-      await o.send({ type: 'state', state: panelStateOf(t) });
+      await o.send(stateNotification(panelStateOf(t)));
       await page.locator('.lti-wf-row').first().waitFor();
       assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'false');
       assert.equal(await page.locator('h1').first().textContent(), 'invoke_agent marathon');

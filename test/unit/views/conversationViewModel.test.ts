@@ -16,6 +16,8 @@ import type { MessagePart, Trace } from '../../../src/core/model';
 import {
   isHostMessage,
   isWebviewMessage,
+  readStateNotification,
+  stateNotification,
   MAX_CARDS_PER_REQUEST,
   WINDOWED_CALLS,
 } from '../../../src/protocol/conversation';
@@ -367,6 +369,24 @@ describe('windowed cards (the panel of a trace of many calls)', () => {
     assert.equal(isHostMessage({ type: 'callCards', requestId: 4, calls: [] }), true);
     assert.equal(isHostMessage({ type: 'callCards', requestId: 4 }), true);
     assert.equal(isHostMessage({ type: 'callCards', requestId: 4, calls: {} }), false);
+  });
+
+  it('a state travels as its UTF-8 JSON bytes and reads back the same; bytes that are no state read as none', () => {
+    const state = buildConversationState(
+      trace([span({ name: 'chat', llm: llm({ messages: [text('user', 'Olá, 東京 🌧')] }) })]),
+      { traceId: TRACE_ID },
+      T0,
+    );
+    const message = stateNotification(state);
+    assert.ok(message.json instanceof Uint8Array);
+    assert.equal(isHostMessage(message), true);
+    assert.deepEqual(readStateNotification(message), JSON.parse(JSON.stringify(state)));
+    // An object in place of the bytes (what an older host posted) is no state message.
+    assert.equal(isHostMessage({ type: 'state', state }), false);
+    const bytes = (text: string) => ({ type: 'state' as const, json: new TextEncoder().encode(text) });
+    assert.equal(readStateNotification(bytes('{"target":')), undefined);
+    assert.equal(readStateNotification(bytes('{"calls":[]}')), undefined);
+    assert.equal(readStateNotification(bytes('[1,2]')), undefined);
   });
 });
 
