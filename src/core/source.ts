@@ -44,6 +44,18 @@ export interface LocalTraces extends TraceReader {
   summarize?(window: SummaryWindow): Promise<Summary>;
   /** The traces whose records contain the text (core/search.ts), searched where the records are. */
   search(text: string, options?: TextSearchOptions): Promise<SearchResult>;
+  /** The conversation panel's first state of a trace, built where the trace is (see PanelStateOptions). */
+  panelState(traceId: string, options: PanelStateOptions): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * What the conversation panel's first state of a trace is built for: the call in focus and the length at
+ * which attribute values are cut. The state comes back as the UTF-8 bytes of its JSON, which the panel
+ * posts to its page as they are, so a big trace's first paint costs the extension host's thread nothing.
+ */
+export interface PanelStateOptions {
+  spanId?: string;
+  maxAttributeLength: number;
 }
 
 export interface TextSearchOptions {
@@ -85,6 +97,11 @@ export interface TraceSource {
    * A cloud source searches what it holds (the listed traces), not the whole resource.
    */
   search?(text: string, options?: TextSearchOptions): Promise<SearchResult>;
+  /**
+   * The conversation panel's first state of a trace as UTF-8 JSON, built where the trace is (the engine's
+   * worker); undefined when the trace is not stored. Absent: the panel builds it from the store.
+   */
+  panelState?(traceId: string, options: PanelStateOptions): Promise<Uint8Array | undefined>;
 }
 
 export const LOCAL_SOURCE_ID = 'local';
@@ -127,5 +144,9 @@ export class LocalSource implements TraceSource {
 
   search(text: string, options?: TextSearchOptions): Promise<SearchResult> {
     return this.store.search(text, options);
+  }
+
+  panelState(traceId: string, options: PanelStateOptions): Promise<Uint8Array | undefined> {
+    return this.store.panelState(traceId, options);
   }
 }

@@ -57,6 +57,14 @@ export class EngineClient {
       clear: () => this.request<void>({ op: 'clear' }),
       records: (traceIds) => this.request<TelemetryBatch>({ op: 'records', traceIds: [...traceIds] }),
       summarize: (window) => this.request<Summary>({ op: 'summarize', window }),
+      panelState: (traceId, { spanId, maxAttributeLength }) =>
+        this.request<Uint8Array | undefined>({
+          op: 'panelState',
+          traceId,
+          nowMs: Date.now(),
+          maxAttributeLength,
+          ...(spanId !== undefined ? { spanId } : {}),
+        }),
       search: (text, { limit, traceIds }) =>
         this.request<SearchResult>({
           op: 'search',

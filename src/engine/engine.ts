@@ -19,6 +19,8 @@ import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otl
 import { atOrBefore, RequestLog, type LogPosition } from '../otlp/requestLog';
 import { replayRequestLog } from '../otlp/requestReplay';
 import { outlineOf } from './outline';
+import { buildConversationState } from '../views/conversationViewModel';
+import { encodeState, type ConversationTarget } from '../protocol/conversation';
 import {
   deleteSavedSummaries,
   readSavedSummaries,
@@ -146,6 +148,8 @@ export class IngestEngine {
         return this.store.records(request.traceIds);
       case 'summarize':
         return this.summarize(request.window);
+      case 'panelState':
+        return this.panelState(request);
       case 'search':
         this.store.flush();
         return searchStore(this.store, request.text, {
@@ -284,6 +288,25 @@ export class IngestEngine {
     this.watched.set(traceId, next);
     while (this.watched.size > MAX_WATCHED) this.watched.delete(this.watched.keys().next().value as string);
     return this.traceAt(traceId, level);
+  }
+
+  private panelState(request: Extract<HostRequest, { op: 'panelState' }>): Uint8Array | undefined {
+    this.store.flush();
+    const trace = this.store.getTrace(request.traceId.toLowerCase());
+    if (!trace) return undefined;
+    const target: ConversationTarget = { traceId: trace.traceId };
+    if (request.spanId !== undefined) target.spanId = request.spanId;
+    const state = buildConversationState(
+      trace,
+      target,
+      request.nowMs,
+      {},
+      {
+        maxAttributeLength: request.maxAttributeLength,
+        windowCalls: true,
+      },
+    );
+    return encodeState(state);
   }
 
   private traceAt(traceId: string, level: WatchLevel): Trace | undefined {

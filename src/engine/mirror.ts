@@ -7,7 +7,7 @@ import type { Summary, SummaryWindow } from '../core/aggregate';
 import type { Trace, TraceSummary } from '../core/model';
 import type { TelemetryBatch } from '../core/records';
 import type { SearchResult } from '../core/search';
-import type { TextSearchOptions } from '../core/source';
+import type { PanelStateOptions, TextSearchOptions } from '../core/source';
 import type { Disposable, StoreChange } from '../core/store';
 import { outlineOf } from './outline';
 import type { ChangeMessage, WatchLevel } from './protocol';
@@ -24,6 +24,8 @@ export interface MirrorDeps {
   summarize?(window: SummaryWindow): Promise<Summary>;
   /** The engine's text search over its store's records. */
   search(text: string, options: TextSearchOptions): Promise<SearchResult>;
+  /** A conversation panel's first state of a trace, built by the engine (UTF-8 JSON). */
+  panelState(traceId: string, options: PanelStateOptions): Promise<Uint8Array | undefined>;
 }
 
 /** Outlines kept (the tree's expanded traces), and whole traces kept (open panels, recent reads). */
@@ -171,6 +173,10 @@ export class MirrorStore {
   summarize(window: SummaryWindow): Promise<Summary> {
     if (!this.deps.summarize) return Promise.reject(new Error('This store cannot summarize.'));
     return this.deps.summarize(window);
+  }
+
+  panelState(traceId: string, options: PanelStateOptions): Promise<Uint8Array | undefined> {
+    return this.deps.panelState(traceId.toLowerCase(), options);
   }
 
   search(text: string, options: TextSearchOptions = {}): Promise<SearchResult> {

@@ -56,7 +56,13 @@ export type HostRequest =
    * The traces whose records contain the text (a SearchResult), newest first, at most `limit`; only
    * `traceIds` when given. Answered between batches, so other requests do not wait for a long search.
    */
-  | { op: 'search'; text: string; limit?: number; traceIds?: string[] };
+  | { op: 'search'; text: string; limit?: number; traceIds?: string[] }
+  /**
+   * A conversation panel's first state of a trace (views/conversationViewModel.ts, its calls windowed) as
+   * UTF-8 JSON, or undefined when the trace is not stored: built here, where the trace is, so showing a
+   * trace of thousands of spans neither sends them to the host nor builds their state on its thread.
+   */
+  | { op: 'panelState'; traceId: string; spanId?: string; nowMs: number; maxAttributeLength: number };
 
 export type HostMessage = { type: 'request'; id: number; request: HostRequest } | { type: 'close' };
 

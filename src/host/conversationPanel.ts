@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import { LOCAL_SOURCE_ID } from '../core/source';
-import type { TraceReader } from '../core/source';
+import type { PanelStateOptions, TraceReader, TraceSource } from '../core/source';
 import {
   encodeState,
   isWebviewMessage,
@@ -38,21 +38,31 @@ interface OpenPanel {
   loadError?: string;
   /** The HTML is set: a local panel waits for its trace (a few milliseconds) before its first paint. */
   painted?: boolean;
-  /** A big local trace is being read from the engine; the page was painted meanwhile, its state follows. */
+  /**
+   * A big local trace is being read: the engine builds its first state, then the trace comes whole. The
+   * page was painted meanwhile ("reading"); its state follows.
+   */
   reading?: boolean;
+  /** Settles once a big trace read is whole (or failed): what the page asks for meanwhile waits for it. */
+  whole?: Promise<void>;
+  /**
+   * A state built from the whole trace must follow once it is read: the trace or the settings changed
+   * while it was read, or the page was given a "reading" state (it loaded its HTML again meanwhile).
+   */
+  followWhole?: boolean;
   /** The HTML says "reading": set it again with the trace once the page is hidden, for its next showing. */
   placeholderHtml?: boolean;
   /**
-   * The state of a big trace read before its page could listen, built while the editor still creates the
-   * webview and posted on `ready`; anything that would change it drops it.
+   * A big trace's first state, built by the engine (UTF-8 JSON) while the editor still creates the webview,
+   * and posted when the page says `ready`.
    */
   prebuilt?: Uint8Array;
 }
 
 /**
- * A local trace this big is not waited for before the panel's HTML is set: reading it from the engine and
- * building its state (about 0.6 s for 10,000 spans) then runs while the editor creates the webview, which
- * takes as long again. A smaller one arrives in milliseconds, and paints whole with no message after.
+ * A local trace this big is not waited for before the panel's HTML is set: the engine builds its first
+ * state (about 0.3 s for 10,000 spans) while the editor creates the webview, which takes longer. A smaller
+ * one arrives in milliseconds, and paints whole with no message after.
  */
 const PAINT_BEFORE_READING = { spans: 2_000, calls: WINDOWED_CALLS };
 
@@ -122,6 +132,10 @@ export class ConversationPanels implements vscode.Disposable {
     if (value === this.maxAttributeLength) return;
     this.maxAttributeLength = value;
     for (const open of this.panels.values()) {
+      if (open.reading) {
+        open.followWhole = true;
+        continue;
+      }
       open.prebuilt = undefined;
       this.post(open);
     }
@@ -182,6 +196,11 @@ export class ConversationPanels implements vscode.Disposable {
 
   /** Shows the trace as it is now, bringing it whole first when it is not. */
   private refresh(entry: OpenPanel): void {
+    if (entry.reading) {
+      // Its first state (if it has not gone yet) still goes; the whole trace's follows.
+      entry.followWhole = true;
+      return;
+    }
     entry.prebuilt = undefined;
     if (this.isWhole(entry)) {
       this.post(entry);
@@ -204,36 +223,90 @@ export class ConversationPanels implements vscode.Disposable {
    */
   private load(entry: OpenPanel): void {
     const source = this.sources.get(entry.target.sourceId);
-    if (!source || entry.loading || source.isComplete(entry.target.traceId)) return;
+    if (!source || entry.loading || entry.reading || source.isComplete(entry.target.traceId)) return;
     const local = source.id === LOCAL_SOURCE_ID;
     if (!local) entry.loading = true;
-    else if (!entry.painted) {
+    else if (!entry.painted && source.panelState) {
       const summary = source.store.summary(entry.target.traceId);
-      entry.reading =
+      if (
         summary !== undefined &&
-        (summary.spanCount > PAINT_BEFORE_READING.spans || summary.llmCallCount > PAINT_BEFORE_READING.calls);
+        (summary.spanCount > PAINT_BEFORE_READING.spans || summary.llmCallCount > PAINT_BEFORE_READING.calls)
+      ) {
+        this.readBig(entry, source, source.panelState.bind(source));
+        return;
+      }
     }
     delete entry.loadError;
     source.loadTrace(entry.target.traceId).then(
       () => {
         entry.loading = false;
-        entry.reading = false;
         if (!entry.painted) this.paint(entry);
-        else {
-          if (!entry.sync.listening) entry.prebuilt = encodeState(this.state(entry));
-          this.post(entry);
-        }
+        else this.post(entry);
       },
-      (err: unknown) => {
-        entry.loading = false;
-        entry.reading = false;
-        const e = err as { message?: string; action?: string };
-        entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
-        this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
-        if (entry.painted) this.post(entry);
-        else this.paint(entry);
-      },
+      (err: unknown) => this.failed(entry, err),
     );
+  }
+
+  /**
+   * A big local trace: the engine builds its first state where the trace is, which goes to the page as
+   * it comes (or when the page listens), while the editor still creates the webview; the trace itself
+   * comes whole after it, for what the page asks next (cards, span details) and for later changes. Its
+   * thousands of spans cross to this thread, and are read here, only once the page has painted.
+   */
+  private readBig(
+    entry: OpenPanel,
+    source: TraceSource,
+    panelState: NonNullable<TraceSource['panelState']>,
+  ): void {
+    entry.reading = true;
+    delete entry.loadError;
+    const { traceId, spanId } = entry.target;
+    const options: PanelStateOptions = { maxAttributeLength: this.maxAttributeLength };
+    if (spanId !== undefined) options.spanId = spanId;
+    entry.whole = panelState(traceId, options)
+      .then(
+        (json) => {
+          if (!json) {
+            // Gone from the store meanwhile: the state built from the store says so.
+            entry.followWhole = true;
+            return;
+          }
+          entry.prebuilt = json;
+          this.post(entry);
+        },
+        (err: unknown) => {
+          this.logger.warn(`[panel] the engine could not build trace ${traceId}'s view: ${String(err)}`);
+          entry.followWhole = true;
+        },
+      )
+      .then(() => source.loadTrace(traceId))
+      .then(
+        () => {
+          entry.reading = false;
+          // A page hidden meanwhile loads its HTML when shown again: that HTML must hold the trace.
+          if (entry.placeholderHtml && !entry.panel.visible) {
+            entry.followWhole = false;
+            return this.paint(entry);
+          }
+          if (!entry.followWhole) return;
+          entry.followWhole = false;
+          entry.prebuilt = undefined;
+          this.post(entry);
+        },
+        (err: unknown) => this.failed(entry, err),
+      );
+  }
+
+  private failed(entry: OpenPanel, err: unknown): void {
+    entry.loading = false;
+    entry.reading = false;
+    entry.followWhole = false;
+    entry.prebuilt = undefined;
+    const e = err as { message?: string; action?: string };
+    entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
+    this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
+    if (entry.painted) this.post(entry);
+    else this.paint(entry);
   }
 
   private state(entry: OpenPanel): ConversationState {
@@ -269,9 +342,11 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private post(entry: OpenPanel): void {
+    if (this.panels.get(keyOf(entry.target)) !== entry) return; // closed, or replaced by a newer panel
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
     if (!entry.sync.changed(entry.panel.visible)) return;
+    if (!entry.prebuilt && entry.reading) entry.followWhole = true;
     const message: HostMessage = { type: 'state', json: entry.prebuilt ?? encodeState(this.state(entry)) };
     entry.prebuilt = undefined;
     void entry.panel.webview.postMessage(message);
@@ -303,6 +378,7 @@ export class ConversationPanels implements vscode.Disposable {
       }
       case 'fullValue': {
         // Answered from the store, whatever the page says it showed: the page only names the row.
+        await entry.whole;
         const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
         const span = trace && spanOf(trace, message.spanId);
         const reply: HostMessage = { type: 'fullValue', requestId: message.requestId };
@@ -312,6 +388,7 @@ export class ConversationPanels implements vscode.Disposable {
         return;
       }
       case 'spanDetails': {
+        await entry.whole;
         const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
         const span = trace && spanOf(trace, message.spanId);
         const reply: HostMessage = { type: 'spanDetails', requestId: message.requestId };
@@ -321,6 +398,7 @@ export class ConversationPanels implements vscode.Disposable {
       }
       case 'callCards': {
         // A windowed page's cards near its screen, built from the trace as it is now.
+        await entry.whole;
         const trace = this.sources.get(entry.target.sourceId)?.store.getTrace(entry.target.traceId);
         const reply: HostMessage = { type: 'callCards', requestId: message.requestId };
         if (trace)

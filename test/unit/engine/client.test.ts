@@ -16,6 +16,7 @@ import type { EngineOptions } from '../../../src/engine/protocol';
 import { PortInUseError } from '../../../src/otlp/httpReceiver';
 import { fixtureBody, fixtureEntries, type FixtureEntry } from '../helpers/fixtures';
 import { send } from '../otlp/helpers';
+import type { ConversationState } from '../../../src/protocol/conversation';
 
 const workerPath = join(__dirname, '..', '..', '..', 'src', 'engine', 'tsWorker.cjs');
 
@@ -78,6 +79,15 @@ test('requests received in the worker reach the host as summaries; content comes
     const call = outline.spans.find((s) => s.llm)!;
     assert.equal(call.llm!.contentPending, true);
     assert.deepEqual(call.llm!.messages, []);
+    assert.equal(engine.mirror.isWhole(summary!.traceId), false);
+
+    // A panel's first state is built in the worker and crosses as bytes, holding the messages; the
+    // trace itself stays in the worker until it is asked for whole.
+    const json = await engine.mirror.panelState(summary!.traceId, { maxAttributeLength: 2000 });
+    assert.ok(json instanceof Uint8Array);
+    const state = JSON.parse(new TextDecoder().decode(json)) as ConversationState;
+    assert.equal(state.trace?.traceId, summary!.traceId);
+    assert.ok(state.calls.some((c) => c.llm.messages.length > 0));
     assert.equal(engine.mirror.isWhole(summary!.traceId), false);
 
     const whole = await engine.mirror.load(summary!.traceId, 'full');

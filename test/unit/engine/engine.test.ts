@@ -9,6 +9,8 @@ import type { Summary } from '../../../src/core/aggregate';
 import { nullLogger } from '../../../src/core/logger';
 import type { SearchResult } from '../../../src/core/search';
 import { IngestEngine } from '../../../src/engine/engine';
+import type { ConversationState } from '../../../src/protocol/conversation';
+import { buildConversationState } from '../../../src/views/conversationViewModel';
 import type { ChangeMessage, EngineStats, ListenResult, WorkerMessage } from '../../../src/engine/protocol';
 import { fixtureBatch, fixtureBody, fixtureEntries } from '../helpers/fixtures';
 import { send } from '../otlp/helpers';
@@ -120,6 +122,46 @@ test('records answers with the raw spans and log records of the traces asked for
     assert.deepEqual(batch.spans, ofTrace(traces.spans));
     assert.deepEqual(batch.logs, ofTrace(logs.logs));
     assert.ok(batch.logs.length > 0);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('panelState answers with the panel state the host would build from the whole trace, as UTF-8 JSON', async () => {
+  const { engine } = postingEngine(100);
+  try {
+    const batch = fixtureBatch(toolsTurn());
+    engine.ingest(batch);
+    const traceId = batch.spans[0]!.traceId;
+    const llmSpan = batch.spans.find((s) => s.attributes['gen_ai.operation.name'] === 'chat')!.spanId;
+    const nowMs = 1_800_000_000_000;
+    const json = (await engine.handle({
+      op: 'panelState',
+      traceId: traceId.toUpperCase(),
+      spanId: llmSpan,
+      nowMs,
+      maxAttributeLength: 40,
+    })) as Uint8Array;
+    assert.ok(json instanceof Uint8Array);
+    const state = JSON.parse(new TextDecoder().decode(json)) as ConversationState;
+    const expected = buildConversationState(
+      engine.store.getTrace(traceId),
+      { traceId, spanId: llmSpan },
+      nowMs,
+      {},
+      { maxAttributeLength: 40, windowCalls: true },
+    );
+    assert.deepEqual(state, JSON.parse(JSON.stringify(expected)));
+    assert.ok(state.calls.length > 0 && state.calls.every((c) => c.llm.messages.length > 0));
+    // Values are cut as the panel asked: the long tool definitions' JSON among them.
+    assert.ok(JSON.stringify(state).includes('…'));
+    const none = await engine.handle({
+      op: 'panelState',
+      traceId: 'ffffffffffffffffffffffffffffffff',
+      nowMs,
+      maxAttributeLength: 40,
+    });
+    assert.equal(none, undefined);
   } finally {
     await engine.dispose();
   }

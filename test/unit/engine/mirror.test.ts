@@ -92,6 +92,7 @@ function mirror() {
     clear: async () => undefined,
     records: async () => ({ spans: [], logs: [] }),
     search: async () => ({ traceIds: [], complete: true, scanned: 0 }),
+    panelState: async () => undefined,
   });
   return { store, loads, unwatched, downgraded, traces };
 }
