@@ -130,6 +130,13 @@ export class Waterfall {
 
   /** Called once the element is in the document (again): observers start, the scroll position returns. */
   attached(): void {
+    // Its size is read as it is observed, at once: observed while it was out of the document (folded away
+    // by the layout switch, say) the list measured 0 px and would show no rows until the resize observer
+    // reported, a layout of the whole page later. So it is observed afresh.
+    if (this.virtualizer.scrollRect?.height === 0) {
+      this.unmount?.();
+      this.unmount = undefined;
+    }
     if (!this.unmount) this.unmount = this.virtualizer._didMount();
     this.scroller.scrollTop = this.savedScrollTop;
     this.virtualizer._willUpdate();
@@ -168,7 +175,8 @@ export class Waterfall {
     this.active = Math.min(this.active, Math.max(0, this.visible.length - 1));
     this.scroller.style.height = `${Math.min(this.visible.length, MAX_VISIBLE_ROWS) * ROW_HEIGHT + 2}px`;
     this.virtualizer.setOptions({ ...this.virtualizer.options, count: this.visible.length });
-    this.virtualizer._willUpdate();
+    // Out of the document (the first state, before render attaches it) it is observed in attached().
+    if (this.scroller.isConnected) this.virtualizer._willUpdate();
     this.inner.style.height = `${this.virtualizer.getTotalSize()}px`;
     this.paint();
   }
