@@ -55,6 +55,11 @@ export interface Normalizer {
     updatedMs: number,
     previewOf?: (span: Span) => string | undefined,
   ): { summary: TraceSummary; spans: Span[] };
+  /**
+   * The spans in the order `trace` gives them, evaluations joined to the calls they name, without the
+   * summary: a trace read whole keeps the summary its outline already has.
+   */
+  order(spans: Span[]): Span[];
 }
 
 /**
@@ -535,7 +540,7 @@ export class TraceStore {
         spans.push(span);
       }
       // The outline's summary is the trace's: the same facts, already read.
-      const ordered = this.normalizer.trace(id, spans, entry.updatedMs).spans;
+      const ordered = this.normalizer.order(spans);
       full.trace = { traceId: id, source: entry.source, spans: ordered, summary };
     }
     while (this.full.size > this.maxFullTraces) this.full.delete(this.full.keys().next().value as string);

@@ -101,6 +101,7 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
       return out;
     },
     trace: (traceId, spans, updatedMs, previewOf) => summarizeTrace(traceId, spans, updatedMs, previewOf),
+    order: orderSpans,
   };
 }
 
@@ -611,19 +612,23 @@ function previewOfMessages(messages: readonly Message[]): string | undefined {
   return undefined;
 }
 
+/** By start (a stable sort: spans of the same millisecond keep their arrival order), evaluations joined. */
+function orderSpans(input: Span[]): Span[] {
+  return linkEvaluations(
+    input
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
+      .map(({ s }) => s),
+  );
+}
+
 function summarizeTrace(
   traceId: string,
   input: Span[],
   updatedMs: number,
   previewOf?: (span: Span) => string | undefined,
 ): { summary: TraceSummary; spans: Span[] } {
-  // Stable sort: spans that start in the same millisecond keep their arrival order.
-  const spans = linkEvaluations(
-    input
-      .map((s, i) => ({ s, i }))
-      .sort((a, b) => a.s.startMs - b.s.startMs || a.i - b.i)
-      .map(({ s }) => s),
-  );
+  const spans = orderSpans(input);
   const byId = new Map<string, Span>();
   for (const s of spans) byId.set(s.spanId, s);
 

@@ -323,6 +323,7 @@ function countingNormalizer(): Normalizer & { counts: { span: number; outline: n
     span: (record, logs) => (counts.span++, inner.span(record, logs)),
     outline: (record, logs, wantPreview) => (counts.outline++, inner.outline(record, logs, wantPreview)),
     trace: (...args) => (counts.trace++, inner.trace(...args)),
+    order: (spans) => inner.order(spans),
   };
 }
 
@@ -347,8 +348,10 @@ describe('TraceStore outlines and lazy content', () => {
     assert.equal(outline.summary.preview, 'question 1', "the question is known without the trace's content");
     assert.equal(outline.summary.sessionId, 'sess-1');
 
+    const summarized = normalizer.counts.trace;
     const full = store.getTrace(traceId(1))!;
     assert.equal(normalizer.counts.span, 2, 'the two spans of the trace read, and only those');
+    assert.equal(normalizer.counts.trace, summarized, "read whole, it keeps its outline's summary");
     const fullCall = full.spans.find((s) => s.llm)!;
     assert.equal(fullCall.llm!.contentPending, undefined);
     assert.deepEqual(

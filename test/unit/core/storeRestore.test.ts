@@ -29,6 +29,7 @@ function counting(): { normalizer: Normalizer; reads: () => number } {
       span: (r, l) => (reads++, inner.span(r, l)),
       outline: (r, l, w) => (reads++, inner.outline(r, l, w)),
       trace: (...args) => inner.trace(...args),
+      order: (spans) => inner.order(spans),
     },
     reads: () => reads,
   };
