@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { decodeOtlp } from '../src/otlp/decode';
 import { otlpTypes } from '../src/otlp/otlpProto';
 import { readOtlpFile } from '../src/otlp/fileReader';
-import { otlpJsonLines } from '../src/otlp/jsonWriter';
+import { otlpJsonLines, traceRequestJson } from '../src/otlp/jsonWriter';
 import { TraceStore } from '../src/core/store';
 import { createNormalizer } from '../src/core/genai/normalize';
 import { GenAiMetrics, MAX_METRIC_CELLS, type GenAiMetricPoint } from '../src/core/genaiMetrics';
@@ -32,7 +32,7 @@ import { buildWebviewHtml } from '../src/host/webviewHtml';
 import type { SpanRecord, TelemetryBatch } from '../src/core/records';
 import type { TreeNode } from '../src/host/treeModel';
 import { fixtureEntries, fixturePayload } from '../test/unit/helpers/fixtures';
-import { benchIngest, benchReplay, type IngestInput } from './bench/engine';
+import { benchIngest, benchOpenThroughEngine, benchReplay, type IngestInput } from './bench/engine';
 
 const rows: [string, string, string][] = [];
 const row = (what: string, value: string, note = ''): void => {
@@ -325,7 +325,14 @@ async function main(): Promise<void> {
     store.dispose();
   }
 
-  if (wants('large')) largeTraceRows();
+  if (wants('large')) {
+    largeTraceRows();
+    const ids = [0, 1, 2].map(() => randomBytes(16).toString('hex'));
+    const bodies = ids.map((id) =>
+      Buffer.from(JSON.stringify(traceRequestJson(largeTraceRecords(id, 10_000, false)))),
+    );
+    await benchOpenThroughEngine(row, bodies, ids);
+  }
 
   // ---- sizes ----
 
