@@ -1,7 +1,7 @@
 // Lint rules for the extension, the webview, the tests and the scripts. The layering of ARCHITECTURE.md
 // is checked here: pure code (src/core, src/otlp, src/protocol, src/views) and the webview never import
-// `vscode`, and imports point one way (extension -> host -> engine, views -> otlp, protocol -> core;
-// webview -> protocol).
+// `vscode`, and imports point one way (extension -> host -> engine -> views -> protocol -> core; engine ->
+// otlp -> core; webview -> protocol).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -67,18 +67,18 @@ export default tseslint.config(
   },
   layer(
     ['src/core/**/*.ts'],
-    ['host', 'otlp', 'appInsights', 'protocol', 'engine'],
+    ['host', 'otlp', 'appInsights', 'protocol', 'engine', 'views'],
     'src/core imports nothing outside src/core.',
   ),
   layer(
     ['src/otlp/**/*.ts', 'src/appInsights/**/*.ts'],
-    ['host', 'engine'],
+    ['host', 'engine', 'views'],
     'Sources import only src/core, never the host.',
   ),
   layer(
     ['src/engine/**/*.ts'],
     ['host', 'appInsights'],
-    'The ingest engine imports only src/otlp, src/core and the view models (src/views); it runs in a worker thread, apart from the host.',
+    'The ingest engine imports only src/otlp, src/core, the view models (src/views) and their protocol; it runs in a worker thread, apart from the host.',
   ),
   layer(
     ['src/views/**/*.ts'],
@@ -87,13 +87,13 @@ export default tseslint.config(
   ),
   layer(
     ['src/protocol/**/*.ts'],
-    ['host', 'otlp', 'appInsights'],
+    ['host', 'otlp', 'appInsights', 'engine', 'views'],
     'The webview protocol imports only core types.',
   ),
   {
     ...layer(
       ['webview/**/*.ts'],
-      ['src/host', 'src/otlp', 'src/appInsights', 'src/engine'],
+      ['src/host', 'src/otlp', 'src/appInsights', 'src/engine', 'src/views'],
       'The webview bundle imports only src/protocol and core.',
       [{ group: ['node:*'], message: 'The webview runs in a browser.' }],
     ),

@@ -97,16 +97,20 @@ function start(): void {
       view.render({ ...state, target });
     } catch (error) {
       // Never leave a blank panel: say what happened; the host's log has the details of the state.
-      root.replaceChildren(
-        h(
-          'div',
-          { className: 'lti-empty', attrs: { role: 'alert' } },
-          icon('error', 'lti-empty-icon'),
-          h('h1', { text: 'The conversation could not be shown' }),
-          h('p', { text: error instanceof Error ? error.message : String(error) }),
-        ),
-      );
+      failed(error instanceof Error ? error.message : String(error));
     }
+  };
+  const failed = (reason: string): void => {
+    root.replaceChildren(
+      h(
+        'div',
+        { className: 'lti-empty', attrs: { role: 'alert' } },
+        icon('error', 'lti-empty-icon'),
+        h('h1', { text: 'The conversation could not be shown' }),
+        h('p', { text: reason }),
+      ),
+    );
+    root.setAttribute('aria-busy', 'false');
   };
 
   document.addEventListener('click', (event) => {
@@ -127,6 +131,8 @@ function start(): void {
     if (message.type === 'state') {
       const state = readStateNotification(message);
       if (state) show(state);
+      else
+        failed('The extension sent a state this page cannot read. Close the panel and open the trace again.');
     } else if (message.type === 'fullValue') {
       waiting.get(message.requestId)?.(message.value);
       waiting.delete(message.requestId);

@@ -53,15 +53,15 @@ interface OpenPanel {
   /** The HTML says "reading": set it again with the trace once the page is hidden, for its next showing. */
   placeholderHtml?: boolean;
   /**
-   * A big trace's first state, built by the engine (UTF-8 JSON) while the editor still creates the webview,
-   * and posted when the page says `ready`.
+   * A big trace's first state, built by the engine (UTF-8 JSON) while the editor still creates the webview:
+   * posted as it comes to a page that listens, else when the page says `ready`.
    */
   prebuilt?: Uint8Array;
 }
 
 /**
  * A local trace this big is not waited for before the panel's HTML is set: the engine builds its first
- * state (about 0.3 s for 10,000 spans) while the editor creates the webview, which takes longer. A smaller
+ * state (about 0.2 s for 10,000 spans) while the editor creates the webview, which takes longer. A smaller
  * one arrives in milliseconds, and paints whole with no message after.
  */
 const PAINT_BEFORE_READING = { spans: 2_000, calls: WINDOWED_CALLS };
@@ -187,6 +187,7 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private paint(entry: OpenPanel): void {
+    if (!this.isOpen(entry)) return;
     entry.panel.title = this.title(entry.target);
     entry.prebuilt = undefined;
     entry.painted = true;
@@ -279,9 +280,11 @@ export class ConversationPanels implements vscode.Disposable {
           entry.followWhole = true;
         },
       )
-      .then(() => source.loadTrace(traceId))
+      // A panel closed meanwhile needs the trace no more.
+      .then(() => (this.isOpen(entry) ? source.loadTrace(traceId) : undefined))
       .then(
         () => {
+          if (!this.isOpen(entry)) return;
           entry.reading = false;
           // A page hidden meanwhile loads its HTML when shown again: that HTML must hold the trace.
           if (entry.placeholderHtml && !entry.panel.visible) {
@@ -294,10 +297,18 @@ export class ConversationPanels implements vscode.Disposable {
           this.post(entry);
         },
         (err: unknown) => this.failed(entry, err),
-      );
+      )
+      // Never a rejection: what the page asks meanwhile waits for this.
+      .catch((err: unknown) => this.logger.error(err instanceof Error ? err : String(err)));
+  }
+
+  /** Whether the panel is still open (not closed, nor replaced by a newer one for its trace). */
+  private isOpen(entry: OpenPanel): boolean {
+    return this.panels.get(keyOf(entry.target)) === entry;
   }
 
   private failed(entry: OpenPanel, err: unknown): void {
+    if (!this.isOpen(entry)) return;
     entry.loading = false;
     entry.reading = false;
     entry.followWhole = false;
@@ -342,7 +353,7 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   private post(entry: OpenPanel): void {
-    if (this.panels.get(keyOf(entry.target)) !== entry) return; // closed, or replaced by a newer panel
+    if (!this.isOpen(entry)) return;
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
     if (!entry.sync.changed(entry.panel.visible)) return;

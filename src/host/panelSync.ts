@@ -25,9 +25,4 @@ export class PanelSync {
     this.pageListening = true;
     return this.changedSinceHtml;
   }
-
-  /** Whether the page of the last HTML has said `ready`. */
-  get listening(): boolean {
-    return this.pageListening;
-  }
 }

@@ -432,7 +432,7 @@ export function isHostMessage(value: unknown): value is HostMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
   return (
-    (m.type === 'state' && m.json instanceof Uint8Array) ||
+    (m.type === 'state' && ArrayBuffer.isView(m.json)) ||
     (m.type === 'focus' && typeof m.spanId === 'string') ||
     (m.type === 'fullValue' &&
       Number.isSafeInteger(m.requestId) &&

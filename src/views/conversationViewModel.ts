@@ -1,5 +1,6 @@
 // Turns a stored Trace into the state the conversation webview renders. Pure, so it is tested without an
-// editor; the panel calls it on every store change for its trace and posts the result.
+// editor: the panel calls it on every store change for its trace and posts the result, and the engine's
+// worker builds a big trace's first state with it, where the trace is.
 
 import { bytesAsHex, bytesToHex } from '../core/format';
 import type { LlmCall, Message, MessagePart, Span, Trace } from '../core/model';

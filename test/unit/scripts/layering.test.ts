@@ -55,7 +55,12 @@ test('imports point one way: core imports nothing outside core, sources never th
     (await restricted('webview/x.ts', "import { a } from 'node:fs';\nexport const b = a;\n")).length,
     1,
   );
-  // The view models are shared by the host and the engine's worker, so they import neither.
+  // The protocol and the webview sit below the view models, which the host and the engine's worker share
+  // (so the view models import neither).
+  for (const file of ['src/protocol/x.ts', 'src/core/x.ts']) {
+    const code = "import { a } from '../views/waterfallModel';\nexport const b = a;\n";
+    assert.equal((await restricted(file, code)).length, 1, file);
+  }
   assert.equal(
     (await restricted('src/views/x.ts', "import { a } from '../host/ids';\nexport const b = a;\n")).length,
     1,
