@@ -9,7 +9,8 @@ import type { EngineOptions, HostMessage, LogMessage, WorkerMessage } from './pr
 const port = parentPort;
 if (!port) throw new Error('engineWorker.js runs only as a worker thread');
 
-const post = (message: WorkerMessage): void => port.postMessage(message);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void =>
+  port.postMessage(message, transfer);
 const line =
   (level: LogMessage['level']) =>
   (message: string | Error): void =>
@@ -35,6 +36,15 @@ const engine = new IngestEngine(workerData as EngineOptions, post, logger, {
   },
 });
 
+/**
+ * The buffer that bytes (a panel's state) can move to the host in, instead of being copied: only one that
+ * holds them alone, never a slice of a pool other values share.
+ */
+function ownBuffer(result: unknown): ArrayBuffer[] {
+  if (!(result instanceof Uint8Array) || !(result.buffer instanceof ArrayBuffer)) return [];
+  return result.byteOffset === 0 && result.byteLength === result.buffer.byteLength ? [result.buffer] : [];
+}
+
 function onMessage(message: HostMessage): void {
   // The host is done (or the window goes): stop listening first, so the ports are free, then end.
   if (message?.type === 'close') {
@@ -43,7 +53,7 @@ function onMessage(message: HostMessage): void {
   }
   if (message?.type !== 'request') return;
   engine.handle(message.request).then(
-    (result) => post({ type: 'response', id: message.id, result }),
+    (result) => post({ type: 'response', id: message.id, result }, ownBuffer(result)),
     (err: unknown) => {
       const e = err as { name?: string; message?: string; port?: number; host?: string };
       const error: NonNullable<Extract<WorkerMessage, { type: 'response' }>['error']> = {
