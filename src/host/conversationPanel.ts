@@ -57,6 +57,26 @@ interface OpenPanel {
    * posted as it comes to a page that listens, else when the page says `ready`.
    */
   prebuilt?: Uint8Array;
+  /** Called once the first state's bytes are posted or dropped: the whole trace is read after them. */
+  prebuiltGone?: () => void;
+}
+
+function dropPrebuilt(entry: OpenPanel): void {
+  entry.prebuilt = undefined;
+  entry.prebuiltGone?.();
+}
+
+/** Settles when the first state's bytes are posted (or dropped), or after a second whatever happens. */
+function untilSent(entry: OpenPanel): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      if (entry.prebuiltGone === done) entry.prebuiltGone = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    entry.prebuiltGone = done;
+  });
 }
 
 /**
@@ -136,7 +156,7 @@ export class ConversationPanels implements vscode.Disposable {
         open.followWhole = true;
         continue;
       }
-      open.prebuilt = undefined;
+      dropPrebuilt(open);
       this.post(open);
     }
   }
@@ -189,7 +209,7 @@ export class ConversationPanels implements vscode.Disposable {
   private paint(entry: OpenPanel): void {
     if (!this.isOpen(entry)) return;
     entry.panel.title = this.title(entry.target);
-    entry.prebuilt = undefined;
+    dropPrebuilt(entry);
     entry.painted = true;
     entry.placeholderHtml = entry.reading === true;
     entry.panel.webview.html = this.html(entry.panel.webview, entry);
@@ -202,7 +222,7 @@ export class ConversationPanels implements vscode.Disposable {
       entry.followWhole = true;
       return;
     }
-    entry.prebuilt = undefined;
+    dropPrebuilt(entry);
     if (this.isWhole(entry)) {
       this.post(entry);
       return;
@@ -274,6 +294,9 @@ export class ConversationPanels implements vscode.Disposable {
           }
           entry.prebuilt = json;
           this.post(entry);
+          // The spans follow once the bytes have gone: read on this thread while the page's `ready` is
+          // on its way, they would hold the bytes back.
+          return entry.prebuilt ? untilSent(entry) : undefined;
         },
         (err: unknown) => {
           this.logger.warn(`[panel] the engine could not build trace ${traceId}'s view: ${String(err)}`);
@@ -293,7 +316,7 @@ export class ConversationPanels implements vscode.Disposable {
           }
           if (!entry.followWhole) return;
           entry.followWhole = false;
-          entry.prebuilt = undefined;
+          dropPrebuilt(entry);
           this.post(entry);
         },
         (err: unknown) => this.failed(entry, err),
@@ -312,7 +335,7 @@ export class ConversationPanels implements vscode.Disposable {
     entry.loading = false;
     entry.reading = false;
     entry.followWhole = false;
-    entry.prebuilt = undefined;
+    dropPrebuilt(entry);
     const e = err as { message?: string; action?: string };
     entry.loadError = [e?.message ?? String(err), e?.action].filter(Boolean).join(' ');
     this.logger.warn(`[panel] could not fetch trace ${entry.target.traceId}: ${entry.loadError}`);
@@ -359,7 +382,7 @@ export class ConversationPanels implements vscode.Disposable {
     if (!entry.sync.changed(entry.panel.visible)) return;
     if (!entry.prebuilt && entry.reading) entry.followWhole = true;
     const message: HostMessage = { type: 'state', json: entry.prebuilt ?? encodeState(this.state(entry)) };
-    entry.prebuilt = undefined;
+    dropPrebuilt(entry);
     void entry.panel.webview.postMessage(message);
   }
 
