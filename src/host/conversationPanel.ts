@@ -272,7 +272,7 @@ export class ConversationPanels implements vscode.Disposable {
    * A big local trace: the engine builds its first state where the trace is, which goes to the page as
    * it comes (or when the page listens), while the editor still creates the webview; the trace itself
    * comes whole after it, for what the page asks next (cards, span details) and for later changes. Its
-   * thousands of spans cross to this thread, and are read here, only once the page has painted.
+   * thousands of spans cross to this thread, and are read here, only once that state has gone to the page.
    */
   private readBig(
     entry: OpenPanel,
