@@ -1300,6 +1300,24 @@ describe('the waterfall of spans', () => {
     }
   });
 
+  it('says so when a state’s bytes cannot be read, instead of staying on “reading”', async () => {
+    const reading = buildConversationState(undefined, { traceId: TRACE_ID }, Date.now(), { loading: true });
+    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    try {
+      const { page } = o;
+      await page.evaluate(() =>
+        window.postMessage({ type: 'state', json: new TextEncoder().encode('{"target":') }, '*'),
+      );
+      const alert = page.locator('#lti-root [role="alert"]');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /could not be shown[\s\S]*cannot read/);
+      assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'false');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
   it('brings a big trace’s cards as they near the screen, and the card of a call picked in the waterfall', async () => {
     const t = hugeTrace(2_000);
     const state = panelStateOf(t);
