@@ -63,7 +63,7 @@ async function replay(endpoint, entries) {
  * One OTLP JSON request with a trace of `count` spans: an agent run of steps, each with ten chat calls and
  * ten tool calls; every 97th tool call fails.
  */
-function largeTraceRequest(count) {
+function largeTraceRequest(count, agent = 'marathon') {
   const traceId = randomHex(16);
   const t0 = BigInt(Date.now()) * 1_000_000n;
   const id = (i) => (0x200000 + i).toString(16).padStart(16, '0');
@@ -78,7 +78,7 @@ function largeTraceRequest(count) {
     let parentSpanId = i === 0 ? undefined : step;
     let end = start + 4_000_000n;
     if (i === 0) {
-      name = 'invoke_agent marathon';
+      name = `invoke_agent ${agent}`;
       attributes = [attr('gen_ai.operation.name', 'invoke_agent')];
       end = t0 + BigInt(count) * 5_000_000n;
     } else if (i % 21 === 1) {
@@ -115,7 +115,7 @@ function largeTraceRequest(count) {
   return {
     resourceSpans: [
       {
-        resource: { attributes: [attr('service.name', 'marathon-agent')] },
+        resource: { attributes: [attr('service.name', `${agent}-agent`)] },
         scopeSpans: [{ scope: { name: 'ui-test' }, spans }],
       },
     ],
@@ -635,17 +635,24 @@ try {
     if ((await localHeader.getAttribute('aria-expanded')) === 'false') await localHeader.click();
     const port = /127\.0\.0\.1:(\d+)/.exec(await localHeader.innerText())?.[1];
     assert(port, 'the local view names no endpoint');
-    const r = await request(`http://127.0.0.1:${port}/v1/traces`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(largeTraceRequest(10_000)),
-    });
-    if (r.status !== 200) throw new Error(`large trace: HTTP ${r.status} ${r.body}`);
+    // Two of them: one opened in a new tab, the other then in that same tab (the preview's), page and all.
+    for (const agent of ['marathon', 'relay']) {
+      const r = await request(`http://127.0.0.1:${port}/v1/traces`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(largeTraceRequest(10_000, agent)),
+      });
+      if (r.status !== 200) throw new Error(`large trace: HTTP ${r.status} ${r.body}`);
+    }
     const tree = page.locator('[id="workbench.view.extension.llmTraceInspector"]');
-    const row = tree
-      .locator('.monaco-list-row[aria-level="1"]', { hasText: 'invoke_agent marathon' })
-      .first();
+    const rowOf = (agent) =>
+      tree.locator('.monaco-list-row[aria-level="1"]', { hasText: `invoke_agent ${agent}` }).first();
+    const row = rowOf('marathon');
     await row.waitFor({ timeout: 15000 });
+    await rowOf('relay').waitFor({ timeout: 15000 });
+    // No tab to reuse: the first trace's costs the editor a new webview.
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached', timeout: 10000 });
     // The panel's frames are new: each is watched from inside the page as soon as it is attached (the
     // webview's inner frame comes after its outer one), so the time printed is the page's (the rows in its
     // DOM), not a poll's over every frame of the workbench.
@@ -699,9 +706,9 @@ try {
     assert(inPage, 'the page did not record when its rows came');
     const pageStart = await frame.evaluate(() => performance.timeOrigin);
     log(
-      `a 10,000-span trace opened with its waterfall in ${inPage - started} ms (click to rows in the page; ` +
-        `the editor started the page ${Math.round(pageStart - started)} ms after the click; Playwright saw ` +
-        `the rows at ${noticedMs} ms)`,
+      `a 10,000-span trace opened with its waterfall in a new tab in ${inPage - started} ms (click to rows ` +
+        `in the page; the editor started the page ${Math.round(pageStart - started)} ms after the click; ` +
+        `Playwright saw the rows at ${noticedMs} ms)`,
     );
     const drawn = await frame.locator('.lti-wf-row').count();
     assert(drawn > 0 && drawn < 200, `the waterfall draws only the rows on screen, drew ${drawn}`);
@@ -717,6 +724,39 @@ try {
     log(`its first call's card came from the host ${Date.now() - pickedAt} ms after the click on its row`);
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-large.png') });
+
+    // The other one, clicked next, goes to that tab: the page stays (no frame is made) and draws it.
+    let made = 0;
+    const count = () => made++;
+    page.on('frameattached', count);
+    const drawnAt = frame.evaluate(
+      () =>
+        new Promise((done) => {
+          const doc = globalThis.document;
+          const has = () =>
+            /invoke_agent relay/.test(doc.querySelector('#lti-root h1')?.textContent ?? '') &&
+            doc.querySelector('#lti-root .lti-wf-row') !== null;
+          new globalThis.MutationObserver((_, observer) => {
+            if (!has()) return;
+            observer.disconnect();
+            done(Date.now());
+          }).observe(doc, { childList: true, subtree: true, characterData: true });
+        }),
+    );
+    const clicked = Date.now();
+    await rowOf('relay').locator('.label-name').click();
+    const relayAt = await Promise.race([drawnAt, sleep(30000).then(() => undefined)]);
+    page.off('frameattached', count);
+    assert(relayAt, 'the second 10,000-span trace did not replace the first in its tab');
+    assert(made === 0, `the preview tab made ${made} new frames instead of reusing its page`);
+    const tabs = await page.locator('.editor-group-container .tab').count();
+    assert(tabs === 1, `the second trace opened ${tabs} tabs, not the preview's one`);
+    log(
+      `the next 10,000-span trace opened in that (preview) tab in ${relayAt - clicked} ms (click to rows in ` +
+        'the page, which stayed)',
+    );
+    await sleep(500);
+    await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-preview.png') });
   });
 
   await browser.close().catch(() => {});

@@ -138,6 +138,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
     },
     config.maxAttributeLength,
   );
+  panels.setPreviewEnabled(config.previewConversations);
   const summaries = new SummaryPanels(context.extensionUri, sources, rootLogger);
   const documents = new CallDocuments(sources);
   const sessionPanels = new SessionPanels(context.extensionUri, sources, rootLogger, (target) =>
@@ -220,6 +221,7 @@ export function activate(context: vscode.ExtensionContext): LlmTraceInspectorApi
         void engine.configure({ persist: persistOf(next.persistBytes) ?? null });
       if (e.affectsConfiguration(`${CONFIG_SECTION}.view.llmCallsOnly`)) tree.setLlmOnly(next.llmCallsOnly);
       panels.setMaxAttributeLength(next.maxAttributeLength);
+      panels.setPreviewEnabled(next.previewConversations);
       if (affectsNormalization(e)) {
         for (const problem of next.pricingProblems) logger.warn(`settings: ${problem}`);
         void engine.configure({

@@ -53,40 +53,53 @@ function start(): void {
 
   const saved = host.savedState();
   if (saved?.layout) host.saveLayout(saved.layout);
-  const view = new ConversationView(root, {
-    layout: saved?.layout ?? 'both',
-    onLayoutChange: (layout) => host.saveLayout(layout),
-    spanDetails: (spanId) =>
-      new Promise((resolve) => {
-        const requestId = nextRequestId++;
-        waitingDetails.set(requestId, resolve);
-        host.post({ type: 'spanDetails', requestId, spanId });
-      }),
-    callCards: (spanIds) =>
-      new Promise((resolve) => {
-        const requestId = nextRequestId++;
-        waitingCards.set(requestId, resolve);
-        host.post({ type: 'callCards', requestId, spanIds });
-      }),
-    fullValue: (spanId, key, from) =>
-      new Promise((resolve) => {
-        const requestId = nextRequestId++;
-        waiting.set(requestId, resolve);
-        host.post({ type: 'fullValue', requestId, spanId, key, from });
-      }),
-    copy: (text, what) => host.post({ type: 'copy', text, what }),
-    copyMarkdown: (spanId) =>
-      host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
-    revealSpan: (spanId) => {
-      if (hostTarget) host.post({ type: 'revealSpan', traceId: hostTarget.traceId, spanId });
-    },
-    onFocusChange: (spanId) => {
-      selected = spanId;
-      save();
-    },
-  });
+  let layout = saved?.layout ?? 'both';
+  // A view per trace: the preview tab's page moves on to another trace, which starts from its top, with
+  // none of the last one's cards, rows or scroll positions (what it still answers goes to the old view).
+  const newView = (): ConversationView =>
+    new ConversationView(root, {
+      layout,
+      onLayoutChange: (next) => {
+        layout = next;
+        host.saveLayout(next);
+      },
+      spanDetails: (spanId) =>
+        new Promise((resolve) => {
+          const requestId = nextRequestId++;
+          waitingDetails.set(requestId, resolve);
+          host.post({ type: 'spanDetails', requestId, spanId });
+        }),
+      callCards: (spanIds) =>
+        new Promise((resolve) => {
+          const requestId = nextRequestId++;
+          waitingCards.set(requestId, resolve);
+          host.post({ type: 'callCards', requestId, spanIds });
+        }),
+      fullValue: (spanId, key, from) =>
+        new Promise((resolve) => {
+          const requestId = nextRequestId++;
+          waiting.set(requestId, resolve);
+          host.post({ type: 'fullValue', requestId, spanId, key, from });
+        }),
+      copy: (text, what) => host.post({ type: 'copy', text, what }),
+      copyMarkdown: (spanId) =>
+        host.post(spanId === undefined ? { type: 'copyMarkdown' } : { type: 'copyMarkdown', spanId }),
+      revealSpan: (spanId) => {
+        if (hostTarget) host.post({ type: 'revealSpan', traceId: hostTarget.traceId, spanId });
+      },
+      onFocusChange: (spanId) => {
+        selected = spanId;
+        save();
+      },
+    });
+  let view = newView();
 
   const show = (state: ConversationState): void => {
+    if (hostTarget && !sameTrace(hostTarget, state.target)) {
+      view.dispose();
+      view = newView();
+      window.scrollTo({ top: 0 });
+    }
     if (!hostTarget || !sameTarget(hostTarget, state.target)) selected = state.target.spanId;
     hostTarget = state.target;
     save();

@@ -96,6 +96,14 @@ export class ConversationView {
     });
   }
 
+  /** Stops following the window's scroll and the lists' sizes: another view (another trace) takes over. */
+  dispose(): void {
+    this.callList?.dispose();
+    this.callList = undefined;
+    this.waterfall.dispose();
+    this.cards.clear();
+  }
+
   private setLayout(layout: PageLayout): void {
     if (layout === this.layout) return;
     this.layout = layout;

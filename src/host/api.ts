@@ -53,6 +53,8 @@ export interface LlmTraceInspectorApi {
   treeDescription(): string | undefined;
   /** Trace ids with an open conversation panel (`sourceId|traceId` for a cloud trace). */
   openConversations(): string[];
+  /** The trace the conversation preview tab shows (the next one opened from the sidebar replaces it). */
+  previewConversation(): string | undefined;
   /** Session ids with an open session panel (`sourceId|sessionId` for a cloud session). */
   openSessions(): string[];
   /** What an open session panel shows, once it has read every turn (undefined: no such panel). */
@@ -139,6 +141,7 @@ export function createApi(deps: {
     treeMessage: () => tree.message,
     treeDescription: () => tree.description,
     openConversations: () => panels.openTraceIds,
+    previewConversation: () => panels.previewTraceId,
     openSessions: () => deps.sessionPanels.openSessionIds,
     openSummaries: () => deps.summaryPanels.openSourceIds,
     summaryView: (sourceId = LOCAL_SOURCE_ID) => deps.summaryPanels.stateOf(sourceId),

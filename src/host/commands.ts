@@ -58,6 +58,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.showOnlyLlmCalls, () => updateEffectiveSetting('view.llmCallsOnly', true)),
     reg(Commands.showAllSpans, () => updateEffectiveSetting('view.llmCallsOnly', false)),
     reg(Commands.openConversation, (arg?: unknown) => openConversation(deps, arg)),
+    reg(Commands.keepConversationOpen, () => panels.keepOpen()),
     reg(Commands.openTrace, (traceId?: unknown) =>
       openTrace(deps, typeof traceId === 'string' ? traceId : undefined),
     ),
@@ -129,10 +130,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     });
   }
 
+  /** A tree node's trace or call, in the preview tab; a script's `{ traceId, preview: false }` keeps it. */
   function openConversation(_d: CommandDeps, arg: unknown): void {
     const target = toTarget(arg);
     if (!target) return;
-    panels.show(target);
+    const keep = typeof arg === 'object' && arg !== null && (arg as { preview?: unknown }).preview === false;
+    panels.show(target, keep ? { preview: false } : {});
   }
 }
 
@@ -213,7 +216,8 @@ async function openTrace(deps: CommandDeps, traceId: string | undefined): Promis
     );
     return false;
   }
-  deps.panels.show({ traceId: id });
+  // Asked for by its id: a tab of its own, as a link's.
+  deps.panels.show({ traceId: id }, { preview: false });
   return true;
 }
 

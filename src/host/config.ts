@@ -45,6 +45,8 @@ export interface Config {
   llmCallsOnly: boolean;
   /** Attribute and dimension values longer than this are cut in the conversation view's state. */
   maxAttributeLength: number;
+  /** `view.previewConversations`: a trace opened from the sidebar replaces the preview tab's. */
+  previewConversations: boolean;
   sessionAttributes: string[];
   userAttributes: string[];
   /** `pricing.models` and `pricing.azureDeployments`, with the entries that were not valid left out. */
@@ -88,6 +90,7 @@ export function readConfig(): Config {
     maxSpansPerTrace: clampInt(c.get<number>('store.maxSpansPerTrace', 10_000), 100, 1_000_000, 10_000),
     llmCallsOnly: c.get<boolean>('view.llmCallsOnly', false),
     maxAttributeLength: clampNumber(c.get<number>('view.maxAttributeLength', 2000), 100, 1_000_000, 2000),
+    previewConversations: c.get<boolean>('view.previewConversations', true),
     sessionAttributes: stringList(c.get<unknown>('dimensions.sessionAttributes')),
     userAttributes: stringList(c.get<unknown>('dimensions.userAttributes')),
     pricing: pricing.settings,

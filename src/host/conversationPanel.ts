@@ -1,6 +1,9 @@
 // Conversation panels: one webview panel per trace (of any source), kept in step with its source's store,
 // restored after a window reload by a serializer that saves only the ids (source, trace, span) and reads
-// the trace again: from the store, or, for a cloud source, by fetching it.
+// the trace again: from the store, or, for a cloud source, by fetching it. A trace opened from the sidebar
+// goes to the preview tab, as a file clicked in the Explorer does: the tab it opened last the same way
+// shows it instead, its page kept (no new webview, which takes the editor the best part of a second),
+// until that tab is kept open.
 
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
@@ -22,7 +25,7 @@ import {
   type SourceContext,
 } from '../views/conversationViewModel';
 import { conversationMarkdown } from './conversationMarkdown';
-import { Views } from './ids';
+import { ContextKeys, Views } from './ids';
 import { PanelSync } from './panelSync';
 import type { SourceCatalog } from './sources';
 import { spanOf } from './treeModel';
@@ -59,6 +62,18 @@ interface OpenPanel {
   prebuilt?: Uint8Array;
   /** Called once the first state's bytes are posted or dropped: the whole trace is read after them. */
   prebuiltGone?: () => void;
+  /** The engine is building the first state: the page gets its bytes, with no state to follow them. */
+  building?: boolean;
+  /** The preview tab: the next trace opened from the sidebar replaces this one in it, page and all. */
+  preview?: boolean;
+  /** The page's HTML was built for the trace this tab showed before: it is set again before a reload. */
+  htmlStale?: boolean;
+}
+
+/** How a trace is opened: in the preview tab (the sidebar's click) or in a tab of its own that stays. */
+export interface ShowOptions {
+  /** Default true; the setting `view.previewConversations` turned off makes every tab stay. */
+  preview?: boolean;
 }
 
 function dropPrebuilt(entry: OpenPanel): void {
@@ -89,7 +104,12 @@ const PAINT_BEFORE_READING = { spans: 2_000, calls: WINDOWED_CALLS };
 export class ConversationPanels implements vscode.Disposable {
   /** Keyed by source and trace: the same trace id may come from two sources. */
   private readonly panels = new Map<string, OpenPanel>();
+  /** What each tab shows now: a preview tab's page moves on to the next trace. */
+  private readonly byPanel = new Map<vscode.WebviewPanel, OpenPanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The context key's value last set: whether the tab in front is the preview (Keep Open shows). */
+  private previewInFront = false;
+  private previewEnabled = true;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -123,11 +143,16 @@ export class ConversationPanels implements vscode.Disposable {
     );
   }
 
-  /** Opens (or reveals) the panel of a trace, focused on one LLM call when a span id is given. */
-  show(target: ConversationTarget): void {
+  /**
+   * Opens (or reveals) the panel of a trace, focused on one LLM call when a span id is given: in the
+   * preview tab, reusing its page, unless told otherwise or that tab was kept open.
+   */
+  show(target: ConversationTarget, options: ShowOptions = {}): void {
     const normalized = normalizeTarget(target);
+    const preview = this.previewEnabled && options.preview !== false;
     const open = this.panels.get(keyOf(normalized));
     if (open) {
+      if (!preview) this.keep(open);
       open.target = normalized;
       open.panel.reveal(undefined, false);
       this.refresh(open);
@@ -138,13 +163,84 @@ export class ConversationPanels implements vscode.Disposable {
       }
       return;
     }
+    const reused = preview ? [...this.byPanel.values()].find((e) => e.preview) : undefined;
+    if (reused) {
+      this.retarget(reused, normalized);
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(
       Views.conversationPanel,
       this.title(normalized),
       vscode.ViewColumn.Active,
       this.options(),
     );
-    this.attach(panel, normalized);
+    this.attach(panel, normalized, preview);
+  }
+
+  /** Keep Open: the tab in front (or the one of a target) stays when the next trace is opened. */
+  keepOpen(target?: ConversationTarget): boolean {
+    const entry = target
+      ? this.panels.get(keyOf(normalizeTarget(target)))
+      : [...this.byPanel.values()].find((e) => e.panel.active);
+    if (!entry) return false;
+    this.keep(entry);
+    return true;
+  }
+
+  /** `view.previewConversations`: off, every trace opens in a tab of its own (the preview tab stays). */
+  setPreviewEnabled(on: boolean): void {
+    this.previewEnabled = on;
+    if (on) return;
+    for (const entry of this.byPanel.values()) entry.preview = false;
+    this.updatePreviewContext();
+  }
+
+  /** The trace the preview tab shows (`sourceId|traceId` for a connection's), if there is that tab. */
+  get previewTraceId(): string | undefined {
+    const entry = [...this.byPanel.values()].find((e) => e.preview);
+    if (!entry) return undefined;
+    return entry.target.sourceId ? `${entry.target.sourceId}|${entry.target.traceId}` : entry.target.traceId;
+  }
+
+  private keep(entry: OpenPanel): void {
+    if (!entry.preview) return;
+    entry.preview = false;
+    this.updatePreviewContext();
+  }
+
+  /**
+   * The preview tab shows another trace: its page stays and is posted the new state (a big trace's as the
+   * engine builds it, after a "reading" state at once), so no webview is created. What is still under way
+   * for the trace it showed sees it gone, as for a closed panel.
+   */
+  private retarget(old: OpenPanel, target: ConversationTarget): void {
+    dropPrebuilt(old);
+    if (this.panels.get(keyOf(old.target)) === old) this.panels.delete(keyOf(old.target));
+    // A tab in the background has no page (it is made again from the HTML when shown): it is given the
+    // new trace's HTML, as a new tab would be.
+    const live = old.panel.visible;
+    const entry: OpenPanel = { panel: old.panel, target, sync: old.sync, preview: true };
+    if (live) {
+      entry.painted = true;
+      entry.htmlStale = true;
+    }
+    this.panels.set(keyOf(target), entry);
+    this.byPanel.set(entry.panel, entry);
+    entry.panel.title = this.title(target);
+    entry.panel.reveal(undefined, false);
+    this.load(entry, live);
+    if (this.isWhole(entry) || entry.loading || entry.reading) {
+      if (live) this.post(entry);
+      else this.paint(entry);
+    }
+    this.updatePreviewContext();
+  }
+
+  private updatePreviewContext(): void {
+    const inFront = [...this.byPanel.values()].some((e) => e.preview && e.panel.active);
+    if (inFront === this.previewInFront) return;
+    this.previewInFront = inFront;
+    void vscode.commands.executeCommand('setContext', ContextKeys.conversationPreview, inFront);
   }
 
   /** The setting changed: every open panel shows its values cut anew. */
@@ -175,8 +271,9 @@ export class ConversationPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const { panel } of this.panels.values()) panel.dispose();
+    for (const panel of this.byPanel.keys()) panel.dispose();
     this.panels.clear();
+    this.byPanel.clear();
     for (const d of this.disposables) d.dispose();
   }
 
@@ -184,26 +281,57 @@ export class ConversationPanels implements vscode.Disposable {
     return panelOptions(this.extensionUri);
   }
 
-  private attach(panel: vscode.WebviewPanel, target: ConversationTarget): void {
+  /** A new tab (or one restored after a reload, which stays: it is not the preview). */
+  private attach(panel: vscode.WebviewPanel, target: ConversationTarget, preview = false): void {
     const key = keyOf(target);
     this.panels.get(key)?.panel.dispose();
     const entry: OpenPanel = { panel, target, sync: new PanelSync() };
+    if (preview) {
+      for (const e of this.byPanel.values()) e.preview = false;
+      entry.preview = true;
+    }
     this.panels.set(key, entry);
+    this.byPanel.set(panel, entry);
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'activity.svg');
     panel.title = this.title(target);
+    // What the tab shows now: a preview tab's page moves on to other traces.
+    const current = (): OpenPanel | undefined => this.byPanel.get(panel);
     const subs: vscode.Disposable[] = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.onMessage(entry, message)),
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        const now = current();
+        if (now) void this.onMessage(now, message);
+      }),
       panel.onDidChangeViewState(() => {
-        if (!panel.visible && entry.placeholderHtml && !entry.reading) this.paint(entry);
+        const now = current();
+        if (now && !panel.visible) this.hidden(now);
+        this.updatePreviewContext();
       }),
       panel.onDidDispose(() => {
-        if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
+        const now = current();
+        if (now && this.panels.get(keyOf(now.target)) === now) this.panels.delete(keyOf(now.target));
+        this.byPanel.delete(panel);
         for (const s of subs) s.dispose();
+        this.updatePreviewContext();
       }),
     ];
     this.load(entry);
     if (this.isWhole(entry) || entry.loading || entry.reading) this.paint(entry);
+    this.updatePreviewContext();
+  }
+
+  /**
+   * A hidden page is torn down and loads its HTML again when shown: that HTML must hold the trace it shows
+   * now (or say it is being read, with the trace's state to follow).
+   */
+  private hidden(entry: OpenPanel): void {
+    if (entry.reading) {
+      if (!entry.htmlStale) return;
+      entry.followWhole = true;
+      this.paint(entry);
+      return;
+    }
+    if (entry.placeholderHtml || entry.htmlStale) this.paint(entry);
   }
 
   private paint(entry: OpenPanel): void {
@@ -211,6 +339,7 @@ export class ConversationPanels implements vscode.Disposable {
     entry.panel.title = this.title(entry.target);
     dropPrebuilt(entry);
     entry.painted = true;
+    entry.htmlStale = false;
     entry.placeholderHtml = entry.reading === true;
     entry.panel.webview.html = this.html(entry.panel.webview, entry);
   }
@@ -242,12 +371,12 @@ export class ConversationPanels implements vscode.Disposable {
    * A trace is brought whole before it is shown: a cloud one fetched (the panel says so meanwhile), a local
    * one asked of the ingest engine.
    */
-  private load(entry: OpenPanel): void {
+  private load(entry: OpenPanel, reused = false): void {
     const source = this.sources.get(entry.target.sourceId);
     if (!source || entry.loading || entry.reading || source.isComplete(entry.target.traceId)) return;
     const local = source.id === LOCAL_SOURCE_ID;
     if (!local) entry.loading = true;
-    else if (!entry.painted && source.panelState) {
+    else if ((!entry.painted || reused) && source.panelState) {
       const summary = source.store.summary(entry.target.traceId);
       if (
         summary !== undefined &&
@@ -280,6 +409,7 @@ export class ConversationPanels implements vscode.Disposable {
     panelState: NonNullable<TraceSource['panelState']>,
   ): void {
     entry.reading = true;
+    entry.building = true;
     delete entry.loadError;
     const { traceId, spanId } = entry.target;
     const options: PanelStateOptions = { maxAttributeLength: this.maxAttributeLength };
@@ -287,6 +417,7 @@ export class ConversationPanels implements vscode.Disposable {
     entry.whole = panelState(traceId, options)
       .then(
         (json) => {
+          entry.building = false;
           if (!json) {
             // Gone from the store meanwhile: the state built from the store says so.
             entry.followWhole = true;
@@ -299,6 +430,7 @@ export class ConversationPanels implements vscode.Disposable {
           return entry.prebuilt ? untilSent(entry) : undefined;
         },
         (err: unknown) => {
+          entry.building = false;
           this.logger.warn(`[panel] the engine could not build trace ${traceId}'s view: ${String(err)}`);
           entry.followWhole = true;
         },
@@ -334,6 +466,7 @@ export class ConversationPanels implements vscode.Disposable {
     if (!this.isOpen(entry)) return;
     entry.loading = false;
     entry.reading = false;
+    entry.building = false;
     entry.followWhole = false;
     dropPrebuilt(entry);
     const e = err as { message?: string; action?: string };
@@ -380,7 +513,8 @@ export class ConversationPanels implements vscode.Disposable {
     entry.panel.title = this.title(entry.target);
     // A page still loading says `ready` when it can listen, and gets the state then (once, not twice).
     if (!entry.sync.changed(entry.panel.visible)) return;
-    if (!entry.prebuilt && entry.reading) entry.followWhole = true;
+    // A "reading" state: the trace's must follow, unless the engine's bytes are still to come.
+    if (!entry.prebuilt && entry.reading && !entry.building) entry.followWhole = true;
     const message: HostMessage = { type: 'state', json: entry.prebuilt ?? encodeState(this.state(entry)) };
     dropPrebuilt(entry);
     void entry.panel.webview.postMessage(message);

@@ -55,6 +55,7 @@ export const Commands = {
   copyLink: 'llmTraceInspector.copyLink',
   openLink: 'llmTraceInspector.openLink',
   showSummary: 'llmTraceInspector.showSummary',
+  keepConversationOpen: 'llmTraceInspector.keepConversationOpen',
 } as const;
 
 export const Views = {
@@ -80,6 +81,8 @@ export const ContextKeys = {
   filtered: 'llmTraceInspector.filtered',
   /** How the LLM Traces view groups: trace, session or user. */
   groupBy: 'llmTraceInspector.groupBy',
+  /** Whether the tab in front is the conversation preview, which Keep Open keeps. */
+  conversationPreview: 'llmTraceInspector.conversationPreview',
 } as const;
 
 export const CONFIG_SECTION = 'llmTraceInspector';

@@ -244,7 +244,8 @@ export function registerShareCommands(deps: ShareDeps): vscode.Disposable[] {
     }
     const target: ConversationTarget = { traceId };
     if (source.id !== sources.get(undefined)?.id) target.sourceId = source.id;
-    panels.show(target);
+    // A link names one trace to look at: a tab of its own, which stays.
+    panels.show(target, { preview: false });
     return true;
   }
 

@@ -1300,6 +1300,39 @@ describe('the waterfall of spans', () => {
     }
   });
 
+  it('moves on to another trace in the same page (the preview tab): from the top, with none of the last one', async () => {
+    const big = hugeTrace(10_000);
+    const o = await open(panelStateOf(big), 'dark', { width: 1000, height: 700 });
+    try {
+      const { page } = o;
+      // Down the big trace's windowed calls, some of whose cards came from the host.
+      await page.evaluate(() => window.scrollTo({ top: document.body.scrollHeight / 2 }));
+      await answerCards(
+        o,
+        big,
+        async () => (await page.locator('.lti-call:not(.lti-call-pending)').count()) > 0,
+      );
+      assert.ok(((await page.evaluate('window.scrollY')) as number) > 1000, 'scrolled down the big trace');
+      const other = { ...chatTrace(), traceId: 'a'.repeat(32) };
+      await o.send(stateNotification(stateOf(other)));
+      await page.locator('h1', { hasText: other.summary.name }).waitFor();
+      assert.equal(await page.evaluate('window.scrollY'), 0, 'the next trace starts from its top');
+      assert.equal(await page.locator('.lti-call').count(), 3, "only the new trace's calls");
+      assert.equal(await page.locator('.lti-call-pending').count(), 0);
+      // The big trace's list no longer follows the window: scrolling asks for none of its cards.
+      const asked = (await o.posted()).filter((m) => m.type === 'callCards').length;
+      await page.evaluate(() => window.scrollTo({ top: document.body.scrollHeight }));
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+      const after = (await o.posted()).filter((m) => m.type === 'callCards').length;
+      assert.equal(after, asked, 'no card of the last trace was asked for after it went');
+      const saved = (await o.states()).at(-1) as { target?: { traceId?: string } } | undefined;
+      assert.equal(saved?.target?.traceId, other.traceId, 'the page saves the trace it shows now');
+      await closeClean(o);
+    } finally {
+      await o.close();
+    }
+  });
+
   it('says so when a state’s bytes cannot be read, instead of staying on “reading”', async () => {
     const reading = buildConversationState(undefined, { traceId: TRACE_ID }, Date.now(), { loading: true });
     const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');

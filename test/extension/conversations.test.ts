@@ -185,6 +185,45 @@ describe('conversations from real instrumentation libraries', () => {
     await waitFor(() => api.openConversations().length === 0, 'panels closed');
   });
 
+  it('opens traces from the sidebar in one preview tab, until it is kept open; by id, in a tab that stays', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const [a, b, c, d] = api.traces().map((t) => t.traceId);
+    assert.ok(a && b && c && d, 'four traces to open');
+    const tabs = (): number =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview).length;
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: a });
+    await waitFor(() => api.previewConversation() === a, 'the first trace in the preview tab');
+    // The next one replaces it there: the same tab, its page kept.
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: b });
+    await waitFor(() => api.previewConversation() === b, 'the second trace in the preview tab');
+    assert.deepEqual(api.openConversations(), [b]);
+    await waitFor(() => tabs() === 1, 'one tab');
+    // Kept open, it stays; the next trace opens a preview tab of its own.
+    await waitFor(
+      async () => (await vscode.commands.executeCommand('llmTraceInspector.keepConversationOpen')) === true,
+      'Keep Open on the tab in front',
+    );
+    assert.equal(api.previewConversation(), undefined);
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: c });
+    await waitFor(() => api.previewConversation() === c, 'the third trace in a new preview tab');
+    assert.deepEqual(api.openConversations().sort(), [b, c].sort());
+    // Opened by its id, a trace gets a tab that stays, and the preview is left alone.
+    assert.equal(await vscode.commands.executeCommand('llmTraceInspector.openTrace', d), true);
+    await waitFor(() => api.openConversations().length === 3, 'a tab of its own for the trace opened by id');
+    assert.equal(api.previewConversation(), c);
+    // The setting off: every trace opens in a tab of its own.
+    await configure('view.previewConversations', false);
+    await waitFor(() => api.previewConversation() === undefined, 'no preview tab with the setting off');
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: a });
+    await waitFor(() => api.openConversations().length === 4, 'a tab of its own with the setting off');
+    await waitFor(() => tabs() === 4, 'four tabs');
+    await configure('view.previewConversations', undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await waitFor(() => api.openConversations().length === 0, 'panels closed');
+  });
+
   it('Copy as Markdown on a tree item puts the trace, or one call with its whole input, on the clipboard', async () => {
     const summary = api
       .traces()
