@@ -102,6 +102,9 @@ export class ConversationView {
     this.callList = undefined;
     this.waterfall.dispose();
     this.cards.clear();
+    // Cards asked for before and answered after change nothing: the page is the new view's now.
+    this.last = undefined;
+    this.toAsk = [];
   }
 
   private setLayout(layout: PageLayout): void {
@@ -266,6 +269,7 @@ export class ConversationView {
   /** Asks the host for the cards a paint wanted; each answer rebuilds those cards where they are. */
   private sendAsked(): void {
     const state = this.last;
+    if (!state) return;
     while (this.toAsk.length > 0) {
       const batch = this.toAsk.splice(0, CARD_BATCH);
       void this.options.callCards(batch).then((calls) => {

@@ -1,4 +1,4 @@
-// Conversation panels: one webview panel per trace (of any source), kept in step with its source's store,
+// Conversation panels: a webview panel per open trace (of any source), kept in step with its source's store,
 // restored after a window reload by a serializer that saves only the ids (source, trace, span) and reads
 // the trace again: from the store, or, for a cloud source, by fetching it. A trace opened from the sidebar
 // goes to the preview tab, as a file clicked in the Explorer does: the tab it opened last the same way
@@ -164,10 +164,13 @@ export class ConversationPanels implements vscode.Disposable {
       return;
     }
     const reused = preview ? [...this.byPanel.values()].find((e) => e.preview) : undefined;
-    if (reused) {
+    // Only a page on screen that has its HTML is kept: one in the background is made again when shown
+    // anyway, so the preview tab is closed and the trace opens in a new one, as it would at first.
+    if (reused && reused.painted && reused.panel.visible) {
       this.retarget(reused, normalized);
       return;
     }
+    reused?.panel.dispose();
     const panel = vscode.window.createWebviewPanel(
       Views.conversationPanel,
       this.title(normalized),
@@ -216,23 +219,20 @@ export class ConversationPanels implements vscode.Disposable {
   private retarget(old: OpenPanel, target: ConversationTarget): void {
     dropPrebuilt(old);
     if (this.panels.get(keyOf(old.target)) === old) this.panels.delete(keyOf(old.target));
-    // A tab in the background has no page (it is made again from the HTML when shown): it is given the
-    // new trace's HTML, as a new tab would be.
-    const live = old.panel.visible;
-    const entry: OpenPanel = { panel: old.panel, target, sync: old.sync, preview: true };
-    if (live) {
-      entry.painted = true;
-      entry.htmlStale = true;
-    }
+    const entry: OpenPanel = {
+      panel: old.panel,
+      target,
+      sync: old.sync,
+      preview: true,
+      painted: true,
+      htmlStale: true,
+    };
     this.panels.set(keyOf(target), entry);
     this.byPanel.set(entry.panel, entry);
     entry.panel.title = this.title(target);
     entry.panel.reveal(undefined, false);
-    this.load(entry, live);
-    if (this.isWhole(entry) || entry.loading || entry.reading) {
-      if (live) this.post(entry);
-      else this.paint(entry);
-    }
+    this.load(entry, true);
+    if (this.isWhole(entry) || entry.loading || entry.reading) this.post(entry);
     this.updatePreviewContext();
   }
 
@@ -418,6 +418,8 @@ export class ConversationPanels implements vscode.Disposable {
       .then(
         (json) => {
           entry.building = false;
+          // Closed, or its tab moved on to another trace: nothing waits for these bytes.
+          if (!this.isOpen(entry)) return;
           if (!json) {
             // Gone from the store meanwhile: the state built from the store says so.
             entry.followWhole = true;

@@ -1313,10 +1313,29 @@ describe('the waterfall of spans', () => {
         async () => (await page.locator('.lti-call:not(.lti-call-pending)').count()) > 0,
       );
       assert.ok(((await page.evaluate('window.scrollY')) as number) > 1000, 'scrolled down the big trace');
+      // Cards still asked for when the next trace comes: their answers must not touch its page.
+      const seen = (await o.posted()).length;
+      await page.evaluate(() => window.scrollTo({ top: document.body.scrollHeight }));
+      await page.waitForFunction(
+        (n: number) => window.__posted.slice(n).some((m: { type: string }) => m.type === 'callCards'),
+        seen,
+      );
+      const late = (await o.posted()).slice(seen).filter((m) => m.type === 'callCards');
       const other = { ...chatTrace(), traceId: 'a'.repeat(32) };
       await o.send(stateNotification(stateOf(other)));
       await page.locator('h1', { hasText: other.summary.name }).waitFor();
       assert.equal(await page.evaluate('window.scrollY'), 0, 'the next trace starts from its top');
+      await o.send({ type: 'focus', spanId: CHAT.second });
+      for (const m of late)
+        if (m.type === 'callCards')
+          await o.send({ type: 'callCards', requestId: m.requestId, calls: buildCallCards(big, m.spanIds) });
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+      assert.equal(
+        await page.locator(`.lti-outline-item.lti-outline-current[data-span-id="${CHAT.second}"]`).count(),
+        1,
+        "the call in focus stays marked when the last trace's cards come late",
+      );
+      await page.evaluate(() => window.scrollTo({ top: 0 }));
       assert.equal(await page.locator('.lti-call').count(), 3, "only the new trace's calls");
       assert.equal(await page.locator('.lti-call-pending').count(), 0);
       // The big trace's list no longer follows the window: scrolling asks for none of its cards.

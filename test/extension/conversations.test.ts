@@ -200,6 +200,11 @@ describe('conversations from real instrumentation libraries', () => {
     await waitFor(() => api.previewConversation() === b, 'the second trace in the preview tab');
     assert.deepEqual(api.openConversations(), [b]);
     await waitFor(() => tabs() === 1, 'one tab');
+    // Two clicks in a row, the second before the first's page has loaded: still one tab, the last trace's.
+    void vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: c });
+    await vscode.commands.executeCommand('llmTraceInspector.openConversation', { kind: 'trace', traceId: b });
+    await waitFor(() => api.previewConversation() === b && tabs() === 1, 'one tab with the last trace');
+    assert.deepEqual(api.openConversations(), [b]);
     // Kept open, it stays; the next trace opens a preview tab of its own.
     await waitFor(
       async () => (await vscode.commands.executeCommand('llmTraceInspector.keepConversationOpen')) === true,
