@@ -50,9 +50,11 @@ export function structuredSource(
   origin: MessageOrigin,
   originName?: string,
   cuts?: Cuts,
+  /** Only the messages sent to the model (gen_ai.input.messages): a preview's question, nothing else. */
+  inputOnly = false,
 ): MessageSource {
   const out = emptySource();
-  const system = attrs[GenAi.systemInstructions];
+  const system = inputOnly ? undefined : attrs[GenAi.systemInstructions];
   if (system !== undefined && system !== null) {
     const r = systemInstructions(
       system,
@@ -73,7 +75,7 @@ export function structuredSource(
     out.input.push(...r.messages);
     out.unreadable ||= r.unreadable;
   }
-  const output = attrs[GenAi.outputMessages];
+  const output = inputOnly ? undefined : attrs[GenAi.outputMessages];
   if (output !== undefined && output !== null) {
     const r = structuredMessages(
       output,

@@ -257,7 +257,8 @@ function readLlmCall(
     call.contentPending = true;
     const wantPreview = light.wantPreview(startMs);
     if (!wantPreview && call.finishReasons.length > 0) return call;
-    const content = selectMessages(record, logs, groups);
+    // With its finish reasons known, only the question is wanted: the user's messages sent.
+    const content = selectMessages(record, logs, groups, call.finishReasons.length > 0);
     if (call.finishReasons.length === 0) call.finishReasons = content.finishReasons;
     if (wantPreview) {
       light.previewRead = true;
@@ -365,6 +366,8 @@ function selectMessages(
   record: SpanRecord,
   logs: readonly LogRecordData[],
   groups: FlattenedGroups,
+  /** Only the messages sent are wanted (a preview): the first source with them is enough. */
+  inputOnly = false,
 ): SelectedContent {
   const attrs = record.attributes;
   // Values the source saw cut on the way (at an SDK's or exporter's length limit): the
@@ -372,7 +375,9 @@ function selectMessages(
   const cuts: Cuts = record.truncated ?? {};
   const sources: (() => MessageSource | undefined)[] = [
     () =>
-      hasAny(attrs, STRUCTURED_KEYS) ? structuredSource(attrs, 'attribute', undefined, cuts) : undefined,
+      hasAny(attrs, STRUCTURED_KEYS)
+        ? structuredSource(attrs, 'attribute', undefined, cuts, inputOnly)
+        : undefined,
     () => (logs.length ? eventSource(logEvents(logs)) : undefined),
     () => (record.events?.length ? eventSource(spanEvents(record.events)) : undefined),
     () =>
@@ -404,7 +409,7 @@ function selectMessages(
     }
     // A choice whose content was not captured still tells why the model stopped.
     if (!anyFinishReasons && s.finishReasons.length) anyFinishReasons = s.finishReasons;
-    if (input && output) break;
+    if (input && (output || inputOnly)) break;
   }
   return {
     messages: [...(input ?? []), ...(output ?? [])],
