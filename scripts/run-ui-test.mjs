@@ -757,6 +757,19 @@ try {
     );
     await sleep(500);
     await page.screenshot({ path: path.join(RESULTS, 'ui-waterfall-preview.png') });
+
+    // The pin in the tab's title bar keeps it: the pin goes, and the next trace opens a tab of its own.
+    const pin = page.locator('.editor-actions [aria-label="Keep Conversation Open"]');
+    await pin.click({ timeout: 10000 });
+    await pin.waitFor({ state: 'detached', timeout: 10000 });
+    await rowOf('marathon').locator('.label-name').click();
+    await page
+      .locator('.editor-group-container .tab', { hasText: 'invoke_agent marathon' })
+      .waitFor({ timeout: 15000 });
+    const kept = await page
+      .locator('.editor-group-container .tab', { hasText: 'invoke_agent relay' })
+      .count();
+    assert(kept === 1, 'the tab kept open was replaced by the next trace');
   });
 
   await browser.close().catch(() => {});
