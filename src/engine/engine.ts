@@ -19,7 +19,7 @@ import { OtlpHttpReceiver, PortInUseError, type ReceiverBatchInfo } from '../otl
 import { atOrBefore, RequestLog, type LogPosition } from '../otlp/requestLog';
 import { replayRequestLog } from '../otlp/requestReplay';
 import { outlineOf } from './outline';
-import { buildConversationState } from '../views/conversationViewModel';
+import { buildPanelState } from '../views/conversationViewModel';
 import { encodeState, type ConversationTarget } from '../protocol/conversation';
 import {
   deleteSavedSummaries,
@@ -296,17 +296,7 @@ export class IngestEngine {
     if (!trace) return undefined;
     const target: ConversationTarget = { traceId: trace.traceId };
     if (request.spanId !== undefined) target.spanId = request.spanId;
-    const state = buildConversationState(
-      trace,
-      target,
-      request.nowMs,
-      {},
-      {
-        maxAttributeLength: request.maxAttributeLength,
-        windowCalls: true,
-      },
-    );
-    return encodeState(state);
+    return encodeState(buildPanelState(trace, target, request.nowMs, {}, request.maxAttributeLength));
   }
 
   private traceAt(traceId: string, level: WatchLevel): Trace | undefined {

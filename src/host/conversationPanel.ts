@@ -20,6 +20,7 @@ import {
 import {
   buildCallCards,
   buildConversationState,
+  buildPanelState,
   buildSpanDetails,
   fullDimensionValue,
   type SourceContext,
@@ -163,7 +164,7 @@ export class ConversationPanels implements vscode.Disposable {
       }
       return;
     }
-    const reused = preview ? [...this.byPanel.values()].find((e) => e.preview) : undefined;
+    const reused = preview ? this.previewEntry() : undefined;
     // Only a page on screen that has its HTML is kept: one in the background is made again when shown
     // anyway, so the preview tab is closed and the trace opens in a new one, as it would at first.
     if (reused && reused.painted && reused.panel.visible) {
@@ -200,9 +201,14 @@ export class ConversationPanels implements vscode.Disposable {
 
   /** The trace the preview tab shows (`sourceId|traceId` for a connection's), if there is that tab. */
   get previewTraceId(): string | undefined {
-    const entry = [...this.byPanel.values()].find((e) => e.preview);
-    if (!entry) return undefined;
-    return entry.target.sourceId ? `${entry.target.sourceId}|${entry.target.traceId}` : entry.target.traceId;
+    const entry = this.previewEntry();
+    return entry && idOf(entry.target);
+  }
+
+  /** The preview tab: at most one, since a new one is made only when there is none (or it was closed). */
+  private previewEntry(): OpenPanel | undefined {
+    for (const entry of this.byPanel.values()) if (entry.preview) return entry;
+    return undefined;
   }
 
   private keep(entry: OpenPanel): void {
@@ -259,9 +265,7 @@ export class ConversationPanels implements vscode.Disposable {
 
   /** Open panels as `sourceId|traceId` (the local source's as the bare trace id). */
   get openTraceIds(): string[] {
-    return [...this.panels.values()].map((p) =>
-      p.target.sourceId ? `${p.target.sourceId}|${p.target.traceId}` : p.target.traceId,
-    );
+    return [...this.panels.values()].map((p) => idOf(p.target));
   }
 
   /** What the panel in front shows (its source, trace and call in focus), for commands run from it. */
@@ -286,10 +290,7 @@ export class ConversationPanels implements vscode.Disposable {
     const key = keyOf(target);
     this.panels.get(key)?.panel.dispose();
     const entry: OpenPanel = { panel, target, sync: new PanelSync() };
-    if (preview) {
-      for (const e of this.byPanel.values()) e.preview = false;
-      entry.preview = true;
-    }
+    if (preview) entry.preview = true;
     this.panels.set(key, entry);
     this.byPanel.set(panel, entry);
     panel.webview.options = this.options();
@@ -493,10 +494,13 @@ export class ConversationPanels implements vscode.Disposable {
     if (entry.loading || entry.reading) context.loading = true;
     if (entry.loadError) context.loadError = entry.loadError;
     // While a big local trace is read, the store may hold its outline (no messages): show neither.
-    return buildConversationState(entry.reading ? undefined : trace, entry.target, Date.now(), context, {
-      maxAttributeLength: this.maxAttributeLength,
-      windowCalls: true,
-    });
+    return buildPanelState(
+      entry.reading ? undefined : trace,
+      entry.target,
+      Date.now(),
+      context,
+      this.maxAttributeLength,
+    );
   }
 
   private html(webview: vscode.Webview, entry: OpenPanel): string {
@@ -600,6 +604,11 @@ export class ConversationPanels implements vscode.Disposable {
     const model = span?.llm?.responseModel ?? span?.llm?.requestModel ?? summary.models[0];
     return model ? `${summary.name} · ${model}` : summary.name;
   }
+}
+
+/** A panel's trace as the API names it: `sourceId|traceId`, the local source's as the bare trace id. */
+function idOf(target: ConversationTarget): string {
+  return target.sourceId ? `${target.sourceId}|${target.traceId}` : target.traceId;
 }
 
 function keyOf(target: ConversationTarget): string {

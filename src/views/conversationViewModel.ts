@@ -153,10 +153,6 @@ export function buildCallView(span: Span, trace: Trace, options: ViewOptions = {
   return view;
 }
 
-/**
- * The whole state of a conversation panel. A missing trace (cleared, evicted, never seen) yields a state
- * without `trace`, which the webview shows as "no longer in the store".
- */
 /** What the source adds to the state: where the trace is from, and what it knows about it. */
 export interface SourceContext {
   sourceLabel?: string;
@@ -165,6 +161,25 @@ export interface SourceContext {
   loadError?: string;
 }
 
+/**
+ * The state as the conversation panel sends it, on the host or in the engine's worker: values cut at
+ * `maxAttributeLength`, and a trace of many calls carrying their outline, its cards asked for as they near
+ * the screen.
+ */
+export function buildPanelState(
+  trace: Trace | undefined,
+  target: ConversationTarget,
+  nowMs: number,
+  context: SourceContext,
+  maxAttributeLength: number,
+): ConversationState {
+  return buildConversationState(trace, target, nowMs, context, { maxAttributeLength, windowCalls: true });
+}
+
+/**
+ * The whole state of a conversation panel. A missing trace (cleared, evicted, never seen) yields a state
+ * without `trace`, which the webview shows as "no longer in the store".
+ */
 export function buildConversationState(
   trace: Trace | undefined,
   target: ConversationTarget,

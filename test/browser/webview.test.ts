@@ -95,6 +95,12 @@ function panelStateOf(t: Trace): ConversationState {
   return buildConversationState(t, { traceId: t.traceId }, Date.now(), {}, { windowCalls: true });
 }
 
+/** The page the panel opens for a big local trace while the engine reads it: no trace yet, "reading". */
+function openReading(traceId: string): Promise<Opened> {
+  const reading = buildConversationState(undefined, { traceId }, Date.now(), { loading: true });
+  return open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+}
+
 /**
  * Answers the page's callCards (and spanDetails) requests from the trace, as the panel does from the
  * store, until `until` holds; how many cards it sent.
@@ -1266,8 +1272,7 @@ describe('the waterfall of spans', () => {
   it('draws a big trace posted to a page still reading it: the waterfall rows come in the same task', async () => {
     const t = hugeTrace(10_000);
     // The panel's page for a big trace first says it is being read, then gets the state as its bytes.
-    const reading = buildConversationState(undefined, { traceId: t.traceId }, Date.now(), { loading: true });
-    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    const o = await openReading(t.traceId);
     try {
       const { page } = o;
       const text = JSON.stringify(panelStateOf(t));
@@ -1353,8 +1358,7 @@ describe('the waterfall of spans', () => {
   });
 
   it('says so when a state’s bytes cannot be read, instead of staying on “reading”', async () => {
-    const reading = buildConversationState(undefined, { traceId: TRACE_ID }, Date.now(), { loading: true });
-    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    const o = await openReading(TRACE_ID);
     try {
       const { page } = o;
       await page.evaluate(() =>
@@ -1407,9 +1411,7 @@ describe('the waterfall of spans', () => {
 
   it('says a big local trace is being read, then paints the state the host posts', async () => {
     const t = hugeTrace(3_000);
-    // What the panel sets while the engine reads the trace: no trace yet, and loading.
-    const reading = buildConversationState(undefined, { traceId: t.traceId }, Date.now(), { loading: true });
-    const o = await open(reading, 'dark', undefined, undefined, '#lti-root[aria-busy="true"]');
+    const o = await openReading(t.traceId);
     try {
       const { page } = o;
       assert.equal(await page.locator('#lti-root').getAttribute('aria-busy'), 'true');
