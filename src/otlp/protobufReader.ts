@@ -448,43 +448,90 @@ function text(s: number, e: number): string {
 }
 
 /**
- * Attribute keys repeat in every span; the same string each time also saves V8 from interning a new copy
- * when it becomes a property name. A slot holds the last key whose bytes hashed to it.
+ * Attribute keys repeat in every span, and so do many short values (a model, a provider, an operation, a
+ * span's name): each is read into the same string each time, which spares the allocation and, kept in the
+ * store, the copies. A table's slot holds the last text whose bytes hashed to it, with those bytes as 32-bit
+ * words, which a hit is checked against word for word. Keys are also made the property names V8 keeps
+ * (internalized), so setting them on an object costs no lookup of its own.
  */
-const keyCache: string[] = new Array<string>(4096).fill('');
+interface TextTable {
+  /** Texts of at most this many bytes are kept. */
+  max: number;
+  words: number;
+  texts: string[];
+  bytes: Int32Array;
+  internalize: boolean;
+}
+
+const TEXT_SLOTS = 4096;
+
+function textTable(max: number, internalize: boolean): TextTable {
+  const words = max / 4;
+  return {
+    max,
+    words,
+    texts: new Array<string>(TEXT_SLOTS).fill(''),
+    bytes: new Int32Array(TEXT_SLOTS * words),
+    internalize,
+  };
+}
+
+const KEYS = textTable(64, true);
+const VALUES = textTable(32, false);
+/** The words of the text being read: four bytes each, the last one padded with zeros. */
+const words = new Int32Array(KEYS.words);
+
+function cachedText(table: TextTable, s: number, e: number): string {
+  const n = e - s;
+  if (n === 0 || n > table.max) return text(s, e);
+  // Four bytes a step; a byte with the top bit set (not ASCII) makes `high` non-zero.
+  const b = buf;
+  let h = n;
+  let high = 0;
+  let i = s;
+  let k = 0;
+  for (; i + 3 < e; i += 4) {
+    const w = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    words[k++] = w;
+    high |= w;
+    h = Math.imul(h ^ w, 0x01000193);
+  }
+  if (i < e) {
+    let w = 0;
+    for (let shift = 0; i < e; i++, shift += 8) w |= b[i]! << shift;
+    words[k++] = w;
+    high |= w;
+    h = Math.imul(h ^ w, 0x01000193);
+  }
+  if (high & 0x80808080) return text(s, e);
+  const slot = (h >>> 16) & (TEXT_SLOTS - 1);
+  const cached = table.texts[slot]!;
+  const at = slot * table.words;
+  const known = table.bytes;
+  if (cached.length === n) {
+    let j = 0;
+    while (j < k && known[at + j] === words[j]) j++;
+    if (j === k) return cached;
+  }
+  const out = table.internalize ? Object.keys({ [text(s, e)]: 0 })[0]! : text(s, e);
+  table.texts[slot] = out;
+  known.set(words.subarray(0, k), at);
+  return out;
+}
 
 function key(end: number): string {
   const e = lengthEnd(end);
   const s = pos;
   pos = e;
-  const n = e - s;
-  if (n === 0 || n > 64) return text(s, e);
-  // Four bytes a step; a byte with the top bit set (not ASCII) makes `high` non-zero.
-  let h = n;
-  let high = 0;
-  let i = s;
-  for (; i + 3 < e; i += 4) {
-    const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-    high |= w;
-    h = Math.imul(h ^ w, 0x01000193);
-  }
-  for (; i < e; i++) {
-    const c = buf[i]!;
-    high |= c;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  if (high & 0x80808080) return text(s, e);
-  const slot = (h >>> 16) & 4095;
-  const cached = keyCache[slot]!;
-  if (cached.length === n) {
-    let j = n - 1;
-    while (j >= 0 && cached.charCodeAt(j) === buf[s + j]) j--;
-    if (j < 0) return cached;
-  }
-  // The property name V8 keeps for it: flat and interned, so later comparisons and stores are cheap.
-  const out = Object.keys({ [text(s, e)]: 0 })[0]!;
-  keyCache[slot] = out;
-  return out;
+  return cachedText(KEYS, s, e);
+}
+
+/** A string that often repeats from one record to the next: an attribute's value, a name. */
+function shortString(end: number): string {
+  const e = lengthEnd(end);
+  const s = pos;
+  pos = e;
+  return cachedText(VALUES, s, e);
 }
 
 function string(end: number): string {
@@ -557,6 +604,20 @@ function hex(s: number, e: number): string {
   return hexSlice.call(buf, s, e);
 }
 
+/** The last trace id read: the spans of a trace mostly come one after another, and share one string. */
+const lastTrace = new Uint8Array(TRACE_ID_BYTES);
+let lastTraceId = '';
+
+function traceHex(s: number): string {
+  const b = buf;
+  let i = 0;
+  while (i < TRACE_ID_BYTES && lastTrace[i] === b[s + i]) i++;
+  if (i === TRACE_ID_BYTES && lastTraceId !== '') return lastTraceId;
+  lastTrace.set(b.subarray(s, s + TRACE_ID_BYTES));
+  lastTraceId = hexSlice.call(b, s, s + TRACE_ID_BYTES);
+  return lastTraceId;
+}
+
 function allZero(s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (buf[i] !== 0) return false;
   return true;
@@ -589,7 +650,7 @@ function anyValue(end: number, depth: number, valueDepth: number): Value {
     const t = tag();
     switch (t) {
       case 0x0a:
-        str = string(end);
+        str = shortString(end);
         break;
       case 0x10:
         boolean = bool();
@@ -678,18 +739,25 @@ function keyValue(end: number, depth: number, valueDepth: number, into: Attribut
   enter(depth);
   let name = '';
   let value: Value = null;
+  // Where the value's occurrences lie: the first in two numbers, any more (which real exporters never send)
+  // in a list, so that the common case allocates nothing.
+  let firstStart = -1;
+  let firstEnd = -1;
   let ranges: number[] | undefined;
   while (pos < end) {
     const t = tag();
     if (t === 0x0a) name = key(end);
     else if (t === 0x12) {
       const e = child(end);
-      (ranges ??= []).push(pos, e);
+      if (firstStart < 0) {
+        firstStart = pos;
+        firstEnd = e;
+      } else (ranges ??= [firstStart, firstEnd]).push(pos, e);
       value = anyValue(e, depth + 1, valueDepth);
     } else other(S.keyValue, t, end, depth);
     if (pos > end) fail(TRUNCATED_FIELD);
   }
-  if (ranges && ranges.length > 2) value = mergedAnyValue(ranges, depth + 1, valueDepth);
+  if (ranges) value = mergedAnyValue(ranges, depth + 1, valueDepth);
   if (value === TOO_DEEP) return !drop;
   setOwnKey(into, name, value);
   return false;
@@ -1012,7 +1080,7 @@ function span(end: number, depth: number): SpanRecord | string {
         pos = parentEnd;
         break;
       case 0x2a:
-        name = string(end);
+        name = shortString(end);
         break;
       case 0x30:
         kind = int32();
@@ -1064,7 +1132,7 @@ function span(end: number, depth: number): SpanRecord | string {
   const status: SpanRecord['status'] = { code: statusCode };
   if (statusMessage) status.message = statusMessage;
   const record: SpanRecord = {
-    traceId: hex(traceStart, traceEnd),
+    traceId: traceHex(traceStart),
     spanId: hex(spanStart, spanEnd),
     name,
     kind,

@@ -32,13 +32,23 @@ const PREFIXES = [
 
 export type FlattenedGroups = Partial<Record<(typeof PREFIXES)[number], KeyNode>>;
 
+/**
+ * A cheap first test of a key: the prefixes' first letters and eighth characters. Almost every key of a
+ * span fails it (`gen_ai.request.model`, `traceloop.span.kind`) without being compared with each prefix.
+ */
+const FIRST = new Uint8Array(128);
+const EIGHTH = new Uint8Array(128);
+for (const prefix of PREFIXES) {
+  FIRST[prefix.charCodeAt(0)] = 1;
+  EIGHTH[prefix.charCodeAt(7)] = 1;
+}
+
 /** Splits the flattened keys of `attrs` by prefix into trees; one pass over the keys. */
 export function groupFlattened(attrs: Attributes): FlattenedGroups {
   const groups: FlattenedGroups = {};
   for (const key in attrs) {
-    // Cheap first-letter test: almost every key of a span starts with neither 'g' nor 'l'.
-    const c = key.charCodeAt(0);
-    if (c !== 0x67 && c !== 0x6c) continue;
+    // A character past the end or beyond ASCII reads as NaN or a big number, which no table entry holds.
+    if (FIRST[key.charCodeAt(0)] !== 1 || EIGHTH[key.charCodeAt(7)] !== 1) continue;
     for (const prefix of PREFIXES) {
       if (key.length > prefix.length && key.startsWith(prefix)) {
         const root = (groups[prefix] ??= {});

@@ -96,6 +96,40 @@ describe('decodeOtlp against the reference decoder', () => {
       assert.equal(uint64String(lo, hi), ((BigInt(hi) << 32n) | BigInt(lo)).toString(), `${hi}:${lo}`);
   });
 
+  it('reads thousands of distinct keys, values and names exactly, read again and sharing table slots', () => {
+    // More distinct texts of each length than the reader's tables have slots, so that many texts land in a
+    // slot another holds; a hit must be the same bytes, not only the same hash slot and length.
+    let seed = 11;
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789._-';
+    const text = (length: number): string =>
+      Array.from({ length }, () => alphabet[rand(alphabet.length)]).join('');
+    const spans = Array.from({ length: 40 }, (_, s) => ({
+      traceId: TRACE,
+      spanId: Buffer.from([1, 2, 3, 4, 5, 6, s >> 8, (s & 255) + 1]),
+      name: text(1 + rand(40)),
+      startTimeUnixNano: 1,
+      endTimeUnixNano: 2,
+      attributes: Array.from({ length: 300 }, (_, i) => ({
+        // Lengths up to past the tables' limits (64 bytes for keys, 32 for values), with a few texts that
+        // differ only in their last byte, and a value that repeats in every span.
+        key: i === 0 ? 'gen_ai.request.model' : `${text(1 + rand(70))}${i % 7 === 0 ? String(s % 10) : ''}`,
+        value: { stringValue: i === 0 ? 'gpt-4o-mini' : text(rand(40)) + (i % 5 === 0 ? 'é' : '') },
+      })),
+    }));
+    const body = Buffer.from(
+      otlpTypes()
+        .traceRequest.encode(
+          otlpTypes().traceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] }),
+        )
+        .finish(),
+    );
+    const limits = { maxElements: 1_000_000 };
+    for (let pass = 0; pass < 2; pass++) {
+      const out = assertSameAsReference('traces', body, 'protobuf', limits, `pass ${pass}`);
+      assert.ok('records' in out);
+    }
+  });
   it('gives the same values for every kind of attribute value', () => {
     const t = otlpTypes().traceRequest;
     const values: unknown[] = [
