@@ -812,11 +812,31 @@ function scopeInto(end: number, depth: number, state: ScopeState): void {
   }
 }
 
+/**
+ * Scopes without attributes of recent requests, by name and version: the same object each time, as for
+ * resources, which spares the store from comparing them to share them.
+ */
+const KNOWN_SCOPES = 64;
+const knownScopes = new Map<string, InstrumentationScope>();
+const NO_SCOPE: InstrumentationScope = Object.freeze({ name: '' });
+
 function scopeRecord(state: ScopeState | undefined): InstrumentationScope {
-  if (!state) return { name: '' };
+  if (!state) return NO_SCOPE;
+  let hasAttributes = false;
+  for (const _ in state.attributes) {
+    hasAttributes = true;
+    break;
+  }
+  const id = hasAttributes ? '' : `${state.name.length}:${state.name}${state.version}`;
+  const known = hasAttributes ? undefined : knownScopes.get(id);
+  if (known) return known;
   const scope: InstrumentationScope = { name: state.name };
   if (state.version) scope.version = state.version;
-  if (Object.keys(state.attributes).length > 0) scope.attributes = state.attributes;
+  if (hasAttributes) scope.attributes = state.attributes;
+  else {
+    if (knownScopes.size >= KNOWN_SCOPES) knownScopes.clear();
+    knownScopes.set(id, Object.freeze(scope));
+  }
   return scope;
 }
 

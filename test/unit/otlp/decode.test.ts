@@ -858,6 +858,32 @@ describe('decodeOtlp: a resource sent again', () => {
     assert.deepEqual(c.spans[0]!.resource, { 'service.name': 'shop2' });
   });
 
+  it('hands on the same scope object for the same name and version when it has no attributes', () => {
+    const withScope = (spanId: string, scope: Record<string, unknown>): Uint8Array =>
+      pbTraces({
+        resourceSpans: [{ scopeSpans: [{ scope, spans: [{ traceId: hex(TRACE), spanId: hex(spanId) }] }] }],
+      });
+    const read = (spanId: string, scope: Record<string, unknown>) =>
+      decodeOtlp('traces', Buffer.from(withScope(spanId, scope)), 'protobuf').spans[0]!.scope;
+    const a = read(SPAN, { name: 'openai', version: '1.2' });
+    const b = read(PARENT, { name: 'openai', version: '1.2' });
+    assert.deepEqual(b, { name: 'openai', version: '1.2' });
+    assert.equal(a, b);
+    // Another version, or attributes of its own: another object, each read as sent.
+    const c = read(SPAN, { name: 'openai', version: '1.3' });
+    assert.deepEqual(c, { name: 'openai', version: '1.3' });
+    assert.notEqual(c, a);
+    const attrs = { name: 'openai', version: '1.2', attributes: [{ key: 'k', value: { stringValue: 'v' } }] };
+    const d = read(SPAN, attrs);
+    const e = read(PARENT, attrs);
+    assert.deepEqual(d, { name: 'openai', version: '1.2', attributes: { k: 'v' } });
+    assert.notEqual(d, e);
+    // Names and versions that would run together: each scope as sent.
+    assert.deepEqual(read(SPAN, { name: 'ab', version: 'c' }), { name: 'ab', version: 'c' });
+    assert.deepEqual(read(SPAN, { name: 'a', version: 'bc' }), { name: 'a', version: 'bc' });
+    assert.deepEqual(read(SPAN, { name: 'abc' }), { name: 'abc' });
+  });
+
   it('merges a second resource field into a copy, leaving the known one as it was', () => {
     const rs = otlpTypes().traceRequest.lookupType('opentelemetry.proto.trace.v1.ResourceSpans');
     const first = rs
