@@ -596,22 +596,25 @@ function askedPreview(
 /** How much of each text the preview reads: enough for PREVIEW_CHARS after whitespace is folded. */
 const PREVIEW_SCAN_CHARS = 8192;
 
+/** White space other than a single space: a space after another, or any other white-space character. */
+const UNEVEN_SPACE = /[^\S ]| {2}/;
+
 function previewOfMessages(messages: readonly Message[]): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.direction !== 'input' || m.role !== 'user') continue;
     // Only the beginning of each text is looked at: a message of megabytes must not be copied whole.
     let cut = false;
-    const text = m.parts
+    const joined = m.parts
       .map((p) => {
         if (p.type !== 'text') return '';
         if (p.text.length <= PREVIEW_SCAN_CHARS) return p.text;
         cut = true;
         return p.text.slice(0, PREVIEW_SCAN_CHARS);
       })
-      .join(' ')
-      .replace(/\s+/g, ' ')
-      .trim();
+      .join(' ');
+    // Runs of white space become one space; most questions have none but single spaces, and stay as they are.
+    const text = (UNEVEN_SPACE.test(joined) ? joined.replace(/\s+/g, ' ') : joined).trim();
     if (text) return text.length > PREVIEW_CHARS || cut ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   }
   return undefined;
