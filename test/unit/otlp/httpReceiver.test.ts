@@ -401,9 +401,16 @@ describe('OtlpHttpReceiver', () => {
       await assertStillServing();
     });
 
-    it('refuses a gzip bomb with 413 without inflating it', async () => {
-      // 200 MB of zeros: about 200 KB compressed, over the limit only once inflated.
-      const bomb = zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 });
+    it('refuses a gzip or deflate bomb with 413 without inflating it', async () => {
+      // Zeros, over the limit only once inflated: 8 MB in about 8 KB (inflated on the receiver's thread) and
+      // 200 MB in about 200 KB (inflated in the thread pool).
+      const small = Buffer.alloc(8 * 1024 * 1024);
+      const bombs: [string, Buffer][] = [
+        ['gzip', zlib.gzipSync(small, { level: 9 })],
+        ['deflate', zlib.deflateSync(small, { level: 9 })],
+        ['deflate', zlib.deflateRawSync(small, { level: 9 })],
+        ['gzip', zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 })],
+      ];
       const limited = new OtlpHttpReceiver({
         host: '127.0.0.1',
         port: 0,
@@ -413,14 +420,16 @@ describe('OtlpHttpReceiver', () => {
       });
       const { port: bombPort } = await limited.start();
       try {
-        assert.ok(bomb.length < 1024 * 1024);
-        const answer = await send(bombPort, '/v1/traces', {
-          headers: { ...PB, 'content-encoding': 'gzip' },
-          body: bomb,
-        });
-        assert.equal(answer.status, 413);
-        // Only the capped inflate says this; inflated whole, the zeros would have failed to decode as 400.
-        assert.match(statusOf(answer).message, /decompressed body exceeds the limit/);
+        for (const [encoding, bomb] of bombs) {
+          assert.ok(bomb.length < 1024 * 1024);
+          const answer = await send(bombPort, '/v1/traces', {
+            headers: { ...PB, 'content-encoding': encoding },
+            body: bomb,
+          });
+          assert.equal(answer.status, 413);
+          // Only the capped inflate says this; inflated whole, the zeros would have failed to decode as 400.
+          assert.match(statusOf(answer).message, /decompressed body exceeds the limit/);
+        }
       } finally {
         await limited.stop();
       }
