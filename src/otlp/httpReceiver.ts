@@ -498,31 +498,38 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too
 }
 
 /**
- * Bodies up to this size (as received) are inflated on the receiver's own thread: a few kilobytes take
- * microseconds, and the trip through libuv's thread pool cost a small gzipped request more than its decode.
- * Larger ones go to the pool. Inflated at most to the body limit, even a bomb this size is over in a few
- * tens of milliseconds.
+ * Bodies up to this size (as received) are inflated on the receiver's own thread, to at most
+ * INFLATE_INLINE_OUT bytes: a few kilobytes take microseconds, and the trip through libuv's thread pool
+ * cost a small gzipped request more than its decode. Larger bodies, and small ones that inflate to more
+ * (a bomb, or text that compresses very well), go to the pool: the receiver's thread inflates at most 1 MB.
  */
 const INFLATE_INLINE_BYTES = 16 * 1024;
+const INFLATE_INLINE_OUT = 1024 * 1024;
 
 /** Inflates with an output cap, so a small gzip bomb is refused after `max` bytes, not after all of it. */
 function decompress(body: Buffer, encoding: BodyEncoding, max: number): Promise<Buffer> {
   if (encoding === 'identity' || body.length === 0) return Promise.resolve(body);
-  const options: zlib.ZlibOptions = { maxOutputLength: Math.max(1, max) };
+  const limit = Math.max(1, max);
+  const kind = encoding === 'gzip' ? 'gzip' : hasZlibHeader(body) ? 'zlib' : 'raw';
   if (body.length <= INFLATE_INLINE_BYTES) {
+    const inline = Math.min(limit, INFLATE_INLINE_OUT);
     try {
-      if (encoding === 'gzip') return Promise.resolve(zlib.gunzipSync(body, options));
-      if (hasZlibHeader(body)) return Promise.resolve(zlib.inflateSync(body, options));
+      const options: zlib.ZlibOptions = { maxOutputLength: inline };
+      if (kind === 'gzip') return Promise.resolve(zlib.gunzipSync(body, options));
+      if (kind === 'zlib') return Promise.resolve(zlib.inflateSync(body, options));
       return Promise.resolve(zlib.inflateRawSync(body, options));
     } catch (err) {
-      return Promise.reject(err as Error);
+      // Over the inline cap but perhaps within the limit: inflated again in the pool, where it may go on.
+      const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      if (!tooLarge || inline === limit) return Promise.reject(err as Error);
     }
   }
+  const options: zlib.ZlibOptions = { maxOutputLength: limit };
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, out: Buffer): void => (err ? reject(err) : resolve(out));
-    if (encoding === 'gzip') zlib.gunzip(body, options, done);
+    if (kind === 'gzip') zlib.gunzip(body, options, done);
     // HTTP's "deflate" means zlib-wrapped, but some senders use raw deflate; the header tells them apart.
-    else if (hasZlibHeader(body)) zlib.inflate(body, options, done);
+    else if (kind === 'zlib') zlib.inflate(body, options, done);
     else zlib.inflateRaw(body, options, done);
   });
 }

@@ -212,6 +212,47 @@ describe('OtlpHttpReceiver', () => {
       });
     }
 
+    it('takes a small compressed body that inflates to megabytes, within the limit', async () => {
+      // A few kilobytes that inflate past what the receiver inflates on its own thread (1 MB): inflated again
+      // in the thread pool, up to the body limit.
+      const received: DecodedRequest[] = [];
+      const roomy = new OtlpHttpReceiver({
+        host: '127.0.0.1',
+        port: 0,
+        maxBodyBytes: 4 * 1024 * 1024,
+        logger,
+        onBatch: (batch) => void received.push(batch),
+      });
+      const { port: roomyPort } = await roomy.start();
+      try {
+        const spanId = nextSpanId();
+        const long = { key: 'long', value: { stringValue: 'a'.repeat(3 * 1024 * 1024) } };
+        const text = JSON.stringify({
+          resourceSpans: [
+            { scopeSpans: [{ spans: [{ traceId: TRACE, spanId, name: 'n', attributes: [long] }] }] },
+          ],
+        });
+        for (const [encode, header] of [
+          [zlib.gzipSync, 'gzip'],
+          [zlib.deflateSync, 'deflate'],
+          [zlib.deflateRawSync, 'deflate'],
+        ] as const) {
+          const body = encode(Buffer.from(text), { level: 9 });
+          assert.ok(body.length < 16 * 1024);
+          const answer = await send(roomyPort, '/v1/traces', {
+            headers: { ...JSON_TYPE, 'content-encoding': header },
+            body,
+          });
+          assert.equal(answer.status, 200);
+          const span = received.at(-1)!.spans[0]!;
+          assert.equal(span.spanId, spanId);
+          assert.equal((span.attributes['long'] as string).length, 3 * 1024 * 1024);
+        }
+      } finally {
+        await roomy.stop();
+      }
+    });
+
     it('treats Content-Encoding: identity as no encoding', async () => {
       const answer = await send(port, '/v1/traces', {
         headers: { ...PB, 'content-encoding': 'identity' },
@@ -381,6 +422,13 @@ describe('OtlpHttpReceiver', () => {
       });
       assert.equal(badGzip.status, 400);
       assert.match(statusOf(badGzip).message, /not valid gzip data/);
+      // Over 16 KB as received: inflated in the thread pool, refused the same way.
+      const longBadGzip = await send(port, '/v1/traces', {
+        headers: { ...PB, 'content-encoding': 'gzip' },
+        body: Buffer.from('not gzip at all '.repeat(2000)),
+      });
+      assert.equal(longBadGzip.status, 400);
+      assert.match(statusOf(longBadGzip).message, /not valid gzip data/);
       await assertStillServing();
     });
 
