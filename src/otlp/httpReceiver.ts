@@ -501,10 +501,11 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too
  * Bodies up to this size (as received) are inflated on the receiver's own thread, to at most
  * INFLATE_INLINE_OUT bytes: a few kilobytes take microseconds, and the trip through libuv's thread pool
  * cost a small gzipped request more than its decode. Larger bodies, and small ones that inflate to more
- * (a bomb, or text that compresses very well), go to the pool: the receiver's thread inflates at most 1 MB.
+ * (a bomb, or text that compresses very well), go to the pool: the receiver's thread inflates at most 4 MB,
+ * a few milliseconds, as long as decoding a batch of spans takes.
  */
 const INFLATE_INLINE_BYTES = 16 * 1024;
-const INFLATE_INLINE_OUT = 1024 * 1024;
+const INFLATE_INLINE_OUT = 4 * 1024 * 1024;
 
 /** Inflates with an output cap, so a small gzip bomb is refused after `max` bytes, not after all of it. */
 function decompress(body: Buffer, encoding: BodyEncoding, max: number): Promise<Buffer> {

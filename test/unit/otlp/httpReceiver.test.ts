@@ -213,20 +213,20 @@ describe('OtlpHttpReceiver', () => {
     }
 
     it('takes a small compressed body that inflates to megabytes, within the limit', async () => {
-      // A few kilobytes that inflate past what the receiver inflates on its own thread (1 MB): inflated again
+      // A few kilobytes that inflate past what the receiver inflates on its own thread (4 MB): inflated again
       // in the thread pool, up to the body limit.
       const received: DecodedRequest[] = [];
       const roomy = new OtlpHttpReceiver({
         host: '127.0.0.1',
         port: 0,
-        maxBodyBytes: 4 * 1024 * 1024,
+        maxBodyBytes: 8 * 1024 * 1024,
         logger,
         onBatch: (batch) => void received.push(batch),
       });
       const { port: roomyPort } = await roomy.start();
       try {
         const spanId = nextSpanId();
-        const long = { key: 'long', value: { stringValue: 'a'.repeat(3 * 1024 * 1024) } };
+        const long = { key: 'long', value: { stringValue: 'a'.repeat(6 * 1024 * 1024) } };
         const text = JSON.stringify({
           resourceSpans: [
             { scopeSpans: [{ spans: [{ traceId: TRACE, spanId, name: 'n', attributes: [long] }] }] },
@@ -246,7 +246,7 @@ describe('OtlpHttpReceiver', () => {
           assert.equal(answer.status, 200);
           const span = received.at(-1)!.spans[0]!;
           assert.equal(span.spanId, spanId);
-          assert.equal((span.attributes['long'] as string).length, 3 * 1024 * 1024);
+          assert.equal((span.attributes['long'] as string).length, 6 * 1024 * 1024);
         }
       } finally {
         await roomy.stop();
