@@ -157,26 +157,14 @@ function normalizeSpan(
     events: record.events?.length ? record.events.map(eventView) : NO_EVENT_VIEWS,
   };
   if (record.parentSpanId) span.parentSpanId = record.parentSpanId.toLowerCase();
-  // Each fact is read on its own: a reader that fails on what a sender wrote leaves that fact out, not the
-  // span. Written out rather than through safe(): six closures a span were a tenth of what ingest allocated.
-  try {
-    const sessionId = readDimension(attributes, resource, keys.session);
-    if (sessionId !== undefined) span.sessionId = sessionId;
-  } catch {
-    // left out
-  }
-  try {
-    const userId = readDimension(attributes, resource, keys.user);
-    if (userId !== undefined) span.userId = userId;
-  } catch {
-    // left out
-  }
-  try {
-    const error = readError(record, span.status, logs);
-    if (error) span.error = error;
-  } catch {
-    // left out
-  }
+  // Each fact is read on its own: a reader that fails on what a sender wrote leaves that fact out, not
+  // the span.
+  const sessionId = attempt(readDimension, attributes, resource, keys.session);
+  if (sessionId !== undefined) span.sessionId = sessionId;
+  const userId = attempt(readDimension, attributes, resource, keys.user);
+  if (userId !== undefined) span.userId = userId;
+  const error = attempt(readError, record, span.status, logs);
+  if (error) span.error = error;
   let llm: LlmCall | undefined;
   try {
     llm = readLlmCall(record, logs, light, startMs);
@@ -184,25 +172,19 @@ function normalizeSpan(
     // left out
   }
   if (llm) {
-    try {
-      const cost = callCost(llm, prices);
-      if (cost) llm.cost = cost;
-    } catch {
-      // left out
-    }
+    const cost = attempt(callCost, llm, prices);
+    if (cost) llm.cost = cost;
     span.llm = llm;
   }
-  if ((record.events?.length ?? 0) > 0 || logs.length > 0) {
-    try {
-      claimEvaluations(span, evaluationEvents(record.events, logs));
-    } catch {
-      // left out
-    }
-  }
+  if ((record.events?.length ?? 0) > 0 || logs.length > 0) attempt(readEvaluations, span, record, logs);
   return span;
 }
 
 /** The response's model is the more exact name (an Azure deployment's model, a dated snapshot). */
+function readEvaluations(span: Span, record: SpanRecord, logs: readonly LogRecordData[]): void {
+  claimEvaluations(span, evaluationEvents(record.events, logs));
+}
+
 function callCost(llm: LlmCall, prices: PriceTable): CallCost | undefined {
   const models: string[] = [];
   if (llm.responseModel) models.push(llm.responseModel);
@@ -278,11 +260,11 @@ function readLlmCall(
     toolDefinitions: [],
     usage: readUsage(attrs),
     finishReasons: readFinishReasons(attrs),
-    parameters: light ? {} : safe(() => readParameters(attrs), {}),
+    parameters: light ? {} : (attempt(readParameters, attrs) ?? {}),
     ...facts,
   };
   if (kind === 'embedding' && !call.operation) call.operation = Operations.embedding[0];
-  const streaming = safe(() => readStreaming(attrs), undefined);
+  const streaming = attempt(readStreaming, attrs);
   if (streaming !== undefined) call.isStreaming = streaming;
   if (kind === 'embedding') return call;
   if (light) {
@@ -300,7 +282,7 @@ function readLlmCall(
     return call;
   }
 
-  call.toolDefinitions = safe(() => toolDefinitions(attrs, groups), []);
+  call.toolDefinitions = attempt(toolDefinitions, attrs, groups) ?? [];
   const content = selectMessages(record, logs, groups);
   call.messages = content.messages;
   if (call.finishReasons.length === 0) call.finishReasons = content.finishReasons;
@@ -843,10 +825,19 @@ function billedCalls(spans: readonly Span[], byId: ReadonlyMap<string, Span>): L
 
 // ---------------------------------------------------------------------------------------------------
 
-function safe<T>(fn: () => T, fallback: T): T {
+/**
+ * A reader's result, or undefined when it throws on what a sender wrote. The reader and its arguments are
+ * passed, not a closure: this runs several times for every span received.
+ */
+function attempt<R, A, B = undefined, C = undefined>(
+  read: (a: A, b: B, c: C) => R,
+  a: A,
+  b?: B,
+  c?: C,
+): R | undefined {
   try {
-    return fn();
+    return read(a, b as B, c as C);
   } catch {
-    return fallback;
+    return undefined;
   }
 }
