@@ -1,0 +1,109 @@
+// The bench's yardstick: a plain protobufjs decode (or JSON.parse) of the same bytes, after gunzip for
+// compressed rows, in a fresh thread that does nothing else, one for each round. In one long-lived thread
+// the rate of the same decode of the same bytes varied by up to three times from one run to the next (on
+// this VM, as the thread's JIT and heap happened to settle), and every ratio beside it with it; the best of
+// several fresh threads is steady. The decode-alone rows run the receiver's decoder the same way (the
+// production build of src/otlp/decode.ts), so both sides of their ratio are measured alike.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
+import { otlpTypes } from '../../src/otlp/otlpProto';
+
+export interface DecodeRound {
+  /** Requests decoded. */
+  calls: number;
+  ms: number;
+}
+
+type Decoder = 'plain' | 'ours';
+
+const CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const zlib = require('node:zlib');
+const { decoder, encoding, gzip, schema, ms } = workerData;
+const payloads = workerData.payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+let decode;
+if (decoder === 'ours') {
+  const { decodeOtlp } = require(workerData.ours);
+  decode = (raw) => decodeOtlp('traces', raw, encoding);
+} else if (encoding === 'protobuf') {
+  const protobuf = require(workerData.protobufjs);
+  const type = protobuf.Root.fromJSON(schema).lookupType('opentelemetry.proto.collector.ExportTraceServiceRequest');
+  decode = (raw) => type.decode(raw);
+} else {
+  decode = (raw) => JSON.parse(raw.toString('utf8'));
+}
+let i = 0;
+const run = (ms) => {
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    const p = payloads[i++ % payloads.length];
+    decode(gzip ? zlib.gunzipSync(p) : p);
+    calls++;
+  }
+  return { calls, ms: performance.now() - start };
+};
+run(300); // warm-up, not counted
+parentPort.postMessage(run(ms));
+`;
+
+let built: { dir: string; file: string } | undefined;
+
+/** The receiver's decoder as production builds it, once per bench run. */
+function oursBundle(): string {
+  if (!built) {
+    const dir = mkdtempSync(join(tmpdir(), 'lti-bench-decoder-'));
+    const file = join(dir, 'decode.js');
+    buildSync({
+      entryPoints: [join(__dirname, '..', '..', 'src', 'otlp', 'decode.ts')],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node18',
+      outfile: file,
+      logLevel: 'warning',
+    });
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    built = { dir, file };
+  }
+  return built.file;
+}
+
+/** Rounds of one decode of `payloads`, each in a fresh thread warmed on them first. */
+export class Yardstick {
+  constructor(
+    private readonly encoding: 'protobuf' | 'json',
+    private readonly gzip: boolean,
+    private readonly payloads: Buffer[],
+    private readonly decoder: Decoder = 'plain',
+  ) {}
+
+  /** A round of `ms` in a thread of its own: how many requests it decoded, in how long. */
+  async round(ms: number): Promise<DecodeRound> {
+    const worker = new Worker(CODE, {
+      eval: true,
+      workerData: {
+        decoder: this.decoder,
+        encoding: this.encoding,
+        gzip: this.gzip,
+        payloads: this.payloads,
+        ms,
+        ...(this.decoder === 'ours'
+          ? { ours: oursBundle() }
+          : { protobufjs: require.resolve('protobufjs'), schema: otlpTypes().traceRequest.root.toJSON() }),
+      },
+    });
+    try {
+      return await new Promise<DecodeRound>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    } finally {
+      await worker.terminate();
+    }
+  }
+}
