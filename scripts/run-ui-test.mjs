@@ -467,12 +467,12 @@ try {
       const taken = await freePort();
       await new Promise((r) => other.listen(taken, '127.0.0.1', r));
       onCleanup(() => new Promise((r) => other.close(r)));
-      await runCommand(page, 'LLM Trace Inspector: Change Receiver Port');
-      await page
-        .locator('.quick-input-title', { hasText: /^LLM Trace Inspector: Receiver Port$/ })
-        .waitFor({ timeout: 10000 });
-      await page.locator('.quick-input-box input').fill(String(taken));
-      await page.keyboard.press('Enter');
+      await inputFromCommand(
+        page,
+        'LLM Trace Inspector: Change Receiver Port',
+        /^LLM Trace Inspector: Receiver Port$/,
+        String(taken),
+      );
       const toast = page.locator('.notification-toast', { hasText: `port ${taken}` });
       await toast.waitFor({ timeout: 15000 });
       const message = (await toast.innerText()).replace(/\s+/g, ' ');
@@ -814,6 +814,28 @@ async function runCommand(page, title) {
   await row.waitFor({ timeout: 10000 });
   // The row itself, not Enter: while the list still filters, Enter takes whichever row is first.
   await row.click();
+}
+
+/**
+ * Runs a command that asks for a value in an input box, types it and presses Enter. An input box closes when
+ * it loses the focus (a webview still loading may take it), so a box that closed before the value went in
+ * is opened once more.
+ */
+async function inputFromCommand(page, command, title, value) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runCommand(page, command);
+      await page.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: 10000 });
+      await page.locator('.quick-input-widget .quick-input-box input').fill(value, { timeout: 5000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      if (attempt >= 1) throw err;
+      log(
+        `the input box of ${command} closed before its value went in (${err.message.split('\n')[0]}); again`,
+      );
+    }
+  }
 }
 
 /**
