@@ -173,8 +173,8 @@ function timeLoop(minMs: number, fn: () => void): { perSecond: number; iteration
 // message content), every copy with a fresh trace id: single requests as a chatty exporter sends them, and
 // 512-span batches (the batch span processor's default size), 128 requests merged into one. The decoder
 // and the plain parse take turns for a few rounds and the best round of each counts, so a busy moment of
-// the machine does not land on one side only; the plain parse runs in a fresh thread of its own, since
-// protobufjs in a thread that has decoded other things runs at a fraction of its rate.
+// the machine does not land on one side only. Each round of each side runs in a fresh thread of its own: in
+// one long-lived thread the same decode's rate varied by up to three times from one run to the next.
 
 const decodeInputs = ((): Record<'protobuf' | 'json', { requests: Buffer[]; batches: Buffer[] }> => {
   const sources = ['traceloop', 'openinference'].map((library) => {

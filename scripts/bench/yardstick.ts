@@ -2,7 +2,7 @@
 // compressed rows, in a fresh thread that does nothing else, one for each round. In one long-lived thread
 // the rate of the same decode of the same bytes varied by up to three times from one run to the next (on
 // this VM, as the thread's JIT and heap happened to settle), and every ratio beside it with it; the best of
-// several fresh threads is steady. The decode-alone rows run the receiver's decoder the same way (the
+// several fresh threads varies far less. The decode-alone rows run the receiver's decoder the same way (the
 // production build of src/otlp/decode.ts), so both sides of their ratio are measured alike.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
