@@ -817,51 +817,56 @@ async function runCommand(page, title) {
 }
 
 /**
- * Runs a command that asks for a value in an input box, types it and presses Enter. An input box closes when
- * it loses the focus (a webview still loading may take it), so a box that closed before the value went in
- * is opened once more.
+ * Runs a command that asks in a quick input (an input box, or a pick), waits for its `title`, types `typed`
+ * and lets `finish` answer. A quick input closes when it loses the focus (a webview still loading may take
+ * it), so one that closed before it was answered is opened once more; `closed` says what had not happened.
  */
-async function inputFromCommand(page, command, title, value) {
+async function answerCommand(page, command, title, typed, closed, finish) {
   for (let attempt = 0; ; attempt++) {
     try {
       await runCommand(page, command);
+      // The quick input's own title: the palette that ran the command holds the command's name too.
       await page.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: 10000 });
-      await page.locator('.quick-input-widget .quick-input-box input').fill(value, { timeout: 5000 });
-      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget .quick-input-box input').fill(typed, { timeout: 5000 });
+      await finish();
       return;
     } catch (err) {
       if (attempt >= 1) throw err;
-      log(
-        `the input box of ${command} closed before its value went in (${err.message.split('\n')[0]}); again`,
-      );
+      log(`${closed} (${err.message.split('\n')[0]}); again`);
+      await page.keyboard.press('Escape');
     }
   }
 }
 
+/** Runs a command that asks for a value in an input box, types it and presses Enter. */
+async function inputFromCommand(page, command, title, value) {
+  await answerCommand(
+    page,
+    command,
+    title,
+    value,
+    `the input box of ${command} closed before its value went in`,
+    () => page.keyboard.press('Enter'),
+  );
+}
+
 /**
  * Runs a command whose quick pick offers matches as one types, types part of an id and clicks the row of the
- * whole id. A quick pick closes when it loses the focus (a webview still loading may take it), so a pick
- * that closed before its row was clicked is opened once more.
+ * whole id.
  */
 async function pickFromCommand(page, command, typed, label) {
   const title = command.slice(command.indexOf(': ') + 2);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await runCommand(page, command);
-      // The pick's own title: the palette that ran the command holds the command's name too.
-      await page.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: 10000 });
-      await page.locator('.quick-input-widget .quick-input-box input').fill(typed, { timeout: 5000 });
-      const row = page.locator('.quick-input-widget .monaco-list-row', {
-        has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-      });
-      await row.first().click({ timeout: 10000 });
-      return;
-    } catch (err) {
-      if (attempt >= 1) throw err;
-      log(`the ${title} pick closed before its row was clicked (${err.message.split('\n')[0]}); again`);
-      await page.keyboard.press('Escape');
-    }
-  }
+  const row = page.locator('.quick-input-widget .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
+  });
+  await answerCommand(
+    page,
+    command,
+    title,
+    typed,
+    `the ${title} pick closed before its row was clicked`,
+    () => row.first().click({ timeout: 10000 }),
+  );
 }
 
 /** The first line of the extension's log (code-server's log files under the profile) matching `pattern`. */

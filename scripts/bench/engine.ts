@@ -13,7 +13,7 @@ import { nullLogger } from '../../src/core/logger';
 import { EngineClient } from '../../src/engine/client';
 import type { EngineOptions, ReplayedMessage } from '../../src/engine/protocol';
 import { RequestLog } from '../../src/otlp/requestLog';
-import { Yardstick } from './yardstick';
+import { nextMessage, Yardstick } from './yardstick';
 import { SAVED_FILE } from '../../src/engine/savedSummaries';
 import { describeTrace, rootNodes } from '../../src/host/treeModel';
 
@@ -58,29 +58,18 @@ class Blaster {
 
   constructor(port: number, payloads: Buffer[], contentType: string, gzip: boolean) {
     this.worker = new Worker(BLAST, { eval: true, workerData: { port, payloads, contentType, gzip } });
-    this.ready = this.next().then(() => undefined);
+    this.ready = nextMessage<unknown>(this.worker).then(() => undefined);
   }
 
   async round(seconds: number): Promise<Load> {
     await this.ready;
-    const answer = this.next<Load>();
+    const answer = nextMessage<Load>(this.worker);
     this.worker.postMessage(seconds);
     return answer;
   }
 
   async close(): Promise<void> {
     await this.worker.terminate();
-  }
-
-  private next<T>(): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.worker.once('error', onError);
-      this.worker.once('message', (m: T) => {
-        this.worker.off('error', onError);
-        resolve(m);
-      });
-    });
   }
 }
 
@@ -206,10 +195,7 @@ async function bareHttpRow(row: Row, input: IngestInput): Promise<void> {
   const yardstick = new Yardstick('protobuf', false, bodies);
   const server = new Worker(BARE, { eval: true });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('message', resolve);
-      server.once('error', reject);
-    });
+    const port = await nextMessage<number>(server);
     const client = new Blaster(port, bodies, 'application/x-protobuf', false);
     try {
       await client.round(1); // warm-up, not counted
@@ -254,9 +240,8 @@ export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void
           const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
           client = new Blaster(port, payloads, contentType, gzip);
           await client.round(1); // warm-up, not counted
-          // This thread's event-loop delay and a request's round trip, while the load runs (not while this
-          // thread runs the yardstick).
-          // Each round has a monitor of its own; the worst round's figures are the row's.
+          // This thread's event-loop delay and a request's round trip while the load runs, a monitor for each
+          // round: the worst round's figures are the row's.
           let p99Delay = 0;
           let maxDelay = 0;
           const trips: number[] = [];

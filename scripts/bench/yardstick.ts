@@ -73,35 +73,39 @@ function oursBundle(): string {
   return built.file;
 }
 
+/** The next message a worker posts, or its error. */
+export function nextMessage<T>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    worker.once('error', onError);
+    worker.once('message', (m: T) => {
+      worker.off('error', onError);
+      resolve(m);
+    });
+  });
+}
+
 /** Rounds of one decode of `payloads`, each in a fresh thread warmed on them first. */
 export class Yardstick {
-  constructor(
-    private readonly encoding: 'protobuf' | 'json',
-    private readonly gzip: boolean,
-    private readonly payloads: Buffer[],
-    private readonly decoder: Decoder = 'plain',
-  ) {}
+  private readonly workerData: Record<string, unknown>;
+
+  constructor(encoding: 'protobuf' | 'json', gzip: boolean, payloads: Buffer[], decoder: Decoder = 'plain') {
+    this.workerData = {
+      decoder,
+      encoding,
+      gzip,
+      payloads,
+      ...(decoder === 'ours'
+        ? { ours: oursBundle() }
+        : { protobufjs: require.resolve('protobufjs'), schema: otlpTypes().traceRequest.root.toJSON() }),
+    };
+  }
 
   /** A round of `ms` in a thread of its own: how many requests it decoded, in how long. */
   async round(ms: number): Promise<DecodeRound> {
-    const worker = new Worker(CODE, {
-      eval: true,
-      workerData: {
-        decoder: this.decoder,
-        encoding: this.encoding,
-        gzip: this.gzip,
-        payloads: this.payloads,
-        ms,
-        ...(this.decoder === 'ours'
-          ? { ours: oursBundle() }
-          : { protobufjs: require.resolve('protobufjs'), schema: otlpTypes().traceRequest.root.toJSON() }),
-      },
-    });
+    const worker = new Worker(CODE, { eval: true, workerData: { ...this.workerData, ms } });
     try {
-      return await new Promise<DecodeRound>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
-      });
+      return await nextMessage<DecodeRound>(worker);
     } finally {
       await worker.terminate();
     }
