@@ -213,8 +213,8 @@ describe('OtlpHttpReceiver', () => {
     }
 
     it('takes a small compressed body that inflates to megabytes, within the limit', async () => {
-      // A few kilobytes that inflate past what the receiver inflates on its own thread (4 MB): inflated again
-      // in the thread pool, up to the body limit.
+      // A few kilobytes that inflate past what the receiver inflates on its own thread (128 KB): gzip goes
+      // to the thread pool as its trailer says, deflate is inflated there again, up to the body limit.
       const received: DecodedRequest[] = [];
       const roomy = new OtlpHttpReceiver({
         host: '127.0.0.1',
@@ -251,6 +251,31 @@ describe('OtlpHttpReceiver', () => {
       } finally {
         await roomy.stop();
       }
+    });
+
+    it('goes by a gzip trailer only for where to inflate: a false one is refused, two members are read', async () => {
+      const withTrailer = (gz: Buffer, size: number): Buffer => {
+        const out = Buffer.from(gz);
+        out.writeUInt32LE(size >>> 0, out.length - 4);
+        return out;
+      };
+      const gzip = { ...PB, 'content-encoding': 'gzip' };
+      // Said to inflate to 4 GB (the pool) and to 1 byte (this thread): zlib checks the size at the end.
+      for (const size of [0xffffffff, 1]) {
+        const answer = await send(port, '/v1/traces', {
+          headers: gzip,
+          body: withTrailer(zlib.gzipSync(protoTraces()), size),
+        });
+        assert.equal(answer.status, 400);
+        assert.match(statusOf(answer).message, /not valid gzip data/);
+      }
+      // A member of nothing after the request: the last trailer says 0, and the body holds both.
+      const spanId = nextSpanId();
+      const twoMembers = Buffer.concat([zlib.gzipSync(protoTraces(spanId)), zlib.gzipSync(Buffer.alloc(0))]);
+      const answer = await send(port, '/v1/traces', { headers: gzip, body: twoMembers });
+      assert.equal(answer.status, 200);
+      assert.equal(batches.at(-1)!.batch.spans[0]!.spanId, spanId);
+      await assertStillServing();
     });
 
     it('treats Content-Encoding: identity as no encoding', async () => {
@@ -459,6 +484,11 @@ describe('OtlpHttpReceiver', () => {
         ['deflate', zlib.deflateRawSync(small, { level: 9 })],
         ['gzip', zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024), { level: 9 })],
       ];
+      // One whose trailer says it inflates to 1 byte: tried on the receiver's thread, capped there, then
+      // in the pool.
+      const lying = Buffer.from(bombs[0]![1]);
+      lying.writeUInt32LE(1, lying.length - 4);
+      bombs.push(['gzip', lying]);
       const limited = new OtlpHttpReceiver({
         host: '127.0.0.1',
         port: 0,
