@@ -1,8 +1,8 @@
 // Reads an OTLP/JSON export request into records: the text, its nesting and size limits (counted before
-// JSON.parse for a body large enough to exceed them, checked on the parsed value otherwise), JSON.parse, then
-// one walk from the parsed object to the records. OTLP/JSON writes lowerCamelCase keys, hex ids, int64s as
-// strings and enums as numbers; the walk reads those first and still accepts what hand-made senders write
-// (snake_case keys, base64 ids, enum names, numbers for int64s).
+// JSON.parse for a body large enough to exceed them), JSON.parse, then one walk from the parsed object to
+// the records. OTLP/JSON writes lowerCamelCase keys, hex ids, int64s as strings and enums as numbers; the
+// walk reads those first and still accepts what hand-made senders write (snake_case keys, base64 ids, enum
+// names, numbers for int64s).
 
 import type {
   AttrValue,
@@ -40,7 +40,7 @@ import {
 export function readJsonRequest(signal: OtlpSignal, body: Uint8Array, lim: DecodeLimits): DecodedRequest {
   const text = bodyText(body);
   // A body this large could hold more objects than allowed: counted before JSON.parse builds them.
-  // Smaller ones cannot, and their nesting is checked on the parsed value, which is far cheaper.
+  // Smaller ones cannot, and V8 parses any depth without a deep stack.
   const countFirst = body.length > lim.maxElements * 2;
   if (countFirst) scanJson(text, lim);
   let root: unknown;
@@ -56,29 +56,13 @@ export function readJsonRequest(signal: OtlpSignal, body: Uint8Array, lim: Decod
       at ? `body is not valid JSON (syntax error at character ${at[1]})` : 'body is not valid JSON',
     );
   }
-  if (!countFirst && typeof root === 'object' && root !== null) checkNesting(root, 1, lim.maxNesting * 3);
-  if (!isObject(root)) throw new OtlpDecodeError('body is not a JSON object');
-  return readRequest(signal, root, lim);
-}
-
-/**
- * The nesting limit on the parsed value: the objects and arrays of valid JSON are its brackets outside
- * strings, so this refuses what scanJson would (V8 parses any depth without a deep stack). Only a
- * duplicate key could hide a deeper value, which JSON.parse has already dropped.
- */
-function checkNesting(v: object, depth: number, max: number): void {
-  if (depth > max) throw new OtlpDecodeError(`JSON nested more than ${max} levels deep`);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (typeof x === 'object' && x !== null) checkNesting(x, depth + 1, max);
-    }
-  } else {
-    for (const k in v) {
-      const x: unknown = (v as Obj)[k];
-      if (typeof x === 'object' && x !== null) checkNesting(x, depth + 1, max);
-    }
+  if (!isObject(root)) {
+    if (!countFirst) scanJson(text, lim);
+    throw new OtlpDecodeError('body is not a JSON object');
   }
+  // The walk reads only what OTLP defines, and attribute values no deeper than lim.maxValueDepth: what
+  // else a sender nested, however deep, is passed over unread, as protobuf skips a field it does not know.
+  return readRequest(signal, root, lim);
 }
 
 /**

@@ -691,6 +691,16 @@ describe('decodeOtlp: nesting and size limits', () => {
     assert.deepEqual(out.spans[0]!.resource, { 'service.name': 's' });
   });
 
+  it('passes over what a JSON sender nests, however deep, where no record is read', () => {
+    // As protobuf skips a field it does not know: the span is read and the rest is not looked at.
+    const junk = '{"x":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const span = `{"traceId":"${TRACE}","spanId":"${SPAN}","junk":${junk}}`;
+    const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${span}]}]}]}`);
+    const out = decodeOtlp('traces', body, 'json');
+    assert.equal(out.spans.length, 1);
+    assert.equal(out.spans[0]!.spanId, SPAN);
+  });
+
   it('refuses a JSON body nested thousands of levels deep before parsing it', () => {
     const body = Buffer.from('['.repeat(100_000) + ']'.repeat(100_000));
     assert.match(decodeError(() => decodeOtlp('traces', body, 'json')).message, /nested more than/);

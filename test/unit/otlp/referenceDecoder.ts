@@ -216,21 +216,31 @@ function scanTypeOf(type: protobuf.Type): ScanType {
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * The limits are counted first on a body large enough to hold more objects than allowed; a smaller one that
+ * is not a JSON object is counted after, for the reason it gives. What an object body nests where no record
+ * is read from is not looked at (the walk bounds attribute values itself).
+ */
 function readJson(body: Uint8Array, lim: DecodeLimits): unknown {
-  scanJson(body, lim);
+  const countFirst = body.length > lim.maxElements * 2;
+  if (countFirst) scanJson(body, lim);
   const text = utf8.decode(body); // drops a BOM; invalid sequences become U+FFFD
-  if (text.trim() === '') throw new OtlpDecodeError('empty body (an OTLP/JSON request is at least {})');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
+    if (!countFirst) scanJson(body, lim);
+    if (text.trim() === '') throw new OtlpDecodeError('empty body (an OTLP/JSON request is at least {})');
     // V8's message quotes the body; only the position goes back to the sender and into the log.
     const at = /position (\d+)/.exec(err instanceof Error ? err.message : '');
     throw new OtlpDecodeError(
       at ? `body is not valid JSON (syntax error at character ${at[1]})` : 'body is not valid JSON',
     );
   }
-  if (!isPlainObject(value)) throw new OtlpDecodeError('body is not a JSON object');
+  if (!isPlainObject(value)) {
+    if (!countFirst) scanJson(body, lim);
+    throw new OtlpDecodeError('body is not a JSON object');
+  }
   return value;
 }
 
