@@ -120,6 +120,41 @@ function structuredMessages(value: unknown, direction: Direction, ctx: Ctx, cut?
   return finishRead(messages, s.complete, cut);
 }
 
+/** How a JSON encoder writes the start of a user message: compact (JavaScript), or with Python's spaces. */
+const USER_MESSAGE_STARTS = ['{"role":"user"', '{"role": "user"'];
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * The last message of gen_ai.input.messages read alone when it is the user's, or undefined to read the list
+ * whole: a trace's question is that message, and the list before it (a system prompt, the history) is most
+ * of the text. It is found as the text's last `{"role":"user"` (in valid JSON only an object starts so: a
+ * string holds no unescaped quote) and taken only when it is the outer list's last element, the rest of the
+ * text exactly that one object, so it is the message the whole list would give last.
+ */
+export function lastUserMessage(text: string): Message | undefined {
+  let at = -1;
+  for (const start of USER_MESSAGE_STARTS) at = Math.max(at, text.lastIndexOf(start));
+  if (at < 0) return undefined;
+  let end = text.length;
+  while (end > at && isJsonSpace(text.charCodeAt(end - 1))) end--;
+  if (text.charCodeAt(end - 1) !== 0x5d /* ] */) return undefined;
+  let before = at;
+  while (before > 0 && isJsonSpace(text.charCodeAt(before - 1))) before--;
+  const c = text.charCodeAt(before - 1);
+  if (c !== 0x5b /* [ */ && c !== 0x2c /* , */) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(at, end - 1));
+  } catch {
+    return undefined; // more than the one object (it was nested, or not last): read whole
+  }
+  if (!isPlainObject(parsed)) return undefined;
+  return structuredMessage(parsed, 'input', { origin: 'attribute', originName: GenAi.inputMessages }, 0);
+}
+
 function structuredMessage(
   m: unknown,
   direction: Direction,

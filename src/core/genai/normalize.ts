@@ -45,6 +45,7 @@ import { claimEvaluations, evaluationEvents, linkEvaluations } from './evaluatio
 import {
   eventSource,
   isContentEventName,
+  lastUserMessage,
   markTextCut,
   providerMessageList,
   structuredSource,
@@ -271,7 +272,15 @@ function readLlmCall(
     call.contentPending = true;
     const wantPreview = light.wantPreview(startMs);
     if (!wantPreview && call.finishReasons.length > 0) return call;
-    // With its finish reasons known, only the question is wanted: the user's messages sent.
+    // With its finish reasons known, only the question is wanted, often the last message sent alone.
+    if (wantPreview && call.finishReasons.length > 0) {
+      const quick = quickPreview(record);
+      if (quick !== undefined) {
+        light.previewRead = true;
+        light.preview = quick;
+        return call;
+      }
+    }
     const content = selectMessages(record, logs, groups, call.finishReasons.length > 0);
     if (call.finishReasons.length === 0) call.finishReasons = content.finishReasons;
     if (wantPreview) {
@@ -289,6 +298,18 @@ function readLlmCall(
   assignFinishReasons(call);
   if (call.messages.length === 0) call.missingContent = missingReason(record, logs, content.unreadable);
   return call;
+}
+
+/**
+ * The question from the last message sent alone, when that is the user's and says something: what
+ * reading gen_ai.input.messages whole would give (it is the first source read, and a user message with
+ * text is the last one the preview looks for), for a fraction of the parse. Undefined to read it whole.
+ */
+function quickPreview(record: SpanRecord): string | undefined {
+  const text = record.attributes[GenAi.inputMessages];
+  if (typeof text !== 'string' || record.truncated?.[GenAi.inputMessages] !== undefined) return undefined;
+  const message = lastUserMessage(text);
+  return message ? previewOfMessages([message]) : undefined;
 }
 
 /**
