@@ -120,7 +120,10 @@ function structuredMessages(value: unknown, direction: Direction, ctx: Ctx, cut?
   return finishRead(messages, s.complete, cut);
 }
 
-/** How a JSON encoder writes the start of a user message: compact (JavaScript), or with Python's spaces. */
+/**
+ * How a JSON encoder writes the start of a user message: compact (JavaScript's), or with Python's spaces.
+ * An encoder writes one or the other, so the second is looked for only where the first is not found.
+ */
 const USER_MESSAGE_STARTS = ['{"role":"user"', '{"role": "user"'];
 
 function isJsonSpace(c: number): boolean {
@@ -136,7 +139,8 @@ function isJsonSpace(c: number): boolean {
  */
 export function lastUserMessage(text: string): Message | undefined {
   let at = -1;
-  for (const start of USER_MESSAGE_STARTS) at = Math.max(at, text.lastIndexOf(start));
+  for (let i = 0; i < USER_MESSAGE_STARTS.length && at < 0; i++)
+    at = text.lastIndexOf(USER_MESSAGE_STARTS[i]!);
   if (at < 0) return undefined;
   let end = text.length;
   while (end > at && isJsonSpace(text.charCodeAt(end - 1))) end--;
