@@ -289,9 +289,16 @@ function readId(v: unknown, size: number): IdResult {
   if (Array.isArray(v)) {
     const bytes = v as ArrayLike<number>;
     if (bytes.length === 0) return EMPTY_ID;
-    return bytes.length === size ? { kind: 'ok', hex: hexOf(bytes) } : { kind: 'bad', length: bytes.length };
+    if (bytes.length !== size) return { kind: 'bad', length: bytes.length };
+    // An object among the bytes is no byte (read as a number, a nested one would recurse or throw).
+    return hasObject(v) ? { kind: 'bad', length: -1 } : { kind: 'ok', hex: hexOf(bytes) };
   }
   return { kind: 'bad', length: -1 };
+}
+
+function hasObject(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] === 'object' && list[i] !== null) return true;
+  return false;
 }
 
 function isZeroHex(hex: string): boolean {
@@ -303,7 +310,9 @@ function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   if (!isObject(v)) return null;
   if (depth > lim.maxValueDepth) throw new ItemRejected(tooDeepReason(lim));
   let x = pick(v, 'stringValue', 'string_value');
-  if (x !== undefined) return typeof x === 'string' ? x : String(x);
+  // A number or boolean sent as the string is its text; an object or array is none (String() of one can
+  // recurse as deep as it nests, or throw).
+  if (x !== undefined) return typeof x === 'string' ? x : typeof x === 'object' ? '' : String(x);
   x = pick(v, 'boolValue', 'bool_value');
   if (x !== undefined) return x === true || x === 'true';
   x = pick(v, 'intValue', 'int_value');

@@ -701,6 +701,24 @@ describe('decodeOtlp: nesting and size limits', () => {
     assert.equal(out.spans[0]!.spanId, SPAN);
   });
 
+  it('reads an object or array, however deep, where a string or an id belongs as none', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const attrs = [
+      `{"key":"deep","value":{"stringValue":${deep}}}`,
+      '{"key":"object","value":{"stringValue":{"toString":1}}}',
+      '{"key":"number","value":{"stringValue":42}}',
+    ];
+    const span = `{"traceId":"${TRACE}","spanId":"${SPAN}","attributes":[${attrs.join(',')}]}`;
+    const idBytes = [deep, ...Array.from({ length: 15 }, () => '1')].join(',');
+    const badId = `{"traceId":[${idBytes}],"spanId":"${SPAN}"}`;
+    const body = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${span},${badId}]}]}]}`);
+    const out = decodeOtlp('traces', body, 'json');
+    assert.deepEqual(out.spans[0]!.attributes, { deep: '', object: '', number: '42' });
+    assert.equal(out.spans.length, 1);
+    assert.equal(out.rejected, 1);
+    assert.match(out.rejectReason ?? '', /trace id/);
+  });
+
   it('refuses a JSON body nested thousands of levels deep before parsing it', () => {
     const body = Buffer.from('['.repeat(100_000) + ']'.repeat(100_000));
     assert.match(decodeError(() => decodeOtlp('traces', body, 'json')).message, /nested more than/);

@@ -418,7 +418,9 @@ function readId(v: unknown, size: number): IdResult {
   if (v instanceof Uint8Array || Array.isArray(v)) {
     const bytes = v as ArrayLike<number>;
     if (bytes.length === 0) return { kind: 'empty' };
-    return bytes.length === size ? { kind: 'ok', hex: hexOf(bytes) } : { kind: 'bad', length: bytes.length };
+    if (bytes.length !== size) return { kind: 'bad', length: bytes.length };
+    const nested = Array.isArray(v) && v.some((b) => typeof b === 'object' && b !== null);
+    return nested ? { kind: 'bad', length: -1 } : { kind: 'ok', hex: hexOf(bytes) };
   }
   if (typeof v !== 'string') return { kind: 'bad', length: -1 };
   const s = v.trim();
@@ -456,7 +458,9 @@ function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   if (depth > lim.maxValueDepth)
     throw new ItemRejected(`an attribute value is nested more than ${lim.maxValueDepth} levels deep`);
   let x = own(v, 'stringValue', 'string_value');
-  if (x !== undefined) return typeof x === 'string' ? x : String(x);
+  // A number or boolean sent as the string is its text; an object or array is none (String() of one can
+  // recurse as deep as it nests, or throw).
+  if (x !== undefined) return typeof x === 'string' ? x : typeof x === 'object' ? '' : String(x);
   x = own(v, 'boolValue', 'bool_value');
   if (x !== undefined) return x === true || x === 'true';
   x = own(v, 'intValue', 'int_value');
