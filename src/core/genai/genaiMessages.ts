@@ -134,10 +134,17 @@ function isJsonSpace(c: number): boolean {
  * The last message of gen_ai.input.messages read alone when it is the user's, or undefined to read the list
  * whole: a trace's question is that message, and the list before it (a system prompt, the history) is most
  * of the text. It is found as the text's last `{"role":"user"` (in valid JSON only an object starts so: a
- * string holds no unescaped quote) and taken only when it is the outer list's last element, the rest of the
- * text exactly that one object, so it is the message the whole list would give last.
+ * string holds no unescaped quote) and taken only when it sits directly in the outer list (the brackets
+ * before it, strings skipped, leave one open) and is that list's last element (the rest of the text is
+ * exactly that one object), so it is the message the whole list would give last. Before it the text is
+ * counted, not parsed: where that part is not valid JSON (a NaN, a control character in a string), the
+ * whole list read leniently may give less than this does.
  */
 export function lastUserMessage(text: string): Message | undefined {
+  // Text that is not a list is read as it is, plain text included.
+  let first = 0;
+  while (first < text.length && isJsonSpace(text.charCodeAt(first))) first++;
+  if (text.charCodeAt(first) !== 0x5b /* [ */) return undefined;
   let at = -1;
   for (let i = 0; i < USER_MESSAGE_STARTS.length && at < 0; i++)
     at = text.lastIndexOf(USER_MESSAGE_STARTS[i]!);
@@ -149,6 +156,7 @@ export function lastUserMessage(text: string): Message | undefined {
   while (before > 0 && isJsonSpace(text.charCodeAt(before - 1))) before--;
   const c = text.charCodeAt(before - 1);
   if (c !== 0x5b /* [ */ && c !== 0x2c /* , */) return undefined;
+  if (!inOuterList(text, first, at)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.slice(at, end - 1));
@@ -157,6 +165,38 @@ export function lastUserMessage(text: string): Message | undefined {
   }
   if (!isPlainObject(parsed)) return undefined;
   return structuredMessage(parsed, 'input', { origin: 'attribute', originName: GenAi.inputMessages }, 0);
+}
+
+/**
+ * Whether `at` is directly inside the list that opens at `first`: its brackets, strings crossed from quote to
+ * quote with indexOf, leave exactly that one open there.
+ */
+function inOuterList(text: string, first: number, at: number): boolean {
+  let depth = 0;
+  let i = first;
+  while (i < at) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let q = i;
+      for (;;) {
+        q = text.indexOf('"', q + 1);
+        if (q < 0 || q >= at) return false;
+        // A quote ends the string unless an odd run of backslashes escapes it.
+        let b = q - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((q - 1 - b) % 2 === 0) break;
+      }
+      i = q + 1;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) {
+      // The outer list closed before the message: what follows is not in it.
+      if (--depth === 0) return false;
+    }
+    i++;
+  }
+  return depth === 1;
 }
 
 function structuredMessage(

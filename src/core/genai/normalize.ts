@@ -308,8 +308,12 @@ function readLlmCall(
 function quickPreview(record: SpanRecord): string | undefined {
   const text = record.attributes[GenAi.inputMessages];
   if (typeof text !== 'string' || record.truncated?.[GenAi.inputMessages] !== undefined) return undefined;
-  const message = lastUserMessage(text);
-  return message ? previewOfMessages([message]) : undefined;
+  try {
+    const message = lastUserMessage(text);
+    return message ? previewOfMessages([message]) : undefined;
+  } catch {
+    return undefined; // read whole, where a reader that fails passes on to the next source
+  }
 }
 
 /**

@@ -90,12 +90,30 @@ describe('the question at ingest', () => {
       ['{"role":"user","parts":[{"type":"text","content":"one message, no list"}]}', 'one message, no list'],
       [JSON.stringify({ messages: [user('wrapped')] }), 'wrapped'],
       ['[]', undefined],
+      // Plain text that ends with a list is the question as it is.
+      [`Convert this: ${JSON.stringify([user('hi')])}`, `Convert this: ${JSON.stringify([user('hi')])}`],
+      // Cut by the sender's length limit just after a user message nested in a later one.
+      [
+        JSON.stringify([user('kept'), { role: 'assistant', history: [user('nested')] }]).slice(0, -2),
+        undefined,
+      ],
+      // A list that closed before the message, and quotes and brackets inside strings before it.
+      [`[${JSON.stringify(user('a'))}],${JSON.stringify(user('b'))}]`, undefined],
+      [JSON.stringify([user('say "[" and \\"]'), user('then this')]), 'then this'],
     ];
     for (const [text, expected] of lists) {
       const [outline, whole] = bothWays(call(text));
       assert.equal(outline, whole, text);
       if (expected !== undefined) assert.equal(outline, expected, text);
     }
+  });
+
+  it('is what the whole list gives when a part of the last message cannot be read', () => {
+    // A part too deep to turn into a value: the whole list's reader passes over it as unreadable.
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const text = `[${JSON.stringify(user('earlier'))},{"role":"user","parts":[{"type":"x","v":${deep}}]}]`;
+    const [outline, whole] = bothWays(call(text));
+    assert.equal(outline, whole);
   });
 
   it('is what the whole list gives when the sender cut it', () => {
