@@ -247,13 +247,15 @@ export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void
                 await new Promise((r) => setTimeout(r, 20));
               }
             })();
-            const done = await blaster.round(LOAD_SECONDS);
-            probing = false;
-            await probe;
-            delay.disable();
-            p99Delay = Math.max(p99Delay, delay.percentile(99));
-            maxDelay = Math.max(maxDelay, delay.max);
-            return done;
+            try {
+              return await blaster.round(LOAD_SECONDS);
+            } finally {
+              probing = false;
+              await probe.catch(() => undefined);
+              delay.disable();
+              p99Delay = Math.max(p99Delay, delay.percentile(99));
+              maxDelay = Math.max(maxDelay, delay.max);
+            }
           }),
         );
         const spans = (load.requests * input.spansPerRequest * 1000) / load.ms;

@@ -503,10 +503,10 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too
  * decode. A gzip body says what it inflates to (its trailer holds the size of its last member, modulo 2^32),
  * so one that inflates to more goes straight to the pool; a deflate body is tried here up to
  * INFLATE_INLINE_OUT and goes on in the pool past it. In the pool the output comes back in one chunk as large
- * as that size (at most POOL_CHUNK_MAX): in zlib's default chunks of 16 KB, a 1.6 MB batch came back to this
- * thread a hundred times and cost it more than inflating it here (0.6 ms), where one chunk costs it 0.2 ms
- * and the pool's thread the rest. A trailer that lies changes only where and in how many chunks, never the
- * limit.
+ * as that size, up to POOL_CHUNK_MAX and never more than the request's limit: in zlib's default chunks of
+ * 16 KB, a 1.6 MB batch came back to this thread a hundred times and cost it more than inflating it here
+ * (0.6 ms), where one chunk costs it 0.2 ms (two, 0.4 ms: they are joined) and the pool's thread the rest.
+ * A trailer that lies changes only where and in how many chunks, never the limit.
  */
 const INFLATE_INLINE_BYTES = 16 * 1024;
 const INFLATE_INLINE_OUT = 128 * 1024;
@@ -540,10 +540,17 @@ function decompress(body: Buffer, encoding: BodyEncoding, max: number): Promise<
   }
   // Without a size (deflate), a guess from the compressed size; one chunk too small only means another.
   const expected = declared ?? body.length * 8;
-  const chunkSize = Math.min(POOL_CHUNK_MAX, Math.max(POOL_CHUNK_MIN, Math.min(limit, expected + 1)));
+  const chunkSize = Math.max(
+    zlib.constants.Z_MIN_CHUNK,
+    Math.min(POOL_CHUNK_MAX, limit, Math.max(POOL_CHUNK_MIN, expected + 1)),
+  );
   const options: zlib.ZlibOptions = { maxOutputLength: limit, chunkSize };
   return new Promise((resolve, reject) => {
-    const done = (err: Error | null, out: Buffer): void => (err ? reject(err) : resolve(out));
+    // Output in one chunk is a view of that chunk: one that guessed far too large is let go, not held.
+    const done = (err: Error | null, out: Buffer): void =>
+      err
+        ? reject(err)
+        : resolve(out.buffer.byteLength > 2 * out.length + POOL_CHUNK_MIN ? Buffer.from(out) : out);
     if (kind === 'gzip') zlib.gunzip(body, options, done);
     // HTTP's "deflate" means zlib-wrapped, but some senders use raw deflate; the header tells them apart.
     else if (kind === 'zlib') zlib.inflate(body, options, done);
