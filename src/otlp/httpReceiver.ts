@@ -466,10 +466,24 @@ function bodyEncodingOf(header: string | undefined): BodyEncoding | undefined {
   return undefined;
 }
 
-/** Reads the body, counting as it goes, and stops keeping it once it passes `max` bytes. */
+/**
+ * A body is copied into one buffer of its Content-Length as each chunk comes, while the chunk is fresh in the
+ * cache, rather than joined at the end (a 512-span batch ingests several percent faster), once its first
+ * chunk is at least this fraction of it: a sender cannot make the receiver hold more than this many times
+ * what it has sent.
+ */
+const PREALLOCATE_RATIO = 32;
+
+/**
+ * Reads the body, counting as it goes, and stops keeping it once it passes `max` bytes. One that came in one
+ * chunk (most small requests) is that chunk, not a copy.
+ */
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'tooLarge' | 'aborted'> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    const declared = Number(req.headers['content-length']);
+    const known = Number.isSafeInteger(declared) && declared > 0 && declared <= max ? declared : -1;
+    let chunks: Buffer[] = [];
+    let target: Buffer | undefined;
     let size = 0;
     let done = false;
     const finish = (result: Buffer | 'tooLarge' | 'aborted'): void => {
@@ -479,18 +493,33 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | 'too
       resolve(result);
     };
     const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > max) {
-        chunks.length = 0;
+      if (size + chunk.length > max) {
+        chunks = [];
+        target = undefined;
         req.pause();
         finish('tooLarge');
         return;
       }
+      if (size === 0 && chunk.length < known && chunk.length * PREALLOCATE_RATIO >= known)
+        target = Buffer.allocUnsafe(known);
+      if (target !== undefined) {
+        if (size + chunk.length <= target.length) {
+          chunk.copy(target, size);
+          size += chunk.length;
+          return;
+        }
+        // More than it declared (the parser does not let that happen): joined at the end after all.
+        chunks = [target.subarray(0, size)];
+        target = undefined;
+      }
       chunks.push(chunk);
+      size += chunk.length;
     };
     req.on('data', onData);
-    // A body that came in one chunk (most small requests) is that chunk, not a copy of it.
-    const whole = (): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const whole = (): Buffer => {
+      if (target !== undefined) return size === target.length ? target : target.subarray(0, size);
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    };
     req.on('end', () => finish(whole()));
     req.on('error', () => finish('aborted'));
     req.on('close', () => finish(req.complete ? whole() : 'aborted'));

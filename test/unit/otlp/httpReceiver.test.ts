@@ -212,6 +212,57 @@ describe('OtlpHttpReceiver', () => {
       });
     }
 
+    it('reads a body of megabytes that comes in many chunks, with its Content-Length or without', async () => {
+      const received: DecodedRequest[] = [];
+      const roomy = new OtlpHttpReceiver({
+        host: '127.0.0.1',
+        port: 0,
+        maxBodyBytes: 8 * 1024 * 1024,
+        logger,
+        onBatch: (batch) => void received.push(batch),
+      });
+      const { port: roomyPort } = await roomy.start();
+      try {
+        for (const declared of [true, false]) {
+          const spanId = nextSpanId();
+          // Distinct bytes all through, so a chunk copied to the wrong place would change the value.
+          const long = Array.from({ length: 300_000 }, (_, i) => (i % 9973).toString(36)).join('');
+          const body = Buffer.from(
+            JSON.stringify({
+              resourceSpans: [
+                {
+                  scopeSpans: [
+                    {
+                      spans: [
+                        {
+                          traceId: TRACE,
+                          spanId,
+                          attributes: [{ key: 'long', value: { stringValue: long } }],
+                        },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            }),
+          );
+          const pieces = Array.from({ length: 40 }, (_, i) =>
+            body.subarray(Math.floor((i * body.length) / 40), Math.floor(((i + 1) * body.length) / 40)),
+          );
+          const headers = declared
+            ? { ...JSON_TYPE, 'content-length': String(body.length) }
+            : { ...JSON_TYPE, 'transfer-encoding': 'chunked' };
+          const answer = await send(roomyPort, '/v1/traces', { headers, chunks: pieces });
+          assert.equal(answer.status, 200);
+          const span = received.at(-1)!.spans[0]!;
+          assert.equal(span.spanId, spanId);
+          assert.equal(span.attributes['long'], long);
+        }
+      } finally {
+        await roomy.stop();
+      }
+    });
+
     it('takes a small compressed body that inflates to megabytes, within the limit', async () => {
       // A few kilobytes that inflate past what the receiver inflates on its own thread (128 KB): gzip goes
       // to the thread pool as its trailer says, deflate is inflated there again, up to the body limit.
