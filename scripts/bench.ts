@@ -43,7 +43,7 @@ const row = (what: string, value: string, note = ''): void => {
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-// ---- inputs: the traceloop "tools" turn (structured content) as protobuf and JSON, 200 copies each ----
+// ---- inputs: the traceloop "tools" turn (structured content) as protobuf and JSON, 2,048 copies each ----
 
 function withFreshIds(json: unknown): unknown {
   const traceId = randomBytes(16).toString('hex');
@@ -59,7 +59,9 @@ const jsonEntry = fixtureEntries({
 })[0]!;
 const template = JSON.parse(fixturePayload(jsonEntry).toString('utf8'));
 const spansPerRequest = decodeOtlp('traces', fixturePayload(jsonEntry), 'json').spans.length;
-const COPIES = 200;
+// More traces than the ingest rows' store keeps (1,000), sent round-robin: a trace comes again only after it
+// was evicted, so every span the receiver gets is new to it, as an app's are, not one it stores again.
+const COPIES = 2048;
 const jsonBodies: Buffer[] = [];
 const protoBodies: Buffer[] = [];
 const types = otlpTypes();
@@ -146,8 +148,9 @@ function jsonToProto(body: Buffer): Buffer {
   return Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(toProtoObject(batch))).finish());
 }
 
+/** Enough batches that, sent round-robin, each brings only traces the store (1,000 kept) no longer holds. */
 function batchInput(traces: number): IngestInput {
-  const json = Array.from({ length: 8 }, () => batchJson(traces));
+  const json = Array.from({ length: Math.max(8, Math.ceil(2048 / traces)) }, () => batchJson(traces));
   return {
     label: `${traces * spansPerRequest}-span batches`,
     spansPerRequest: traces * spansPerRequest,
