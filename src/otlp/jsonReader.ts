@@ -14,6 +14,7 @@ import type {
   SpanRecord,
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
+import { endOfJsonString } from '../core/jsonText';
 import { setOwnKey } from '../core/objects';
 import {
   AGGREGATION_TEMPORALITY_CUMULATIVE,
@@ -103,20 +104,9 @@ function scanJson(text: string, lim: DecodeLimits): void {
       i++;
       continue;
     }
-    const open = i;
-    let j = i + 1;
-    for (;;) {
-      const q = text.indexOf('"', j);
-      if (q < 0) return; // unterminated: the rest is inside the string
-      // A quote ends the string unless an odd run of backslashes escapes it.
-      let b = q - 1;
-      while (b > open && text.charCodeAt(b) === 0x5c) b--;
-      if ((q - 1 - b) % 2 === 0) {
-        i = q + 1;
-        break;
-      }
-      j = q + 1;
-    }
+    const close = endOfJsonString(text, i);
+    if (close < 0) return; // unterminated: the rest is inside the string
+    i = close + 1;
   }
 }
 

@@ -10,6 +10,7 @@ import { GenAi, GenAiEvents } from './keys';
 import { contentParts, structuredParts, textOfContent, toolCallParts } from './parts';
 import { asInt, asString, readStructured } from './values';
 import { isPlainObject } from '../objects';
+import { endOfJsonString } from '../jsonText';
 
 /** What one form of content yielded for one call. */
 export interface MessageSource {
@@ -177,16 +178,9 @@ function inOuterList(text: string, first: number, at: number): boolean {
   while (i < at) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let q = i;
-      for (;;) {
-        q = text.indexOf('"', q + 1);
-        if (q < 0 || q >= at) return false;
-        // A quote ends the string unless an odd run of backslashes escapes it.
-        let b = q - 1;
-        while (text.charCodeAt(b) === 0x5c) b--;
-        if ((q - 1 - b) % 2 === 0) break;
-      }
-      i = q + 1;
+      const close = endOfJsonString(text, i);
+      if (close < 0 || close >= at) return false;
+      i = close + 1;
       continue;
     }
     if (c === 0x5b || c === 0x7b) depth++;

@@ -138,6 +138,26 @@ describe('OtlpHttpReceiver', () => {
     return JSON.parse(answer.body.toString('utf8')) as { code: number; message: string };
   }
 
+  /** A receiver of its own that takes bodies up to 8 MB, for the duration of `use`. */
+  async function withRoomyReceiver(
+    use: (port: number, received: DecodedRequest[]) => Promise<void>,
+  ): Promise<void> {
+    const received: DecodedRequest[] = [];
+    const roomy = new OtlpHttpReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 8 * 1024 * 1024,
+      logger,
+      onBatch: (batch) => void received.push(batch),
+    });
+    const { port } = await roomy.start();
+    try {
+      await use(port, received);
+    } finally {
+      await roomy.stop();
+    }
+  }
+
   describe('accepting', () => {
     it('takes protobuf traces, hands them on with their details and answers an empty protobuf response', async () => {
       const spanId = nextSpanId();
@@ -213,16 +233,7 @@ describe('OtlpHttpReceiver', () => {
     }
 
     it('reads a body of megabytes that comes in many chunks, with its Content-Length or without', async () => {
-      const received: DecodedRequest[] = [];
-      const roomy = new OtlpHttpReceiver({
-        host: '127.0.0.1',
-        port: 0,
-        maxBodyBytes: 8 * 1024 * 1024,
-        logger,
-        onBatch: (batch) => void received.push(batch),
-      });
-      const { port: roomyPort } = await roomy.start();
-      try {
+      await withRoomyReceiver(async (roomyPort, received) => {
         for (const declared of [true, false]) {
           const spanId = nextSpanId();
           // Distinct bytes all through, so a chunk copied to the wrong place would change the value.
@@ -258,24 +269,13 @@ describe('OtlpHttpReceiver', () => {
           assert.equal(span.spanId, spanId);
           assert.equal(span.attributes['long'], long);
         }
-      } finally {
-        await roomy.stop();
-      }
+      });
     });
 
     it('takes a small compressed body that inflates to megabytes, within the limit', async () => {
       // A few kilobytes that inflate past what the receiver inflates on its own thread (128 KB): gzip goes
       // to the thread pool as its trailer says, deflate is inflated there again, up to the body limit.
-      const received: DecodedRequest[] = [];
-      const roomy = new OtlpHttpReceiver({
-        host: '127.0.0.1',
-        port: 0,
-        maxBodyBytes: 8 * 1024 * 1024,
-        logger,
-        onBatch: (batch) => void received.push(batch),
-      });
-      const { port: roomyPort } = await roomy.start();
-      try {
+      await withRoomyReceiver(async (roomyPort, received) => {
         const spanId = nextSpanId();
         const long = { key: 'long', value: { stringValue: 'a'.repeat(6 * 1024 * 1024) } };
         const text = JSON.stringify({
@@ -299,9 +299,7 @@ describe('OtlpHttpReceiver', () => {
           assert.equal(span.spanId, spanId);
           assert.equal((span.attributes['long'] as string).length, 6 * 1024 * 1024);
         }
-      } finally {
-        await roomy.stop();
-      }
+      });
     });
 
     it('goes by a gzip trailer only for where to inflate: a false one is refused, two members are read', async () => {
