@@ -10,6 +10,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { nullLogger } from '../../src/core/logger';
+import { decodeOtlp } from '../../src/otlp/decode';
 import { EngineClient } from '../../src/engine/client';
 import type { EngineOptions, ReplayedMessage } from '../../src/engine/protocol';
 import { RequestLog } from '../../src/otlp/requestLog';
@@ -56,8 +57,14 @@ class Blaster {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
 
-  constructor(port: number, payloads: Buffer[], contentType: string, gzip: boolean) {
-    this.worker = new Worker(BLAST, { eval: true, workerData: { port, payloads, contentType, gzip } });
+  /** `fresh`: where each body's trace ids lie, given new ones at every send (see traceIdSpots). */
+  constructor(port: number, payloads: Buffer[], contentType: string, gzip: boolean, fresh?: FreshIds) {
+    if (fresh && payloads.length % CONNECTIONS !== 0)
+      throw new Error(`fresh ids need a multiple of ${CONNECTIONS} bodies, each sent by one connection only`);
+    this.worker = new Worker(BLAST, {
+      eval: true,
+      workerData: { port, payloads, contentType, gzip, connections: CONNECTIONS, fresh },
+    });
     this.ready = nextMessage<unknown>(this.worker).then(() => undefined);
   }
 
@@ -73,20 +80,57 @@ class Blaster {
   }
 }
 
+const CONNECTIONS = 8;
+
+/** Where each body's trace ids lie (per body, per trace, the offsets of its occurrences), and how written. */
+export interface FreshIds {
+  spots: number[][][];
+  hex: boolean;
+}
+
+/** The offsets of each trace id in a body: its 16 bytes in protobuf, its 32 hex digits in JSON. */
+export function traceIdSpots(body: Buffer, encoding: 'protobuf' | 'json'): number[][] {
+  const ids = [...new Set(decodeOtlp('traces', body, encoding).spans.map((s) => s.traceId))];
+  return ids.map((id) => {
+    const needle = encoding === 'protobuf' ? Buffer.from(id, 'hex') : Buffer.from(`"${id}"`);
+    const skip = encoding === 'protobuf' ? 0 : 1;
+    const at: number[] = [];
+    for (let i = body.indexOf(needle); i >= 0; i = body.indexOf(needle, i + needle.length)) at.push(i + skip);
+    return at;
+  });
+}
+
 // Raw HTTP/1.1 over 8 keep-alive sockets, each request written whole and the answer read by its
 // Content-Length: Node's http client costs several times what a small request costs the receiver, so with it
 // the bench would measure its own client. It says it is ready once every socket is connected, then runs a
-// round for each number of seconds it is sent and answers with what the round did.
+// round for each number of seconds it is sent and answers with what the round did. With `fresh`, each
+// send first gives every trace of its body a new id (a serial number in its first 8 bytes): body k is only
+// ever sent by connection k % 8, once its last send was answered, so no write in flight is changed.
 const BLAST = `
 const net = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
-const { port, payloads, contentType, gzip } = workerData;
+const { port, payloads, contentType, gzip, connections: CONNECTIONS, fresh } = workerData;
 const bodies = payloads.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
 const requestsOf = bodies.map((body) => Buffer.concat([
   Buffer.from('POST /v1/traces HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: ' + contentType + '\\r\\n' +
     (gzip ? 'Content-Encoding: gzip\\r\\n' : '') + 'Content-Length: ' + body.length + '\\r\\n\\r\\n'),
   body,
 ]));
+let serial = 0;
+const renew = (k) => {
+  const request = requestsOf[k];
+  const head = request.length - bodies[k].length;
+  for (const trace of fresh.spots[k]) {
+    const n = ++serial;
+    const hi = Math.floor(n / 4294967296);
+    const lo = n >>> 0;
+    const digits = hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+    for (const at of trace) {
+      if (fresh.hex) request.write(digits, head + at, 'latin1');
+      else { request.writeUInt32BE(hi, head + at); request.writeUInt32BE(lo, head + at + 4); }
+    }
+  }
+};
 let requests = 0, bytes = 0, refused = 0, end = 0;
 const connection = (w) => {
   const socket = net.connect(port, '127.0.0.1');
@@ -97,6 +141,7 @@ const connection = (w) => {
     connected: new Promise((resolve) => socket.once('connect', resolve)),
     send: () => {
       if (performance.now() >= end) { c.idle(); return; }
+      if (fresh) renew(i % requestsOf.length);
       socket.write(requestsOf[i % requestsOf.length]);
     },
     idle: () => {},
@@ -115,13 +160,13 @@ const connection = (w) => {
       if (status === 200) { requests++; bytes += bodies[i % bodies.length].length; }
       else if (status === 503) refused++;
       else throw new Error('HTTP ' + status);
-      i += 8;
+      i += CONNECTIONS;
       c.send();
     }
   });
   return c;
 };
-const connections = Array.from({ length: 8 }, (_, w) => connection(w));
+const connections = Array.from({ length: CONNECTIONS }, (_, w) => connection(w));
 Promise.all(connections.map((c) => c.connected)).then(() => parentPort.postMessage('ready'));
 parentPort.on('message', (seconds) => {
   requests = 0; bytes = 0; refused = 0;
@@ -222,54 +267,78 @@ async function bareHttpRow(row: Row, input: IngestInput): Promise<void> {
 export async function benchIngest(row: Row, inputs: IngestInput[]): Promise<void> {
   for (const input of inputs) await bareHttpRow(row, input);
   for (const input of inputs) {
-    for (const encoding of ['protobuf', 'json'] as const) {
-      for (const gzip of [false, true]) {
-        const bodies = input[encoding];
-        const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
-        // The plain decode of the same bytes in its own thread: protobufjs (or JSON.parse), after gunzip.
-        const yardstick = new Yardstick(encoding, gzip, payloads);
-        const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
-        // This thread's event-loop delay and a request's round trip while the load runs, a monitor for each
-        // round: the worst round's figures are the row's.
-        let p99Delay = 0;
-        let maxDelay = 0;
-        const trips: number[] = [];
-        const { plainPerSecond, load } = await alternate(ROUNDS, PLAIN_MS, yardstick, () =>
-          freshEngineRound(payloads, contentType, gzip, async (engineClient, blaster) => {
-            const delay = monitorEventLoopDelay({ resolution: 5 });
-            delay.enable();
-            let probing = true;
-            const probe = (async () => {
-              while (probing) {
-                const t0 = performance.now();
-                await engineClient.stats();
-                trips.push(performance.now() - t0);
-                await new Promise((r) => setTimeout(r, 20));
-              }
-            })();
-            try {
-              return await blaster.round(LOAD_SECONDS);
-            } finally {
-              probing = false;
-              await probe.catch(() => undefined);
-              delay.disable();
-              p99Delay = Math.max(p99Delay, delay.percentile(99));
-              maxDelay = Math.max(maxDelay, delay.max);
-            }
-          }),
-        );
-        const spans = (load.requests * input.spansPerRequest * 1000) / load.ms;
-        const plainSpans = plainPerSecond * input.spansPerRequest;
-        trips.sort((a, b) => a - b);
-        const p99 = trips[Math.floor(trips.length * 0.99)] ?? NaN;
-        row(
-          `ingest ${encoding}${gzip ? ' gzip' : ''}, ${input.label}`,
-          `${fmt(spans / 1000, 1)}k spans/s, ${fmt((load.bytes * 1000) / load.ms / 1048576, 1)} MB/s`,
-          `plain ${encoding === 'protobuf' ? 'protobufjs decode' : 'JSON.parse'}${gzip ? ' after gunzip' : ''}: ${fmt(plainSpans / 1000, 1)}k spans/s (ratio ${fmt(spans / plainSpans, 2)}); host event-loop delay p99 ${fmt(p99Delay / 1e6, 1)} ms, max ${fmt(maxDelay / 1e6, 1)} ms; a request's round trip p99 ${fmt(p99, 1)} ms`,
-        );
-      }
-    }
+    for (const encoding of ['protobuf', 'json'] as const)
+      for (const gzip of [false, true]) await ingestRow(row, input, encoding, gzip);
   }
+  // The rows above keep the setting's 1,000 traces, which at these rates turn over every few tens of ms:
+  // most traces go before the store next settles, so their outlines are never read. Here the store keeps
+  // everything sent and every span's outline is read, as for an app that sends this fast into a big store.
+  const batches = inputs.find((i) => i.spansPerRequest > 100);
+  if (batches) {
+    for (const encoding of ['protobuf', 'json'] as const)
+      await ingestRow(row, batches, encoding, false, true);
+  }
+}
+
+async function ingestRow(
+  row: Row,
+  input: IngestInput,
+  encoding: 'protobuf' | 'json',
+  gzip: boolean,
+  keepAll = false,
+): Promise<void> {
+  const bodies = input[encoding];
+  const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
+  // The plain decode of the same bytes in its own thread: protobufjs (or JSON.parse), after gunzip.
+  const yardstick = new Yardstick(encoding, gzip, payloads);
+  const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+  // Every trace new for as long as the round lasts, into a store that keeps them all.
+  const fresh: FreshIds | undefined = keepAll
+    ? { spots: bodies.map((b) => traceIdSpots(b, encoding)), hex: encoding === 'json' }
+    : undefined;
+  const limits = keepAll ? { maxTraces: 250_000, maxBytes: 16384 * 1024 * 1024 } : undefined;
+  // This thread's event-loop delay and a request's round trip while the load runs, a monitor for each
+  // round: the worst round's figures are the row's.
+  let p99Delay = 0;
+  let maxDelay = 0;
+  let evicted = 0;
+  const trips: number[] = [];
+  const { plainPerSecond, load } = await alternate(ROUNDS, PLAIN_MS, yardstick, () =>
+    freshEngineRound(payloads, contentType, gzip, { limits, fresh }, async (engineClient, blaster) => {
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      let probing = true;
+      const probe = (async () => {
+        while (probing) {
+          const t0 = performance.now();
+          await engineClient.stats();
+          trips.push(performance.now() - t0);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      try {
+        return await blaster.round(LOAD_SECONDS);
+      } finally {
+        probing = false;
+        await probe.catch(() => undefined);
+        delay.disable();
+        p99Delay = Math.max(p99Delay, delay.percentile(99));
+        maxDelay = Math.max(maxDelay, delay.max);
+        if (keepAll) evicted += (await engineClient.stats()).store.evictedTraces;
+      }
+    }),
+  );
+  if (evicted > 0)
+    throw new Error(`the store meant to keep every trace evicted ${evicted}: raise its limits`);
+  const spans = (load.requests * input.spansPerRequest * 1000) / load.ms;
+  const plainSpans = plainPerSecond * input.spansPerRequest;
+  trips.sort((a, b) => a - b);
+  const p99 = trips[Math.floor(trips.length * 0.99)] ?? NaN;
+  row(
+    `ingest ${encoding}${gzip ? ' gzip' : ''}, ${input.label}${keepAll ? ', every trace kept and read' : ''}`,
+    `${fmt(spans / 1000, 1)}k spans/s, ${fmt((load.bytes * 1000) / load.ms / 1048576, 1)} MB/s`,
+    `plain ${encoding === 'protobuf' ? 'protobufjs decode' : 'JSON.parse'}${gzip ? ' after gunzip' : ''}: ${fmt(plainSpans / 1000, 1)}k spans/s (ratio ${fmt(spans / plainSpans, 2)}); host event-loop delay p99 ${fmt(p99Delay / 1e6, 1)} ms, max ${fmt(maxDelay / 1e6, 1)} ms; a request's round trip p99 ${fmt(p99, 1)} ms`,
+  );
 }
 
 /**
@@ -282,9 +351,10 @@ async function freshEngineRound(
   payloads: Buffer[],
   contentType: string,
   gzip: boolean,
+  options: { limits?: EngineOptions['limits']; fresh?: FreshIds },
   measure: (engineClient: EngineClient, blaster: Blaster) => Promise<Load>,
 ): Promise<Load> {
-  const engineClient = engine();
+  const engineClient = engine(options.limits ? { limits: options.limits } : {});
   const changes = engineClient.mirror.onDidChange(() => renderTree(engineClient));
   let blaster: Blaster | undefined;
   try {
@@ -293,7 +363,7 @@ async function freshEngineRound(
       port: 0,
       maxRequestBytes: 64 * 1024 * 1024,
     });
-    blaster = new Blaster(port, payloads, contentType, gzip);
+    blaster = new Blaster(port, payloads, contentType, gzip, options.fresh);
     await blaster.round(1); // warm-up, not counted
     return await measure(engineClient, blaster);
   } finally {

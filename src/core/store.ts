@@ -1,13 +1,12 @@
 // The in-memory trace store. It does not care where telemetry came from: every source hands it
 // TelemetryBatches. Spans and their correlated log records may arrive in any order and in any number of
-// batches; the store keeps the raw records per trace and, at ingest, reads only each span's outline: what
-// lists, the tree, search and the indexes need (names, times, status, models, tokens, session, user, the
-// question asked). Message content is read when a trace is asked for whole (getTrace), and only a few
-// whole traces are kept built. The store is bounded in traces, in estimated bytes (least recently updated
-// whole trace first) and in spans per trace; log records whose spans never come wait in a pool of their
-// own that ages out. Listeners hear of changes at most once per debounce interval, so a burst of
-// thousands of spans does not re-render thousands of times.
-
+// batches; the store keeps the raw records per trace and reads only each span's outline, when it next
+// settles (before any reader sees the trace): what lists, the tree, search and the indexes need (names,
+// times, status, models, tokens, session, user, the question asked). Message content is read when a trace
+// is asked for whole (getTrace), and only a few whole traces are kept built. The store is bounded in
+// traces, in estimated bytes (least recently updated whole trace first) and in spans per trace; log
+// records whose spans never come wait in a pool of their own that ages out. Listeners hear of changes at
+// most once per debounce interval, so a burst of thousands of spans does not re-render thousands of times.
 import { createHash } from 'node:crypto';
 import {
   CallFacts,
@@ -45,6 +44,8 @@ export interface Normalizer {
     logs: readonly LogRecordData[],
     wantPreview: (startMs: number) => boolean,
   ): SpanOutline;
+  /** Whether the span is a call (its outline has `llm`), read for the count of calls received. */
+  isCall(record: SpanRecord): boolean;
   /**
    * Orders the spans and summarizes them. `previewOf` gives a call's question when the spans are outlines
    * (their messages are not there); without it the question is read from the messages.
@@ -106,6 +107,11 @@ export const DEFAULT_ORPHAN_LOG_TTL_MS = 10 * 60 * 1000;
 export const DEFAULT_MAX_FULL_TRACES = 8;
 /** Traces whose span outlines stay held; the host's tree watches at most 500 at a time. */
 export const DEFAULT_MAX_WARM_TRACES = 1000;
+/**
+ * Spans whose outlines may wait for the store to settle. Past it each batch's own traces are read as they
+ * come, so that one settle has at most about 15 ms of outlines to read.
+ */
+export const DEFAULT_MAX_UNREAD_SPANS = 8192;
 
 export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'>> {
   maxTraces: number;
@@ -116,6 +122,8 @@ export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'
   maxFullTraces?: number;
   /** How many recently changed or read traces keep their span outlines (DEFAULT_MAX_WARM_TRACES). */
   maxWarmTraces?: number;
+  /** How many spans may wait to be read until the store settles (DEFAULT_MAX_UNREAD_SPANS). */
+  maxUnreadSpans?: number;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -157,8 +165,11 @@ const NOT_READ = Symbol('not read');
 
 interface Slot {
   record: SpanRecord;
-  /** Held while the trace is warm (recently changed or read); read again from the record otherwise. */
-  outline?: Span;
+  /**
+   * Read when the trace is next built (the store settles), and held while the trace is warm (recently
+   * changed or read); read again from the record otherwise.
+   */
+  outline: Span | undefined;
   preview: string | undefined | typeof NOT_READ;
   bytes: number;
 }
@@ -176,6 +187,8 @@ interface Entry {
   updatedMs: number;
   bytes: number;
   droppedSpans: number;
+  /** Spans stored since the trace's outlines were last read (none while it is being restored). */
+  unread: number;
   /** The start of the earliest call whose question is known: later calls need not read theirs. */
   previewStartMs?: number;
   /** The trace's summary, undefined while dirty. */
@@ -218,6 +231,9 @@ export class TraceStore {
   /** Traces whose outlines are held, least recently used first. */
   private readonly warm = new Set<string>();
   private readonly maxWarmTraces: number;
+  /** Spans stored whose outlines are not read yet. */
+  private unreadSpans = 0;
+  private readonly maxUnreadSpans: number;
   private readonly bySession = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
@@ -255,6 +271,7 @@ export class TraceStore {
     this.orphanLogTtlMs = options.orphanLogTtlMs ?? DEFAULT_ORPHAN_LOG_TTL_MS;
     this.maxFullTraces = Math.max(1, options.maxFullTraces ?? DEFAULT_MAX_FULL_TRACES);
     this.maxWarmTraces = Math.max(1, options.maxWarmTraces ?? DEFAULT_MAX_WARM_TRACES);
+    this.maxUnreadSpans = Math.max(0, options.maxUnreadSpans ?? DEFAULT_MAX_UNREAD_SPANS);
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
@@ -290,15 +307,16 @@ export class TraceStore {
         continue;
       }
       const bytes = spanRecordBytes(record, counted);
-      // A trace being restored is not read now: its saved summary stands for it once it is whole.
-      const slot: Slot = entry.saved
-        ? { record, preview: NOT_READ, bytes }
-        : this.outlineSlot(entry, record, spanId, bytes);
-      entry.slots.set(spanId, slot);
+      // The outline is read when the trace is next built: a trace evicted before that (more came than
+      // the store keeps) is never read, and a trace being restored takes its saved summary instead.
+      entry.slots.set(spanId, { record, outline: undefined, preview: NOT_READ, bytes });
+      if (!entry.saved && (!old || isRead(old))) this.noteUnread(entry);
       entry.bytes += bytes - (old?.bytes ?? 0);
       this.counts.bytes += bytes - (old?.bytes ?? 0);
-      if (!old) this.counts.spans++;
-      if (!old && slot.outline?.llm) llmCalls++;
+      if (!old) {
+        this.counts.spans++;
+        if (this.normalizer.isCall(record)) llmCalls++;
+      }
       this.forgetFull(traceId, spanId);
     }
     const relog = new Map<Entry, Set<string>>();
@@ -329,12 +347,13 @@ export class TraceStore {
       for (const log of logs) this.addLog(entry, this.shared.log(log), relog);
       touched.add(entry);
     }
-    // A span whose logs arrived after it gets its outline again, once per batch.
+    // A span whose logs arrived after it is read again when the trace is next built.
     for (const [entry, spanIds] of relog) {
-      if (entry.saved) continue;
       for (const spanId of spanIds) {
-        const old = entry.slots.get(spanId)!;
-        entry.slots.set(spanId, this.outlineSlot(entry, old.record, spanId, old.bytes));
+        const slot = entry.slots.get(spanId)!;
+        if (!entry.saved && isRead(slot)) this.noteUnread(entry);
+        slot.outline = undefined;
+        slot.preview = NOT_READ;
         this.forgetFull(entry.traceId, spanId);
       }
     }
@@ -354,6 +373,7 @@ export class TraceStore {
       this.noteChanged(id);
     }
     this.evict();
+    this.readBeyondLimit(touched);
     this.schedule();
     return {
       spans: batch.spans.length,
@@ -365,15 +385,45 @@ export class TraceStore {
     };
   }
 
+  private noteUnread(entry: Entry): void {
+    entry.unread++;
+    this.unreadSpans++;
+  }
+
+  /** The trace's outlines are all read (or it is gone): its spans no longer wait. */
+  private readDone(entry: Entry): void {
+    this.unreadSpans -= entry.unread;
+    entry.unread = 0;
+  }
+
   /**
-   * The span's outline. Its question is read only when it could be the trace's: the trace shows the
-   * question of its earliest call that asked one, so a call that starts after one already known need not.
+   * Outlines wait for the store to settle, and a trace evicted meanwhile (more came than the store keeps)
+   * is never read at all. When more spans wait than one settle should read, the batch's own traces are
+   * read at once: of those waiting they are the last the store would evict.
    */
-  private outlineSlot(entry: Entry, record: SpanRecord, spanId: string, bytes: number): Slot {
+  private readBeyondLimit(touched: Set<Entry>): void {
+    if (this.unreadSpans <= this.maxUnreadSpans) return;
+    for (const entry of touched) {
+      if (entry.unread === 0 || this.entries.get(entry.traceId) !== entry) continue;
+      for (const slot of entry.slots.values()) if (!slot.outline) this.readOutline(entry, slot);
+      this.readDone(entry);
+      if (this.unreadSpans <= this.maxUnreadSpans) return;
+    }
+  }
+
+  /**
+   * Reads a slot's outline. A slot not read before has its question read too when it could be the
+   * trace's: the trace shows the question of its earliest call that asked one, so a call that starts after
+   * one already known need not. A slot whose outline a cold trace let go keeps the question it read.
+   */
+  private readOutline(entry: Entry, slot: Slot): Span {
+    const logs = this.logsOf(entry, slot.record);
+    if (slot.preview !== NOT_READ)
+      return (slot.outline = this.normalizer.outline(slot.record, logs, NEVER).span);
     const known = entry.previewStartMs;
     const read = this.normalizer.outline(
-      record,
-      entry.logsBySpan?.get(spanId) ?? NO_LOGS,
+      slot.record,
+      logs,
       (startMs) => known === undefined || startMs <= known,
     );
     const outline = read.span;
@@ -382,7 +432,8 @@ export class TraceStore {
     else if (read.previewRead && read.preview === undefined && outline.startMs === known)
       // The call whose question the trace showed has none now: any later call may have to be read.
       entry.previewStartMs = undefined;
-    return { record, outline, preview: read.previewRead ? read.preview : NOT_READ, bytes };
+    if (read.previewRead) slot.preview = read.preview;
+    return (slot.outline = outline);
   }
 
   /**
@@ -458,6 +509,7 @@ export class TraceStore {
       updatedMs: now,
       bytes: 0,
       droppedSpans: 0,
+      unread: 0,
     };
     const saved = replayed ? this.restoring?.get(traceId) : undefined;
     if (saved) entry.saved = saved;
@@ -651,6 +703,7 @@ export class TraceStore {
     this.waiting.clear();
     this.full.clear();
     this.warm.clear();
+    this.unreadSpans = 0;
     this.bySession.clear();
     this.byUser.clear();
     this.dirty.clear();
@@ -843,10 +896,8 @@ export class TraceStore {
   /** The trace's outline and summary from its spans' outlines, reading again those a cold trace let go. */
   private build(entry: Entry): void {
     const spans: Span[] = [];
-    for (const slot of entry.slots.values()) {
-      slot.outline ??= this.normalizer.outline(slot.record, this.logsOf(entry, slot.record), NEVER).span;
-      spans.push(slot.outline);
-    }
+    for (const slot of entry.slots.values()) spans.push(slot.outline ?? this.readOutline(entry, slot));
+    this.readDone(entry);
     const { summary, spans: ordered } = this.normalizer.trace(entry.traceId, spans, entry.updatedMs, (span) =>
       this.previewOf(entry, span),
     );
@@ -928,6 +979,7 @@ export class TraceStore {
     this.entries.delete(oldest.traceId);
     this.full.delete(oldest.traceId);
     this.warm.delete(oldest.traceId);
+    this.readDone(oldest);
     this.dirty.delete(oldest.traceId);
     this.pending.delete(oldest.traceId);
     if (oldest.factsAt !== undefined) this.facts.release(oldest.factsAt, oldest.factsCount!);
@@ -969,6 +1021,11 @@ export class TraceStore {
       this.flush();
     }, this.debounceMs);
   }
+}
+
+/** Whether the slot was read since its record came (a cold trace's may have let its outline go since). */
+function isRead(slot: Slot): boolean {
+  return slot.outline !== undefined || slot.preview !== NOT_READ;
 }
 
 function emptyCounts(): Omit<StoreStats, 'traces'> {

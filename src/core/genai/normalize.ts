@@ -55,6 +55,7 @@ import {
 } from './genaiMessages';
 import {
   groupFlattened,
+  hasFlattened,
   openInferenceSource,
   openLlmetrySource,
   toolDefinitions,
@@ -101,6 +102,7 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
       if (light.preview !== undefined) out.preview = light.preview;
       return out;
     },
+    isCall: (record) => classify(record.attributes ?? {}) !== undefined,
     trace: (traceId, spans, updatedMs, previewOf) => summarizeTrace(traceId, spans, updatedMs, previewOf),
     order: orderSpans,
   };
@@ -331,7 +333,8 @@ function assignFinishReasons(call: LlmCall): void {
   outputs.forEach((m, i) => (m.finishReason = call.finishReasons[i]));
 }
 
-function classify(attrs: Attributes, groups: FlattenedGroups): CallKind | undefined {
+/** What kind of call the span is; `groups` when they are built already, else looked for as needed. */
+function classify(attrs: Attributes, groups?: FlattenedGroups): CallKind | undefined {
   const op = asString(attrs[GenAi.operationName])?.toLowerCase();
   if (op !== undefined) {
     if ((Operations.llm as readonly string[]).includes(op)) return 'llm';
@@ -359,16 +362,24 @@ function classify(attrs: Attributes, groups: FlattenedGroups): CallKind | undefi
   if (
     attrs[GenAi.inputMessages] !== undefined ||
     attrs[GenAi.outputMessages] !== undefined ||
-    groups[Traceloop.promptPrefix] ||
-    groups[Traceloop.completionPrefix] ||
-    groups[OpenInference.inputMessagesPrefix] ||
-    groups[OpenInference.outputMessagesPrefix]
+    hasGroup(attrs, groups, Traceloop.promptPrefix) ||
+    hasGroup(attrs, groups, Traceloop.completionPrefix) ||
+    hasGroup(attrs, groups, OpenInference.inputMessagesPrefix) ||
+    hasGroup(attrs, groups, OpenInference.outputMessagesPrefix)
   ) {
     return 'llm';
   }
   const model = attrs[GenAi.requestModel] ?? attrs[GenAi.responseModel] ?? attrs[OpenInference.modelName];
   if (model !== undefined && hasUsage(readUsage(attrs))) return 'llm';
   return undefined;
+}
+
+function hasGroup(
+  attrs: Attributes,
+  groups: FlattenedGroups | undefined,
+  prefix: keyof FlattenedGroups,
+): boolean {
+  return groups ? groups[prefix] !== undefined : hasFlattened(attrs, prefix);
 }
 
 function conventionOf(attrs: Attributes, groups: FlattenedGroups): LlmCall['convention'] {

@@ -9,8 +9,11 @@ import { BASE_MS, chatSpan, log, ns, span, spanEvent, spanId, textMessage, trace
 
 const normalizer = createNormalizer();
 
+/** The span read whole; on every span here, the count of calls at ingest (isCall) agrees with it. */
 function normalize(record: SpanRecord, logs: LogRecordData[] = []): Span {
-  return normalizer.span(record, logs);
+  const span = normalizer.span(record, logs);
+  assert.equal(normalizer.isCall(record), span.llm !== undefined, `isCall of ${record.name}`);
+  return span;
 }
 
 function texts(messages: Message[]): string[] {

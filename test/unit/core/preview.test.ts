@@ -1,6 +1,7 @@
 // A trace's question, read at ingest from an LLM call's outline, against the same question read from the
 // call's whole content: on every captured fixture, and on message lists written the ways encoders write them
-// (the outline reads gen_ai.input.messages' last message alone when it can, and the list whole otherwise).
+// (the outline reads gen_ai.input.messages' last message alone when it can, and the list whole otherwise);
+// and whether a span is a call, which the store counts as it arrives, against what the span read whole says.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastUserMessage } from '../../../src/core/genai/genaiMessages';
@@ -61,7 +62,10 @@ describe('the question at ingest', () => {
       for (const record of batch.spans) {
         const logs = batch.logs.filter((l) => l.spanId === record.spanId);
         const [outline, whole] = bothWays(record, logs);
-        if (normalizer.span(record, logs).llm) calls++;
+        const isCall = normalizer.span(record, logs).llm !== undefined;
+        // What the store counts as a call at ingest, before it reads any outline.
+        assert.equal(normalizer.isCall(record), isCall, `${entry.library} ${entry.scenario} ${record.name}`);
+        if (isCall) calls++;
         assert.equal(outline, whole, `${entry.library} ${entry.scenario} ${record.name}`);
       }
     }

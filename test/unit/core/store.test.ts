@@ -322,6 +322,7 @@ function countingNormalizer(): Normalizer & { counts: { span: number; outline: n
     counts,
     span: (record, logs) => (counts.span++, inner.span(record, logs)),
     outline: (record, logs, wantPreview) => (counts.outline++, inner.outline(record, logs, wantPreview)),
+    isCall: (record) => inner.isCall(record),
     trace: (...args) => (counts.trace++, inner.trace(...args)),
     order: (spans) => inner.order(spans),
   };
@@ -403,6 +404,42 @@ describe('TraceStore outlines and lazy content', () => {
     assert.equal(store.list()[0]!.preview, 'asked at 100');
     assert.equal(normalizer.counts.span, 0);
     assert.equal(store.getTrace(traceId(1))!.summary.preview, 'asked at 100');
+  });
+
+  it('reads no outline of a trace evicted before the store settles, and counts its calls all the same', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer, maxTraces: 3 });
+    let calls = 0;
+    for (let n = 1; n <= 10; n++) calls += store.ingest(batch(turn(n), [userLog(n)]), 'otlp').llmCalls;
+    assert.equal(calls, 10, 'each turn has one call, counted as it arrives');
+    assert.equal(normalizer.counts.outline, 0, 'nothing read at ingest');
+    store.flush();
+    assert.deepEqual(
+      store.list().map((t) => t.traceId),
+      [10, 9, 8].map((n) => traceId(n)),
+    );
+    assert.equal(normalizer.counts.outline, 6, 'only the spans of the three traces kept');
+    assert.equal(store.list()[0]!.preview, 'question 10');
+  });
+
+  it("reads a batch's own traces at once when more spans wait than one settle should read", () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer, maxUnreadSpans: 5 });
+    store.ingest(batch(turn(1), [userLog(1)]), 'otlp');
+    assert.equal(normalizer.counts.outline, 0, 'two spans wait');
+    store.ingest(batch([...turn(2), ...turn(3)], [userLog(2), userLog(3)]), 'otlp');
+    assert.equal(normalizer.counts.outline, 2, 'six would wait: one of the new traces is read, and enough');
+    store.ingest(batch(turn(4), [userLog(4)]), 'otlp');
+    assert.equal(normalizer.counts.outline, 4);
+    store.flush();
+    assert.equal(normalizer.counts.outline, 8, 'each span read once');
+    assert.deepEqual(
+      store.list().map((t) => t.preview),
+      [4, 3, 2, 1].map((n) => `question ${n}`),
+    );
+    store.ingest(batch([], [log('gen_ai.user.message', { content: 'late' }, { trace: 3, span: 2 })]), 'otlp');
+    store.flush();
+    assert.equal(normalizer.counts.outline, 9, 'a span whose logs came later is read again, once');
   });
 
   it('keeps only a few whole traces built, the least recently read going first', () => {

@@ -28,6 +28,7 @@ function counting(): { normalizer: Normalizer; reads: () => number } {
     normalizer: {
       span: (r, l) => (reads++, inner.span(r, l)),
       outline: (r, l, w) => (reads++, inner.outline(r, l, w)),
+      isCall: (r) => inner.isCall(r),
       trace: (...args) => inner.trace(...args),
       order: (spans) => inner.order(spans),
     },
