@@ -112,6 +112,8 @@ export const DEFAULT_MAX_WARM_TRACES = 1000;
  * come, so that one settle has at most about 15 ms of outlines to read.
  */
 export const DEFAULT_MAX_UNREAD_SPANS = 8192;
+/** Traces changed since the store last settled past which the first changed are built as batches come. */
+export const DEFAULT_MAX_DIRTY_TRACES = 2000;
 
 export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'>> {
   maxTraces: number;
@@ -124,6 +126,8 @@ export interface TraceStoreOptions extends Partial<Omit<StoreLimits, 'maxTraces'
   maxWarmTraces?: number;
   /** How many spans may wait to be read until the store settles (DEFAULT_MAX_UNREAD_SPANS). */
   maxUnreadSpans?: number;
+  /** How many changed traces may wait to be built until the store settles (DEFAULT_MAX_DIRTY_TRACES). */
+  maxDirtyTraces?: number;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -234,6 +238,7 @@ export class TraceStore {
   /** Spans stored whose outlines are not read yet. */
   private unreadSpans = 0;
   private readonly maxUnreadSpans: number;
+  private readonly maxDirtyTraces: number;
   private readonly bySession = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
@@ -272,6 +277,7 @@ export class TraceStore {
     this.maxFullTraces = Math.max(1, options.maxFullTraces ?? DEFAULT_MAX_FULL_TRACES);
     this.maxWarmTraces = Math.max(1, options.maxWarmTraces ?? DEFAULT_MAX_WARM_TRACES);
     this.maxUnreadSpans = Math.max(0, options.maxUnreadSpans ?? DEFAULT_MAX_UNREAD_SPANS);
+    this.maxDirtyTraces = Math.max(0, options.maxDirtyTraces ?? DEFAULT_MAX_DIRTY_TRACES);
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
@@ -374,6 +380,7 @@ export class TraceStore {
     }
     this.evict();
     this.readBeyondLimit(touched);
+    this.settleBeyondLimit();
     this.schedule();
     return {
       spans: batch.spans.length,
@@ -867,15 +874,30 @@ export class TraceStore {
    */
   private settle(): void {
     if (this.dirty.size === 0) return;
-    for (const id of this.dirty) {
-      const entry = this.entries.get(id);
-      if (!entry) continue;
-      this.build(entry);
-      this.reindex(entry, entry.summary!.sessionId, entry.summary!.userId);
-      this.warmUp(entry);
-    }
+    for (const id of this.dirty) this.settleOne(id);
     this.dirty.clear();
     if (this.facts.wantsCompaction) this.compactFacts();
+  }
+
+  private settleOne(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.build(entry);
+    this.reindex(entry, entry.summary!.sessionId, entry.summary!.userId);
+    this.warmUp(entry);
+  }
+
+  /**
+   * More traces changed since the last settle than one settle should build: those that changed first are
+   * built now, as batches come, so that a request waiting behind the next settle does not wait long. A
+   * store the size of the default (1,000 traces) never has this many.
+   */
+  private settleBeyondLimit(): void {
+    while (this.dirty.size > this.maxDirtyTraces) {
+      const id = this.dirty.values().next().value as string;
+      this.dirty.delete(id);
+      this.settleOne(id);
+    }
   }
 
   private compactFacts(): void {

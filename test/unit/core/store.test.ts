@@ -442,6 +442,26 @@ describe('TraceStore outlines and lazy content', () => {
     assert.equal(normalizer.counts.outline, 9, 'a span whose logs came later is read again, once');
   });
 
+  it('builds the traces that changed first as batches come when more changed than one settle should build', () => {
+    const normalizer = countingNormalizer();
+    const { store, events } = makeStore({ normalizer, maxDirtyTraces: 2 });
+    store.ingest(batch(turn(1), [userLog(1)]), 'otlp');
+    store.ingest(batch(turn(2), [userLog(2)]), 'otlp');
+    assert.equal(normalizer.counts.trace, 0, 'two traces wait');
+    store.ingest(batch([...turn(3), ...turn(4)], [userLog(3), userLog(4)]), 'otlp');
+    assert.equal(normalizer.counts.trace, 2, 'traces 1 and 2, which changed first, are built');
+    assert.equal(normalizer.counts.outline, 4);
+    assert.equal(events.length, 0, 'still one change event for the interval');
+    store.flush();
+    assert.equal(normalizer.counts.trace, 4, 'each trace built once');
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.changed.length, 4);
+    assert.deepEqual(
+      store.list().map((t) => t.preview),
+      [4, 3, 2, 1].map((n) => `question ${n}`),
+    );
+  });
+
   it('keeps only a few whole traces built, the least recently read going first', () => {
     const normalizer = countingNormalizer();
     const { store } = makeStore({ normalizer, maxFullTraces: 2 });
