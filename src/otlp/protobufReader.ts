@@ -379,12 +379,44 @@ export function uint64String(lo: number, hi: number): string {
   const carry = Math.floor(low / 1e9);
   low -= carry * 1e9;
   const high = a * 281474 + b * 4 + carry;
+  // Every timestamp from 2001 to 2286 has 19 digits: made as one string from its characters. A string
+  // joined from parts is kept as a tree of them (three objects here), which the collector lets go of only
+  // if it meets the string flattened while young and outside a major collection's marking, which a store
+  // filling up seldom is.
+  if (high >= 1e9 && high < 1e10) return nineteenDigits(high, low);
   const digits = String(low);
   const out = String(high) + '000000000'.slice(digits.length) + digits;
-  // Joined strings are kept as a tree of their parts (three objects here) until something flattens them;
-  // converting to a number flattens in place, and the collector then drops the tree.
-  Number(out);
+  Number(out); // flattens it in place, so that the collector can at least drop the parts
   return out;
+}
+
+const D = new Uint8Array(19);
+
+function nineteenDigits(high: number, low: number): string {
+  // In 32-bit integers: the low nine digits, then the high ten as two halves of five.
+  let l = low | 0;
+  for (let i = 18; i >= 10; i--) {
+    const q = (l / 10) | 0;
+    D[i] = 0x30 + l - q * 10;
+    l = q;
+  }
+  let h2 = (high % 100000) | 0;
+  let h1 = Math.floor(high / 100000) | 0;
+  for (let i = 9; i >= 5; i--) {
+    const q = (h2 / 10) | 0;
+    D[i] = 0x30 + h2 - q * 10;
+    h2 = q;
+  }
+  for (let i = 4; i >= 0; i--) {
+    const q = (h1 / 10) | 0;
+    D[i] = 0x30 + h1 - q * 10;
+    h1 = q;
+  }
+  // prettier-ignore
+  return String.fromCharCode(
+    D[0]!, D[1]!, D[2]!, D[3]!, D[4]!, D[5]!, D[6]!, D[7]!, D[8]!, D[9]!,
+    D[10]!, D[11]!, D[12]!, D[13]!, D[14]!, D[15]!, D[16]!, D[17]!, D[18]!,
+  );
 }
 
 const f64 = new Float64Array(1);

@@ -91,6 +91,9 @@ describe('decodeOtlp against the reference decoder', () => {
       [0xffffffff, 0xffffffff],
       [999_999_999, 0x7fffffff],
     ];
+    // Where the number of digits changes: 10^18 - 1, 10^18, 10^19 - 1 and 10^19.
+    for (const v of [10n ** 18n - 1n, 10n ** 18n, 10n ** 19n - 1n, 10n ** 19n])
+      cases.push([Number(v & 0xffffffffn), Number(v >> 32n)]);
     for (let i = 0; i < 2000; i++) cases.push([Math.floor(rand() * 2 ** 32), Math.floor(rand() * 2 ** 32)]);
     for (const [lo, hi] of cases)
       assert.equal(uint64String(lo, hi), ((BigInt(hi) << 32n) | BigInt(lo)).toString(), `${hi}:${lo}`);
