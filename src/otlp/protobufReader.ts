@@ -390,32 +390,41 @@ export function uint64String(lo: number, hi: number): string {
   return out;
 }
 
-const D = new Uint8Array(19);
+/** The character codes of "00" to "99", two a number. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
 
+/** `high` (ten digits) then `low` (nine, zero-padded), in 32-bit integers: five digits at a time, by pairs. */
 function nineteenDigits(high: number, low: number): string {
-  // In 32-bit integers: the low nine digits, then the high ten as two halves of five.
+  let h = Math.floor(high / 100000) | 0;
+  const h4 = h % 100;
+  h = (h / 100) | 0;
+  const h3 = h % 100;
+  const h2 = (h / 100) | 0;
+  let m = (high % 100000) | 0;
+  const m4 = m % 100;
+  m = (m / 100) | 0;
+  const m3 = m % 100;
+  const m2 = (m / 100) | 0;
   let l = low | 0;
-  for (let i = 18; i >= 10; i--) {
-    const q = (l / 10) | 0;
-    D[i] = 0x30 + l - q * 10;
-    l = q;
-  }
-  let h2 = (high % 100000) | 0;
-  let h1 = Math.floor(high / 100000) | 0;
-  for (let i = 9; i >= 5; i--) {
-    const q = (h2 / 10) | 0;
-    D[i] = 0x30 + h2 - q * 10;
-    h2 = q;
-  }
-  for (let i = 4; i >= 0; i--) {
-    const q = (h1 / 10) | 0;
-    D[i] = 0x30 + h1 - q * 10;
-    h1 = q;
-  }
+  const l4 = l % 100;
+  l = (l / 100) | 0;
+  const l3 = l % 100;
+  l = (l / 100) | 0;
+  const l2 = l % 100;
+  l = (l / 100) | 0;
+  const l1 = l % 100;
+  const l0 = (l / 100) | 0;
+  const p = PAIRS;
   // prettier-ignore
   return String.fromCharCode(
-    D[0]!, D[1]!, D[2]!, D[3]!, D[4]!, D[5]!, D[6]!, D[7]!, D[8]!, D[9]!,
-    D[10]!, D[11]!, D[12]!, D[13]!, D[14]!, D[15]!, D[16]!, D[17]!, D[18]!,
+    0x30 + h2, p[2 * h3]!, p[2 * h3 + 1]!, p[2 * h4]!, p[2 * h4 + 1]!,
+    0x30 + m2, p[2 * m3]!, p[2 * m3 + 1]!, p[2 * m4]!, p[2 * m4 + 1]!,
+    0x30 + l0, p[2 * l1]!, p[2 * l1 + 1]!, p[2 * l2]!, p[2 * l2 + 1]!, p[2 * l3]!, p[2 * l3 + 1]!,
+    p[2 * l4]!, p[2 * l4 + 1]!,
   );
 }
 
