@@ -96,6 +96,8 @@ export function traceIdSpots(body: Buffer, encoding: 'protobuf' | 'json'): numbe
     const skip = encoding === 'protobuf' ? 0 : 1;
     const at: number[] = [];
     for (let i = body.indexOf(needle); i >= 0; i = body.indexOf(needle, i + needle.length)) at.push(i + skip);
+    // Not found as written (another spelling of it): the row would measure the same traces sent again.
+    if (at.length === 0) throw new Error(`trace id ${id} not found in its body as ${encoding} writes it`);
     return at;
   });
 }
@@ -105,7 +107,9 @@ export function traceIdSpots(body: Buffer, encoding: 'protobuf' | 'json'): numbe
 // the bench would measure its own client. It says it is ready once every socket is connected, then runs a
 // round for each number of seconds it is sent and answers with what the round did. With `fresh`, each
 // send first gives every trace of its body a new id (a serial number in its first 8 bytes): body k is only
-// ever sent by connection k % 8, once its last send was answered, so no write in flight is changed.
+// ever sent by connection k % 8, and again only after that connection's next send was answered, so its last
+// write was read whole by then (a 200 comes only after the body; only a 503, which the bench's 8 connections
+// never meet, could come before it).
 const BLAST = `
 const net = require('node:net');
 const { parentPort, workerData } = require('node:worker_threads');
@@ -287,6 +291,7 @@ async function ingestRow(
   gzip: boolean,
   keepAll = false,
 ): Promise<void> {
+  if (keepAll && gzip) throw new Error('new ids are written into the bodies as sent: not into gzipped ones');
   const bodies = input[encoding];
   const payloads = gzip ? bodies.map((b) => zlib.gzipSync(b)) : bodies;
   // The plain decode of the same bytes in its own thread: protobufjs (or JSON.parse), after gunzip.

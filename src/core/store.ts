@@ -108,8 +108,9 @@ export const DEFAULT_MAX_FULL_TRACES = 8;
 /** Traces whose span outlines stay held; the host's tree watches at most 500 at a time. */
 export const DEFAULT_MAX_WARM_TRACES = 1000;
 /**
- * Spans whose outlines may wait for the store to settle. Past it each batch's own traces are read as they
- * come, so that one settle has at most about 15 ms of outlines to read.
+ * New spans (and spans whose log records came late) that may wait for the store to settle before their
+ * outlines are read. Past it each batch's own traces are read as they come, so that the new spans a settle
+ * reads take about 15 ms at most; a cold trace that changed reads its older spans again on top of that.
  */
 export const DEFAULT_MAX_UNREAD_SPANS = 8192;
 /** Traces changed since the store last settled past which the first changed are built as batches come. */
@@ -166,6 +167,8 @@ const NEVER = (): boolean => false;
 
 /** A preview not read yet: the call started after one whose question was already known. */
 const NOT_READ = Symbol('not read');
+/** A slot not read since its record (or a late log record of it) came: counted in `unreadSpans`. */
+const WAITING = Symbol('waiting');
 
 interface Slot {
   record: SpanRecord;
@@ -174,7 +177,7 @@ interface Slot {
    * changed or read); read again from the record otherwise.
    */
   outline: Span | undefined;
-  preview: string | undefined | typeof NOT_READ;
+  preview: string | undefined | typeof NOT_READ | typeof WAITING;
   bytes: number;
 }
 
@@ -315,8 +318,13 @@ export class TraceStore {
       const bytes = spanRecordBytes(record, counted);
       // The outline is read when the trace is next built: a trace evicted before that (more came than
       // the store keeps) is never read, and a trace being restored takes its saved summary instead.
-      entry.slots.set(spanId, { record, outline: undefined, preview: NOT_READ, bytes });
-      if (!entry.saved && (!old || isRead(old))) this.noteUnread(entry);
+      entry.slots.set(spanId, {
+        record,
+        outline: undefined,
+        preview: entry.saved ? NOT_READ : WAITING,
+        bytes,
+      });
+      if (!entry.saved && old?.preview !== WAITING) this.noteUnread(entry);
       entry.bytes += bytes - (old?.bytes ?? 0);
       this.counts.bytes += bytes - (old?.bytes ?? 0);
       if (!old) {
@@ -357,9 +365,9 @@ export class TraceStore {
     for (const [entry, spanIds] of relog) {
       for (const spanId of spanIds) {
         const slot = entry.slots.get(spanId)!;
-        if (!entry.saved && isRead(slot)) this.noteUnread(entry);
+        if (!entry.saved && slot.preview !== WAITING) this.noteUnread(entry);
         slot.outline = undefined;
-        slot.preview = NOT_READ;
+        slot.preview = entry.saved ? NOT_READ : WAITING;
         this.forgetFull(entry.traceId, spanId);
       }
     }
@@ -419,13 +427,15 @@ export class TraceStore {
   }
 
   /**
-   * Reads a slot's outline. A slot not read before has its question read too when it could be the
-   * trace's: the trace shows the question of its earliest call that asked one, so a call that starts after
-   * one already known need not. A slot whose outline a cold trace let go keeps the question it read.
+   * Reads a slot's outline. A slot whose question is not known yet (new, or restored, or a call read
+   * before whose question was skipped) has it read too when it could be the trace's: the trace shows the
+   * question of its earliest call that asked one, so a call that starts after one already known need not
+   * (the summary reads any it then still lacks). A slot whose outline a cold trace let go keeps the question
+   * it read.
    */
   private readOutline(entry: Entry, slot: Slot): Span {
     const logs = this.logsOf(entry, slot.record);
-    if (slot.preview !== NOT_READ)
+    if (slot.preview !== NOT_READ && slot.preview !== WAITING)
       return (slot.outline = this.normalizer.outline(slot.record, logs, NEVER).span);
     const known = entry.previewStartMs;
     const read = this.normalizer.outline(
@@ -439,7 +449,7 @@ export class TraceStore {
     else if (read.previewRead && read.preview === undefined && outline.startMs === known)
       // The call whose question the trace showed has none now: any later call may have to be read.
       entry.previewStartMs = undefined;
-    if (read.previewRead) slot.preview = read.preview;
+    slot.preview = read.previewRead ? read.preview : NOT_READ;
     return (slot.outline = outline);
   }
 
@@ -754,8 +764,9 @@ export class TraceStore {
       entry.saved = undefined;
       entry.previewStartMs = undefined;
       for (const slot of entry.slots.values()) {
+        if (slot.preview !== WAITING) this.noteUnread(entry);
         slot.outline = undefined;
-        slot.preview = NOT_READ;
+        slot.preview = WAITING;
       }
       entry.outline = undefined;
       entry.summary = undefined;
@@ -959,7 +970,7 @@ export class TraceStore {
   private previewOf(entry: Entry, span: Span): string | undefined {
     const slot = entry.slots.get(span.spanId);
     if (!slot) return undefined;
-    if (slot.preview === NOT_READ) {
+    if (slot.preview === NOT_READ || slot.preview === WAITING) {
       const read = this.normalizer.outline(
         slot.record,
         entry.logsBySpan?.get(span.spanId) ?? NO_LOGS,
@@ -1043,11 +1054,6 @@ export class TraceStore {
       this.flush();
     }, this.debounceMs);
   }
-}
-
-/** Whether the slot was read since its record came (a cold trace's may have let its outline go since). */
-function isRead(slot: Slot): boolean {
-  return slot.outline !== undefined || slot.preview !== NOT_READ;
 }
 
 function emptyCounts(): Omit<StoreStats, 'traces'> {

@@ -397,7 +397,7 @@ for (let i = 0; i < 100; i++) {
   PAIRS[2 * i + 1] = 0x30 + (i % 10);
 }
 
-/** `high` (ten digits), then `low` (nine, zero-padded), five digits at a time in 32-bit integers. */
+/** `high` (ten digits, as two halves of five), then `low` (nine, zero-padded), by pairs of digits. */
 function nineteenDigits(high: number, low: number): string {
   let h = Math.floor(high / 100000) | 0;
   const h4 = h % 100;

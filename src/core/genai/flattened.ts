@@ -43,13 +43,13 @@ for (const prefix of PREFIXES) {
   EIGHTH[prefix.charCodeAt(7)] = 1;
 }
 
-/** Whether `groupFlattened(attrs)` would have a group for `prefix`, without building any. */
-export function hasFlattened(attrs: Attributes, prefix: (typeof PREFIXES)[number]): boolean {
+/** Whether `groupFlattened(attrs)` would have a group for any of `prefixes`, without building any. */
+export function hasFlattened(attrs: Attributes, prefixes: readonly (typeof PREFIXES)[number][]): boolean {
   for (const key in attrs) {
     if (FIRST[key.charCodeAt(0)] !== 1 || EIGHTH[key.charCodeAt(7)] !== 1) continue;
     for (const p of PREFIXES) {
       if (key.length > p.length && key.startsWith(p)) {
-        if (p === prefix) return true;
+        if (prefixes.includes(p)) return true;
         break;
       }
     }

@@ -102,7 +102,13 @@ export function createNormalizer(options: NormalizeOptions = {}): Normalizer {
       if (light.preview !== undefined) out.preview = light.preview;
       return out;
     },
-    isCall: (record) => classify(record.attributes ?? {}) !== undefined,
+    isCall: (record) => {
+      try {
+        return classify(record.attributes ?? {}) !== undefined;
+      } catch {
+        return false; // as the outline, whose call is left out when its reader fails
+      }
+    },
     trace: (traceId, spans, updatedMs, previewOf) => summarizeTrace(traceId, spans, updatedMs, previewOf),
     order: orderSpans,
   };
@@ -333,6 +339,14 @@ function assignFinishReasons(call: LlmCall): void {
   outputs.forEach((m, i) => (m.finishReason = call.finishReasons[i]));
 }
 
+/** The flattened forms of messages: a span with any of them is a call. */
+const MESSAGE_GROUPS = [
+  Traceloop.promptPrefix,
+  Traceloop.completionPrefix,
+  OpenInference.inputMessagesPrefix,
+  OpenInference.outputMessagesPrefix,
+] as const;
+
 /** What kind of call the span is; `groups` when they are built already, else looked for as needed. */
 function classify(attrs: Attributes, groups?: FlattenedGroups): CallKind | undefined {
   const op = asString(attrs[GenAi.operationName])?.toLowerCase();
@@ -362,24 +376,15 @@ function classify(attrs: Attributes, groups?: FlattenedGroups): CallKind | undef
   if (
     attrs[GenAi.inputMessages] !== undefined ||
     attrs[GenAi.outputMessages] !== undefined ||
-    hasGroup(attrs, groups, Traceloop.promptPrefix) ||
-    hasGroup(attrs, groups, Traceloop.completionPrefix) ||
-    hasGroup(attrs, groups, OpenInference.inputMessagesPrefix) ||
-    hasGroup(attrs, groups, OpenInference.outputMessagesPrefix)
+    (groups
+      ? MESSAGE_GROUPS.some((prefix) => groups[prefix] !== undefined)
+      : hasFlattened(attrs, MESSAGE_GROUPS))
   ) {
     return 'llm';
   }
   const model = attrs[GenAi.requestModel] ?? attrs[GenAi.responseModel] ?? attrs[OpenInference.modelName];
   if (model !== undefined && hasUsage(readUsage(attrs))) return 'llm';
   return undefined;
-}
-
-function hasGroup(
-  attrs: Attributes,
-  groups: FlattenedGroups | undefined,
-  prefix: keyof FlattenedGroups,
-): boolean {
-  return groups ? groups[prefix] !== undefined : hasFlattened(attrs, prefix);
 }
 
 function conventionOf(attrs: Attributes, groups: FlattenedGroups): LlmCall['convention'] {

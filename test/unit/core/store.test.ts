@@ -442,6 +442,37 @@ describe('TraceStore outlines and lazy content', () => {
     assert.equal(normalizer.counts.outline, 9, 'a span whose logs came later is read again, once');
   });
 
+  it('counts a span sent again as waiting, whatever was read of it before', () => {
+    const normalizer = countingNormalizer();
+    const { store } = makeStore({ normalizer, maxWarmTraces: 1, maxUnreadSpans: 0 });
+    const call = (id: number, startMs: number) =>
+      chatSpan({
+        id,
+        startMs,
+        attributes: {
+          'gen_ai.response.finish_reasons': ['stop'],
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: `asked at ${startMs}` }] },
+          ]),
+        },
+      });
+    // Nothing may wait: each batch's trace is read as it comes. The later call's question is skipped.
+    store.ingest(batch([call(1, 100), call(2, 500)]), 'otlp');
+    assert.equal(normalizer.counts.outline, 2);
+    store.list();
+    // Another trace pushes the first out of the warm ones: its outlines go, the questions read stay.
+    store.ingest(batch(turn(2), [userLog(2)]), 'otlp');
+    store.list();
+    const before = normalizer.counts.outline;
+    store.ingest(batch([call(2, 500)]), 'otlp');
+    assert.equal(
+      normalizer.counts.outline,
+      before + 2,
+      'the span sent again waits, so its trace is read at once',
+    );
+    assert.equal(store.summary(traceId(1))!.preview, 'asked at 100');
+  });
+
   it('builds the traces that changed first as batches come when more changed than one settle should build', () => {
     const normalizer = countingNormalizer();
     const { store, events } = makeStore({ normalizer, maxDirtyTraces: 2 });
