@@ -7,6 +7,7 @@
 // traces, in estimated bytes (least recently updated whole trace first) and in spans per trace; log
 // records whose spans never come wait in a pool of their own that ages out. Listeners hear of changes at
 // most once per debounce interval, so a burst of thousands of spans does not re-render thousands of times.
+
 import { createHash } from 'node:crypto';
 import {
   CallFacts,
