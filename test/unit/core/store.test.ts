@@ -75,6 +75,19 @@ function turn(n: number, session?: string, user?: string): SpanRecord[] {
   ];
 }
 
+/** A chat call of trace 1 whose question (the last message it sent) says when it started. */
+const askingCall = (id: number, startMs: number) =>
+  chatSpan({
+    id,
+    startMs,
+    attributes: {
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.input.messages': JSON.stringify([
+        { role: 'user', parts: [{ type: 'text', content: `asked at ${startMs}` }] },
+      ]),
+    },
+  });
+
 const userLog = (n: number) =>
   log('gen_ai.user.message', { content: `question ${n}` }, { trace: n, span: 2 });
 
@@ -384,23 +397,12 @@ describe('TraceStore outlines and lazy content', () => {
   it('shows the question of the earliest call, whichever call arrives first', () => {
     const normalizer = countingNormalizer();
     const { store } = makeStore({ normalizer });
-    const call = (id: number, startMs: number) =>
-      chatSpan({
-        id,
-        startMs,
-        attributes: {
-          'gen_ai.response.finish_reasons': ['stop'],
-          'gen_ai.input.messages': JSON.stringify([
-            { role: 'user', parts: [{ type: 'text', content: `asked at ${startMs}` }] },
-          ]),
-        },
-      });
     // The later call ends first and so is exported first; then the earlier one; then one later still.
-    store.ingest(batch([call(2, 500)]), 'otlp');
+    store.ingest(batch([askingCall(2, 500)]), 'otlp');
     assert.equal(store.list()[0]!.preview, 'asked at 500');
-    store.ingest(batch([call(1, 100)]), 'otlp');
+    store.ingest(batch([askingCall(1, 100)]), 'otlp');
     assert.equal(store.list()[0]!.preview, 'asked at 100');
-    store.ingest(batch([call(3, 900)]), 'otlp');
+    store.ingest(batch([askingCall(3, 900)]), 'otlp');
     assert.equal(store.list()[0]!.preview, 'asked at 100');
     assert.equal(normalizer.counts.span, 0);
     assert.equal(store.getTrace(traceId(1))!.summary.preview, 'asked at 100');
@@ -445,26 +447,15 @@ describe('TraceStore outlines and lazy content', () => {
   it('counts a span sent again as waiting, whatever was read of it before', () => {
     const normalizer = countingNormalizer();
     const { store } = makeStore({ normalizer, maxWarmTraces: 1, maxUnreadSpans: 0 });
-    const call = (id: number, startMs: number) =>
-      chatSpan({
-        id,
-        startMs,
-        attributes: {
-          'gen_ai.response.finish_reasons': ['stop'],
-          'gen_ai.input.messages': JSON.stringify([
-            { role: 'user', parts: [{ type: 'text', content: `asked at ${startMs}` }] },
-          ]),
-        },
-      });
     // Nothing may wait: each batch's trace is read as it comes. The later call's question is skipped.
-    store.ingest(batch([call(1, 100), call(2, 500)]), 'otlp');
+    store.ingest(batch([askingCall(1, 100), askingCall(2, 500)]), 'otlp');
     assert.equal(normalizer.counts.outline, 2);
     store.list();
     // Another trace pushes the first out of the warm ones: its outlines go, the questions read stay.
     store.ingest(batch(turn(2), [userLog(2)]), 'otlp');
     store.list();
     const before = normalizer.counts.outline;
-    store.ingest(batch([call(2, 500)]), 'otlp');
+    store.ingest(batch([askingCall(2, 500)]), 'otlp');
     assert.equal(
       normalizer.counts.outline,
       before + 2,
