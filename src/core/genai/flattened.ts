@@ -43,16 +43,19 @@ for (const prefix of PREFIXES) {
   EIGHTH[prefix.charCodeAt(7)] = 1;
 }
 
+/** The prefix a flattened key starts with, the first in PREFIXES; undefined for every other key. */
+function flattenedPrefix(key: string): (typeof PREFIXES)[number] | undefined {
+  // A character past the end or beyond ASCII reads as NaN or a big number, which no table entry holds.
+  if (FIRST[key.charCodeAt(0)] !== 1 || EIGHTH[key.charCodeAt(7)] !== 1) return undefined;
+  for (const prefix of PREFIXES) if (key.length > prefix.length && key.startsWith(prefix)) return prefix;
+  return undefined;
+}
+
 /** Whether `groupFlattened(attrs)` would have a group for any of `prefixes`, without building any. */
 export function hasFlattened(attrs: Attributes, prefixes: readonly (typeof PREFIXES)[number][]): boolean {
   for (const key in attrs) {
-    if (FIRST[key.charCodeAt(0)] !== 1 || EIGHTH[key.charCodeAt(7)] !== 1) continue;
-    for (const p of PREFIXES) {
-      if (key.length > p.length && key.startsWith(p)) {
-        if (prefixes.includes(p)) return true;
-        break;
-      }
-    }
+    const prefix = flattenedPrefix(key);
+    if (prefix !== undefined && prefixes.includes(prefix)) return true;
   }
   return false;
 }
@@ -61,15 +64,10 @@ export function hasFlattened(attrs: Attributes, prefixes: readonly (typeof PREFI
 export function groupFlattened(attrs: Attributes): FlattenedGroups {
   const groups: FlattenedGroups = {};
   for (const key in attrs) {
-    // A character past the end or beyond ASCII reads as NaN or a big number, which no table entry holds.
-    if (FIRST[key.charCodeAt(0)] !== 1 || EIGHTH[key.charCodeAt(7)] !== 1) continue;
-    for (const prefix of PREFIXES) {
-      if (key.length > prefix.length && key.startsWith(prefix)) {
-        const root = (groups[prefix] ??= {});
-        insert(root, key.slice(prefix.length).split('.'), attrs[key] as AttrValue);
-        break;
-      }
-    }
+    const prefix = flattenedPrefix(key);
+    if (prefix === undefined) continue;
+    const root = (groups[prefix] ??= {});
+    insert(root, key.slice(prefix.length).split('.'), attrs[key] as AttrValue);
   }
   return groups;
 }
