@@ -422,7 +422,23 @@ function send(
     'Content-Type': contentType,
     'Content-Length': binary ? body.byteLength : Buffer.byteLength(body),
   });
-  res.end(text, binary ? 'latin1' : 'utf8');
+  answer(res, text, binary ? 'latin1' : 'utf8');
+}
+
+// Answers wait for the end of the event loop's turn and then go out together. Each write to a socket whose
+// sender sits waiting for the answer wakes that sender's thread, and on a virtual machine that wake costs
+// the writer three times the write itself (measured: 13 to 15 µs a request instead of 4 to 6, a fifth of
+// what a small request costs the receiver); written back to back, the first write wakes the sender and the
+// rest find it awake. Only the answers to requests read in the same turn wait for each other.
+const waiting: { res: http.ServerResponse; text: string; encoding: BufferEncoding }[] = [];
+
+function answer(res: http.ServerResponse, text: string, encoding: BufferEncoding): void {
+  if (waiting.push({ res, text, encoding }) === 1) setImmediate(answerWaiting);
+}
+
+function answerWaiting(): void {
+  const answers = waiting.splice(0);
+  for (const { res, text, encoding } of answers) if (!res.destroyed) res.end(text, encoding);
 }
 
 /**
