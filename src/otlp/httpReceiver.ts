@@ -379,7 +379,7 @@ export class OtlpHttpReceiver {
       };
       this.log.warn(`accepted ${signal} from ${remote(req)} with ${partial.message}`);
     }
-    send(res, 200, encoding, encodeExportResponse(signal, encoding, partial));
+    send(res, 200, encoding, encodeExportResponse(signal, encoding, partial), received.length);
   }
 
   private refuse(
@@ -405,6 +405,7 @@ function send(
   status: number,
   encoding: OtlpEncoding | undefined,
   body: string | Uint8Array,
+  requestBytes = 0,
 ): void {
   if (res.headersSent || res.destroyed || res.writableEnded) return;
   const contentType =
@@ -422,14 +423,18 @@ function send(
     'Content-Type': contentType,
     'Content-Length': binary ? body.byteLength : Buffer.byteLength(body),
   });
-  answer(res, text, binary ? 'latin1' : 'utf8');
+  if (requestBytes >= ANSWER_AT_ONCE_BYTES) res.end(text, binary ? 'latin1' : 'utf8');
+  else answer(res, text, binary ? 'latin1' : 'utf8');
 }
 
 // Answers wait for the end of the event loop's turn and then go out together. Each write to a socket whose
 // sender sits waiting for the answer wakes that sender's thread, and on a virtual machine that wake costs
 // the writer three times the write itself (measured: 13 to 15 µs a request instead of 4 to 6, a fifth of
 // what a small request costs the receiver); written back to back, the first write wakes the sender and the
-// rest find it awake. Only the answers to requests read in the same turn wait for each other.
+// rest find it awake. Only the answers to requests read in the same turn wait for each other. A big
+// request's answer goes at once: its decode dwarfs the wake, and holding it back only keeps its sender idle
+// (measured on 512-span batches every one kept: 0.24 to 0.26 of the plain decode waiting, 0.26 to 0.29 not).
+const ANSWER_AT_ONCE_BYTES = 64 * 1024;
 const waiting: { res: http.ServerResponse; text: string; encoding: BufferEncoding }[] = [];
 
 function answer(res: http.ServerResponse, text: string, encoding: BufferEncoding): void {
