@@ -10,6 +10,8 @@ import {
   encodeExportResponse,
   OtlpDecodeError,
 } from '../../../src/otlp/decode';
+import { shapeCounts } from '../../../src/otlp/jsonReader';
+import { COMPILE_BURST, LISTS_PER_COMPILE } from '../../../src/otlp/attributeShapes';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const SPAN = 'b7ad6b7169203331';
@@ -648,6 +650,148 @@ describe('decodeOtlp: malformed bodies', () => {
       }
     }
     assert.ok(refused > 0);
+  });
+});
+
+describe('decodeOtlp: OTLP/JSON attribute lists seen again', () => {
+  // A list of keys seen a second time is compiled into an object literal that builds the third and later
+  // ones (src/otlp/attributeShapes.ts): the records must be what key-by-key building gives.
+  const span = (attributes: unknown[], i = 0): Record<string, unknown> => ({
+    traceId: TRACE,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    attributes,
+  });
+  const spansBody = (lists: unknown[][]): Buffer =>
+    json({ resourceSpans: [{ scopeSpans: [{ spans: lists.map((a, i) => span(a, i)) }] }] });
+  const kvs = (pairs: [string, unknown][]): unknown[] => pairs.map(([key, value]) => ({ key, value }));
+
+  it('gives the same attributes the third time and after, each time new objects', () => {
+    const list = kvs([
+      ['gen_ai.system', { stringValue: 'openai' }],
+      ['gen_ai.usage.input_tokens', { intValue: '12' }],
+      ['temperature', { doubleValue: 0.5 }],
+      ['stream', { boolValue: true }],
+      ['stop', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 3 }] } }],
+      ['nested', { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } }],
+      ['blob', { bytesValue: Buffer.from([1, 2]).toString('base64') }],
+    ]);
+    const expected = {
+      'gen_ai.system': 'openai',
+      'gen_ai.usage.input_tokens': 12,
+      temperature: 0.5,
+      stream: true,
+      stop: ['a', 3],
+      nested: { k: 'v' },
+      blob: new Uint8Array([1, 2]),
+    };
+    const before = shapeCounts().compiled;
+    const out = decodeOtlp('traces', spansBody([list, list, list, list, list]), 'json');
+    assert.equal(shapeCounts().compiled, before + 1);
+    for (const s of out.spans) {
+      assert.deepStrictEqual(s.attributes, expected);
+      assert.deepEqual(Object.keys(s.attributes), Object.keys(expected));
+      assert.equal(Object.getPrototypeOf(s.attributes), Object.prototype);
+    }
+    (out.spans[2]!.attributes as Record<string, unknown>)['stream'] = false;
+    assert.equal(out.spans[3]!.attributes['stream'], true);
+    assert.notEqual(out.spans[3]!.attributes, out.spans[4]!.attributes);
+  });
+
+  it('keeps __proto__ a plain key and duplicate keys last-wins in lists seen again', () => {
+    const proto = kvs([
+      ['a', { stringValue: '1' }],
+      ['__proto__', { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } }],
+      ['b', { stringValue: '2' }],
+    ]);
+    const twice = kvs([
+      ['a', { stringValue: 'first' }],
+      ['b', { stringValue: 'b' }],
+      ['a', { stringValue: 'last' }],
+    ]);
+    const before = shapeCounts().compiled;
+    const out = decodeOtlp('traces', spansBody([proto, proto, proto, twice, twice, twice]), 'json');
+    assert.equal(shapeCounts().compiled, before, 'neither list is compiled');
+    for (const s of out.spans.slice(0, 3)) {
+      assert.equal(Object.getPrototypeOf(s.attributes), Object.prototype);
+      assert.deepEqual(Object.keys(s.attributes), ['a', '__proto__', 'b']);
+      assert.equal((s.attributes as Record<string, unknown>)['polluted'], undefined);
+    }
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    for (const s of out.spans.slice(3)) assert.deepStrictEqual(s.attributes, { a: 'last', b: 'b' });
+  });
+
+  it('drops only the too-deep value of a resource list seen again, and rejects a span with one', () => {
+    let deep: unknown = { stringValue: 'leaf' };
+    for (let i = 1; i < 80; i++) deep = { arrayValue: { values: [deep] } };
+    const resource = (third: unknown): Record<string, unknown> => ({
+      resource: {
+        attributes: kvs([
+          ['service.name', { stringValue: 's' }],
+          ['host.name', { stringValue: 'h' }],
+          ['x', third],
+        ]),
+      },
+      scopeSpans: [
+        {
+          spans: [
+            span(
+              kvs([
+                ['k1', { intValue: 1 }],
+                ['k2', { intValue: 2 }],
+                ['k3', third],
+              ]),
+            ),
+          ],
+        },
+      ],
+    });
+    const shallow = resource({ stringValue: 'x' });
+    const body = json({ resourceSpans: [shallow, shallow, shallow, resource(deep)] });
+    const out = decodeOtlp('traces', body, 'json');
+    assert.equal(out.spans.length, 3);
+    assert.equal(out.rejected, 1);
+    assert.match(out.rejectReason ?? '', /nested more than 64 levels/);
+    for (const s of out.spans) assert.deepStrictEqual(s.attributes, { k1: 1, k2: 2, k3: 'x' });
+    // The fourth resource's list matched the compiled shape; its deep value costs only its key.
+    const again = decodeOtlp('traces', json({ resourceSpans: [resource(deep)] }), 'json');
+    assert.equal(again.spans.length, 0);
+    const onlyResource = decodeOtlp(
+      'traces',
+      json({ resourceSpans: [{ ...resource(deep), scopeSpans: [{ spans: [span([])] }] }] }),
+      'json',
+    );
+    assert.deepStrictEqual(onlyResource.spans[0]!.resource, { 'service.name': 's', 'host.name': 'h' });
+  });
+
+  it('compiles no list seen once, and ever-new lists seen twice only within a ration', () => {
+    const distinct = (n: number, tag: string): unknown[][] =>
+      Array.from({ length: n }, (_, i) =>
+        kvs([
+          [`${tag}.${i}.a`, { intValue: 1 }],
+          ['b', { intValue: 2 }],
+          ['c', { intValue: 3 }],
+        ]),
+      );
+    let before = shapeCounts().compiled;
+    const once = decodeOtlp('traces', spansBody(distinct(1000, 'once')), 'json');
+    assert.equal(once.spans.length, 1000);
+    assert.equal(shapeCounts().compiled, before);
+
+    const lists = distinct(2000, 'twice').flatMap((l) => [l, l, l]);
+    before = shapeCounts().compiled;
+    const out = decodeOtlp('traces', spansBody(lists), 'json');
+    assert.equal(out.spans.length, 6000);
+    out.spans.forEach((s, i) =>
+      assert.deepStrictEqual(s.attributes, { [`twice.${Math.floor(i / 3)}.a`]: 1, b: 2, c: 3 }),
+    );
+    const compiled = shapeCounts().compiled - before;
+    assert.ok(compiled > 0, 'some lists are compiled');
+    assert.ok(compiled < 2000, `${compiled} of 2,000 lists compiled`);
+    const { lists: read, compiled: total } = shapeCounts();
+    assert.ok(
+      total <= COMPILE_BURST + read / LISTS_PER_COMPILE + 1,
+      `${total} compiled for ${read} lists read`,
+    );
   });
 });
 

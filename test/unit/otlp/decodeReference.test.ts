@@ -81,6 +81,15 @@ describe('decodeOtlp against the reference decoder', () => {
     }
   });
 
+  it('gives the same records for every captured request sent again and again', () => {
+    // The third and later sightings of a JSON attribute list are built by a compiled literal.
+    for (const entry of fixtureEntries()) {
+      const body = fixturePayload(entry);
+      for (let i = 0; i < 3; i++)
+        assertSameAsReference(entry.signal, body, entry.encoding, undefined, entry.file);
+    }
+  });
+
   it('writes fixed64 values exactly, below and above 2^53', () => {
     let seed = 7;
     const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
