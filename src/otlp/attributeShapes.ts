@@ -36,6 +36,7 @@ export class ShapeTable {
   /** Lists read of a size that may have a shape, and lists compiled, so far (the tests read them). */
   lists = 0;
   compiled = 0;
+  private canCompile = true;
 
   /** Counts a list read; true when one of `n` keys may have a shape. */
   cacheable(n: number): boolean {
@@ -51,9 +52,14 @@ export class ShapeTable {
    */
   learn(out: Attributes, n: number, seen: Shape | undefined): void {
     if (seen) {
-      if (this.compiled < COMPILE_BURST + this.lists / LISTS_PER_COMPILE) {
-        seen.make = compile(seen.keys);
-        this.compiled++;
+      if (this.canCompile && this.compiled < COMPILE_BURST + this.lists / LISTS_PER_COMPILE) {
+        try {
+          seen.make = compile(seen.keys);
+          this.compiled++;
+        } catch {
+          // A runtime that forbids code from strings (--disallow-code-generation-from-strings): key by key.
+          this.canCompile = false;
+        }
       }
       return;
     }

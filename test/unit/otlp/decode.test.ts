@@ -2,6 +2,8 @@
 // hand where protobufjs refuses to build them), and the OTLP/JSON variants exporters actually send.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import { otlpTypes } from '../../../src/otlp/otlpProto';
 import {
@@ -761,6 +763,36 @@ describe('decodeOtlp: OTLP/JSON attribute lists seen again', () => {
       'json',
     );
     assert.deepStrictEqual(onlyResource.spans[0]!.resource, { 'service.name': 's', 'host.name': 'h' });
+  });
+
+  it('builds the same attributes key by key where code from strings is forbidden', () => {
+    const script = `
+      const { decodeOtlp } = require('./src/otlp/decode.ts');
+      const { shapeCounts } = require('./src/otlp/jsonReader.ts');
+      const body = Buffer.from(process.argv[1]);
+      const out = decodeOtlp('traces', body, 'json');
+      console.log(JSON.stringify({ attributes: out.spans.map((s) => s.attributes), ...shapeCounts() }));`;
+    const list = kvs([
+      ['a', { stringValue: 'x' }],
+      ['b', { intValue: 1 }],
+      ['c', { boolValue: true }],
+    ]);
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--disallow-code-generation-from-strings',
+        '--import',
+        'tsx',
+        '-e',
+        script,
+        spansBody([list, list, list, list]).toString(),
+      ],
+      { encoding: 'utf8', cwd: path.join(__dirname, '..', '..', '..') },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const got = JSON.parse(run.stdout) as { attributes: unknown[]; compiled: number };
+    assert.equal(got.compiled, 0);
+    assert.deepStrictEqual(got.attributes, Array(4).fill({ a: 'x', b: 1, c: true }));
   });
 
   it('compiles no list seen once, and ever-new lists seen twice only within a ration', () => {
