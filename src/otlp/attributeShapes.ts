@@ -10,6 +10,7 @@
 // or duplicate keys is never compiled.
 
 import type { AttrValue, Attributes } from '../core/records';
+import { setOwnKey } from '../core/objects';
 
 /** Lists of fewer keys gain too little; lists of more are rare and would compile large literals. */
 export const SHAPE_MIN_KEYS = 3;
@@ -72,6 +73,36 @@ export class ShapeTable {
     this.next[n] = (way + 1) % SHAPE_WAYS;
     this.slots[n * SHAPE_WAYS + way] = { keys, make: undefined };
   }
+}
+
+/**
+ * The object of `n` keys and values read into two lists (the protobuf reader's): by the keys' shape when
+ * they have one, else key by key (a key twice: the last value, in the first one's place).
+ */
+export function buildAttributes(
+  table: ShapeTable,
+  keys: readonly string[],
+  values: AttrValue[],
+  n: number,
+): Attributes {
+  const cacheable = table.cacheable(n);
+  let seen: Shape | undefined;
+  if (cacheable) {
+    const slots = table.slots;
+    search: for (let w = n * SHAPE_WAYS, end = w + SHAPE_WAYS; w < end; w++) {
+      const shape = slots[w];
+      if (shape === undefined) break;
+      const known = shape.keys;
+      for (let i = 0; i < n; i++) if (keys[i] !== known[i]) continue search;
+      if (shape.make !== undefined) return shape.make(values);
+      seen = shape;
+      break;
+    }
+  }
+  const out: Attributes = {};
+  for (let i = 0; i < n; i++) setOwnKey(out, keys[i]!, values[i] as AttrValue);
+  if (cacheable) table.learn(out, n, seen);
+  return out;
 }
 
 function compile(keys: readonly string[]): (values: AttrValue[]) => Attributes {

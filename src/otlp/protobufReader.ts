@@ -18,6 +18,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
+import { buildAttributes, ShapeTable } from './attributeShapes';
 import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
 import * as protobuf from 'protobufjs';
 import {
@@ -777,6 +778,17 @@ function kvlistValue(end: number, depth: number, valueDepth: number, into: Attri
  * `drop` (resource and scope attributes, shared by many items) only the key is lost instead.
  */
 function keyValue(end: number, depth: number, valueDepth: number, into: Attributes, drop: boolean): boolean {
+  const value = keyValueRead(end, depth, valueDepth);
+  if (value === TOO_DEEP) return !drop;
+  setOwnKey(into, readKey, value);
+  return false;
+}
+
+/** The key of the KeyValue keyValueRead read last. */
+let readKey = '';
+
+/** One KeyValue: its value (or TOO_DEEP), its key in `readKey`. */
+function keyValueRead(end: number, depth: number, valueDepth: number): Value {
   enter(depth);
   let name = '';
   let value: Value = null;
@@ -799,9 +811,8 @@ function keyValue(end: number, depth: number, valueDepth: number, into: Attribut
     if (pos > end) fail(TRUNCATED_FIELD);
   }
   if (ranges) value = mergedAnyValue(ranges, depth + 1, valueDepth);
-  if (value === TOO_DEEP) return !drop;
-  setOwnKey(into, name, value);
-  return false;
+  readKey = name;
+  return value;
 }
 
 /** Several occurrences of one AnyValue field are one value: their bytes, read as one message. */
@@ -824,6 +835,26 @@ function mergedAnyValue(ranges: number[], depth: number, valueDepth: number): Va
   } finally {
     ({ buf, nodeBuffer, len, pos, counting } = saved);
   }
+}
+
+/**
+ * A span's or log record's attribute, its key and value pushed onto the lists the record's object is built
+ * from at its end (see attributeShapes.ts); false when the value is nested too deep.
+ */
+function attributeRead(end: number, depth: number, keys: string[], values: AttrValue[]): boolean {
+  const e = child(end);
+  const value = keyValueRead(e, depth + 1, 1);
+  if (value === TOO_DEEP) return false;
+  keys.push(readKey);
+  values.push(value);
+  return true;
+}
+
+const shapes = new ShapeTable();
+
+/** For the tests: the key lists read that may have a shape, and how many were compiled into literals. */
+export function shapeCounts(): { lists: number; compiled: number } {
+  return { lists: shapes.lists, compiled: shapes.compiled };
 }
 
 /** True when a value is nested too deep. */
@@ -1113,7 +1144,8 @@ function span(end: number, depth: number): SpanRecord | string {
   let start = '0';
   let finish = '0';
   let dropped = 0;
-  const attributes: Attributes = {};
+  const keys: string[] = [];
+  const values: AttrValue[] = [];
   const events: SpanEventRecord[] = [];
   const links: SpanLinkRecord[] = [];
   let tooDeep = false;
@@ -1123,7 +1155,7 @@ function span(end: number, depth: number): SpanRecord | string {
     const t = tag();
     switch (t) {
       case 0x4a:
-        if (attributeInto(end, depth, attributes)) tooDeep = true;
+        if (!attributeRead(end, depth, keys, values)) tooDeep = true;
         break;
       case 0x0a:
         traceEnd = lengthEnd(end);
@@ -1199,7 +1231,7 @@ function span(end: number, depth: number): SpanRecord | string {
     kind,
     startTimeUnixNano: start,
     endTimeUnixNano: finish,
-    attributes,
+    attributes: buildAttributes(shapes, keys, values, keys.length),
     events: keptList(events, NO_EVENTS),
     links: keptList(links, NO_LINKS),
     status,
@@ -1226,7 +1258,8 @@ function logRecord(end: number, depth: number): LogRecordData | string {
   let traceEnd = 0;
   let spanStart = 0;
   let spanEnd = 0;
-  const attributes: Attributes = {};
+  const keys: string[] = [];
+  const values: AttrValue[] = [];
   let tooDeep = false;
   let body: Value | undefined;
   let bodyRanges: number[] | undefined;
@@ -1234,7 +1267,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
     const t = tag();
     switch (t) {
       case 0x32:
-        if (attributeInto(end, depth, attributes)) tooDeep = true;
+        if (!attributeRead(end, depth, keys, values)) tooDeep = true;
         break;
       case 0x09:
         time = nanos(end);
@@ -1283,6 +1316,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
     return idProblem('a log record span id', SPAN_ID_BYTES, spanLength);
   if (tooDeep || body === TOO_DEEP) return tooDeepReason(lim);
 
+  const attributes = buildAttributes(shapes, keys, values, keys.length);
   const log: LogRecordData = {
     timeUnixNano: time,
     attributes,

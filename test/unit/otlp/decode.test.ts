@@ -13,6 +13,7 @@ import {
   OtlpDecodeError,
 } from '../../../src/otlp/decode';
 import { shapeCounts } from '../../../src/otlp/jsonReader';
+import { shapeCounts as pbShapeCounts } from '../../../src/otlp/protobufReader';
 import { COMPILE_BURST, LISTS_PER_COMPILE } from '../../../src/otlp/attributeShapes';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -824,6 +825,87 @@ describe('decodeOtlp: OTLP/JSON attribute lists seen again', () => {
       total <= COMPILE_BURST + read / LISTS_PER_COMPILE + 1,
       `${total} compiled for ${read} lists read`,
     );
+  });
+});
+
+describe('decodeOtlp: protobuf attribute lists seen again', () => {
+  const pbSpan = (attributes: unknown[], i: number): Record<string, unknown> => ({
+    traceId: hex(TRACE),
+    spanId: Buffer.from((i + 1).toString(16).padStart(16, '0'), 'hex'),
+    attributes,
+  });
+  const kvs = (pairs: [string, unknown][]): unknown[] => pairs.map(([key, value]) => ({ key, value }));
+  const spansBody = (lists: unknown[][]): Uint8Array =>
+    pbTraces({ resourceSpans: [{ scopeSpans: [{ spans: lists.map((a, i) => pbSpan(a, i)) }] }] });
+
+  it('gives span and log attributes the same the third time and after, each time new objects', () => {
+    const list = kvs([
+      ['gen_ai.system', { stringValue: 'openai' }],
+      ['gen_ai.usage.input_tokens', { intValue: 12 }],
+      ['temperature', { doubleValue: 0.5 }],
+      ['stop', { arrayValue: { values: [{ stringValue: 'a' }] } }],
+      ['nested', { kvlistValue: { values: [{ key: 'k', value: { boolValue: true } }] } }],
+    ]);
+    const expected = {
+      'gen_ai.system': 'openai',
+      'gen_ai.usage.input_tokens': 12,
+      temperature: 0.5,
+      stop: ['a'],
+      nested: { k: true },
+    };
+    const before = pbShapeCounts().compiled;
+    const spans = decodeOtlp('traces', spansBody([list, list, list, list]), 'protobuf').spans;
+    const logs = decodeOtlp(
+      'logs',
+      pbLogs({
+        resourceLogs: [{ scopeLogs: [{ logRecords: [1, 2, 3].map(() => ({ attributes: list })) }] }],
+      }),
+      'protobuf',
+    ).logs;
+    assert.equal(pbShapeCounts().compiled, before + 1);
+    for (const r of [...spans, ...logs]) {
+      assert.deepStrictEqual(r.attributes, expected);
+      assert.deepEqual(Object.keys(r.attributes), Object.keys(expected));
+    }
+    (spans[2]!.attributes as Record<string, unknown>)['temperature'] = 1;
+    assert.equal(spans[3]!.attributes['temperature'], 0.5);
+  });
+
+  it('keeps __proto__ a plain key and a key twice last-wins, and rejects a span with a value too deep', () => {
+    const proto = kvs([
+      ['a', { stringValue: '1' }],
+      ['__proto__', { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } }],
+      ['b', { stringValue: '2' }],
+    ]);
+    const twice = kvs([
+      ['a', { stringValue: 'first' }],
+      ['b', { stringValue: 'b' }],
+      ['a', { stringValue: 'last' }],
+    ]);
+    let deep: unknown = { stringValue: 'leaf' };
+    for (let i = 1; i < 5; i++) deep = { arrayValue: { values: [deep] } };
+    const shallow = kvs([
+      ['k1', { intValue: 1 }],
+      ['k2', { intValue: 2 }],
+      ['k3', { stringValue: 'x' }],
+    ]);
+    const tooDeep = kvs([
+      ['k1', { intValue: 1 }],
+      ['k2', { intValue: 2 }],
+      ['k3', deep],
+    ]);
+    const lists = [proto, proto, proto, twice, twice, twice, shallow, shallow, shallow, tooDeep, shallow];
+    const out = decodeOtlp('traces', spansBody(lists), 'protobuf', { maxValueDepth: 3 });
+    for (const s of out.spans.slice(0, 3)) {
+      assert.equal(Object.getPrototypeOf(s.attributes), Object.prototype);
+      assert.deepEqual(Object.keys(s.attributes), ['a', '__proto__', 'b']);
+      assert.equal((s.attributes as Record<string, unknown>)['polluted'], undefined);
+    }
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    for (const s of out.spans.slice(3, 6)) assert.deepStrictEqual(s.attributes, { a: 'last', b: 'b' });
+    assert.equal(out.spans.length, 10);
+    assert.equal(out.rejected, 1);
+    for (const s of out.spans.slice(6)) assert.deepStrictEqual(s.attributes, { k1: 1, k2: 2, k3: 'x' });
   });
 });
 
