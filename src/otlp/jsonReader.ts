@@ -384,7 +384,13 @@ function keyValues(items: unknown, depth: number, lim: DecodeLimits, dropTooDeep
       whole = false;
     }
   }
-  if (cacheable && whole) shapes.learn(out, n, seen);
+  if (cacheable && whole) {
+    if (seen) shapes.compileSeen(seen);
+    else {
+      const keys = Object.keys(out);
+      if (keys.length === n && sameKeys(items, keys, n)) shapes.remember(out, keys);
+    }
+  }
   return out;
 }
 

@@ -18,7 +18,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
-import { buildAttributes, ShapeTable } from './attributeShapes';
+import { AttributeLists, ShapeTable } from './attributeShapes';
 import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
 import * as protobuf from 'protobufjs';
 import {
@@ -841,12 +841,11 @@ function mergedAnyValue(ranges: number[], depth: number, valueDepth: number): Va
  * A span's or log record's attribute, its key and value pushed onto the lists the record's object is built
  * from at its end (see attributeShapes.ts); false when the value is nested too deep.
  */
-function attributeRead(end: number, depth: number, keys: string[], values: AttrValue[]): boolean {
+function attributeRead(end: number, depth: number, into: AttributeLists): boolean {
   const e = child(end);
   const value = keyValueRead(e, depth + 1, 1);
   if (value === TOO_DEEP) return false;
-  keys.push(readKey);
-  values.push(value);
+  into.add(readKey, value);
   return true;
 }
 
@@ -1144,8 +1143,7 @@ function span(end: number, depth: number): SpanRecord | string {
   let start = '0';
   let finish = '0';
   let dropped = 0;
-  const keys: string[] = [];
-  const values: AttrValue[] = [];
+  const attributes = new AttributeLists();
   const events: SpanEventRecord[] = [];
   const links: SpanLinkRecord[] = [];
   let tooDeep = false;
@@ -1155,7 +1153,7 @@ function span(end: number, depth: number): SpanRecord | string {
     const t = tag();
     switch (t) {
       case 0x4a:
-        if (!attributeRead(end, depth, keys, values)) tooDeep = true;
+        if (!attributeRead(end, depth, attributes)) tooDeep = true;
         break;
       case 0x0a:
         traceEnd = lengthEnd(end);
@@ -1231,7 +1229,7 @@ function span(end: number, depth: number): SpanRecord | string {
     kind,
     startTimeUnixNano: start,
     endTimeUnixNano: finish,
-    attributes: buildAttributes(shapes, keys, values, keys.length),
+    attributes: attributes.build(shapes),
     events: keptList(events, NO_EVENTS),
     links: keptList(links, NO_LINKS),
     status,
@@ -1258,8 +1256,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
   let traceEnd = 0;
   let spanStart = 0;
   let spanEnd = 0;
-  const keys: string[] = [];
-  const values: AttrValue[] = [];
+  const attributes = new AttributeLists();
   let tooDeep = false;
   let body: Value | undefined;
   let bodyRanges: number[] | undefined;
@@ -1267,7 +1264,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
     const t = tag();
     switch (t) {
       case 0x32:
-        if (!attributeRead(end, depth, keys, values)) tooDeep = true;
+        if (!attributeRead(end, depth, attributes)) tooDeep = true;
         break;
       case 0x09:
         time = nanos(end);
@@ -1316,10 +1313,10 @@ function logRecord(end: number, depth: number): LogRecordData | string {
     return idProblem('a log record span id', SPAN_ID_BYTES, spanLength);
   if (tooDeep || body === TOO_DEEP) return tooDeepReason(lim);
 
-  const attributes = buildAttributes(shapes, keys, values, keys.length);
+  const attrs = attributes.build(shapes);
   const log: LogRecordData = {
     timeUnixNano: time,
-    attributes,
+    attributes: attrs,
     resource: PENDING_RESOURCE,
     scope: PENDING_SCOPE,
   };
@@ -1327,7 +1324,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
   if (severity > 0) log.severityNumber = severity;
   if (severityText) log.severityText = severityText;
   if (body !== undefined) log.body = body;
-  const fromAttribute = attributes[EVENT_NAME_ATTRIBUTE];
+  const fromAttribute = attrs[EVENT_NAME_ATTRIBUTE];
   eventName ||= typeof fromAttribute === 'string' ? fromAttribute : '';
   if (eventName) log.eventName = eventName;
   if (traceLength === TRACE_ID_BYTES && !allZero(traceStart, traceEnd))

@@ -723,6 +723,21 @@ describe('decodeOtlp: OTLP/JSON attribute lists seen again', () => {
     for (const s of out.spans.slice(3)) assert.deepStrictEqual(s.attributes, { a: 'last', b: 'b' });
   });
 
+  it('compiles no list whose keys an object orders otherwise (integer-like keys after others)', () => {
+    const list = kvs([
+      ['b', { stringValue: 'b' }],
+      ['a', { stringValue: 'a' }],
+      ['1', { stringValue: 'one' }],
+    ]);
+    const before = shapeCounts().compiled;
+    const out = decodeOtlp('traces', spansBody([list, list, list, list]), 'json');
+    assert.equal(shapeCounts().compiled, before);
+    for (const s of out.spans) {
+      assert.deepStrictEqual(s.attributes, { b: 'b', a: 'a', 1: 'one' });
+      assert.deepEqual(Object.keys(s.attributes), ['1', 'b', 'a']);
+    }
+  });
+
   it('drops only the too-deep value of a resource list seen again, and rejects a span with one', () => {
     let deep: unknown = { stringValue: 'leaf' };
     for (let i = 1; i < 80; i++) deep = { arrayValue: { values: [deep] } };
@@ -869,6 +884,22 @@ describe('decodeOtlp: protobuf attribute lists seen again', () => {
     }
     (spans[2]!.attributes as Record<string, unknown>)['temperature'] = 1;
     assert.equal(spans[3]!.attributes['temperature'], 0.5);
+  });
+
+  it('reads records of more attributes than any shape has, a key repeated or not, as key by key', () => {
+    const repeated = Array.from({ length: 1000 }, (_, i) => ({ key: 'k', value: { intValue: i } }));
+    const distinct = Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: { intValue: i } }));
+    const mixed = [...distinct.slice(0, 200), ...repeated.slice(0, 10), ...distinct.slice(0, 5)];
+    const out = decodeOtlp('traces', spansBody([repeated, distinct, mixed, distinct]), 'protobuf');
+    assert.deepStrictEqual(out.spans[0]!.attributes, { k: 999 });
+    const all = Object.fromEntries(distinct.map((kv, i) => [kv.key, i]));
+    assert.deepStrictEqual(out.spans[1]!.attributes, all);
+    assert.deepEqual(Object.keys(out.spans[1]!.attributes), Object.keys(all));
+    assert.deepStrictEqual(out.spans[2]!.attributes, {
+      ...Object.fromEntries(distinct.slice(0, 200).map((kv, i) => [kv.key, i])),
+      k: 9,
+    });
+    assert.deepStrictEqual(out.spans[3]!.attributes, all);
   });
 
   it('keeps __proto__ a plain key and a key twice last-wins, and rejects a span with a value too deep', () => {
