@@ -15,10 +15,10 @@ import type { AttrValue, Attributes } from '../core/records';
 import { setOwnKey } from '../core/objects';
 
 /** Lists of fewer keys gain too little; lists of more are rare and would compile large literals. */
-export const SHAPE_MIN_KEYS = 3;
-export const SHAPE_MAX_KEYS = 128;
+const SHAPE_MIN_KEYS = 3;
+const SHAPE_MAX_KEYS = 128;
 /** Lists remembered per number of keys: the kinds of span one app sends with that many attributes. */
-export const SHAPE_WAYS = 4;
+const SHAPE_WAYS = 4;
 /** The keys of a list remembered, in characters altogether, and the longest source compiled. */
 const MAX_KEYS_CHARS = 4096;
 const MAX_SOURCE_CHARS = 8192;
@@ -26,7 +26,7 @@ const MAX_SOURCE_CHARS = 8192;
 export const COMPILE_BURST = 64;
 export const LISTS_PER_COMPILE = 256;
 
-export interface Shape {
+interface Shape {
   /** The keys in order, as Object.keys gave them. */
   readonly keys: readonly string[];
   /** Builds the object from the values in the keys' order; undefined until the list is seen again. */
@@ -36,7 +36,7 @@ export interface Shape {
 }
 
 /** SHAPE_WAYS slots for each number of keys, SHAPE_MIN_KEYS to SHAPE_MAX_KEYS; the oldest is replaced. */
-export class ShapeTable {
+class ShapeTable {
   readonly slots: (Shape | undefined)[] = new Array((SHAPE_MAX_KEYS + 1) * SHAPE_WAYS).fill(undefined);
   private readonly next: number[] = new Array(SHAPE_MAX_KEYS + 1).fill(0);
   /** Lists read of a size that may have a shape, and lists compiled, so far (the tests read them). */
@@ -91,11 +91,19 @@ export class ShapeTable {
   }
 }
 
+/** The shapes both readers build by, one table for the thread. */
+const shapes = new ShapeTable();
+
+/** For the tests: the key lists read that may have a shape, and how many were compiled into literals. */
+export function shapeCounts(): { lists: number; compiled: number } {
+  return { lists: shapes.lists, compiled: shapes.compiled };
+}
+
 /**
- * A span's or log record's attributes as the protobuf reader reads them: keys and values in two lists, built
- * into one object at the record's end, by the keys' shape when they have one. Past SHAPE_MAX_KEYS (no shape
- * has that many) the rest are set key by key, so a record of a million repeated keys holds one property, not
- * a million list entries.
+ * An attribute list as a reader reads it: keys and values in two lists, built into one object at the end
+ * (a protobuf span's attributes may lie among its other fields), by the keys' shape when they have one.
+ * Past SHAPE_MAX_KEYS (no shape has that many) the rest are set key by key, so a record of a million
+ * repeated keys holds one property, not a million list entries.
  */
 export class AttributeLists {
   private readonly keys: string[] = [];
@@ -116,8 +124,9 @@ export class AttributeLists {
   }
 
   /** The object: by the keys' shape when they have one, else key by key (a key twice: the last value). */
-  build(table: ShapeTable): Attributes {
+  build(): Attributes {
     if (this.whole !== undefined) return this.whole;
+    const table = shapes;
     const keys = this.keys;
     const values = this.values;
     const n = keys.length;

@@ -15,8 +15,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { endOfJsonString } from '../core/jsonText';
-import { setOwnKey } from '../core/objects';
-import { SHAPE_WAYS, ShapeTable, type Shape } from './attributeShapes';
+import { AttributeLists } from './attributeShapes';
 import {
   AGGREGATION_TEMPORALITY_CUMULATIVE,
   AGGREGATION_TEMPORALITY_DELTA,
@@ -328,79 +327,30 @@ function anyValue(v: unknown, depth: number, lim: DecodeLimits): AttrValue {
   return null; // an empty AnyValue is allowed by the spec
 }
 
-const shapes = new ShapeTable();
-
-/** For the tests: the key lists read that may have a shape, and how many were compiled into literals. */
-export function shapeCounts(): { lists: number; compiled: number } {
-  return { lists: shapes.lists, compiled: shapes.compiled };
-}
-
 /**
- * With `dropTooDeep`, a value nested too deep loses only its own key instead of rejecting the item. A list
- * whose keys were seen before is built by its shape's literal (see attributeShapes.ts).
+ * With `dropTooDeep`, a value nested too deep loses only its own key instead of rejecting the item. The
+ * object is built by the keys' shape when they have one (see attributeShapes.ts).
  */
 function keyValues(items: unknown, depth: number, lim: DecodeLimits, dropTooDeep = false): Attributes {
   if (!Array.isArray(items)) return {};
-  const n = items.length;
-  const cacheable = shapes.cacheable(n);
-  let seen: Shape | undefined;
-  if (cacheable) {
-    const slots = shapes.slots;
-    for (let w = n * SHAPE_WAYS, end = w + SHAPE_WAYS; w < end; w++) {
-      const shape = slots[w];
-      if (shape === undefined) break;
-      if (!sameKeys(items, shape.keys, n)) continue;
-      if (shape.make === undefined) {
-        seen = shape;
-        break;
-      }
-      const values: AttrValue[] = new Array(n);
-      try {
-        for (let i = 0; i < n; i++) values[i] = anyValue((items[i] as Obj)['value'], depth, lim);
-        return shape.make(values);
-      } catch (err) {
-        // A value too deep loses its key: built key by key below.
-        if (!dropTooDeep || !(err instanceof ItemRejected)) throw err;
-        break;
-      }
-    }
-  }
-  const out: Attributes = {};
-  let whole = true;
-  for (let i = 0; i < n; i++) {
+  const into = new AttributeLists();
+  for (let i = 0; i < items.length; i++) {
     const kv: unknown = items[i];
     // An array has no "key" either, so it is skipped like any value that is not an object.
     if (typeof kv !== 'object' || kv === null) continue;
     const key = (kv as Obj)['key'];
     if (typeof key !== 'string') continue;
     if (!dropTooDeep) {
-      setOwnKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
+      into.add(key, anyValue((kv as Obj)['value'], depth, lim));
       continue;
     }
     try {
-      setOwnKey(out, key, anyValue((kv as Obj)['value'], depth, lim));
+      into.add(key, anyValue((kv as Obj)['value'], depth, lim));
     } catch (err) {
       if (!(err instanceof ItemRejected)) throw err;
-      whole = false;
     }
   }
-  if (cacheable && whole) {
-    if (seen) shapes.compileSeen(seen);
-    else {
-      const keys = Object.keys(out);
-      if (keys.length === n && sameKeys(items, keys, n)) shapes.remember(out, keys);
-    }
-  }
-  return out;
-}
-
-/** Whether each item is an object whose key is the shape's key at the same place. */
-function sameKeys(items: unknown[], keys: readonly string[], n: number): boolean {
-  for (let i = 0; i < n; i++) {
-    const kv = items[i];
-    if (typeof kv !== 'object' || kv === null || (kv as Obj)['key'] !== keys[i]) return false;
-  }
-  return true;
+  return into.build();
 }
 
 function attributes(o: Obj, lim: DecodeLimits, dropTooDeep = false): Attributes {

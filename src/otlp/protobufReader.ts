@@ -18,7 +18,7 @@ import type {
 } from '../core/records';
 import { EVENT_NAME_ATTRIBUTE } from '../core/records';
 import { setOwnKey } from '../core/objects';
-import { AttributeLists, ShapeTable } from './attributeShapes';
+import { AttributeLists } from './attributeShapes';
 import { genAiMetricFamily, genAiMetricPoint, type RawMetricPoint } from '../core/genaiMetrics';
 import * as protobuf from 'protobufjs';
 import {
@@ -849,13 +849,6 @@ function attributeRead(end: number, depth: number, into: AttributeLists): boolea
   return true;
 }
 
-const shapes = new ShapeTable();
-
-/** For the tests: the key lists read that may have a shape, and how many were compiled into literals. */
-export function shapeCounts(): { lists: number; compiled: number } {
-  return { lists: shapes.lists, compiled: shapes.compiled };
-}
-
 /** True when a value is nested too deep. */
 function attributeInto(end: number, depth: number, into: Attributes, drop = false): boolean {
   const e = child(end);
@@ -1229,7 +1222,7 @@ function span(end: number, depth: number): SpanRecord | string {
     kind,
     startTimeUnixNano: start,
     endTimeUnixNano: finish,
-    attributes: attributes.build(shapes),
+    attributes: attributes.build(),
     events: keptList(events, NO_EVENTS),
     links: keptList(links, NO_LINKS),
     status,
@@ -1313,7 +1306,7 @@ function logRecord(end: number, depth: number): LogRecordData | string {
     return idProblem('a log record span id', SPAN_ID_BYTES, spanLength);
   if (tooDeep || body === TOO_DEEP) return tooDeepReason(lim);
 
-  const attrs = attributes.build(shapes);
+  const attrs = attributes.build();
   const log: LogRecordData = {
     timeUnixNano: time,
     attributes: attrs,
